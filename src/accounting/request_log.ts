@@ -1,0 +1,54 @@
+/** Building the request-log row of a Chat Completions call. */
+import type { PreparedChat } from "../pipeline/prepare_chat.ts";
+import type { RequestLogRow } from "../storage/types.ts";
+import type { OpenAIUsage, SquintStats } from "./stats.ts";
+
+/** How the call went. */
+export interface CallOutcome {
+  status: number;
+  outcome: string;
+  stats: SquintStats;
+  usage?: OpenAIUsage;
+  upstreamRequestId: string | null;
+  error?: string;
+  content: string | null;
+}
+
+/** The log row of one call. */
+export function chatLogRow(
+  id: string,
+  keyId: string | null,
+  started: number,
+  prepared: PreparedChat,
+  call: CallOutcome,
+): RequestLogRow {
+  const s = call.stats;
+  return {
+    id,
+    ts: Date.now(),
+    door: "chat_completions",
+    keyId,
+    modelRequested: prepared.model,
+    modelCalled: s.model,
+    provider: prepared.resolved?.family.provider ?? "openai",
+    status: call.status,
+    stream: prepared.stream,
+    tokensBefore: s.tokens_before,
+    tokensAfter: s.tokens_after,
+    upstreamInputTokens: s.upstream_input_tokens,
+    upstreamOutputTokens: call.usage?.completion_tokens ?? null,
+    costBeforeUsd: s.cost_before_usd,
+    costAfterUsd: s.cost_after_usd,
+    costSavedUsd: s.cost_saved_usd,
+    optimizations: s.optimizations,
+    cache: s.cache,
+    estimated: s.estimated,
+    latencyMs: Math.round((performance.now() - started) * 100) / 100,
+    outcome: prepared.passthroughReason && call.outcome === "complete"
+      ? "passthrough"
+      : call.outcome,
+    error: call.error ?? null,
+    upstreamRequestId: call.upstreamRequestId,
+    content: call.content,
+  };
+}

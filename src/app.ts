@@ -1,0 +1,76 @@
+/**
+ * A running squint without the socket: its parts, and the function that answers one request.
+ * Every answer carries `X-Request-Id`; every error is in the door's shape; nothing escapes as a
+ * crash.
+ */
+import type { Config } from "./config.ts";
+import type { AppParts, RequestContext } from "./http/context.ts";
+import { asGatewayError, GatewayError, openAIErrorResponse } from "./http/errors.ts";
+import { route } from "./http/router.ts";
+import { createRegistry } from "./models/registry.ts";
+import { RenderCache } from "./pipeline/render_cache.ts";
+import { WorkerPool } from "./pool/pool.ts";
+import { EmbeddedStorage } from "./storage/embedded.ts";
+import type { Storage } from "./storage/types.ts";
+
+/** A squint instance. */
+export interface App {
+  parts: AppParts;
+  handle(request: Request): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** Parts a caller (a test) may supply instead of the defaults. */
+export interface AppOverrides {
+  storage?: Storage;
+}
+
+const WORKER_URL = new URL("../workers/image_worker.ts", import.meta.url);
+const RENDER_CACHE_BYTES = 256 * 2 ** 20;
+
+function requestId(): string {
+  return `sq-${crypto.randomUUID().replaceAll("-", "")}`;
+}
+
+/** Builds the parts from configuration. */
+export function createApp(config: Config, overrides: AppOverrides = {}): App {
+  if (config.storage === "production") {
+    throw new GatewayError(
+      500,
+      "SQUINT_STORAGE=production is not available in this build yet; use embedded",
+    );
+  }
+  const parts: AppParts = {
+    config,
+    pool: new WorkerPool({
+      workerUrl: WORKER_URL,
+      size: config.workers,
+      queueLimit: config.worker_queue ?? config.workers * 16,
+      taskTimeoutMs: config.task_timeout_s * 1000,
+    }),
+    registry: createRegistry({ rulesVersion: config.rules_version, priceOverrides: config.prices }),
+    renderCache: new RenderCache(RENDER_CACHE_BYTES),
+    storage: overrides.storage ??
+      new EmbeddedStorage({ dataDir: config.data_dir, retentionDays: config.log_retention_days }),
+  };
+  return {
+    parts,
+    async handle(request: Request): Promise<Response> {
+      const ctx: RequestContext = { id: requestId(), started: performance.now(), app: parts };
+      try {
+        const url = new URL(request.url);
+        return await route(request.method, url.pathname)(request, ctx);
+      } catch (e) {
+        const error = asGatewayError(e);
+        if (error.status >= 500 && !(e instanceof GatewayError)) {
+          console.error(`squint ${ctx.id}:`, e);
+        }
+        return openAIErrorResponse(error, ctx.id);
+      }
+    },
+    async close(): Promise<void> {
+      parts.pool.close();
+      await parts.storage.close();
+    },
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * squint's configuration: one zod schema fed by the environment (`SQUINT_*`) and an optional
+ * YAML or JSON file named by `SQUINT_CONFIG` (same keys in lower case, with or without the
+ * `squint_` prefix). The environment overrides the file. Every setting has a laptop default.
+ */
+import { z } from "zod";
+import { parse as parseYaml } from "yaml";
+
+const onOff = z.enum(["on", "off"]);
+const list = z.preprocess(
+  (v) => typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : v,
+  z.array(z.string()),
+);
+const url = z.url().transform((u) => u.replace(/\/+$/, ""));
+const positive = z.coerce.number().positive();
+
+/** Per-model price overrides (USD per million tokens), keyed by family id; file only. */
+const priceOverride = z.object({
+  input_per_mtok: z.number().nonnegative(),
+  output_per_mtok: z.number().nonnegative(),
+  cached_input_per_mtok: z.number().nonnegative().optional(),
+});
+
+const schema = z.object({
+  host: z.string().min(1).default("127.0.0.1"),
+  port: z.coerce.number().int().min(0).max(65535).default(8000),
+  api_keys: list.default([]),
+  require_key: onOff.optional(),
+  admin_token: z.string().min(1).optional(),
+  openai_base_url: url.default("https://api.openai.com/v1"),
+  openai_api_key: z.string().min(1).optional(),
+  anthropic_base_url: url.default("https://api.anthropic.com"),
+  anthropic_api_key: z.string().min(1).optional(),
+  gemini_base_url: url.default("https://generativelanguage.googleapis.com"),
+  gemini_api_key: z.string().min(1).optional(),
+  ollama_base_url: url.optional(),
+  default_provider: z.enum(["openai", "anthropic", "google", "ollama"]).default("openai"),
+  fetch_remote_images: onOff.default("on"),
+  allow_private_hosts: list.default([]),
+  max_body_mb: positive.default(64),
+  max_image_pixels: z.coerce.number().int().positive().default(100_000_000),
+  max_image_mb: positive.default(32),
+  image_fetch_timeout_s: positive.default(10),
+  workers: z.coerce.number().int().min(1).default(Math.max(1, navigator.hardwareConcurrency - 1)),
+  worker_queue: z.coerce.number().int().min(1).optional(),
+  task_timeout_s: positive.default(30),
+  on_overload: z.enum(["passthrough", "reject"]).default("passthrough"),
+  optimize: onOff.default("on"),
+  fidelity: z.enum(["lossless", "balanced", "aggressive"]).default("balanced"),
+  detail: z.enum(["auto", "low", "high"]).default("auto"),
+  rules_version: z.enum(["2026-11", "2026-06", "2025"]).default("2026-11"),
+  cache: z.enum(["off", "read", "write", "on"]).default("off"),
+  cascade: onOff.default("off"),
+  prompt_cache: z.enum(["auto", "off"]).default("off"),
+  upstream_timeout_s: positive.default(600),
+  shutdown_grace_s: positive.default(30),
+  storage: z.enum(["embedded", "production"]).default("embedded"),
+  data_dir: z.string().min(1).default("./.squint"),
+  log_content: z.enum(["off", "redacted", "full"]).default("off"),
+  log_retention_days: z.coerce.number().int().min(1).default(30),
+  corpus_dir: z.string().min(1).default("../shared/corpus"),
+  prices: z.record(z.string(), priceOverride).default({}),
+});
+
+/** The validated configuration. */
+export type Config = z.infer<typeof schema>;
+
+/** A setting with a bad value; names the variable and what it expects. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Environment variable name of a config key. */
+function envName(key: string): string {
+  return `SQUINT_${key.toUpperCase()}`;
+}
+
+/** File values may be native YAML/JSON types; the schema reads on/off and strings. */
+function normalizeFileValue(value: unknown): unknown {
+  if (value === true) return "on";
+  if (value === false) return "off";
+  if (typeof value === "number") return String(value);
+  return value;
+}
+
+function readFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (e) {
+    throw new ConfigError(`SQUINT_CONFIG: cannot read ${path}: ${(e as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    throw new ConfigError(`SQUINT_CONFIG: ${path} is not valid YAML/JSON: ${(e as Error).message}`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new ConfigError(`SQUINT_CONFIG: ${path} must hold a mapping of settings`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
+    const key = k.toLowerCase().replace(/^squint_/, "");
+    out[key] = key === "prices" ? v : normalizeFileValue(v);
+  }
+  return out;
+}
+
+/**
+ * Builds the configuration from an environment (default: the process's) and the file it names.
+ * Throws `ConfigError` naming the first bad variable.
+ */
+export function loadConfig(env: Record<string, string | undefined> = Deno.env.toObject()): Config {
+  const raw: Record<string, unknown> = env.SQUINT_CONFIG ? readFile(env.SQUINT_CONFIG) : {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[envName(key)];
+    if (value !== undefined && value !== "" && key !== "prices") raw[key] = value;
+  }
+  const unknownKeys = Object.keys(raw).filter((k) => !(k in schema.shape));
+  if (unknownKeys.length > 0) {
+    throw new ConfigError(`SQUINT_CONFIG: unknown setting ${unknownKeys.join(", ")}`);
+  }
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const key = String(issue.path[0] ?? "");
+    const got = raw[key] === undefined ? "" : `, got ${JSON.stringify(raw[key])}`;
+    throw new ConfigError(`${envName(key)}: ${issue.message}${got}`);
+  }
+  return result.data;
+}
+
+/** Whether clients must present a squint key (CONTRACT.md, Keys). */
+export function requiresSquintKey(config: Config): boolean {
+  if (config.require_key) return config.require_key === "on";
+  return config.api_keys.length > 0 || hasServerProviderKey(config);
+}
+
+/** Whether squint holds any provider key of its own. */
+export function hasServerProviderKey(config: Config): boolean {
+  return Boolean(config.openai_api_key || config.anthropic_api_key || config.gemini_api_key);
+}

@@ -1,0 +1,60 @@
+/** Errors as values: a type, an HTTP status, and the door's own error shape at the edge. */
+
+/** OpenAI error `type` values squint uses. */
+export type GatewayErrorType =
+  | "invalid_request_error"
+  | "authentication_error"
+  | "permission_error"
+  | "not_found_error"
+  | "rate_limit_error"
+  | "api_error"
+  | "overloaded_error"
+  | "timeout_error";
+
+/** An error squint itself answers with; rendered in the door's error shape. */
+export class GatewayError extends Error {
+  override name = "GatewayError";
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly type: GatewayErrorType = statusType(status),
+    readonly code: string | null = null,
+    readonly param: string | null = null,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+function statusType(status: number): GatewayErrorType {
+  return ({
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    429: "rate_limit_error",
+    503: "overloaded_error",
+    504: "timeout_error",
+  } as Record<number, GatewayErrorType>)[status] ??
+    (status < 500 ? "invalid_request_error" : "api_error");
+}
+
+/** OpenAI's error body: `{"error":{"message","type","param","code"}}`. */
+export function openAIErrorBody(e: GatewayError): string {
+  return JSON.stringify({
+    error: { message: e.message, type: e.type, param: e.param, code: e.code },
+  });
+}
+
+/** The response for a GatewayError at an OpenAI-shaped door. */
+export function openAIErrorResponse(e: GatewayError, requestId: string): Response {
+  return new Response(openAIErrorBody(e), {
+    status: e.status,
+    headers: { "content-type": "application/json", "x-request-id": requestId, ...e.headers },
+  });
+}
+
+/** Maps any thrown value to a GatewayError; unexpected errors become a 500 with a plain message. */
+export function asGatewayError(e: unknown): GatewayError {
+  if (e instanceof GatewayError) return e;
+  return new GatewayError(500, "internal error in squint: " + String((e as Error)?.message ?? e));
+}

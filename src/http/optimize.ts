@@ -1,0 +1,56 @@
+/**
+ * `POST /v1/optimize`: the plan for a Chat Completions body, without calling any model. The
+ * answer embeds the exact body squint would send, spliced in without re-parsing it.
+ */
+import { inputCostUsd } from "../models/prices.ts";
+import { readBody } from "../intake/body.ts";
+import { prepareChat } from "../pipeline/prepare_chat.ts";
+import { authenticate } from "./auth.ts";
+import { requireJson } from "./content_type.ts";
+import type { Handler } from "./context.ts";
+
+const usd = (x: number) => Math.round(x * 1e10) / 1e10;
+
+/** The dry-run door. */
+export const optimize: Handler = async (request, ctx) => {
+  const { config } = ctx.app;
+  requireJson(request);
+  authenticate(request.headers, config, config.openai_api_key);
+  const bytes = await readBody(request, config.max_body_mb * 2 ** 20);
+  const prepared = await prepareChat(bytes, request.headers, ctx.app);
+  const prices = prepared.resolved?.prices;
+  const images = prepared.plan.images.map((i) => ({
+    message: i.message,
+    part: i.part,
+    action: i.action,
+    reasons: i.reasons,
+    optimizations: i.optimizations,
+    estimated: i.estimated,
+    before: i.before,
+    after: i.after,
+    ...(i.detail ? { detail: i.detail } : {}),
+  }));
+  const tokens = prepared.plan.tokens;
+  const tail = {
+    images,
+    videos: [],
+    tokens,
+    cost: prices
+      ? {
+        before_usd: usd(inputCostUsd(prices, tokens.before)),
+        after_usd: usd(inputCostUsd(prices, tokens.after)),
+      }
+      : { before_usd: null, after_usd: null },
+    estimated: prepared.plan.estimated,
+    model_known: prepared.resolved !== undefined,
+    ...(prepared.passthroughReason ? { passthrough_reason: prepared.passthroughReason } : {}),
+  };
+  const body = new Blob([
+    `{"model":${JSON.stringify(prepared.model)},"request":`,
+    prepared.body,
+    `,${JSON.stringify(tail).slice(1)}`,
+  ]);
+  return new Response(body, {
+    headers: { "content-type": "application/json", "x-request-id": ctx.id },
+  });
+};

@@ -1,0 +1,40 @@
+/** Any other `/v1/*` door (`/v1/models`, `/v1/embeddings`, `/v1/completions`, ...): relayed unchanged. */
+import { callUpstream, relayedHeaders, upstreamHeaders } from "../providers/openai.ts";
+import { authenticate } from "./auth.ts";
+import type { Handler } from "./context.ts";
+import { GatewayError } from "./errors.ts";
+
+/** Relays the request to the OpenAI-compatible upstream and its answer back, bytes untouched. */
+export const passthrough: Handler = async (request, ctx) => {
+  const { config } = ctx.app;
+  const caller = authenticate(request.headers, config, config.openai_api_key);
+  const maxBytes = config.max_body_mb * 2 ** 20;
+  if (Number(request.headers.get("content-length") ?? 0) > maxBytes) {
+    throw new GatewayError(
+      413,
+      `request body exceeds ${config.max_body_mb} MB (SQUINT_MAX_BODY_MB)`,
+      "invalid_request_error",
+      "request_too_large",
+    );
+  }
+  const url = new URL(request.url);
+  const headers = upstreamHeaders(request.headers, caller.providerKey);
+  const hasBody = request.body !== null && request.method !== "GET" && request.method !== "HEAD";
+  const contentLength = request.headers.get("content-length");
+  if (hasBody && contentLength) headers.set("content-length", contentLength);
+  const upstream = await callUpstream({
+    url: `${config.openai_base_url}${url.pathname.slice("/v1".length)}${url.search}`,
+    method: request.method,
+    headers,
+    body: hasBody ? request.body : undefined,
+    clientSignal: request.signal,
+    timeoutMs: config.upstream_timeout_s * 1000,
+  });
+  const out = relayedHeaders(upstream.headers);
+  out.set("x-request-id", ctx.id);
+  return new Response(upstream.body, {
+    status: upstream.status,
+    statusText: upstream.statusText,
+    headers: out,
+  });
+};

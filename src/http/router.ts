@@ -1,0 +1,37 @@
+/** The doors: the route table and nothing else. */
+import { chatCompletions } from "./chat_completions.ts";
+import type { Handler } from "./context.ts";
+import { GatewayError } from "./errors.ts";
+import { health } from "./health.ts";
+import { optimize } from "./optimize.ts";
+import { passthrough } from "./passthrough.ts";
+import { usage } from "./usage.ts";
+
+/** Exact routes: path → method → handler. */
+const ROUTES: Record<string, Record<string, Handler>> = {
+  "/v1/chat/completions": { POST: chatCompletions },
+  "/v1/optimize": { POST: optimize },
+  "/v1/usage": { GET: usage },
+  "/health": { GET: health },
+};
+
+/** The handler for a request, or a GatewayError (404/405). */
+export function route(method: string, path: string): Handler {
+  const methods = ROUTES[path];
+  if (methods) {
+    const handler = methods[method];
+    if (handler) return handler;
+    throw new GatewayError(
+      405,
+      `${method} is not allowed on ${path}`,
+      "invalid_request_error",
+      "method_not_allowed",
+      null,
+      {
+        allow: Object.keys(methods).join(", "),
+      },
+    );
+  }
+  if (path.startsWith("/v1/")) return passthrough;
+  throw new GatewayError(404, `no such door: ${method} ${path}`, "not_found_error", "unknown_url");
+}

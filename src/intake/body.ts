@@ -1,0 +1,36 @@
+/** Reading a request body within the size limit, as bytes. */
+import { GatewayError } from "../http/errors.ts";
+
+/** Reads the whole body; 413 beyond `maxBytes` (checked on the declared length and while reading). */
+export async function readBody(request: Request, maxBytes: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get("content-length") ?? NaN);
+  const tooLarge = () =>
+    new GatewayError(
+      413,
+      `request body exceeds ${Math.round(maxBytes / 2 ** 20)} MB (SQUINT_MAX_BODY_MB)`,
+      "invalid_request_error",
+      "request_too_large",
+    );
+  if (declared > maxBytes) throw tooLarge();
+  if (!request.body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of request.body) {
+      total += chunk.byteLength;
+      if (total > maxBytes) throw tooLarge();
+      chunks.push(chunk);
+    }
+  } catch (e) {
+    if (e instanceof GatewayError) throw e;
+    throw new GatewayError(400, `could not read the request body: ${(e as Error).message}`);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}

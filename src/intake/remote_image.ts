@@ -1,0 +1,129 @@
+/**
+ * Fetches an http(s) image so squint can optimize it: size and time limits, and a guard against
+ * reaching private, loopback, link-local and metadata addresses, checked again on every redirect.
+ * The guard resolves the host itself; a host whose DNS answer changes between the check and the
+ * connection (rebinding) is a residual risk, narrowed by refusing hosts with any private answer.
+ */
+import {
+  BLOCKED_HOSTNAMES,
+  inRange,
+  isBlockedAddress,
+  parseAddress,
+  parseRange,
+} from "./ip_ranges.ts";
+
+/** Limits and exemptions of remote fetches. */
+export interface FetchPolicy {
+  /** Hosts, addresses or CIDRs exempt from the private-address guard. */
+  allowPrivate: readonly string[];
+  maxBytes: number;
+  timeoutMs: number;
+  maxRedirects?: number;
+  /** Injected for tests; defaults to Deno.resolveDns over A and AAAA. */
+  resolve?: (host: string) => Promise<string[]>;
+}
+
+/** A fetched image, or why it was not fetched (then the URL is passed through untouched). */
+export type RemoteImage =
+  | { ok: true; bytes: Uint8Array; mime?: string; finalUrl: string }
+  | { ok: false; reason: string };
+
+async function resolveHost(host: string): Promise<string[]> {
+  const answers = await Promise.allSettled([
+    Deno.resolveDns(host, "A"),
+    Deno.resolveDns(host, "AAAA"),
+  ]);
+  return answers.flatMap((a) => (a.status === "fulfilled" ? a.value : []));
+}
+
+function isExempt(host: string, addresses: string[], allow: readonly string[]): boolean {
+  return allow.some((entry) => {
+    if (entry.toLowerCase() === host) return true;
+    const range = parseRange(entry);
+    return range !== undefined && addresses.length > 0 &&
+      addresses.every((a) => inRange(parseAddress(a)!, range));
+  });
+}
+
+/** Why a URL may not be fetched, or undefined when it may. */
+export async function refuseReason(url: URL, policy: FetchPolicy): Promise<string | undefined> {
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return `scheme ${url.protocol} not fetched`;
+  }
+  const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, "");
+  const literal = parseAddress(host);
+  const addresses = literal ? [host] : await (policy.resolve ?? resolveHost)(host);
+  if (isExempt(host, addresses, policy.allowPrivate)) return undefined;
+  if (BLOCKED_HOSTNAMES.has(host) || host.endsWith(".localhost") || host.endsWith(".internal")) {
+    return `host ${host} is private`;
+  }
+  if (addresses.length === 0) return `host ${host} does not resolve`;
+  const blocked = addresses.find((a) => {
+    const parsed = parseAddress(a);
+    return !parsed || isBlockedAddress(parsed);
+  });
+  return blocked ? `host ${host} resolves to private address ${blocked}` : undefined;
+}
+
+async function readLimited(
+  body: ReadableStream<Uint8Array>,
+  maxBytes: number,
+): Promise<Uint8Array | undefined> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += chunk.byteLength;
+    if (total > maxBytes) return undefined;
+    chunks.push(chunk);
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}
+
+/** Fetches `href` under `policy`; never throws. */
+export async function fetchRemoteImage(href: string, policy: FetchPolicy): Promise<RemoteImage> {
+  let url: URL;
+  try {
+    url = new URL(href);
+  } catch {
+    return { ok: false, reason: "not a valid URL" };
+  }
+  const signal = AbortSignal.timeout(policy.timeoutMs);
+  try {
+    for (let hop = 0; hop <= (policy.maxRedirects ?? 5); hop++) {
+      const refused = await refuseReason(url, policy);
+      if (refused) return { ok: false, reason: `not fetched: ${refused}` };
+      const response = await fetch(url, { redirect: "manual", signal });
+      const location = response.headers.get("location");
+      if (response.status >= 300 && response.status < 400 && location) {
+        await response.body?.cancel();
+        url = new URL(location, url);
+        continue;
+      }
+      if (!response.ok || !response.body) {
+        await response.body?.cancel();
+        return { ok: false, reason: `fetch answered ${response.status}` };
+      }
+      const declared = Number(response.headers.get("content-length") ?? 0);
+      if (declared > policy.maxBytes) {
+        await response.body.cancel();
+        return { ok: false, reason: `image larger than ${policy.maxBytes} bytes` };
+      }
+      const bytes = await readLimited(response.body, policy.maxBytes);
+      if (!bytes) return { ok: false, reason: `image larger than ${policy.maxBytes} bytes` };
+      const mime = response.headers.get("content-type")?.split(";")[0].trim();
+      return { ok: true, bytes, mime, finalUrl: url.href };
+    }
+    return { ok: false, reason: "too many redirects" };
+  } catch (e) {
+    const reason = signal.aborted
+      ? `fetch timed out after ${policy.timeoutMs} ms`
+      : `fetch failed: ${(e as Error).message}`;
+    return { ok: false, reason };
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * List prices per family: the maintained catalogue `@pydantic/genai-prices` [P1], overridden by
+ * configuration. The catalogue is asked once per family and the answer kept, because `calcPrice`
+ * costs tens of microseconds and resolution sits on the hot path.
+ */
+
+import { calcPrice } from "@pydantic/genai-prices";
+import type { ModelFamily, Prices } from "./types.ts";
+
+/** The `source` of catalogue prices. */
+export const CATALOGUE_SOURCE = "@pydantic/genai-prices 0.1.8";
+
+/** A configured price for one family, USD per million tokens (config file shape). */
+export interface PriceOverride {
+  input_per_mtok: number;
+  output_per_mtok: number;
+  cached_input_per_mtok?: number;
+}
+
+/** Catalogue figures are plain numbers or `{ base, tiers }` with long-context rates above `start`. */
+type CatalogueFigure = number | { base: number; tiers: unknown[] } | undefined;
+
+function base(figure: CatalogueFigure): number | undefined {
+  return typeof figure === "object" ? figure.base : figure;
+}
+
+const catalogueCache = new Map<string, Prices | undefined>();
+
+/**
+ * The catalogue's current prices for `family` (its `priceId`, else its `id`), or undefined when the
+ * catalogue has none. An answer for a different catalogue model (the catalogue matches some names
+ * by prefix, e.g. `claude-sonnet-5-5` → `claude-sonnet-5`) is refused: never priced by guess.
+ */
+export function cataloguePrices(family: ModelFamily): Prices | undefined {
+  const catalogueId = family.priceId ?? family.id;
+  const key = `${family.provider}/${catalogueId}`;
+  if (catalogueCache.has(key)) return catalogueCache.get(key);
+  const result = calcPrice(
+    { input_tokens: 1e6, output_tokens: 1e6, cache_read_tokens: 0 },
+    catalogueId,
+    { providerId: family.provider },
+  );
+  let prices: Prices | undefined;
+  if (result && result.model.id === catalogueId) {
+    const figures = result.model_price as Record<string, CatalogueFigure>;
+    const input = base(figures.input_mtok);
+    const output = base(figures.output_mtok);
+    if (input !== undefined && output !== undefined) {
+      prices = { inputPerMTok: input, outputPerMTok: output, source: CATALOGUE_SOURCE };
+      const cached = base(figures.cache_read_mtok);
+      if (cached !== undefined) prices.cachedInputPerMTok = cached;
+      const tiered = [figures.input_mtok, figures.output_mtok, figures.cache_read_mtok]
+        .some((f) => typeof f === "object");
+      if (tiered) prices.longContextTiers = true;
+    }
+  }
+  catalogueCache.set(key, prices);
+  return prices;
+}
+
+/** A configured override in the registry's `Prices` shape, with source `override`. */
+export function overridePrices(override: PriceOverride): Prices {
+  const prices: Prices = {
+    inputPerMTok: override.input_per_mtok,
+    outputPerMTok: override.output_per_mtok,
+    source: "override",
+  };
+  if (override.cached_input_per_mtok !== undefined) {
+    prices.cachedInputPerMTok = override.cached_input_per_mtok;
+  }
+  return prices;
+}
+
+/** Local models cost nothing per token. */
+export const LOCAL_PRICES: Readonly<Prices> = Object.freeze({
+  inputPerMTok: 0,
+  cachedInputPerMTok: 0,
+  outputPerMTok: 0,
+  source: "local",
+});
+
+/** USD for `tokens` uncached input tokens at `prices`. */
+export function inputCostUsd(prices: Prices, tokens: number): number {
+  return (tokens * prices.inputPerMTok) / 1_000_000;
+}

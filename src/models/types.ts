@@ -1,0 +1,150 @@
+/** Data types of the model registry: what a model family is and how it bills images. */
+
+/** How a provider bills one image; every rule is data, interpreted by `image_tokens.ts`. */
+export type ImageRule =
+  | TileRule
+  | PatchRule
+  | AnthropicRule
+  | AnthropicLegacyRule
+  | GeminiTileRule
+  | GeminiMediaResolutionRule
+  | LocalRule;
+
+/** OpenAI tile models (gpt-4o, gpt-4.1, gpt-4o-mini, o1/o3, gpt-5, gpt-5.1). */
+export interface TileRule {
+  kind: "tile";
+  base: number;
+  perTile: number;
+  /** Fit within this square first (2048). */
+  maxSide: number;
+  /** Then scale the short side down to this (768). */
+  shortSide: number;
+  tileSize: number;
+  /** What `detail: "low"` shows the model: fit within this square (512). */
+  lowSide: number;
+}
+
+/** One `detail` level of an OpenAI patch model. */
+export interface PatchLevel {
+  /** Fit within maxSide x maxSide, never enlarge. */
+  maxSide: number;
+  /** Patch budget; undefined = no budget. */
+  budget?: number;
+}
+
+/** OpenAI patch models (gpt-4.1-mini/nano, o4-mini, gpt-5-mini/nano, gpt-5.2+). */
+export interface PatchRule {
+  kind: "patch";
+  patchSize: number;
+  multiplier: number;
+  low: PatchLevel;
+  high: PatchLevel;
+  original?: PatchLevel;
+  /** Which level `detail: "auto"` (or absent) means for this model. */
+  auto: "high" | "original";
+}
+
+/** Anthropic: ceil(w/28)·ceil(h/28) after an aspect-keeping resize within an edge and token cap. */
+export interface AnthropicRule {
+  kind: "anthropic";
+  patchSize: number;
+  maxEdge: number;
+  maxTokens: number;
+}
+
+/**
+ * Anthropic legacy doc (up to early 2026) [A3]: ≈ w·h/750 tokens. An image whose long edge exceeds
+ * `maxEdge` or that costs more than ~`maxTokens` is scaled down; the doc only recommends ≤1.15 MP,
+ * so the resize target `targetPixels` is an estimate (§8 uses it).
+ */
+export interface AnthropicLegacyRule {
+  kind: "anthropic_legacy";
+  pixelsPerToken: number;
+  maxEdge: number;
+  maxTokens: number;
+  targetPixels: number;
+}
+
+/** Gemini 2.x: 258 if both sides ≤ 384, else 258 per tile of crop unit floor(min/1.5). */
+export interface GeminiTileRule {
+  kind: "gemini_tiles";
+  perTile: number;
+  smallSide: number;
+}
+
+/** Gemini 3: a fixed maximum per `media_resolution`, independent of the pixel size. */
+export interface GeminiMediaResolutionRule {
+  kind: "gemini_media_resolution";
+  tokens: Record<MediaResolution, number>;
+  default: MediaResolution;
+  /** True when the table itself is approximate (Gemini 2.5: "256 + Pan & Scan"). */
+  estimated?: boolean;
+}
+
+/** Local models (Ollama): model-specific encoders, no documented rule. */
+export interface LocalRule {
+  kind: "local";
+}
+
+/** Gemini `media_resolution` levels (`MEDIA_RESOLUTION_*`); UNSPECIFIED is the rule's `default`. */
+export type MediaResolution = "low" | "medium" | "high" | "ultra_high";
+
+/** `detail` as the client or squint sets it. */
+export type Detail = "auto" | "low" | "high" | "original";
+
+/** Upstream API family a model is served by. */
+export type ProviderId = "openai" | "anthropic" | "google" | "ollama";
+
+/** Prices in USD per million tokens. */
+export interface Prices {
+  inputPerMTok: number;
+  cachedInputPerMTok?: number;
+  outputPerMTok: number;
+  /** True when the catalogue also lists higher long-context rates; the figures above are the base tier. */
+  longContextTiers?: boolean;
+  /** Where the figures come from (`@pydantic/genai-prices 0.1.8`, `override`, `local`). */
+  source: string;
+}
+
+/** A model family as the registry holds it. */
+export interface ModelFamily {
+  /** Canonical family id, e.g. `gpt-4o`, `claude-sonnet-4-6`. */
+  id: string;
+  provider: ProviderId;
+  /** Exact model names (besides `id`) that are this family, e.g. dated snapshots. */
+  aliases: string[];
+  /** Dated ids may follow `id` with `-YYYY-MM-DD` or `-YYYYMMDD`; accept them. */
+  vision: boolean;
+  image: ImageRule;
+  /** Longest side the model accepts at all (before its own resize); larger is rejected upstream. */
+  maxInputSide?: number;
+  /** Tokens; 0 when unknown (local models: it depends on the model and `num_ctx`). */
+  contextWindow: number;
+  /** Id in the price catalogue, when it differs from `id`. */
+  priceId?: string;
+  /** Documentation source tags from providers.md (e.g. `S1`, `A1`). */
+  sources: string[];
+}
+
+/** The answer of `Registry.resolve`. */
+export interface ResolvedModel {
+  /** The name as the client sent it. */
+  requested: string;
+  family: ModelFamily;
+  /** Absent when squint has no trustworthy price (fine-tunes, families missing from the catalogue). */
+  prices?: Prices;
+  /** True for `ft:` ids: the base family's image rule applies, but fine-tune prices differ. */
+  fineTuned?: boolean;
+}
+
+/** What a provider does to one image and what it bills. */
+export interface ImageCost {
+  tokens: number;
+  /** The size the model actually sees after the provider's own resize. */
+  width: number;
+  height: number;
+  /** Tiles or patches counted, for explanation. */
+  units?: number;
+  /** True when the rule itself is an approximation (Gemini 2.x, legacy Claude, local models). */
+  estimated: boolean;
+}

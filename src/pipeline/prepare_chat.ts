@@ -1,0 +1,196 @@
+/**
+ * One Chat Completions request from bytes to the body squint sends: decode, read the controls,
+ * read the images, plan, render in the workers, assemble. When the workers are overloaded or a
+ * task fails, the request goes on unoptimized (`passthrough`, the stats say why) or is refused
+ * with 503 (`reject`): optimization never turns load into an outage.
+ */
+import { z } from "zod";
+import { estimateTextTokens } from "../accounting/text_tokens.ts";
+import type { Config } from "../config.ts";
+import { GatewayError } from "../http/errors.ts";
+import { decodeBody, type DecodedBody, parseOnMainThread } from "../intake/decode_body.ts";
+import { assembleBody } from "../intake/inline_images.ts";
+import { collectImages, type IntakeImage } from "../intake/intake.ts";
+import type { Registry } from "../models/registry.ts";
+import type { ResolvedModel } from "../models/types.ts";
+import { type Controls, takeControls } from "../optimize/controls.ts";
+import { planRequest, type RequestPlan, totals } from "../optimize/plan_request.ts";
+import { PoolFullError, TaskError, type WorkerPool } from "../pool/pool.ts";
+import { renderPlan } from "./render.ts";
+import type { RenderCache } from "./render_cache.ts";
+
+/** What the pipeline needs. */
+export interface PipelineDeps {
+  config: Config;
+  pool: WorkerPool;
+  registry: Registry;
+  renderCache: RenderCache;
+}
+
+/** A request ready to send, with its plan. */
+export interface PreparedChat {
+  body: Blob;
+  /** The messages with inline images as markers (for the log, never the bytes). */
+  messages: unknown;
+  model: string;
+  resolved?: ResolvedModel;
+  controls: Controls;
+  plan: RequestPlan;
+  optimizations: string[];
+  stream: boolean;
+  /** The client asked for the usage chunk itself. */
+  clientWantsUsage: boolean;
+  passthroughReason?: string;
+}
+
+/** The few fields squint reads; everything else passes through untouched. */
+const chatShape = z.looseObject({
+  model: z.string({ error: "model: required string" }).min(1, "model: required string"),
+  messages: z.array(
+    z.looseObject({ role: z.string({ error: "messages[].role: required string" }) }),
+    {
+      error: "messages: required array",
+    },
+  ),
+  stream: z.boolean({ error: "stream: must be a boolean" }).optional().nullable(),
+  stream_options: z.looseObject({}).optional().nullable(),
+});
+
+function validate(json: Record<string, unknown>): void {
+  const parsed = chatShape.safeParse(json);
+  if (parsed.success) return;
+  const issue = parsed.error.issues[0];
+  const param = issue.path.join(".") || null;
+  throw new GatewayError(400, issue.message, "invalid_request_error", null, param);
+}
+
+/** squint always learns the real usage of a stream; the relay hides it if the client did not ask. */
+function askForUsage(json: Record<string, unknown>): boolean {
+  if (json.stream !== true) return false;
+  const options = (json.stream_options ?? {}) as Record<string, unknown>;
+  const clientWants = options.include_usage === true;
+  json.stream_options = { ...options, include_usage: true };
+  return clientWants;
+}
+
+function isOverload(e: unknown): e is PoolFullError | TaskError {
+  return e instanceof PoolFullError || e instanceof TaskError;
+}
+
+function overloadReason(e: PoolFullError | TaskError): string {
+  return e instanceof PoolFullError
+    ? "image workers busy"
+    : `image task failed (${e.code}): ${e.message}`;
+}
+
+async function optimize(
+  decoded: DecodedBody,
+  headers: Headers,
+  deps: PipelineDeps,
+): Promise<PreparedChat> {
+  const { config, pool, registry } = deps;
+  const json = decoded.json;
+  const controls = takeControls(json, headers, config);
+  validate(json);
+  const model = json.model as string;
+  const resolved = registry.resolve(model);
+  const intake = await collectImages(decoded, {
+    pool,
+    fetchRemote: controls.optimize && config.fetch_remote_images === "on",
+    fetchPolicy: {
+      allowPrivate: config.allow_private_hosts,
+      maxBytes: config.max_image_mb * 2 ** 20,
+      timeoutMs: config.image_fetch_timeout_s * 1000,
+    },
+    maxPixels: config.max_image_pixels,
+  });
+  const textTokens = estimateTextTokens(json);
+  const plan = planRequest(
+    intake.images.map((image) => ({
+      message: image.site.message,
+      part: image.site.part,
+      facts: factsOf(image),
+    })),
+    resolved?.family,
+    controls,
+    textTokens,
+  );
+  await renderPlan(plan.images, intake.images, {
+    pool,
+    cache: deps.renderCache,
+    maxPixels: config.max_image_pixels,
+  }, intake.literals);
+  Object.assign(plan, totals(plan.images, textTokens));
+  const clientWantsUsage = askForUsage(json);
+  return {
+    body: assembleBody(json, intake.literals),
+    messages: json.messages,
+    model,
+    resolved,
+    controls,
+    plan,
+    optimizations: [...new Set(plan.images.flatMap((i) => i.optimizations))],
+    stream: json.stream === true,
+    clientWantsUsage,
+  };
+}
+
+function factsOf(image: IntakeImage) {
+  return {
+    info: image.inspected?.info,
+    bytes: image.inspected?.bytes?.byteLength ?? 0,
+    detail: image.site.imageUrl.detail,
+    unreadable: image.unreadable,
+  };
+}
+
+/** The request as the client sent it (less `squint`), when it cannot be optimized. */
+function passthrough(
+  bytes: Uint8Array,
+  headers: Headers,
+  deps: PipelineDeps,
+  reason: string,
+): PreparedChat {
+  const { json } = parseOnMainThread(bytes, false);
+  const controls = takeControls(json, headers, deps.config);
+  validate(json);
+  const model = json.model as string;
+  const textTokens = estimateTextTokens(json);
+  const clientWantsUsage = askForUsage(json);
+  return {
+    body: new Blob([JSON.stringify(json)], { type: "application/json" }),
+    messages: json.messages,
+    model,
+    resolved: deps.registry.resolve(model),
+    controls,
+    plan: { images: [], ...totals([], textTokens) },
+    optimizations: [],
+    stream: json.stream === true,
+    clientWantsUsage,
+    passthroughReason: reason,
+  };
+}
+
+/** Prepares a Chat Completions request; `bytes` stay intact for the pass-through path. */
+export async function prepareChat(
+  bytes: Uint8Array,
+  headers: Headers,
+  deps: PipelineDeps,
+): Promise<PreparedChat> {
+  try {
+    return await optimize(await decodeBody(bytes, deps.pool), headers, deps);
+  } catch (e) {
+    if (!isOverload(e)) throw e;
+    if (deps.config.on_overload === "reject") {
+      throw new GatewayError(
+        503,
+        `squint is overloaded: ${overloadReason(e)}`,
+        "overloaded_error",
+        "overloaded",
+        null,
+        { "retry-after": "1" },
+      );
+    }
+    return passthrough(bytes, headers, deps, `${overloadReason(e)}; sent unoptimized`);
+  }
+}

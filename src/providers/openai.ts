@@ -1,0 +1,120 @@
+/**
+ * The OpenAI-compatible upstream: URL, headers and the call itself. Any endpoint that speaks
+ * OpenAI's API (DeepSeek, vLLM, a corporate proxy) works by base URL.
+ */
+import { GatewayError } from "../http/errors.ts";
+
+/** Client headers never forwarded: hop-by-hop, squint's own, credentials (re-added per caller). */
+const DROPPED_REQUEST_HEADERS = new Set([
+  "host",
+  "connection",
+  "keep-alive",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "content-length",
+  "accept-encoding",
+  "authorization",
+  "x-api-key",
+  "cookie",
+  "forwarded",
+  "x-forwarded-for",
+  "x-forwarded-host",
+  "x-forwarded-proto",
+  "x-real-ip",
+]);
+
+/** Upstream headers never relayed: framing is squint's, and fetch has already decoded the body. */
+const DROPPED_RESPONSE_HEADERS = new Set([
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "content-length",
+  "content-encoding",
+  "upgrade",
+  "set-cookie",
+  "alt-svc",
+  "x-request-id",
+]);
+
+/** Headers to send upstream: the client's, filtered, plus the provider key. */
+export function upstreamHeaders(client: Headers, providerKey: string | undefined): Headers {
+  const out = new Headers();
+  for (const [name, value] of client) {
+    if (!DROPPED_REQUEST_HEADERS.has(name) && !name.startsWith("x-squint-")) out.set(name, value);
+  }
+  if (providerKey) out.set("authorization", `Bearer ${providerKey}`);
+  return out;
+}
+
+/** Headers to relay to the client from the upstream response. */
+export function relayedHeaders(upstream: Headers): Headers {
+  const out = new Headers();
+  for (const [name, value] of upstream) {
+    if (!DROPPED_RESPONSE_HEADERS.has(name)) out.set(name, value);
+  }
+  const upstreamId = upstream.get("x-request-id");
+  if (upstreamId) out.set("x-upstream-request-id", upstreamId);
+  return out;
+}
+
+/** Options of one upstream call. */
+export interface UpstreamCall {
+  url: string;
+  method: string;
+  headers: Headers;
+  body?: BodyInit | null;
+  /** Aborted when the client goes away. */
+  clientSignal: AbortSignal;
+  /** Time allowed until the response headers arrive. */
+  timeoutMs: number;
+}
+
+/**
+ * Calls the upstream. Network failures become 502 and a missing answer within the timeout 504,
+ * in the door's error shape; the client's disconnect aborts the call (and the tokens with it).
+ */
+export async function callUpstream(call: UpstreamCall): Promise<Response> {
+  const controller = new AbortController();
+  const onClientGone = () =>
+    controller.abort(new DOMException("client disconnected", "AbortError"));
+  if (call.clientSignal.aborted) onClientGone();
+  call.clientSignal.addEventListener("abort", onClientGone, { once: true });
+  const timer = setTimeout(
+    () => controller.abort(new DOMException("timeout", "TimeoutError")),
+    call.timeoutMs,
+  );
+  try {
+    return await fetch(call.url, {
+      method: call.method,
+      headers: call.headers,
+      body: call.body,
+      signal: controller.signal,
+      redirect: "manual",
+    });
+  } catch (e) {
+    const reason = controller.signal.reason as DOMException | undefined;
+    if (reason?.name === "TimeoutError") {
+      throw new GatewayError(
+        504,
+        `upstream did not answer within ${call.timeoutMs / 1000} s`,
+        "timeout_error",
+        "upstream_timeout",
+      );
+    }
+    if (call.clientSignal.aborted) {
+      throw new GatewayError(499, "client disconnected", "api_error", "client_closed");
+    }
+    throw new GatewayError(
+      502,
+      `upstream unreachable: ${(e as Error).message}`,
+      "api_error",
+      "upstream_unreachable",
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * The client's answer from the upstream's: errors relayed with their status and body, streams
+ * event by event, JSON answers with the `squint` object; stats headers on every answer, and one
+ * request-log row when the answer is complete (or the client went away).
+ */
+import { chatLogRow } from "../accounting/request_log.ts";
+import {
+  buildStats,
+  type OpenAIUsage,
+  type SquintStats,
+  statsHeaders,
+} from "../accounting/stats.ts";
+import type { PreparedChat } from "../pipeline/prepare_chat.ts";
+import { relayedHeaders } from "../providers/openai.ts";
+import type { Storage } from "../storage/types.ts";
+import { relayChatStream } from "./chat_stream.ts";
+
+/** What relaying needs besides the two responses. */
+export interface RelayContext {
+  requestId: string;
+  keyId: string | null;
+  started: number;
+  storage: Storage;
+  content: string | null;
+}
+
+function statsFor(prepared: PreparedChat, usage?: OpenAIUsage): SquintStats {
+  return buildStats({
+    tokens: prepared.plan.tokens,
+    estimated: prepared.plan.estimated,
+    optimizations: prepared.optimizations,
+    requested: prepared.resolved,
+    called: prepared.resolved,
+    calledName: prepared.model,
+    usage,
+    cache: "bypass",
+    passthroughReason: prepared.passthroughReason,
+  });
+}
+
+/** Relays `upstream` to the client. */
+export async function relayChatResponse(
+  upstream: Response,
+  prepared: PreparedChat,
+  ctx: RelayContext,
+): Promise<Response> {
+  const headers = relayedHeaders(upstream.headers);
+  const upstreamRequestId = upstream.headers.get("x-request-id");
+  headers.set("x-request-id", ctx.requestId);
+  const early = statsFor(prepared);
+  for (const [k, v] of Object.entries(statsHeaders(early))) headers.set(k, v);
+  const record = (
+    status: number,
+    outcome: string,
+    stats: SquintStats,
+    usage?: OpenAIUsage,
+    error?: string,
+  ) =>
+    ctx.storage.log(chatLogRow(ctx.requestId, ctx.keyId, ctx.started, prepared, {
+      status,
+      outcome,
+      stats,
+      usage,
+      upstreamRequestId,
+      error,
+      content: ctx.content,
+    }));
+
+  if (!upstream.ok || !upstream.body) {
+    const body = await upstream.arrayBuffer();
+    record(
+      upstream.status,
+      "upstream_error",
+      early,
+      undefined,
+      new TextDecoder().decode(body.slice(0, 500)),
+    );
+    return new Response(body, { status: upstream.status, headers });
+  }
+  if (
+    prepared.stream && (upstream.headers.get("content-type") ?? "").includes("text/event-stream")
+  ) {
+    const body = relayChatStream(upstream.body, {
+      clientWantsUsage: prepared.clientWantsUsage,
+      stats: (usage) => statsFor(prepared, usage),
+      onEnd: (usage, outcome) => record(upstream.status, outcome, statsFor(prepared, usage), usage),
+    });
+    return new Response(body, { status: upstream.status, headers });
+  }
+  const text = await upstream.text();
+  let answer: Record<string, unknown>;
+  try {
+    answer = JSON.parse(text);
+  } catch {
+    record(upstream.status, "complete", early);
+    return new Response(text, { status: upstream.status, headers });
+  }
+  const usage = answer.usage as OpenAIUsage | undefined;
+  const stats = statsFor(prepared, usage);
+  answer.squint = stats;
+  for (const [k, v] of Object.entries(statsHeaders(stats))) headers.set(k, v);
+  record(upstream.status, "complete", stats, usage);
+  headers.set("content-type", "application/json");
+  return new Response(JSON.stringify(answer), { status: upstream.status, headers });
+}

@@ -1,0 +1,132 @@
+/**
+ * Relays a Chat Completions SSE stream event by event as it arrives. squint always asks the
+ * upstream for usage; the client sees the usage chunk only if it asked for it. The `squint`
+ * stats ride on the usage chunk (client asked) or on the finish_reason chunk, which is then held
+ * only until the upstream's usage chunk arrives (CONTRACT.md, Streams).
+ */
+import type { OpenAIUsage, SquintStats } from "../accounting/stats.ts";
+import { eventData, sseEvent, SseSplitter } from "./sse.ts";
+
+/** How a relayed stream ended. */
+export type StreamOutcome = "complete" | "client_closed" | "upstream_error";
+
+/** Options of `relayChatStream`. */
+export interface ChatStreamOptions {
+  /** The client set `stream_options.include_usage`. */
+  clientWantsUsage: boolean;
+  /** Stats for the final chunk, given the usage the upstream reported (if any). */
+  stats: (usage: OpenAIUsage | undefined) => SquintStats;
+  /** Called once when the stream ends, however it ends. */
+  onEnd: (usage: OpenAIUsage | undefined, outcome: StreamOutcome) => void;
+}
+
+const FINISHED = /"finish_reason":"/;
+/** Added by the upstream to every chunk because squint asked for usage; absent otherwise. */
+const INJECTED_USAGE_NULL = ',"usage":null';
+
+/** The relayed stream; cancelling it (client gone) cancels the upstream body. */
+export function relayChatStream(
+  upstream: ReadableStream<Uint8Array>,
+  options: ChatStreamOptions,
+): ReadableStream<Uint8Array> {
+  const reader = upstream.getReader();
+  const splitter = new SseSplitter();
+  const encoder = new TextEncoder();
+  let held: Record<string, unknown>[] = [];
+  let usage: OpenAIUsage | undefined;
+  let ended = false;
+
+  const end = (outcome: StreamOutcome) => {
+    if (ended) return;
+    ended = true;
+    options.onEnd(usage, outcome);
+  };
+
+  /** Releases held finish chunks, the last one carrying the stats. */
+  const release = (): string[] => {
+    if (held.length === 0) return [];
+    held[held.length - 1].squint = options.stats(usage);
+    const out = held.map((chunk) => sseEvent(JSON.stringify(chunk)));
+    held = [];
+    return out;
+  };
+
+  const handle = (event: string): string[] => {
+    const data = eventData(event);
+    if (data === undefined) return [`${event}\n\n`];
+    if (data === "[DONE]") return [...release(), `${event}\n\n`];
+    const hasUsage = data.includes('"usage":{');
+    if (!hasUsage && !FINISHED.test(data)) {
+      return [
+        options.clientWantsUsage ? `${event}\n\n` : sseEvent(data.replace(INJECTED_USAGE_NULL, "")),
+      ];
+    }
+    let chunk: Record<string, unknown>;
+    try {
+      chunk = JSON.parse(data);
+    } catch {
+      return [`${event}\n\n`];
+    }
+    const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
+    if (hasUsage && chunk.usage && typeof chunk.usage === "object") {
+      usage = chunk.usage as OpenAIUsage;
+      if (choices.length === 0) {
+        if (!options.clientWantsUsage) return release();
+        chunk.squint = options.stats(usage);
+        return [...release(), sseEvent(JSON.stringify(chunk))];
+      }
+      if (!options.clientWantsUsage) delete chunk.usage;
+    } else if (!options.clientWantsUsage && chunk.usage === null) {
+      delete chunk.usage;
+    }
+    const finishes = choices.some((c) => (c as { finish_reason?: unknown })?.finish_reason);
+    if (finishes && !options.clientWantsUsage) {
+      held.push(chunk);
+      return [];
+    }
+    return [sseEvent(JSON.stringify(chunk))];
+  };
+
+  const upstreamError = (e: unknown): string =>
+    sseEvent(JSON.stringify({
+      error: {
+        message: `upstream stream failed: ${(e as Error)?.message ?? e}`,
+        type: "api_error",
+        param: null,
+        code: "upstream_stream_error",
+      },
+    }));
+
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      for (;;) {
+        let result: ReadableStreamReadResult<Uint8Array>;
+        try {
+          result = await reader.read();
+        } catch (e) {
+          controller.enqueue(encoder.encode([...release(), upstreamError(e)].join("")));
+          controller.close();
+          end("upstream_error");
+          return;
+        }
+        if (result.done) {
+          const rest = splitter.flush();
+          const out = [...(rest ? handle(rest) : []), ...release()];
+          if (out.length) controller.enqueue(encoder.encode(out.join("")));
+          controller.close();
+          end("complete");
+          return;
+        }
+        const out = splitter.push(result.value).flatMap(handle);
+        if (out.length) {
+          controller.enqueue(encoder.encode(out.join("")));
+          return;
+        }
+      }
+    },
+    async cancel(reason) {
+      end("client_closed");
+      await reader.cancel(reason).catch(() => {});
+    },
+  });
+}

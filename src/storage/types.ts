@@ -1,0 +1,76 @@
+/** The storage interface: every piece of state squint keeps sits behind it. */
+
+/** One request in the request log. Keys never appear in it: only a short hash. */
+export interface RequestLogRow {
+  id: string;
+  /** Milliseconds since the epoch. */
+  ts: number;
+  door: string;
+  /** SHA-256 prefix of the squint key (or of the client's own provider key), never the key. */
+  keyId: string | null;
+  modelRequested: string | null;
+  modelCalled: string | null;
+  provider: string;
+  status: number;
+  stream: boolean;
+  tokensBefore: number;
+  tokensAfter: number;
+  upstreamInputTokens: number | null;
+  upstreamOutputTokens: number | null;
+  costBeforeUsd: number | null;
+  costAfterUsd: number | null;
+  costSavedUsd: number | null;
+  optimizations: string[];
+  cache: string;
+  estimated: boolean;
+  latencyMs: number;
+  /** complete, client_closed, upstream_error, error, passthrough. */
+  outcome: string;
+  error: string | null;
+  upstreamRequestId: string | null;
+  /** Message content, only as SQUINT_LOG_CONTENT allows. */
+  content: string | null;
+}
+
+/** `GET /v1/usage` query. */
+export interface UsageQuery {
+  from?: Date;
+  to?: Date;
+  groupBy?: "model" | "optimization" | "channel" | "key";
+  /** Only this key's rows. */
+  keyId?: string;
+}
+
+/** Summed figures over a set of requests. */
+export interface UsageFigures {
+  requests: number;
+  tokens_before: number;
+  tokens_after: number;
+  tokens_saved: number;
+  upstream_input_tokens: number;
+  upstream_output_tokens: number;
+  cost_before_usd: number;
+  cost_after_usd: number;
+  cost_saved_usd: number;
+}
+
+/** `GET /v1/usage` answer. */
+export interface UsageReport {
+  from: string | null;
+  to: string | null;
+  totals: UsageFigures;
+  group_by?: string;
+  groups?: (UsageFigures & { key: string | null })[];
+}
+
+/** State behind one interface; the embedded and production stores implement it. */
+export interface Storage {
+  /** Queues a log row; never throws and never waits (written off the response path). */
+  log(row: RequestLogRow): void;
+  usage(query: UsageQuery): Promise<UsageReport>;
+  /** Whether the store answers. */
+  health(): Promise<{ ok: boolean; detail: string }>;
+  /** Writes queued rows now. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,59 @@
+/** The messages the main thread sends to the image workers, and what comes back. */
+import type { ImageInfo, RenderSpec } from "./types.ts";
+
+/** Parse a large body off the main thread; inline data URLs come back as `Inspected`. */
+export interface IngestTask {
+  kind: "ingest";
+  body: Uint8Array;
+}
+
+/** Decode and read one image: a data URL string, or raw bytes (a fetched remote image). */
+export interface InspectTask {
+  kind: "inspect";
+  source: string | Uint8Array;
+  mime?: string;
+}
+
+/** Render one image to the planner's size and format. */
+export interface RenderTask {
+  kind: "render";
+  bytes: Uint8Array;
+  info: ImageInfo;
+  spec: RenderSpec;
+  /** Defence in depth: the worker refuses to decode beyond this even if asked. */
+  maxPixels: number;
+}
+
+/** Any task. */
+export type WorkerTask = IngestTask | InspectTask | RenderTask;
+
+/** One image as the worker found it. */
+export interface Inspected {
+  /** The original value as a JSON string literal (data URLs), to splice back unchanged. */
+  original?: Uint8Array;
+  /** Decoded bytes. */
+  bytes?: Uint8Array;
+  mime?: string;
+  /** Header facts; undefined when the bytes are not an image squint can read. */
+  info?: ImageInfo;
+  /** SHA-256 of the decoded bytes, hex. */
+  hash?: string;
+  /** Why the value could not be read as an image. */
+  error?: string;
+}
+
+/** Result of `ingest`. */
+export interface Ingested {
+  json: unknown;
+  inline: Inspected[];
+}
+
+/** Result of `render`: the new image as a JSON string literal holding its data URL. */
+export interface RenderResult {
+  literal: Uint8Array;
+  byteLength: number;
+  format: "jpeg" | "png";
+  width: number;
+  height: number;
+  formatReason?: string;
+}

@@ -1,0 +1,44 @@
+/** Messages between the main thread and the image workers. */
+
+export type ImageFormat = "jpeg" | "png" | "webp" | "gif" | "bmp" | "avif" | "heic" | "tiff" | "unknown";
+
+/** What an image's header says, read without decoding pixels. */
+export interface ImageInfo {
+  format: ImageFormat;
+  /** Stored size (before EXIF orientation). */
+  width: number;
+  height: number;
+  /** EXIF orientation 1-8 (1 when absent). */
+  orientation: number;
+  /** Size as displayed: width/height swapped for orientations 5-8. */
+  displayWidth: number;
+  displayHeight: number;
+  /** May have transparency (PNG colour type with alpha or tRNS, WebP alpha, GIF). */
+  mayHaveAlpha: boolean;
+  animated: boolean;
+  /** e.g. 16 for 16-bit PNG. */
+  bitDepth?: number;
+  /** e.g. `cmyk`, `gray`, `palette`, `rgb`. */
+  colorSpace?: string;
+  bytes: number;
+}
+
+/** A target size and encoding decided by the planner. */
+export interface RenderSpec {
+  width: number;
+  height: number;
+  /** `jpeg` or `png`; `same` keeps the input's format when it is jpeg or png. */
+  format: "jpeg" | "png" | "auto";
+  /** JPEG quality 1-100. */
+  quality: number;
+}
+
+/** The result of a render. */
+export interface Rendered {
+  bytes: Uint8Array;
+  format: "jpeg" | "png";
+  width: number;
+  height: number;
+  /** Why `auto` picked the format it did. */
+  formatReason?: string;
+}

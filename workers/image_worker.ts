@@ -1,0 +1,94 @@
+/**
+ * The image worker: parses large request bodies, decodes inline images, reads their headers,
+ * hashes them, and renders the planner's decisions. Everything it returns that is large travels
+ * back as a transferable buffer.
+ */
+/// <reference lib="deno.worker" />
+import { extractInlineData, jsonLiteral } from "../src/intake/inline_images.ts";
+import type { Inspected, RenderResult, WorkerTask } from "./image/protocol.ts";
+import { probeImage } from "./image/probe.ts";
+import { renderImage } from "./image/render.ts";
+import { parseDataUrl } from "./image/data_url.ts";
+
+/** A failure the main thread can act on, by code. */
+class TaskFailure extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
+  return digest.toHex();
+}
+
+async function inspectBytes(bytes: Uint8Array, mime?: string): Promise<Inspected> {
+  const info = probeImage(bytes);
+  return { bytes, mime, info, hash: await sha256Hex(bytes) };
+}
+
+/** A data URL: decode it, keep its JSON literal for an unchanged pass-through. */
+async function inspectDataUrl(url: string): Promise<Inspected> {
+  const original = jsonLiteral(url);
+  const parsed = parseDataUrl(url);
+  if (!parsed) return { original, error: "not a base64 data URL" };
+  return { ...(await inspectBytes(parsed.bytes, parsed.mime)), original };
+}
+
+function transfers(value: Inspected): ArrayBuffer[] {
+  return [value.bytes?.buffer, value.original?.buffer].filter((b) =>
+    b !== undefined
+  ) as ArrayBuffer[];
+}
+
+async function handle(task: WorkerTask): Promise<{ result: unknown; transfer: Transferable[] }> {
+  switch (task.kind) {
+    case "ingest": {
+      let json: unknown;
+      try {
+        json = JSON.parse(new TextDecoder().decode(task.body));
+      } catch (e) {
+        throw new TaskFailure(
+          "invalid_json",
+          `request body is not valid JSON: ${(e as Error).message}`,
+        );
+      }
+      const inline = await Promise.all(extractInlineData(json).map(inspectDataUrl));
+      return { result: { json, inline }, transfer: inline.flatMap(transfers) };
+    }
+    case "inspect": {
+      const inspected = typeof task.source === "string"
+        ? await inspectDataUrl(task.source)
+        : await inspectBytes(task.source, task.mime);
+      return { result: inspected, transfer: transfers(inspected) };
+    }
+    case "render": {
+      if (task.info.width * task.info.height > task.maxPixels) {
+        throw new TaskFailure("too_many_pixels", "image exceeds the pixel limit");
+      }
+      const rendered = await renderImage(task.bytes, task.info, task.spec);
+      const literal = new TextEncoder().encode(
+        `"data:image/${rendered.format};base64,${rendered.bytes.toBase64()}"`,
+      );
+      const result: RenderResult = {
+        literal,
+        byteLength: rendered.bytes.byteLength,
+        format: rendered.format,
+        width: rendered.width,
+        height: rendered.height,
+        formatReason: rendered.formatReason,
+      };
+      return { result, transfer: [literal.buffer] };
+    }
+  }
+}
+
+self.onmessage = async (event: MessageEvent<WorkerTask>) => {
+  try {
+    const { result, transfer } = await handle(event.data);
+    self.postMessage({ ok: true, result }, { transfer });
+  } catch (e) {
+    const code = e instanceof TaskFailure ? e.code : "image_error";
+    self.postMessage({ ok: false, code, message: (e as Error)?.message ?? String(e) });
+  }
+};
