@@ -12,8 +12,11 @@ export const CATALOGUE_SOURCE = "@pydantic/genai-prices 0.1.8";
 
 /** A configured price for one family, USD per million tokens (config file shape). */
 export interface PriceOverride {
+  /** Uncached input tokens. */
   input_per_mtok: number;
+  /** Output tokens. */
   output_per_mtok: number;
+  /** Cache-read input tokens; absent = no separate rate. */
   cached_input_per_mtok?: number;
 }
 

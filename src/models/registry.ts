@@ -1,6 +1,7 @@
 /**
  * Model-name resolution: which family a requested model belongs to, under which rules version,
- * at which price. Built once at startup; `resolve` is a Map lookup after the first call per name.
+ * at which price. Built once at startup (families priced then); `resolve` is a Map lookup after
+ * the first call per name.
  */
 
 import { FAMILIES, LOCAL_FAMILY } from "./families.ts";
@@ -22,7 +23,7 @@ export interface Registry {
   readonly rulesVersion: RulesVersion;
   /** Every family, with the image rules of `rulesVersion`. */
   readonly families: readonly ModelFamily[];
-  /** `priceOverrides` keys that name no family (likely typos), for the config loader to report. */
+  /** `priceOverrides` keys that are no family id (typos, aliases), for the config loader to report. */
   readonly unknownOverrides: readonly string[];
   /**
    * The family and price of `name` as a client sent it, or undefined for an unknown model (the
@@ -55,20 +56,22 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
       byName.set(name, family);
     }
   }
-  const unknownOverrides = Object.keys(overrides).filter((id) => !byName.has(id));
+  const familyIds = new Set(families.map((f) => f.id));
+  const unknownOverrides = Object.keys(overrides).filter((id) => !familyIds.has(id));
   const localFamily = byName.get(LOCAL_FAMILY.id)!;
 
-  const priceCache = new Map<string, Prices | undefined>();
-  function pricesOf(family: ModelFamily): Prices | undefined {
-    if (priceCache.has(family.id)) return priceCache.get(family.id);
+  // Priced up front: the catalogue lookup costs up to ~100 µs cold, too much for the request path.
+  const priceOf = new Map<ModelFamily, Prices | undefined>();
+  for (const family of families) {
     const override = overrides[family.id];
-    const prices = override
-      ? overridePrices(override)
-      : family === localFamily
-      ? LOCAL_PRICES
-      : cataloguePrices(family);
-    priceCache.set(family.id, prices);
-    return prices;
+    priceOf.set(
+      family,
+      override
+        ? overridePrices(override)
+        : family === localFamily
+        ? LOCAL_PRICES
+        : cataloguePrices(family),
+    );
   }
 
   /**
@@ -85,16 +88,16 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
 
   function compute(name: string): ResolvedModel | undefined {
     if (name.startsWith(LOCAL_PREFIX) && name.length > LOCAL_PREFIX.length) {
-      return { requested: name, family: localFamily, prices: pricesOf(localFamily) };
+      return { requested: name, family: localFamily, prices: priceOf.get(localFamily) };
     }
     if (name.startsWith(FINE_TUNE_PREFIX)) {
       const base = name.slice(FINE_TUNE_PREFIX.length).split(":")[0];
       const family = familyOf(base);
-      // Fine-tune prices differ from the base model's and are not in the catalogue.
+      // Fine-tunes bill at their own rates; the base price would be a guess.
       return family && { requested: name, family, fineTuned: true };
     }
     const family = familyOf(name);
-    return family && { requested: name, family, prices: pricesOf(family) };
+    return family && { requested: name, family, prices: priceOf.get(family) };
   }
 
   const cache = new Map<string, ResolvedModel | undefined>();

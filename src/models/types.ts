@@ -12,13 +12,17 @@ export type ImageRule =
 
 /** OpenAI tile models (gpt-4o, gpt-4.1, gpt-4o-mini, o1/o3, gpt-5, gpt-5.1). */
 export interface TileRule {
+  /** Discriminant. */
   kind: "tile";
+  /** Tokens every image costs; all of a `low` image's cost. */
   base: number;
+  /** Tokens per tile after the resize. */
   perTile: number;
   /** Fit within this square first (2048). */
   maxSide: number;
   /** Then scale the short side down to this (768). */
   shortSide: number;
+  /** Tile edge in pixels (512). */
   tileSize: number;
   /** What `detail: "low"` shows the model: fit within this square (512). */
   lowSide: number;
@@ -34,11 +38,17 @@ export interface PatchLevel {
 
 /** OpenAI patch models (gpt-4.1-mini/nano, o4-mini, gpt-5-mini/nano, gpt-5.2+). */
 export interface PatchRule {
+  /** Discriminant. */
   kind: "patch";
+  /** Patch edge in pixels (32). */
   patchSize: number;
+  /** Billed tokens = ceil(patches × multiplier). */
   multiplier: number;
+  /** Sizing for `detail: "low"`. */
   low: PatchLevel;
+  /** Sizing for `detail: "high"` (and `original` on models without it). */
   high: PatchLevel;
+  /** Sizing for `detail: "original"`, on models that have it (gpt-5.4 and later). */
   original?: PatchLevel;
   /** Which level `detail: "auto"` (or absent) means for this model. */
   auto: "high" | "original";
@@ -46,9 +56,13 @@ export interface PatchRule {
 
 /** Anthropic: ceil(w/28)·ceil(h/28) after an aspect-keeping resize within an edge and token cap. */
 export interface AnthropicRule {
+  /** Discriminant. */
   kind: "anthropic";
+  /** Patch edge in pixels (28); one visual token per patch. */
   patchSize: number;
+  /** Neither side, padded to whole patches, may exceed this (1568 or 2576). */
   maxEdge: number;
+  /** Visual-token budget per image (1568 or 4784). */
   maxTokens: number;
 }
 
@@ -58,24 +72,35 @@ export interface AnthropicRule {
  * so the resize target `targetPixels` is an estimate (§8 uses it).
  */
 export interface AnthropicLegacyRule {
+  /** Discriminant. */
   kind: "anthropic_legacy";
+  /** tokens ≈ w·h / this (750). */
   pixelsPerToken: number;
+  /** A longer edge triggers a resize (1568). */
   maxEdge: number;
+  /** More tokens than this trigger a resize (~1,600). */
   maxTokens: number;
+  /** Area a resized image is scaled to (1.15 MP, the recommended maximum). */
   targetPixels: number;
 }
 
 /** Gemini 2.x: 258 if both sides ≤ 384, else 258 per tile of crop unit floor(min/1.5). */
 export interface GeminiTileRule {
+  /** Discriminant. */
   kind: "gemini_tiles";
+  /** Tokens per tile (258). */
   perTile: number;
+  /** An image with both sides ≤ this is one tile (384). */
   smallSide: number;
 }
 
 /** Gemini 3: a fixed maximum per `media_resolution`, independent of the pixel size. */
 export interface GeminiMediaResolutionRule {
+  /** Discriminant. */
   kind: "gemini_media_resolution";
+  /** Tokens per image at each level. */
   tokens: Record<MediaResolution, number>;
+  /** The level `MEDIA_RESOLUTION_UNSPECIFIED` (and `detail: "auto"`) means. */
   default: MediaResolution;
   /** True when the table itself is approximate (Gemini 2.5: "256 + Pan & Scan"). */
   estimated?: boolean;
@@ -83,6 +108,7 @@ export interface GeminiMediaResolutionRule {
 
 /** Local models (Ollama): model-specific encoders, no documented rule. */
 export interface LocalRule {
+  /** Discriminant. */
   kind: "local";
 }
 
@@ -97,8 +123,11 @@ export type ProviderId = "openai" | "anthropic" | "google" | "ollama";
 
 /** Prices in USD per million tokens. */
 export interface Prices {
+  /** Uncached input tokens. */
   inputPerMTok: number;
+  /** Cache-read input tokens, when the provider has a separate rate. */
   cachedInputPerMTok?: number;
+  /** Output tokens. */
   outputPerMTok: number;
   /** True when the catalogue also lists higher long-context rates; the figures above are the base tier. */
   longContextTiers?: boolean;
@@ -110,11 +139,16 @@ export interface Prices {
 export interface ModelFamily {
   /** Canonical family id, e.g. `gpt-4o`, `claude-sonnet-4-6`. */
   id: string;
+  /** Which upstream API serves it. */
   provider: ProviderId;
-  /** Exact model names (besides `id`) that are this family, e.g. dated snapshots. */
+  /**
+   * Exact model names (besides `id`) that are this family, e.g. dated snapshots. Any id or alias
+   * followed by `-YYYY-MM-DD` or `-YYYYMMDD` is accepted as well.
+   */
   aliases: string[];
-  /** Dated ids may follow `id` with `-YYYY-MM-DD` or `-YYYYMMDD`; accept them. */
+  /** Whether the model accepts images. */
   vision: boolean;
+  /** How it bills images, under the registry's rules version. */
   image: ImageRule;
   /** Longest side the model accepts at all (before its own resize); larger is rejected upstream. */
   maxInputSide?: number;
@@ -130,6 +164,7 @@ export interface ModelFamily {
 export interface ResolvedModel {
   /** The name as the client sent it. */
   requested: string;
+  /** The family the name resolved to. */
   family: ModelFamily;
   /** Absent when squint has no trustworthy price (fine-tunes, families missing from the catalogue). */
   prices?: Prices;
@@ -139,9 +174,11 @@ export interface ResolvedModel {
 
 /** What a provider does to one image and what it bills. */
 export interface ImageCost {
+  /** Image tokens billed. */
   tokens: number;
-  /** The size the model actually sees after the provider's own resize. */
+  /** Width the model actually sees after the provider's own resize. */
   width: number;
+  /** Height the model actually sees after the provider's own resize. */
   height: number;
   /** Tiles or patches counted, for explanation. */
   units?: number;

@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import { buildStats, statsHeaders } from "../../src/accounting/stats.ts";
+import { estimateStringTokens, estimateTextTokens } from "../../src/accounting/text_tokens.ts";
+import { createRegistry } from "../../src/models/registry.ts";
+
+const gpt4o = createRegistry().resolve("gpt-4o")!;
+
+Deno.test("with billed usage, cost after is what the provider billed and cost before adds what squint removed", () => {
+  const s = buildStats({
+    tokens: { before: 1115, after: 775 },
+    estimated: true,
+    optimizations: ["resize"],
+    requested: gpt4o,
+    called: gpt4o,
+    calledName: "gpt-4o",
+    usage: { prompt_tokens: 780, prompt_tokens_details: { cached_tokens: 0 } },
+    cache: "bypass",
+  });
+  assert.equal(s.tokens_saved, 340);
+  assert.equal(s.upstream_input_tokens, 780);
+  assert.equal(s.cost_after_usd, 0.00195);
+  assert.equal(s.cost_before_usd, 0.00280);
+  assert.equal(s.cost_saved_usd, 0.00085);
+  assert.equal(s.estimated, true);
+});
+
+Deno.test("cached prompt tokens are billed at the cached-input price", () => {
+  const s = buildStats({
+    tokens: { before: 2000, after: 2000 },
+    estimated: false,
+    optimizations: [],
+    requested: gpt4o,
+    called: gpt4o,
+    calledName: "gpt-4o",
+    usage: { prompt_tokens: 2000, prompt_tokens_details: { cached_tokens: 1024 } },
+    cache: "bypass",
+  });
+  assert.equal(s.cost_after_usd, 976 * 2.5e-6 + 1024 * 1.25e-6);
+  assert.equal(s.estimated, false);
+});
+
+Deno.test("without usage the figures are estimates, and an unknown model has no costs", () => {
+  const s = buildStats({
+    tokens: { before: 10, after: 10 },
+    estimated: false,
+    optimizations: [],
+    calledName: "my-model",
+    cache: "bypass",
+  });
+  assert.equal(s.estimated, true);
+  assert.equal(s.cost_saved_usd, null);
+  assert.equal(statsHeaders(s)["x-squint-cost-saved-usd"], "unknown");
+  assert.equal(statsHeaders(s)["x-squint-model"], "my-model");
+});
+
+Deno.test("text tokens are estimated from characters, per message and for tool definitions", () => {
+  assert.equal(estimateStringTokens("abcdefgh"), 2);
+  assert.equal(estimateStringTokens("日本語"), 3);
+  const body = {
+    messages: [{ role: "user", content: "abcdefgh" }, {
+      role: "user",
+      content: [{ type: "text", text: "abcd" }, { type: "image_url", image_url: { url: "x" } }],
+    }],
+  };
+  assert.equal(estimateTextTokens(body), 3 + (3 + 2) + (3 + 1));
+});

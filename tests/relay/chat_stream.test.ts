@@ -1,0 +1,141 @@
+import assert from "node:assert/strict";
+import { buildStats, type OpenAIUsage } from "../../src/accounting/stats.ts";
+import { relayChatStream, type StreamOutcome } from "../../src/relay/chat_stream.ts";
+
+const usage = {
+  prompt_tokens: 11,
+  completion_tokens: 2,
+  total_tokens: 13,
+  prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+};
+const head =
+  '"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-4o","system_fingerprint":"fp_1"';
+/** A real include_usage transcript: every chunk carries usage null, the last one the usage. */
+const TRANSCRIPT = [
+  `data: {${head},"choices":[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}],"usage":null}\n\n`,
+  `data: {${head},"choices":[{"index":0,"delta":{"content":"Hi"},"logprobs":null,"finish_reason":null}],"usage":null}\n\n`,
+  `data: {${head},"choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}],"usage":null}\n\n`,
+  `data: {${head},"choices":[],"usage":${JSON.stringify(usage)}}\n\n`,
+  "data: [DONE]\n\n",
+];
+
+function source(parts: string[], failAfter?: number): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let i = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (failAfter !== undefined && i === failAfter) {
+        return controller.error(new Error("connection reset"));
+      }
+      if (i === parts.length) return controller.close();
+      controller.enqueue(encoder.encode(parts[i++]));
+    },
+  });
+}
+
+function relay(parts: string[], clientWantsUsage: boolean, failAfter?: number) {
+  const ended: { usage?: OpenAIUsage; outcome?: StreamOutcome } = {};
+  const stream = relayChatStream(source(parts, failAfter), {
+    clientWantsUsage,
+    stats: (u) =>
+      buildStats({
+        tokens: { before: 20, after: 10 },
+        estimated: true,
+        optimizations: ["resize"],
+        calledName: "gpt-4o",
+        usage: u,
+        cache: "bypass",
+      }),
+    onEnd: (u, outcome) => Object.assign(ended, { usage: u, outcome }),
+  });
+  return { stream, ended };
+}
+
+async function events(stream: ReadableStream<Uint8Array>): Promise<string[]> {
+  const text = await new Response(stream).text();
+  return text.split("\n\n").filter(Boolean).map((e) => e.replace(/^data: /, ""));
+}
+
+Deno.test("without include_usage the client gets no usage chunk and stats ride on the finish chunk", async () => {
+  const { stream, ended } = relay(TRANSCRIPT, false);
+  const out = await events(stream);
+  assert.equal(out.length, 4);
+  assert.equal(out[3], "[DONE]");
+  for (const e of out.slice(0, 3)) {
+    assert.equal(
+      JSON.parse(e).usage,
+      undefined,
+      "no usage key, as OpenAI sends without include_usage",
+    );
+  }
+  const finish = JSON.parse(out[2]);
+  assert.equal(finish.choices[0].finish_reason, "stop");
+  assert.equal(finish.squint.upstream_input_tokens, 11);
+  assert.equal(finish.squint.tokens_saved, 10);
+  assert.deepEqual(ended, { usage, outcome: "complete" });
+});
+
+Deno.test("with include_usage the usage chunk arrives before [DONE] and carries the stats", async () => {
+  const { stream } = relay(TRANSCRIPT, true);
+  const out = await events(stream);
+  assert.equal(out.length, 5);
+  assert.equal(
+    out[0],
+    TRANSCRIPT[0].slice(6, -2),
+    "chunks without usage or finish pass byte for byte",
+  );
+  const finish = JSON.parse(out[2]);
+  assert.equal(finish.squint, undefined);
+  assert.equal(finish.usage, null);
+  const last = JSON.parse(out[3]);
+  assert.deepEqual(last.choices, []);
+  assert.deepEqual(last.usage, usage);
+  assert.equal(last.squint.upstream_input_tokens, 11);
+});
+
+Deno.test("events split across network reads are reassembled and relayed whole", async () => {
+  const joined = TRANSCRIPT.join("");
+  const pieces = [];
+  for (let i = 0; i < joined.length; i += 7) pieces.push(joined.slice(i, i + 7));
+  const out = await events(relay(pieces, true).stream);
+  assert.equal(out.length, 5);
+  assert.equal(JSON.parse(out[1]).choices[0].delta.content, "Hi");
+});
+
+Deno.test("a stream that ends without a usage chunk still delivers the held finish chunk with stats", async () => {
+  const out = await events(relay([TRANSCRIPT[0], TRANSCRIPT[2], TRANSCRIPT[4]], false).stream);
+  assert.equal(out.length, 3);
+  assert.equal(JSON.parse(out[1]).squint.upstream_input_tokens, null);
+  assert.equal(out[2], "[DONE]");
+});
+
+Deno.test("an upstream reset mid-stream ends with an OpenAI error event", async () => {
+  const { stream, ended } = relay(TRANSCRIPT, false, 2);
+  const out = await events(stream);
+  assert.equal(out.length, 3);
+  assert.equal(JSON.parse(out[2]).error.code, "upstream_stream_error");
+  assert.equal(ended.outcome, "upstream_error");
+});
+
+Deno.test("the client going away cancels the upstream body", async () => {
+  let cancelled = false;
+  const upstream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      controller.enqueue(new TextEncoder().encode(TRANSCRIPT[1]));
+    },
+    cancel() {
+      cancelled = true;
+    },
+  });
+  let outcome: StreamOutcome | undefined;
+  const stream = relayChatStream(upstream, {
+    clientWantsUsage: false,
+    stats: () => ({}) as never,
+    onEnd: (_, o) => (outcome = o),
+  });
+  const reader = stream.getReader();
+  await reader.read();
+  await reader.cancel();
+  assert.equal(cancelled, true);
+  assert.equal(outcome, "client_closed");
+});

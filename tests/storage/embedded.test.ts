@@ -1,0 +1,118 @@
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { EmbeddedStorage } from "../../src/storage/embedded.ts";
+import { migrate, MIGRATIONS } from "../../src/storage/migrations.ts";
+import type { RequestLogRow } from "../../src/storage/types.ts";
+
+function row(over: Partial<RequestLogRow>): RequestLogRow {
+  return {
+    id: crypto.randomUUID(),
+    ts: Date.parse("2026-11-20T12:00:00Z"),
+    door: "chat_completions",
+    keyId: "k1",
+    modelRequested: "gpt-4o",
+    modelCalled: "gpt-4o",
+    provider: "openai",
+    status: 200,
+    stream: false,
+    tokensBefore: 1000,
+    tokensAfter: 400,
+    upstreamInputTokens: 410,
+    upstreamOutputTokens: 5,
+    costBeforeUsd: 0.0025,
+    costAfterUsd: 0.001,
+    costSavedUsd: 0.0015,
+    optimizations: ["resize"],
+    cache: "bypass",
+    estimated: true,
+    latencyMs: 12,
+    outcome: "complete",
+    error: null,
+    upstreamRequestId: null,
+    content: null,
+    ...over,
+  };
+}
+
+Deno.test("migrations create the schema once and are idempotent", () => {
+  const db = new DatabaseSync(":memory:");
+  assert.equal(migrate(db), MIGRATIONS.at(-1)!.version);
+  assert.equal(migrate(db), MIGRATIONS.at(-1)!.version);
+  const versions = db.prepare("SELECT version FROM schema_migrations").all().map((r) => r.version);
+  assert.deepEqual(versions, MIGRATIONS.map((m) => m.version));
+  db.close();
+});
+
+Deno.test("usage sums the log, filtered by time and grouped by model, optimization, channel and key", async () => {
+  const store = new EmbeddedStorage({ dataDir: ":memory:", retentionDays: 30_000 });
+  try {
+    store.log(row({}));
+    store.log(
+      row({
+        modelCalled: "claude-sonnet-4-6",
+        optimizations: ["resize", "reencode"],
+        keyId: "k2",
+        costSavedUsd: 0.002,
+      }),
+    );
+    store.log(row({ ts: Date.parse("2026-10-01T00:00:00Z"), optimizations: [] }));
+    const all = await store.usage({});
+    assert.equal(all.totals.requests, 3);
+    assert.equal(all.totals.tokens_saved, 1800);
+    assert.equal(all.totals.upstream_input_tokens, 1230);
+    const november = await store.usage({
+      from: new Date("2026-11-01T00:00:00Z"),
+      groupBy: "model",
+    });
+    assert.equal(november.totals.requests, 2);
+    assert.deepEqual(november.groups!.map((g) => [g.key, g.requests]), [["claude-sonnet-4-6", 1], [
+      "gpt-4o",
+      1,
+    ]]);
+    const byOptimization = await store.usage({ groupBy: "optimization" });
+    assert.deepEqual(byOptimization.groups!.map((g) => [g.key, g.requests]).sort(), [[
+      "reencode",
+      1,
+    ], ["resize", 2]]);
+    const byChannel = await store.usage({ groupBy: "channel" });
+    assert.deepEqual(byChannel.groups!.map((g) => [g.key, g.requests, g.tokens_saved]), [[
+      "images",
+      2,
+      1200,
+    ]]);
+    const byKey = await store.usage({ groupBy: "key" });
+    assert.deepEqual(byKey.groups!.map((g) => [g.key, g.requests]).sort(), [["k1", 2], ["k2", 1]]);
+    assert.equal((await store.usage({ keyId: "k2" })).totals.requests, 1);
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("rows older than the retention period are deleted", async () => {
+  const store = new EmbeddedStorage({ dataDir: ":memory:", retentionDays: 30 });
+  try {
+    const now = Date.parse("2026-11-22T00:00:00Z");
+    store.log(row({ ts: now - 31 * 86_400_000 }));
+    store.log(row({ ts: now - 29 * 86_400_000 }));
+    await store.flush();
+    assert.equal(store.applyRetention(now), 1);
+    assert.equal((await store.usage({})).totals.requests, 1);
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("the log survives a restart on disk", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const first = new EmbeddedStorage({ dataDir: dir, retentionDays: 30_000 });
+    first.log(row({ id: "a" }));
+    await first.close();
+    const second = new EmbeddedStorage({ dataDir: dir, retentionDays: 30_000 });
+    assert.equal((await second.usage({})).totals.requests, 1);
+    assert.deepEqual(await second.health(), { ok: true, detail: "sqlite" });
+    await second.close();
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

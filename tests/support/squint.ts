@@ -1,0 +1,50 @@
+/**
+ * Starts squint in-process on a loopback port for tests and benchmarks, on a fresh in-memory
+ * log unless told otherwise.
+ */
+import { type App, createApp } from "../../src/app.ts";
+import { loadConfig } from "../../src/config.ts";
+
+/** A running squint. */
+export interface RunningSquint {
+  /** `http://127.0.0.1:PORT` */
+  origin: string;
+  /** `http://127.0.0.1:PORT/v1`, the OpenAI SDK's baseURL. */
+  baseUrl: string;
+  app: App;
+  close(): Promise<void>;
+}
+
+/** Starts squint with `env` (SQUINT_* variables) over test defaults. */
+export function startSquint(env: Record<string, string> = {}): RunningSquint {
+  const config = loadConfig({ SQUINT_DATA_DIR: ":memory:", SQUINT_WORKERS: "1", ...env });
+  const app = createApp(config);
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (request) => app.handle(request),
+  );
+  const origin = `http://127.0.0.1:${server.addr.port}`;
+  return {
+    origin,
+    baseUrl: `${origin}/v1`,
+    app,
+    async close() {
+      await server.shutdown();
+      await app.close();
+    },
+  };
+}
+
+/** The corpus folder (SQUINT_CORPUS_DIR, default ../shared/corpus from the repository root). */
+export function corpusDir(): string {
+  const configured = Deno.env.get("SQUINT_CORPUS_DIR");
+  return configured ?? new URL("../../../shared/corpus", import.meta.url).pathname;
+}
+
+/** A corpus image as a data URL. */
+export function corpusDataUrl(file: string): string {
+  const bytes = Deno.readFileSync(`${corpusDir()}/images/${file}`);
+  const ext = file.split(".").pop()!.toLowerCase();
+  const mime = ext === "jpg" ? "image/jpeg" : `image/${ext}`;
+  return `data:${mime};base64,${bytes.toBase64()}`;
+}
