@@ -92,3 +92,6 @@ self.onmessage = async (event: MessageEvent<WorkerTask>) => {
     self.postMessage({ ok: false, code, message: (e as Error)?.message ?? String(e) });
   }
 };
+
+// The pool starts a task's clock only once the module (and the codec) has loaded.
+self.postMessage({ ready: true });

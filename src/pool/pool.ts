@@ -46,12 +46,20 @@ interface Task {
 
 interface Slot {
   worker?: Worker;
+  /** The worker has loaded its module and said so; only then does a task's clock start. */
+  ready?: boolean;
   task?: Task;
   timer?: ReturnType<typeof setTimeout>;
 }
 
-/** Replies a worker posts: `{ ok: true, result }` or `{ ok: false, code, message }`. */
-type Reply = { ok: true; result: unknown } | { ok: false; code: string; message: string };
+/**
+ * What a worker posts: `{ ready: true }` once when its module has loaded, then one reply per task,
+ * `{ ok: true, result }` or `{ ok: false, code, message }`.
+ */
+type Reply =
+  | { ready: true }
+  | { ok: true; result: unknown }
+  | { ok: false; code: string; message: string };
 
 /** A bounded pool of Web Workers speaking the `{ok, result}` reply protocol. */
 export class WorkerPool {
@@ -61,6 +69,7 @@ export class WorkerPool {
   #counts = { completed: 0, failed: 0, replaced: 0 };
   /** Crashes since the last completed task: a worker that cannot start is retried with backoff. */
   #crashStreak = 0;
+  #readyWaiters: (() => void)[] = [];
 
   constructor(readonly options: PoolOptions) {
     for (let i = 0; i < options.size; i++) {
@@ -76,7 +85,7 @@ export class WorkerPool {
     if (!this.#slots.some((s) => s.worker)) {
       return Promise.reject(new TaskError("no_workers", "no image worker is running"));
     }
-    const idle = this.#slots.find((s) => s.worker && !s.task);
+    const idle = this.#slots.find(isIdle);
     if (!idle && this.#queue.length >= this.options.queueLimit) {
       return Promise.reject(new PoolFullError("image worker queue is full"));
     }
@@ -97,14 +106,22 @@ export class WorkerPool {
     };
   }
 
+  /** Resolves once every worker has loaded (tests and the bench start measuring after it). */
+  async whenReady(): Promise<void> {
+    while (!this.#closed && !this.#slots.every((s) => s.ready)) {
+      await new Promise<void>((resolve) => this.#readyWaiters.push(resolve));
+    }
+  }
+
   /** Whether a new task would start without waiting. */
   hasIdleWorker(): boolean {
-    return this.#slots.some((s) => s.worker && !s.task);
+    return this.#slots.some(isIdle);
   }
 
   /** Fails queued and running tasks and terminates every worker. */
   close(): void {
     this.#closed = true;
+    for (const wake of this.#readyWaiters.splice(0)) wake();
     for (const task of this.#queue.splice(0)) {
       task.reject(new TaskError("closed", "worker pool is closed"));
     }
@@ -119,7 +136,14 @@ export class WorkerPool {
   #spawn(slot: Slot): void {
     const worker = new Worker(this.options.workerUrl, { type: "module" });
     slot.worker = worker;
-    worker.onmessage = (event: MessageEvent<Reply>) => this.#settle(slot, event.data);
+    slot.ready = false;
+    worker.onmessage = (event: MessageEvent<Reply>) => {
+      if ("ready" in event.data) {
+        slot.ready = true;
+        for (const wake of this.#readyWaiters.splice(0)) wake();
+        this.#next(slot);
+      } else this.#settle(slot, event.data);
+    };
     worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();
       this.#replace(
@@ -143,7 +167,7 @@ export class WorkerPool {
     slot.worker!.postMessage(task.message, task.transfer);
   }
 
-  #settle(slot: Slot, reply: Reply): void {
+  #settle(slot: Slot, reply: Exclude<Reply, { ready: true }>): void {
     const task = slot.task;
     clearTimeout(slot.timer);
     slot.task = undefined;
@@ -174,9 +198,7 @@ export class WorkerPool {
     }
     if (this.#closed) return;
     const restart = () => {
-      if (this.#closed) return;
-      this.#spawn(slot);
-      this.#next(slot);
+      if (!this.#closed) this.#spawn(slot);
     };
     if (++this.#crashStreak <= this.options.size) return restart();
     const delay = Math.min(30_000, 100 * 2 ** (this.#crashStreak - this.options.size));
@@ -187,7 +209,12 @@ export class WorkerPool {
   }
 
   #next(slot: Slot): void {
+    if (!isIdle(slot)) return;
     const task = this.#queue.shift();
     if (task) this.#start(slot, task);
   }
+}
+
+function isIdle(slot: Slot): boolean {
+  return slot.worker !== undefined && slot.ready === true && slot.task === undefined;
 }

@@ -17,3 +17,4 @@ self.onmessage = (event: MessageEvent<{ kind: string; bytes?: Uint8Array }>) => 
     // never answers
   }
 };
+self.postMessage({ ready: true });

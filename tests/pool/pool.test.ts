@@ -3,12 +3,14 @@ import { PoolFullError, TaskError, WorkerPool } from "../../src/pool/pool.ts";
 
 const workerUrl = new URL("./_test_worker.ts", import.meta.url);
 
-function pool(size = 1, queueLimit = 4, taskTimeoutMs = 2000) {
-  return new WorkerPool({ workerUrl, size, queueLimit, taskTimeoutMs });
+async function pool(size = 1, queueLimit = 4, taskTimeoutMs = 2000) {
+  const p = new WorkerPool({ workerUrl, size, queueLimit, taskTimeoutMs });
+  await p.whenReady();
+  return p;
 }
 
 Deno.test("buffers travel to the worker and back as transferables", async () => {
-  const p = pool();
+  const p = await pool();
   try {
     const bytes = new Uint8Array([1, 2, 3, 4]);
     const result = await p.run<{ length: number; bytes: Uint8Array }>({ kind: "echo", bytes }, [
@@ -23,7 +25,7 @@ Deno.test("buffers travel to the worker and back as transferables", async () => 
 });
 
 Deno.test("a task that fails in the worker rejects with the worker's code", async () => {
-  const p = pool();
+  const p = await pool();
   try {
     await assert.rejects(
       p.run({ kind: "fail" }),
@@ -39,7 +41,7 @@ Deno.test("a task that fails in the worker rejects with the worker's code", asyn
 });
 
 Deno.test("a crashed worker fails its task cleanly and is replaced", async () => {
-  const p = pool();
+  const p = await pool();
   try {
     await assert.rejects(
       p.run({ kind: "crash" }),
@@ -57,7 +59,7 @@ Deno.test("a crashed worker fails its task cleanly and is replaced", async () =>
 });
 
 Deno.test("a task past its timeout fails and its worker is replaced", async () => {
-  const p = pool(1, 4, 150);
+  const p = await pool(1, 4, 150);
   try {
     await assert.rejects(
       p.run({ kind: "hang" }),
@@ -73,7 +75,7 @@ Deno.test("a task past its timeout fails and its worker is replaced", async () =
 });
 
 Deno.test("a full queue refuses new tasks at once instead of growing a backlog", async () => {
-  const p = pool(1, 1, 2000);
+  const p = await pool(1, 1, 2000);
   try {
     const running = p.run({ kind: "hang" }).catch((e) => e);
     const queued = p.run({ kind: "hang" }).catch((e) => e);
@@ -88,7 +90,7 @@ Deno.test("a full queue refuses new tasks at once instead of growing a backlog",
 });
 
 Deno.test("two workers run two tasks at once", async () => {
-  const p = pool(2, 0, 2000);
+  const p = await pool(2, 0, 2000);
   try {
     const a = p.run({ kind: "hang" }).catch((e) => e);
     const b = p.run({ kind: "hang" }).catch((e) => e);
