@@ -1,6 +1,15 @@
 /** Messages between the main thread and the image workers. */
 
-export type ImageFormat = "jpeg" | "png" | "webp" | "gif" | "bmp" | "avif" | "heic" | "tiff" | "unknown";
+export type ImageFormat =
+  | "jpeg"
+  | "png"
+  | "webp"
+  | "gif"
+  | "bmp"
+  | "avif"
+  | "heic"
+  | "tiff"
+  | "unknown";
 
 /** What an image's header says, read without decoding pixels. */
 export interface ImageInfo {
@@ -13,7 +22,10 @@ export interface ImageInfo {
   /** Size as displayed: width/height swapped for orientations 5-8. */
   displayWidth: number;
   displayHeight: number;
-  /** May have transparency (PNG colour type with alpha or tRNS, WebP alpha, GIF). */
+  /**
+   * May have transparency, per the header: PNG colour type with alpha or a tRNS chunk, WebP
+   * alpha flag, a GIF transparent index before the first frame, 32-bit BMP, AVIF alpha plane.
+   */
   mayHaveAlpha: boolean;
   animated: boolean;
   /** e.g. 16 for 16-bit PNG. */
@@ -27,7 +39,10 @@ export interface ImageInfo {
 export interface RenderSpec {
   width: number;
   height: number;
-  /** `jpeg` or `png`; `same` keeps the input's format when it is jpeg or png. */
+  /**
+   * `jpeg` or `png`, or `auto`: transparency keeps PNG, JPEG input stays JPEG, and other input
+   * becomes JPEG only when photo-like and smaller (see render.ts). Transparency always wins.
+   */
   format: "jpeg" | "png" | "auto";
   /** JPEG quality 1-100. */
   quality: number;

@@ -1,0 +1,86 @@
+/**
+ * Resizing with Skia that stays close to an exact area average.
+ *
+ * One `drawImage` with `imageSmoothingQuality = "medium"` (trilinear mipmaps) blurs large
+ * downscales, and a plain bilinear step below ~0.7× skips source pixels and aliases. So the
+ * picture is first drawn (oriented) at `2^k` times the target size, where one bilinear step is
+ * accurate, and then halved `k` times; a bilinear halving samples each 2×2 block at its centre,
+ * which is exactly its average. Against an exact area average (corpus, 1568 px long side) this
+ * scores 41-57 dB where a single "medium" draw scores 31-49 dB, and text strokes stay crisp; it
+ * costs ~30-40 ms more per 8-16 MP photo than one draw.
+ *
+ * @module
+ */
+
+import { type Canvas, createCanvas, type Image } from "@napi-rs/canvas";
+import { orientationDraw } from "./_orientation.ts";
+
+/** Below this scale a single bilinear step aliases; measured on the corpus (0.75 is still fine). */
+const MIN_STEP_RATIO = 0.7;
+
+/**
+ * The first stage may not exceed this many pixels (64 MB of RGBA). It bounds memory, and time:
+ * a 16 MP photo to 1568 px would otherwise take a 22 MP stage (~160 ms) to gain 1 dB over the
+ * 5.5 MP one (~45 ms).
+ */
+const MAX_STAGE_PIXELS = 16_000_000;
+
+/** What `resizeUpright` draws and how. */
+export interface ResizeRequest {
+  /** Output size, display-oriented. */
+  width: number;
+  height: number;
+  /** EXIF orientation (1-8) still to be applied; 1 when the decoder already applied it. */
+  orientation: number;
+  /** Whether the output may need an alpha channel; opaque surfaces skip clearing. */
+  alpha: boolean;
+}
+
+/** How many exact halvings follow the first draw for a given scale. */
+export function halvingsFor(scale: number, width: number, height: number): number {
+  let k = 0;
+  while (
+    scale * 2 ** k < MIN_STEP_RATIO &&
+    width * 2 ** (k + 1) * height * 2 ** (k + 1) <= MAX_STAGE_PIXELS
+  ) k++;
+  return k;
+}
+
+function surface(width: number, height: number, alpha: boolean) {
+  const canvas = createCanvas(width, height);
+  const ctx = canvas.getContext("2d", { alpha });
+  ctx.imageSmoothingEnabled = true;
+  return { canvas, ctx };
+}
+
+/**
+ * Draws `image` upright at `request.width`×`request.height` (display orientation), applying
+ * the remaining orientation once, in the first stage. Deterministic for equal inputs.
+ */
+export function resizeUpright(image: Image, request: ResizeRequest): Canvas {
+  const { width, height, orientation, alpha } = request;
+  const swapped = orientation >= 5 && orientation <= 8;
+  const sourceWidth = swapped ? image.naturalHeight : image.naturalWidth;
+  const sourceHeight = swapped ? image.naturalWidth : image.naturalHeight;
+  const scale = Math.max(width / sourceWidth, height / sourceHeight);
+  let k = halvingsFor(scale, width, height);
+
+  let { canvas, ctx } = surface(width * 2 ** k, height * 2 ** k, alpha);
+  // "medium" adds mipmaps, which only engage when the stage cap leaves the first step below 0.5.
+  ctx.imageSmoothingQuality = "medium";
+  const { matrix, drawWidth, drawHeight } = orientationDraw(
+    orientation,
+    canvas.width,
+    canvas.height,
+  );
+  ctx.setTransform(...matrix);
+  ctx.drawImage(image, 0, 0, drawWidth, drawHeight);
+  for (; k > 0; k--) {
+    const next = surface(width * 2 ** (k - 1), height * 2 ** (k - 1), alpha);
+    // Plain bilinear, no mipmaps: at exactly 0.5 it is the 2×2 box average.
+    next.ctx.imageSmoothingQuality = "low";
+    next.ctx.drawImage(canvas, 0, 0, next.canvas.width, next.canvas.height);
+    ({ canvas, ctx } = next);
+  }
+  return canvas;
+}

@@ -1,0 +1,195 @@
+/**
+ * Decodes, orients, resizes and re-encodes one image with @napi-rs/canvas (Skia). Runs inside
+ * the image workers; everything here is a plain function of its inputs, and the same input and
+ * spec always give byte-identical output.
+ *
+ * @module
+ */
+
+import { type Canvas, createCanvas, Image } from "@napi-rs/canvas";
+import type { ImageFormat, ImageInfo, Rendered, RenderSpec } from "./types.ts";
+import { resizeUpright } from "./downscale.ts";
+import { colorStats, describeStats, hasTransparency, isPhotoLike } from "./pixel_stats.ts";
+
+/** Largest picture (stored pixels) this module will decode: ~400 MB of RGBA. */
+export const MAX_DECODE_PIXELS = 100_000_000;
+
+/** Largest output side; Skia surfaces beyond this are refused or very slow. */
+export const MAX_OUTPUT_SIDE = 16_384;
+
+/** Long side of the nearest-neighbour copy on which `auto` measures colour statistics. */
+const STATS_SIDE = 256;
+
+/** Why a render failed, for the worker to turn into an HTTP error at the edge. */
+export type RenderFailure = "too_large" | "unsupported" | "decode_failed" | "bad_spec";
+
+/** A render that could not be done, with a machine-readable reason. */
+export class RenderError extends Error {
+  /** Builds the error; `reason` says which kind of failure it is. */
+  constructor(readonly reason: RenderFailure, message: string) {
+    super(message);
+    this.name = "RenderError";
+  }
+}
+
+/**
+ * What Skia does with each format's orientation on decode, pinned by the fixture tests:
+ * it applies EXIF to JPEG, but ignores WebP's EXIF chunk, PNG's eXIf chunk and AVIF's irot.
+ * Formats it cannot decode at all are `undefined`.
+ */
+const DECODER: Record<ImageFormat, { appliesOrientation: boolean } | undefined> = {
+  jpeg: { appliesOrientation: true },
+  png: { appliesOrientation: false },
+  webp: { appliesOrientation: false },
+  gif: { appliesOrientation: false },
+  bmp: { appliesOrientation: false },
+  avif: { appliesOrientation: false },
+  heic: undefined,
+  tiff: undefined,
+  unknown: undefined,
+};
+
+/** Limits a caller can tighten per call. */
+export interface RenderOptions {
+  /** Refuse to decode pictures with more stored pixels than this; default `MAX_DECODE_PIXELS`. */
+  maxPixels?: number;
+}
+
+/**
+ * Decodes encoded bytes into a Skia image. Decoding in @napi-rs/canvas is asynchronous: the
+ * pixels are only ready once `decode()` resolves, so there is no synchronous render path.
+ *
+ * @throws {RenderError} for formats Skia cannot decode, headers over the pixel limit, bytes
+ * that do not decode, and a decoded size that disagrees with the header.
+ */
+export async function decodeImage(
+  bytes: Uint8Array,
+  info: ImageInfo,
+  options: RenderOptions = {},
+): Promise<Image> {
+  if (!DECODER[info.format]) {
+    throw new RenderError("unsupported", `${info.format} images cannot be decoded here`);
+  }
+  const maxPixels = Math.min(options.maxPixels ?? MAX_DECODE_PIXELS, MAX_DECODE_PIXELS);
+  if (info.width * info.height > maxPixels) {
+    throw new RenderError("too_large", `${info.width}x${info.height} exceeds ${maxPixels} pixels`);
+  }
+  const image = new Image();
+  try {
+    image.src = bytes;
+    await image.decode();
+  } catch (error) {
+    throw new RenderError("decode_failed", `cannot decode ${info.format}: ${String(error)}`);
+  }
+  const oriented = DECODER[info.format]?.appliesOrientation;
+  const [w, h] = oriented ? [info.displayWidth, info.displayHeight] : [info.width, info.height];
+  // The header was what the caller vetted for size; a decoder that disagrees is not trusted.
+  if (image.naturalWidth !== w || image.naturalHeight !== h) {
+    throw new RenderError(
+      "decode_failed",
+      `header says ${w}x${h}, decoder found ${image.naturalWidth}x${image.naturalHeight}`,
+    );
+  }
+  return image;
+}
+
+function validateSpec(spec: RenderSpec): void {
+  const sideOk = (n: number) => Number.isInteger(n) && n >= 1 && n <= MAX_OUTPUT_SIDE;
+  if (!sideOk(spec.width) || !sideOk(spec.height)) {
+    throw new RenderError("bad_spec", `output size ${spec.width}x${spec.height} is not allowed`);
+  }
+  if (!(spec.quality >= 1 && spec.quality <= 100)) {
+    throw new RenderError("bad_spec", `JPEG quality ${spec.quality} is outside 1-100`);
+  }
+}
+
+/** Colour statistics of the decoded picture, from a nearest-neighbour copy (no new colours). */
+function sampleStats(image: Image) {
+  const scale = Math.min(1, STATS_SIDE / Math.max(image.naturalWidth, image.naturalHeight));
+  const w = Math.max(1, Math.round(image.naturalWidth * scale));
+  const h = Math.max(1, Math.round(image.naturalHeight * scale));
+  const ctx = createCanvas(w, h).getContext("2d");
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(image, 0, 0, w, h);
+  return colorStats(ctx.getImageData(0, 0, w, h).data);
+}
+
+const encodeJpeg = (canvas: Canvas, quality: number) =>
+  new Uint8Array(canvas.encodeSync("jpeg", Math.round(quality)));
+const encodePng = (canvas: Canvas) => new Uint8Array(canvas.encodeSync("png"));
+
+/**
+ * Decodes `bytes`, turns it upright (EXIF/irot orientation, applied exactly once), resizes it
+ * to `spec.width`×`spec.height` (display-oriented) and encodes it. Animated images give their
+ * first frame. Real transparency always keeps PNG, whatever the spec asks. With `format:
+ * "auto"`, JPEG input stays JPEG and other input becomes JPEG only when it is photo-like and
+ * the JPEG is smaller than the PNG; `formatReason` says which rule decided.
+ *
+ * @throws {RenderError} for unsupported formats, oversized headers, undecodable bytes and
+ * invalid specs.
+ */
+export async function renderImage(
+  bytes: Uint8Array,
+  info: ImageInfo,
+  spec: RenderSpec,
+  options: RenderOptions = {},
+): Promise<Rendered> {
+  validateSpec(spec);
+  const image = await decodeImage(bytes, info, options);
+  const canvas = resizeUpright(image, {
+    width: spec.width,
+    height: spec.height,
+    // Orientation is applied exactly once: by Skia for JPEG, by us for everything else.
+    orientation: DECODER[info.format]?.appliesOrientation ? 1 : info.orientation,
+    alpha: info.mayHaveAlpha,
+  });
+  const size = { width: spec.width, height: spec.height };
+  // Only a header that allows alpha is worth a pixel read; the read is ~10 MB at 1568x1568.
+  const ctx = canvas.getContext("2d");
+  if (info.mayHaveAlpha && hasTransparency(ctx.getImageData(0, 0, size.width, size.height).data)) {
+    const asked = spec.format === "jpeg" ? " (jpeg was asked; it would lose the alpha)" : "";
+    return {
+      ...size,
+      format: "png",
+      bytes: encodePng(canvas),
+      formatReason: `transparent${asked}`,
+    };
+  }
+  if (spec.format !== "auto") {
+    const encoded = spec.format === "jpeg" ? encodeJpeg(canvas, spec.quality) : encodePng(canvas);
+    return { ...size, format: spec.format, bytes: encoded, formatReason: "as asked" };
+  }
+  if (info.format === "jpeg") {
+    return {
+      ...size,
+      format: "jpeg",
+      bytes: encodeJpeg(canvas, spec.quality),
+      formatReason: "jpeg input",
+    };
+  }
+  const stats = sampleStats(image);
+  if (!isPhotoLike(stats)) {
+    return {
+      ...size,
+      format: "png",
+      bytes: encodePng(canvas),
+      formatReason: `not photo-like: ${describeStats(stats)}`,
+    };
+  }
+  const jpeg = encodeJpeg(canvas, spec.quality);
+  const png = encodePng(canvas);
+  const sizes = `jpeg ${jpeg.length} B, png ${png.length} B`;
+  return jpeg.length < png.length
+    ? {
+      ...size,
+      format: "jpeg",
+      bytes: jpeg,
+      formatReason: `photo-like, ${sizes}: ${describeStats(stats)}`,
+    }
+    : {
+      ...size,
+      format: "png",
+      bytes: png,
+      formatReason: `photo-like but png is no larger, ${sizes}`,
+    };
+}
