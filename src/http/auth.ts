@@ -51,11 +51,10 @@ export function authenticate(
       "invalid_squint_key",
     );
   }
-  const squintKey = explicit ??
-    (presented !== undefined && isKnown(presented, keys) ? presented : undefined);
-  const clientProviderKey = presented !== undefined && presented !== squintKey
-    ? presented
-    : undefined;
+  const presentedIsSquintKey = presented !== undefined && isKnown(presented, keys);
+  const squintKey = explicit ?? (presentedIsSquintKey ? presented : undefined);
+  // A squint key is never a provider key, whichever header carries it.
+  const clientProviderKey = presentedIsSquintKey ? undefined : presented;
   if (clientProviderKey) {
     if (!squintKey && requiresSquintKey(config)) {
       throw new GatewayError(

@@ -4,6 +4,7 @@
  * fetched under the address guard; decompression bombs are refused from their header with 413.
  */
 import { GatewayError } from "../http/errors.ts";
+import { mapLimited } from "../pool/map_limited.ts";
 import type { WorkerPool } from "../pool/pool.ts";
 import type { Inspected } from "../../workers/image/protocol.ts";
 import { findImageSites, type ImageSite } from "./chat_images.ts";
@@ -111,8 +112,10 @@ function refuseBomb(image: IntakeImage, maxPixels: number): void {
 export async function collectImages(decoded: DecodedBody, deps: IntakeDeps): Promise<Intake> {
   let next = decoded.inline.length;
   const sites = findImageSites(decoded.json);
-  const images = await Promise.all(
-    sites.map((site) => readSite(site, decoded, deps, () => next++)),
+  const images = await mapLimited(
+    sites,
+    deps.pool.options.size,
+    (site) => readSite(site, decoded, deps, () => next++),
   );
   for (const image of images) refuseBomb(image, deps.maxPixels);
   const literals = new Map<number, JsonLiteral>();

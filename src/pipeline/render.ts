@@ -6,6 +6,7 @@
 import type { JsonLiteral } from "../intake/inline_images.ts";
 import type { IntakeImage } from "../intake/intake.ts";
 import type { PlannedImage } from "../optimize/plan_request.ts";
+import { mapLimited } from "../pool/map_limited.ts";
 import { TaskError, type WorkerPool } from "../pool/pool.ts";
 import type { RenderResult } from "../../workers/image/protocol.ts";
 import type { RenderCache } from "./render_cache.ts";
@@ -95,8 +96,8 @@ export async function renderPlan(
   deps: RenderDeps,
   literals: Map<number, JsonLiteral>,
 ): Promise<void> {
-  await Promise.all(planned.map((p, i) => {
+  await mapLimited(planned, deps.pool.options.size, async (p, i) => {
     if (p.detail) images[i].site.imageUrl.detail = p.detail;
-    return p.render ? renderOne(p, images[i], deps, literals) : undefined;
-  }));
+    if (p.render) await renderOne(p, images[i], deps, literals);
+  });
 }

@@ -10,6 +10,7 @@ import {
   type SquintStats,
   statsHeaders,
 } from "../accounting/stats.ts";
+import { GatewayError } from "../http/errors.ts";
 import type { PreparedChat } from "../pipeline/prepare_chat.ts";
 import { relayedHeaders } from "../providers/openai.ts";
 import type { Storage } from "../storage/types.ts";
@@ -87,7 +88,18 @@ export async function relayChatResponse(
     });
     return new Response(body, { status: upstream.status, headers });
   }
-  const text = await upstream.text();
+  let text: string;
+  try {
+    text = await upstream.text();
+  } catch (e) {
+    record(502, "upstream_error", early, undefined, (e as Error).message);
+    throw new GatewayError(
+      502,
+      `upstream broke off its answer: ${(e as Error).message}`,
+      "api_error",
+      "upstream_reset",
+    );
+  }
   let answer: Record<string, unknown>;
   try {
     answer = JSON.parse(text);
