@@ -9,6 +9,23 @@ interface ManifestItem {
   bytes: number;
 }
 
+interface Side {
+  width: number;
+  height: number;
+  bytes: number;
+  format: string;
+  tokens: number;
+}
+
+/** An `images[]` entry of the /v1/optimize answer. */
+interface PlannedImage {
+  part: number;
+  action: string;
+  reasons: string[];
+  before: Side;
+  after: Side;
+}
+
 const manifest: ManifestItem[] = JSON.parse(Deno.readTextFileSync(`${corpusDir()}/manifest.json`))
   .filter((item: ManifestItem) => item.file.startsWith("images/"));
 const fixtures = new URL("../fixtures/images/", import.meta.url);
@@ -55,7 +72,7 @@ Deno.test("every corpus image is read, planned for gpt-4o and sent at the size t
         batch.map((item) => corpusDataUrl(item.file.slice("images/".length))),
       );
       assert.equal(answer.images.length, batch.length);
-      answer.images.forEach((image: Record<string, any>, k: number) => {
+      answer.images.forEach((image: PlannedImage, k: number) => {
         const item = batch[k];
         assert.deepEqual([image.before.width, image.before.height, image.before.bytes], [
           item.width,
@@ -96,7 +113,7 @@ Deno.test("edge-case images are read and sent upright, first frame, in a format 
       ...[1, 2, 3, 4, 5, 6, 7, 8].map((o) => `orient_${o}.jpg`),
     ];
     const answer = await plan(squint.origin, names.map(fixtureDataUrl));
-    answer.images.forEach((image: Record<string, any>, k: number) => {
+    answer.images.forEach((image: PlannedImage, k: number) => {
       const name = names[k];
       assert.ok(
         !image.reasons.some((r: string) => /cannot|could not|not an image/.test(r)),
