@@ -3,6 +3,7 @@
  * Every answer carries `X-Request-Id`; every error is in the door's shape; nothing escapes as a
  * crash.
  */
+import { errorLogRow } from "./accounting/request_log.ts";
 import type { Config } from "./config.ts";
 import type { AppParts, RequestContext } from "./http/context.ts";
 import { asGatewayError, GatewayError, openAIErrorResponse } from "./http/errors.ts";
@@ -62,6 +63,8 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
         return await route(request.method, url.pathname)(request, ctx);
       } catch (e) {
         const error = asGatewayError(e);
+        const door = new URL(request.url).pathname;
+        parts.storage.log(errorLogRow(ctx.id, door, ctx.started, error.status, error.message));
         if (error.status >= 500 && !(e instanceof GatewayError)) {
           console.error(`squint ${ctx.id}:`, e);
         }

@@ -52,3 +52,39 @@ export function chatLogRow(
     content: call.content,
   };
 }
+
+/** The log row of a request squint answered with its own error (no model figures). */
+export function errorLogRow(
+  id: string,
+  door: string,
+  started: number,
+  status: number,
+  error: string,
+): RequestLogRow {
+  return {
+    id,
+    ts: Date.now(),
+    door,
+    keyId: null,
+    modelRequested: null,
+    modelCalled: null,
+    provider: "openai",
+    status,
+    stream: false,
+    tokensBefore: 0,
+    tokensAfter: 0,
+    upstreamInputTokens: null,
+    upstreamOutputTokens: null,
+    costBeforeUsd: null,
+    costAfterUsd: null,
+    costSavedUsd: null,
+    optimizations: [],
+    cache: "bypass",
+    estimated: true,
+    latencyMs: Math.round((performance.now() - started) * 100) / 100,
+    outcome: "error",
+    error,
+    upstreamRequestId: null,
+    content: null,
+  };
+}

@@ -2,31 +2,29 @@
 import { callUpstream, relayedHeaders, upstreamHeaders } from "../providers/openai.ts";
 import { authenticate } from "./auth.ts";
 import type { Handler } from "./context.ts";
-import { GatewayError } from "./errors.ts";
+import { checkDeclaredLength, readBody } from "../intake/body.ts";
 
 /** Relays the request to the OpenAI-compatible upstream and its answer back, bytes untouched. */
 export const passthrough: Handler = async (request, ctx) => {
   const { config } = ctx.app;
   const caller = authenticate(request.headers, config, config.openai_api_key);
-  const maxBytes = config.max_body_mb * 2 ** 20;
-  if (Number(request.headers.get("content-length") ?? 0) > maxBytes) {
-    throw new GatewayError(
-      413,
-      `request body exceeds ${config.max_body_mb} MB (SQUINT_MAX_BODY_MB)`,
-      "invalid_request_error",
-      "request_too_large",
-    );
-  }
   const url = new URL(request.url);
   const headers = upstreamHeaders(request.headers, caller.providerKey);
   const hasBody = request.body !== null && request.method !== "GET" && request.method !== "HEAD";
   const contentLength = request.headers.get("content-length");
   if (hasBody && contentLength) headers.set("content-length", contentLength);
+  // A declared length is checked up front and the body streams through; a body without one is
+  // read within the limit first, so the limit cannot be bypassed.
+  const body = !hasBody
+    ? undefined
+    : contentLength === null
+    ? await readBody(request, config.max_body_mb * 2 ** 20)
+    : (checkDeclaredLength(request, config.max_body_mb), request.body);
   const upstream = await callUpstream({
     url: `${config.openai_base_url}${url.pathname.slice("/v1".length)}${url.search}`,
     method: request.method,
     headers,
-    body: hasBody ? request.body : undefined,
+    body,
     clientSignal: request.signal,
     timeoutMs: config.upstream_timeout_s * 1000,
   });

@@ -11,9 +11,14 @@ const MARKER_IN_JSON = /"\\u0000squint:(\d+)"/g;
 /** Data URLs shorter than this stay in the body: too small to be worth a round trip. */
 export const MIN_INLINE_BYTES = 64;
 
-/** Whether a string is an inline data URL worth extracting. */
+/**
+ * Whether a string leaves the body: an inline data URL worth extracting, or a client string that
+ * looks like a marker (lifted too, so it is spliced back as written and can never be mistaken
+ * for one of squint's).
+ */
 export function isInlineData(value: string): boolean {
-  return value.length >= MIN_INLINE_BYTES && value.startsWith("data:");
+  return (value.length >= MIN_INLINE_BYTES && value.startsWith("data:")) ||
+    value.startsWith(MARKER_PREFIX);
 }
 
 /** The marker for reference `ref`. */

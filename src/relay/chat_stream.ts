@@ -20,7 +20,9 @@ export interface ChatStreamOptions {
   onEnd: (usage: OpenAIUsage | undefined, outcome: StreamOutcome) => void;
 }
 
-const FINISHED = /"finish_reason":"/;
+const FINISHED = /"finish_reason"\s*:\s*"/;
+const USAGE_OBJECT = /"usage"\s*:\s*\{/;
+const USAGE_NULL = /"usage"\s*:\s*null/;
 /** Added by the upstream to every chunk because squint asked for usage; absent otherwise. */
 const INJECTED_USAGE_NULL = ',"usage":null';
 
@@ -55,11 +57,13 @@ export function relayChatStream(
     const data = eventData(event);
     if (data === undefined) return [`${event}\n\n`];
     if (data === "[DONE]") return [...release(), `${event}\n\n`];
-    const hasUsage = data.includes('"usage":{');
+    const hasUsage = USAGE_OBJECT.test(data);
     if (!hasUsage && !FINISHED.test(data)) {
-      return [
-        options.clientWantsUsage ? `${event}\n\n` : sseEvent(data.replace(INJECTED_USAGE_NULL, "")),
-      ];
+      // The common case, byte for byte: OpenAI's compact chunks that need no change.
+      if (options.clientWantsUsage || !USAGE_NULL.test(data)) return [`${event}\n\n`];
+      if (data.includes(INJECTED_USAGE_NULL)) {
+        return [sseEvent(data.replace(INJECTED_USAGE_NULL, ""))];
+      }
     }
     let chunk: Record<string, unknown>;
     try {

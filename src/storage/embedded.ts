@@ -18,15 +18,18 @@ export interface EmbeddedOptions {
   batchSize?: number;
 }
 
+/** Billed figures count only answered requests; errors are counted, never credited with savings. */
+const ok = (expr: string) => `coalesce(sum(CASE WHEN r.status < 400 THEN ${expr} END), 0)`;
 const FIGURES = `count(*) AS requests,
-  coalesce(sum(tokens_before), 0) AS tokens_before,
-  coalesce(sum(tokens_after), 0) AS tokens_after,
-  coalesce(sum(tokens_before - tokens_after), 0) AS tokens_saved,
-  coalesce(sum(upstream_input_tokens), 0) AS upstream_input_tokens,
-  coalesce(sum(upstream_output_tokens), 0) AS upstream_output_tokens,
-  coalesce(sum(cost_before_usd), 0) AS cost_before_usd,
-  coalesce(sum(cost_after_usd), 0) AS cost_after_usd,
-  coalesce(sum(cost_saved_usd), 0) AS cost_saved_usd`;
+  count(CASE WHEN r.status >= 400 THEN 1 END) AS errors,
+  ${ok("r.tokens_before")} AS tokens_before,
+  ${ok("r.tokens_after")} AS tokens_after,
+  ${ok("r.tokens_before - r.tokens_after")} AS tokens_saved,
+  ${ok("r.upstream_input_tokens")} AS upstream_input_tokens,
+  ${ok("r.upstream_output_tokens")} AS upstream_output_tokens,
+  ${ok("r.cost_before_usd")} AS cost_before_usd,
+  ${ok("r.cost_after_usd")} AS cost_after_usd,
+  ${ok("r.cost_saved_usd")} AS cost_saved_usd`;
 
 /** How each `group_by` is read from the log. */
 const GROUPINGS: Record<NonNullable<UsageQuery["groupBy"]>, { key: string; from: string }> = {
@@ -101,6 +104,7 @@ function figures(row: Record<string, unknown>): UsageFigures {
   const usd = (k: string) => Math.round(n(k) * 1e10) / 1e10;
   return {
     requests: n("requests"),
+    errors: n("errors"),
     tokens_before: n("tokens_before"),
     tokens_after: n("tokens_after"),
     tokens_saved: n("tokens_saved"),

@@ -44,6 +44,8 @@ export interface UsageQuery {
 /** Summed figures over a set of requests. */
 export interface UsageFigures {
   requests: number;
+  /** Requests answered with an error status; their figures are not in the sums. */
+  errors: number;
   tokens_before: number;
   tokens_after: number;
   tokens_saved: number;

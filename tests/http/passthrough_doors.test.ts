@@ -1,0 +1,192 @@
+/**
+ * The other `/v1/*` doors (`/v1/models`, `/v1/embeddings`, `/v1/completions`, anything else):
+ * relayed to the upstream and back unchanged, byte for byte.
+ */
+import assert from "node:assert/strict";
+import { type MockOpenAI, startMockOpenAI } from "../support/mock_openai.ts";
+import {
+  assertOpenAIError,
+  FIXED_CLOCK,
+  SQUINT_REQUEST_ID,
+  type Stack,
+  startStack,
+} from "./_stack.ts";
+
+/** A squint stack and a second fresh mock asked directly: same clock, same ids in the same order. */
+interface Pair extends AsyncDisposable {
+  stack: Stack;
+  direct: MockOpenAI;
+  /** Sends one request to both; returns both answers as status, content type and text. */
+  both(path: string, init?: RequestInit): Promise<{ relayed: Answer; direct: Answer }>;
+}
+
+interface Answer {
+  status: number;
+  contentType: string | null;
+  text: string;
+  headers: Headers;
+}
+
+async function answer(response: Response): Promise<Answer> {
+  return {
+    status: response.status,
+    contentType: response.headers.get("content-type"),
+    text: await response.text(),
+    headers: response.headers,
+  };
+}
+
+function startPair(): Pair {
+  const stack = startStack({ mock: { clock: FIXED_CLOCK } });
+  const direct = startMockOpenAI({ clock: FIXED_CLOCK });
+  return {
+    stack,
+    direct,
+    async both(path, init = {}) {
+      const headers = { authorization: "Bearer sk-client", ...init.headers };
+      const expected = await answer(await fetch(`${direct.baseUrl}${path}`, { ...init, headers }));
+      const relayed = await answer(
+        await fetch(`${stack.squint.baseUrl}${path}`, { ...init, headers }),
+      );
+      return { relayed, direct: expected };
+    },
+    async [Symbol.asyncDispose]() {
+      await direct.close();
+      await stack[Symbol.asyncDispose]();
+    },
+  };
+}
+
+function postJson(body: unknown): RequestInit {
+  return {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  };
+}
+
+function assertSameAnswer(pair: { relayed: Answer; direct: Answer }): void {
+  assert.equal(pair.relayed.status, pair.direct.status);
+  assert.equal(pair.relayed.contentType, pair.direct.contentType);
+  assert.equal(pair.relayed.text, pair.direct.text);
+  assert.match(pair.relayed.headers.get("x-request-id")!, SQUINT_REQUEST_ID);
+}
+
+Deno.test("GET /v1/models is relayed unchanged, byte for byte", async () => {
+  await using pair = startPair();
+  const result = await pair.both("/models");
+  assertSameAnswer(result);
+  assert.equal(result.relayed.status, 200);
+  assert.equal(
+    result.relayed.headers.get("x-upstream-request-id"),
+    result.direct.headers.get("x-request-id"),
+  );
+  assert.deepEqual(pair.stack.mock.requests.map((r) => [r.method, r.path]), [[
+    "GET",
+    "/v1/models",
+  ]]);
+
+  const ids = [];
+  for await (const model of pair.stack.client.models.list()) ids.push(model.id);
+  assert.ok(ids.includes("gpt-4o"));
+});
+
+Deno.test("GET /v1/models/{id} keeps its path and query, and relays the upstream's 404", async () => {
+  await using pair = startPair();
+  assertSameAnswer(await pair.both("/models/gpt-4o?include=all"));
+  const missing = await pair.both("/models/gpt-9");
+  assertSameAnswer(missing);
+  assert.equal(missing.relayed.status, 404);
+  assert.deepEqual(pair.stack.mock.requests.map((r) => r.path), [
+    "/v1/models/gpt-4o?include=all",
+    "/v1/models/gpt-9",
+  ]);
+});
+
+Deno.test("POST /v1/embeddings is relayed unchanged both ways", async () => {
+  await using pair = startPair();
+  const body = {
+    model: "text-embedding-3-small",
+    input: ["fjords", "glaciers"],
+    dimensions: 8,
+    encoding_format: "float",
+    user: "user-4711",
+  };
+  assertSameAnswer(await pair.both("/embeddings", postJson(body)));
+  assert.deepEqual(pair.stack.mock.requests[0].body, body);
+
+  const sdk = await pair.stack.client.embeddings.create({
+    model: "text-embedding-3-small",
+    input: "fjords",
+    dimensions: 8,
+  });
+  assert.equal(sdk.data[0].embedding.length, 8);
+});
+
+Deno.test("POST /v1/completions is relayed unchanged, streamed or not", async () => {
+  await using pair = startPair();
+  const body = { model: "gpt-3.5-turbo-instruct", prompt: "Say this is a test", max_tokens: 7 };
+  assertSameAnswer(await pair.both("/completions", postJson(body)));
+  const streamed = await pair.both("/completions", postJson({ ...body, stream: true }));
+  assertSameAnswer(streamed);
+  assert.match(streamed.relayed.contentType!, /^text\/event-stream/);
+  assert.deepEqual(pair.stack.mock.requests.map((r) => r.body), [body, { ...body, stream: true }]);
+});
+
+Deno.test("any other /v1 path goes to the upstream, which answers it", async () => {
+  await using pair = startPair();
+  const result = await pair.both("/files", postJson({ purpose: "batch" }));
+  assertSameAnswer(result);
+  assert.equal(result.relayed.status, 404);
+  assert.deepEqual(pair.stack.mock.requests.map((r) => [r.method, r.path]), [[
+    "POST",
+    "/v1/files",
+  ]]);
+});
+
+/** A JSON body of about `mb` megabytes, streamed without a declared length. */
+function chunkedBody(mb: number): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  const piece = encoder.encode("x".repeat(64 * 1024));
+  const pieces = Math.ceil((mb * 2 ** 20) / piece.byteLength);
+  let sent = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent === 0) {
+        controller.enqueue(encoder.encode('{"model":"text-embedding-3-small","input":"'));
+      }
+      if (sent === pieces) {
+        controller.enqueue(encoder.encode('"}'));
+        return controller.close();
+      }
+      sent++;
+      controller.enqueue(piece);
+    },
+  });
+}
+
+Deno.test("a pass-through body declared over SQUINT_MAX_BODY_MB is refused with 413", async () => {
+  await using stack = startStack({ env: { SQUINT_MAX_BODY_MB: "1" } });
+  const response = await stack.post("/embeddings", {
+    model: "text-embedding-3-small",
+    input: "x".repeat(1_200_000),
+  });
+  await assertOpenAIError(response, 413, {
+    type: "invalid_request_error",
+    code: "request_too_large",
+  });
+  assert.equal(stack.mock.received.count, 0);
+});
+
+Deno.test("a pass-through body streamed without a length over SQUINT_MAX_BODY_MB is refused with 413", async () => {
+  await using stack = startStack({ env: { SQUINT_MAX_BODY_MB: "1" } });
+  const response = await fetch(`${stack.squint.baseUrl}/embeddings`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: "Bearer sk-client" },
+    body: chunkedBody(1.5),
+  });
+  const text = await response.text();
+  assert.equal(response.status, 413, `got ${response.status}: ${text.slice(0, 200)}`);
+  assert.equal(JSON.parse(text).error.code, "request_too_large");
+  assert.equal(stack.mock.received.count, 0, "the upstream never got the oversized body");
+});
