@@ -66,7 +66,9 @@ async function handle(task: WorkerTask): Promise<{ result: unknown; transfer: Tr
       if (task.info.width * task.info.height > task.maxPixels) {
         throw new TaskFailure("too_many_pixels", "image exceeds the pixel limit");
       }
-      const rendered = await renderImage(task.bytes, task.info, task.spec, { maxPixels: task.maxPixels });
+      const rendered = await renderImage(task.bytes, task.info, task.spec, {
+        maxPixels: task.maxPixels,
+      });
       const literal = new TextEncoder().encode(
         `"data:image/${rendered.format};base64,${rendered.bytes.toBase64()}"`,
       );
