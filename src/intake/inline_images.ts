@@ -72,8 +72,13 @@ export function jsonLiteral(value: string): Uint8Array {
  * Serializes `json`, splicing each marker's JSON literal back in without copying it: the parts
  * become one Blob, which fetch streams as the request body.
  */
-export function assembleBody(json: unknown, parts: ReadonlyMap<number, JsonLiteral>): Blob {
+export function assembleBody(
+  json: unknown,
+  parts: ReadonlyMap<number, JsonLiteral>,
+): Blob | string {
   const text = JSON.stringify(json);
+  // Text-only bodies stay a string: fetch sends a string without the Blob machinery.
+  if (parts.size === 0) return text;
   const pieces: BlobPart[] = [];
   let last = 0;
   for (const match of text.matchAll(MARKER_IN_JSON)) {

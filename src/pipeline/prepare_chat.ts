@@ -29,7 +29,7 @@ export interface PipelineDeps {
 
 /** A request ready to send, with its plan. */
 export interface PreparedChat {
-  body: Blob;
+  body: Blob | string;
   /** The messages with inline images as markers (for the log, never the bytes). */
   messages: unknown;
   model: string;
@@ -158,7 +158,7 @@ function passthrough(
   const textTokens = estimateTextTokens(json);
   const clientWantsUsage = askForUsage(json);
   return {
-    body: new Blob([JSON.stringify(json)], { type: "application/json" }),
+    body: JSON.stringify(json),
     messages: json.messages,
     model,
     resolved: deps.registry.resolve(model),

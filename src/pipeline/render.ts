@@ -26,11 +26,14 @@ function keepOriginal(planned: PlannedImage, reason: string): void {
   delete planned.render;
 }
 
-/** Whether the rendered output must replace the original even if it is not smaller. */
+/**
+ * Whether the rendered output must replace the original even if it is not smaller: it costs fewer
+ * tokens, or the original cannot be sent as it is (rotated, animated, a format providers refuse).
+ * A resize that only does what the provider would do anyway is not worth a larger upload.
+ */
 function mustReplace(planned: PlannedImage, image: IntakeImage): boolean {
   const info = image.inspected!.info!;
-  return planned.after.width !== info.displayWidth || planned.after.height !== info.displayHeight ||
-    info.orientation !== 1 || info.animated ||
+  return planned.after.tokens < planned.before.tokens || info.orientation !== 1 || info.animated ||
     !["jpeg", "png", "webp", "gif"].includes(info.format);
 }
 

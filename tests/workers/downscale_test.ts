@@ -39,10 +39,12 @@ function psnr(rgba: Uint8ClampedArray, reference: Float64Array): number {
   return 10 * Math.log10((255 * 255) / (squared / reference.length));
 }
 
-Deno.test("halvings are added only below a 0.7 scale and never past the 16 MP stage cap", () => {
+Deno.test("halvings are added only below a 0.7 scale, never past the source size or the 16 MP stage cap", () => {
   assert.equal(halvingsFor(1.5, 800, 600), 0);
   assert.equal(halvingsFor(0.75, 800, 600), 0);
-  assert.equal(halvingsFor(0.62, 800, 600), 1);
+  // One halving would draw the first stage at 1.24x the source: no detail gained, work wasted.
+  assert.equal(halvingsFor(0.62, 800, 600), 0);
+  assert.equal(halvingsFor(0.45, 800, 600), 1);
   assert.equal(halvingsFor(0.392, 1568, 802), 1);
   assert.equal(halvingsFor(0.19, 768, 393), 2);
   // A 5312x2988 photo to 1568 px: a second halving would need a 22 MP stage.

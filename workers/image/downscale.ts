@@ -39,8 +39,10 @@ export interface ResizeRequest {
 /** How many exact halvings follow the first draw for a given scale. */
 export function halvingsFor(scale: number, width: number, height: number): number {
   let k = 0;
+  // The first stage never exceeds the source: drawing larger than it is work for no detail.
   while (
     scale * 2 ** k < MIN_STEP_RATIO &&
+    scale * 2 ** (k + 1) <= 1 &&
     width * 2 ** (k + 1) * height * 2 ** (k + 1) <= MAX_STAGE_PIXELS
   ) k++;
   return k;

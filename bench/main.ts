@@ -1,0 +1,221 @@
+/**
+ * `deno task bench`: squint's "core" benchmark in one run.
+ *
+ * (a) image tokens direct vs through squint, per corpus category, model and fidelity level;
+ * (b) the image pipeline (worker pool) vs sharp doing the same work;
+ * (c) text-only overhead: squint vs bench/relay.ts vs straight to the mock upstream;
+ * (d) text-only latency while image requests saturate the worker pool.
+ *
+ * Prints plain tables and writes the same figures to bench/results.json. Flags:
+ * `--sections=a,b,c,d` runs a subset; `--render-levels=balanced` renders fewer fidelity levels
+ * for bytes after in (a) (each level costs ~15 s on 2 cores).
+ *
+ * @module
+ */
+import { loadCorpusImages } from "./corpus.ts";
+import { CONTENTION_TARGET, formatContention, runContention } from "./image_contention.ts";
+import {
+  formatImagePipeline,
+  runImagePipeline,
+  SCALING_TARGET,
+  SHARP_RATIO_TARGET,
+} from "./image_pipeline.ts";
+import { formatImageTokens, LEVELS, runImageTokens } from "./image_tokens.ts";
+import { Processes } from "./processes.ts";
+import { ratioLine } from "./table.ts";
+import {
+  ADDED_LATENCY_TARGET,
+  formatTextOverhead,
+  runTextOverhead,
+  THROUGHPUT_TARGET,
+} from "./text_overhead.ts";
+import type { Fidelity } from "../src/optimize/fidelity.ts";
+
+const RESULTS_PATH = new URL("./results.json", import.meta.url).pathname;
+const CONTENTION_IMAGE = "images/photo_bridge_beach_4352x2448.jpg";
+
+function flag(name: string): string | undefined {
+  const prefix = `--${name}=`;
+  return Deno.args.find((a) => a.startsWith(prefix))?.slice(prefix.length);
+}
+
+const sections = new Set((flag("sections") ?? "a,b,c,d").split(","));
+const renderLevels = (flag("render-levels") ?? LEVELS.join(",")).split(",") as Fidelity[];
+for (const level of renderLevels) {
+  if (!LEVELS.includes(level)) throw new Error(`--render-levels: unknown level ${level}`);
+}
+
+function loadAverage(): string {
+  try {
+    return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
+  } catch {
+    return "unknown";
+  }
+}
+
+function heading(title: string): void {
+  console.log(
+    `\n${"=".repeat(100)}\n${title}\n(load average ${loadAverage()})\n${"=".repeat(100)}`,
+  );
+}
+
+const processes = new Processes();
+let dataDir: string | undefined;
+async function cleanUp(): Promise<void> {
+  await processes.stopAll();
+  if (dataDir) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  dataDir = undefined;
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(signal, async () => {
+    console.error(`\nbench: ${signal}; stopping children`);
+    await cleanUp();
+    Deno.exit(130);
+  });
+}
+
+const started = performance.now();
+/** One line per measured target, repeated at the end. */
+const summary: string[] = [];
+const results: Record<string, unknown> = {
+  meta: {
+    started: new Date().toISOString(),
+    deno: Deno.version.deno,
+    cores: navigator.hardwareConcurrency,
+    loadAverageAtStart: loadAverage(),
+  },
+};
+console.log(
+  `squint bench (issue "core"): Deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cores, ` +
+    `load average ${loadAverage()}. Other processes on this machine share the cores; a high load ` +
+    `average makes every figure below noisier.`,
+);
+
+try {
+  const images = loadCorpusImages();
+
+  if (sections.has("a")) {
+    heading("(a) Image tokens: the corpus sent directly vs through squint's plan");
+    const tokens = await runImageTokens({
+      images,
+      renderLevels,
+      workers: 2,
+      renderBudgetMs: 40_000 * renderLevels.length,
+    });
+    results.imageTokens = tokens;
+    console.log(formatImageTokens(tokens));
+  }
+
+  if (sections.has("b")) {
+    heading("(b) Image pipeline: squint's worker pool vs sharp, same work");
+    const pipeline = await runImagePipeline({ images, rounds: 3 });
+    results.imagePipeline = pipeline;
+    console.log(formatImagePipeline(pipeline));
+    summary.push(
+      `(b) squint 1 worker / sharp concurrency(1) fastShrinkOnLoad:false, time: ${
+        ratioLine(pipeline.headlineRatio, SHARP_RATIO_TARGET)
+      }`,
+      `(b) squint 2 workers / 1 worker, images/s: ${ratioLine(pipeline.scaling, SCALING_TARGET)}`,
+    );
+  }
+
+  if (sections.has("c") || sections.has("d")) {
+    dataDir = await Deno.makeTempDir({ prefix: "squint-bench-" });
+    const listening = /^listening (http:\/\/127\.0\.0\.1:\d+)/;
+    const mock = await processes.startServer({
+      name: "mock",
+      args: ["run", "-A", "bench/serve_mock.ts"],
+      listening,
+    });
+    const relay = await processes.startServer({
+      name: "relay",
+      args: ["run", "-A", "bench/serve_relay.ts", `${mock.origin}/v1`],
+      listening,
+    });
+    const squint = await processes.startServer({
+      name: "squint",
+      args: ["run", "-A", "src/main.ts"],
+      env: {
+        SQUINT_HOST: "127.0.0.1",
+        SQUINT_PORT: "0",
+        SQUINT_OPENAI_BASE_URL: `${mock.origin}/v1`,
+        SQUINT_WORKERS: "1",
+        SQUINT_DATA_DIR: dataDir,
+        SQUINT_SHUTDOWN_GRACE_S: "2",
+      },
+      listening: /^squint listening on (http:\/\/[^ ]+)/,
+    });
+    const client = await processes.startLoadClient("load client");
+    const method = `Processes: mock upstream (bench/serve_mock.ts, pid ${mock.pid}), relay ` +
+      `(bench/serve_relay.ts, pid ${relay.pid}), squint (deno run -A src/main.ts, SQUINT_WORKERS=1, ` +
+      `SQUINT_PORT=0 read from its listening line, file-backed log in a temp dir, pid ${squint.pid}) ` +
+      `and the load generator (bench/load_client.ts, plain fetch, pid ${client.pid}) each run in ` +
+      `their own Deno process on 127.0.0.1, so none shares another's event loop; they do share ` +
+      `the ${navigator.hardwareConcurrency} cores.`;
+    results.processes = method;
+
+    if (sections.has("c")) {
+      heading("(c) Text-only requests: squint vs bench/relay.ts vs straight to the mock");
+      console.log(method);
+      const text = await runTextOverhead({ direct: mock, relay, squint }, client, {
+        saturation: { concurrency: 32, warmupMs: 750, durationMs: 3_000 },
+        moderate: { concurrency: 4, warmupMs: 500, durationMs: 2_500 },
+      });
+      results.textOverhead = text;
+      console.log(formatTextOverhead(text));
+      for (const c of text.comparisons) {
+        const mode = c.stream ? "stream" : "json";
+        summary.push(
+          `(c) ${mode}: throughput squint/relay: ${
+            ratioLine(c.throughputRatio, THROUGHPUT_TARGET)
+          }`,
+          `(c) ${mode}: added latency squint/relay p50: ${
+            ratioLine(c.addedRatioP50, ADDED_LATENCY_TARGET)
+          }; p99: ${ratioLine(c.addedRatioP99, ADDED_LATENCY_TARGET)}`,
+        );
+      }
+    }
+
+    if (sections.has("d")) {
+      heading("(d) Text-only latency while image requests saturate the worker pool");
+      const imageClient = await processes.startLoadClient("image load client");
+      const image = images.find((i) => i.file === CONTENTION_IMAGE);
+      if (!image) throw new Error(`${CONTENTION_IMAGE} is not in the corpus manifest`);
+      console.log(
+        `squint as in (c) (SQUINT_WORKERS=1, the default on ${navigator.hardwareConcurrency} ` +
+          `cores); probe and image load each from their own load-generator process ` +
+          `(pids ${client.pid}, ${imageClient.pid}).`,
+      );
+      const contention = await runContention({ squint, mock }, client, imageClient, {
+        image,
+        model: "gpt-4o",
+        imageClients: 4,
+        imageLeadMs: 2_000,
+        probe: { intervalMs: 5, inFlightCap: 32, warmupMs: 500, durationMs: 4_000 },
+      });
+      results.contention = contention;
+      console.log(formatContention(contention));
+      summary.push(
+        `(d) text p99 via squint, images loading the pool / unloaded: ${
+          ratioLine(contention.squint.ratio, CONTENTION_TARGET)
+        } (control direct to mock: ${contention.direct.ratio.toFixed(2)})`,
+      );
+    }
+  }
+} finally {
+  await cleanUp();
+}
+
+if (summary.length) {
+  heading("Targets at a glance");
+  console.log(summary.join("\n"));
+}
+(results.meta as Record<string, unknown>).elapsedMs = performance.now() - started;
+(results.meta as Record<string, unknown>).loadAverageAtEnd = loadAverage();
+await Deno.writeTextFile(RESULTS_PATH, `${JSON.stringify(results, null, 2)}\n`);
+console.log(
+  `\nDone in ${
+    ((performance.now() - started) / 1000).toFixed(0)
+  } s (load average ${loadAverage()}); ` +
+    `figures written to bench/results.json.`,
+);
