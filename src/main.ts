@@ -17,6 +17,12 @@ function load(): Config {
 
 const config = load();
 const app = createApp(config);
+const storage = await app.parts.storage.health();
+if (!storage.ok) {
+  console.error(`squint: storage is not usable: ${storage.detail}`);
+  await app.close();
+  Deno.exit(1);
+}
 const server = Deno.serve({
   hostname: config.host,
   port: config.port,

@@ -5,7 +5,7 @@
  * only until the upstream's usage chunk arrives (CONTRACT.md, Streams).
  */
 import type { OpenAIUsage, SquintStats } from "../accounting/stats.ts";
-import { eventData, sseEvent, SseSplitter } from "./sse.ts";
+import { eventData, splitEvents, SseBlocks, sseEvent } from "./sse.ts";
 
 /** How a relayed stream ended. */
 export type StreamOutcome = "complete" | "client_closed" | "upstream_error";
@@ -25,6 +25,8 @@ const USAGE_OBJECT = /"usage"\s*:\s*\{/;
 const USAGE_NULL = /"usage"\s*:\s*null/;
 /** Added by the upstream to every chunk because squint asked for usage; absent otherwise. */
 const INJECTED_USAGE_NULL = ',"usage":null';
+/** A block that holds any of these needs event-by-event handling; most blocks hold none. */
+const NEEDS_HANDLING = /"finish_reason"\s*:\s*"|"usage"\s*:\s*\{|\[DONE\]|\r/;
 
 /** The relayed stream; cancelling it (client gone) cancels the upstream body. */
 export function relayChatStream(
@@ -32,7 +34,7 @@ export function relayChatStream(
   options: ChatStreamOptions,
 ): ReadableStream<Uint8Array> {
   const reader = upstream.getReader();
-  const splitter = new SseSplitter();
+  const blocks = new SseBlocks();
   const encoder = new TextEncoder();
   let held: Record<string, unknown>[] = [];
   let usage: OpenAIUsage | undefined;
@@ -91,6 +93,16 @@ export function relayChatStream(
     return [sseEvent(JSON.stringify(chunk))];
   };
 
+  /** One block of whole events, relayed: content deltas untouched (or only unmarked), the rest handled. */
+  const relayBlock = (block: string): string => {
+    if (!NEEDS_HANDLING.test(block)) {
+      if (options.clientWantsUsage) return block;
+      const stripped = block.replaceAll(INJECTED_USAGE_NULL, "");
+      if (!USAGE_NULL.test(stripped)) return stripped;
+    }
+    return splitEvents(block).flatMap(handle).join("");
+  };
+
   const upstreamError = (e: unknown): string =>
     sseEvent(JSON.stringify({
       error: {
@@ -114,16 +126,16 @@ export function relayChatStream(
           return;
         }
         if (result.done) {
-          const rest = splitter.flush();
-          const out = [...(rest ? handle(rest) : []), ...release()];
-          if (out.length) controller.enqueue(encoder.encode(out.join("")));
+          const rest = blocks.flush();
+          const out = [...(rest ? handle(rest) : []), ...release()].join("");
+          if (out) controller.enqueue(encoder.encode(out));
           controller.close();
           end("complete");
           return;
         }
-        const out = splitter.push(result.value).flatMap(handle);
-        if (out.length) {
-          controller.enqueue(encoder.encode(out.join("")));
+        const out = relayBlock(blocks.push(result.value));
+        if (out) {
+          controller.enqueue(encoder.encode(out));
           return;
         }
       }

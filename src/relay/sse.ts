@@ -1,33 +1,40 @@
 /** Server-sent events, split as they arrive: each complete event is handed on at once. */
 
-/** Splits a byte stream into SSE event blocks (text without the blank-line terminator). */
-export class SseSplitter {
+/**
+ * Cuts a byte stream at event boundaries: each push returns the text of every event it completed
+ * (a block of whole events, terminators included), so a relay can look at a block once instead
+ * of at each event.
+ */
+export class SseBlocks {
   #decoder = new TextDecoder();
-  #buffer = "";
+  #pending = "";
 
-  /** Feeds bytes; returns the events they completed. */
-  push(chunk: Uint8Array): string[] {
-    this.#buffer += this.#decoder.decode(chunk, { stream: true });
-    return this.#drain();
+  /** Feeds bytes; returns the whole events they completed, as one block ("" if none). */
+  push(chunk: Uint8Array): string {
+    const text = this.#pending + this.#decoder.decode(chunk, { stream: true });
+    const end = lastBoundary(text);
+    this.#pending = text.slice(end);
+    return text.slice(0, end);
   }
 
-  /** The bytes left when the stream ends (an event cut short), if any. */
+  /** What is left when the stream ends (an event cut short), if anything. */
   flush(): string | undefined {
-    this.#buffer += this.#decoder.decode();
-    const rest = this.#buffer;
-    this.#buffer = "";
+    const rest = this.#pending + this.#decoder.decode();
+    this.#pending = "";
     return rest.trim() ? rest : undefined;
   }
+}
 
-  #drain(): string[] {
-    const events: string[] = [];
-    for (;;) {
-      const match = /\r?\n\r?\n/.exec(this.#buffer);
-      if (!match) return events;
-      events.push(this.#buffer.slice(0, match.index));
-      this.#buffer = this.#buffer.slice(match.index + match[0].length);
-    }
-  }
+/** The offset just past the last blank line (LF or CRLF), or 0. */
+function lastBoundary(text: string): number {
+  const lf = text.lastIndexOf("\n\n");
+  const crlf = text.lastIndexOf("\r\n\r\n");
+  return Math.max(lf < 0 ? 0 : lf + 2, crlf < 0 ? 0 : crlf + 4);
+}
+
+/** The events of a block, without their terminators. */
+export function splitEvents(block: string): string[] {
+  return block.split(/\r?\n\r?\n/).filter((event) => event !== "");
 }
 
 /** The `data:` payload of an event (several data lines joined by \n), or undefined. */

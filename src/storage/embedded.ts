@@ -1,241 +1,101 @@
 /**
- * The embedded store: the request log in SQLite through `node:sqlite`, with a versioned schema.
- * Rows are queued in memory and written in one transaction every few hundred milliseconds, off
- * the response path; retention is applied at start and hourly.
+ * The embedded store: the request log in SQLite, written and queried by a log worker so the
+ * event loop never waits on the database. Rows are queued and sent in batches every 100 ms;
+ * a failed write keeps its rows for the next try; retention runs at start and hourly.
  */
-import { DatabaseSync } from "node:sqlite";
-import { CHANNEL_OF } from "../accounting/channels.ts";
-import { migrate } from "./migrations.ts";
-import type { RequestLogRow, Storage, UsageFigures, UsageQuery, UsageReport } from "./types.ts";
+import type { LogTask } from "../../workers/log_worker.ts";
+import { WorkerPool } from "../pool/pool.ts";
+import type { SqliteLogOptions } from "./sqlite_log.ts";
+import type { RequestLogRow, Storage, UsageQuery, UsageReport } from "./types.ts";
 
 /** Options of the embedded store. */
-export interface EmbeddedOptions {
-  /** Folder of `squint.db`; `:memory:` keeps everything in memory. */
-  dataDir: string;
-  retentionDays: number;
+export interface EmbeddedOptions extends SqliteLogOptions {
   flushIntervalMs?: number;
-  /** Rows queued beyond this are written at once. */
+  /** Rows queued beyond this are sent at once. */
   batchSize?: number;
 }
 
-/** Billed figures count only answered requests; errors are counted, never credited with savings. */
-const ok = (expr: string) => `coalesce(sum(CASE WHEN r.status < 400 THEN ${expr} END), 0)`;
-const FIGURES = `count(*) AS requests,
-  count(CASE WHEN r.status >= 400 THEN 1 END) AS errors,
-  ${ok("r.tokens_before")} AS tokens_before,
-  ${ok("r.tokens_after")} AS tokens_after,
-  ${ok("r.tokens_before - r.tokens_after")} AS tokens_saved,
-  ${ok("r.upstream_input_tokens")} AS upstream_input_tokens,
-  ${ok("r.upstream_output_tokens")} AS upstream_output_tokens,
-  ${ok("r.cost_before_usd")} AS cost_before_usd,
-  ${ok("r.cost_after_usd")} AS cost_after_usd,
-  ${ok("r.cost_saved_usd")} AS cost_saved_usd`;
+const LOG_WORKER = new URL("../../workers/log_worker.ts", import.meta.url);
+/** Rows kept in memory while the database cannot be written; past it the oldest are dropped, loudly. */
+const MAX_QUEUED_ROWS = 100_000;
 
-/** How each `group_by` is read from the log. */
-const GROUPINGS: Record<NonNullable<UsageQuery["groupBy"]>, { key: string; from: string }> = {
-  model: { key: "r.model_called", from: "requests r" },
-  key: { key: "r.key_id", from: "requests r" },
-  optimization: { key: "o.value", from: "requests r, json_each(r.optimizations) o" },
-  channel: {
-    key: "c.channel",
-    from:
-      "requests r, (SELECT DISTINCT r2.id AS rid, ch.channel AS channel FROM requests r2, json_each(r2.optimizations) o2 JOIN channels ch ON ch.label = o2.value) c",
-  },
-};
-
-const COLUMNS = [
-  "id",
-  "ts",
-  "door",
-  "key_id",
-  "model_requested",
-  "model_called",
-  "provider",
-  "status",
-  "stream",
-  "tokens_before",
-  "tokens_after",
-  "upstream_input_tokens",
-  "upstream_output_tokens",
-  "cost_before_usd",
-  "cost_after_usd",
-  "cost_saved_usd",
-  "optimizations",
-  "cache",
-  "estimated",
-  "latency_ms",
-  "outcome",
-  "error",
-  "upstream_request_id",
-  "content",
-];
-
-function values(r: RequestLogRow): (string | number | null)[] {
-  return [
-    r.id,
-    r.ts,
-    r.door,
-    r.keyId,
-    r.modelRequested,
-    r.modelCalled,
-    r.provider,
-    r.status,
-    r.stream ? 1 : 0,
-    r.tokensBefore,
-    r.tokensAfter,
-    r.upstreamInputTokens,
-    r.upstreamOutputTokens,
-    r.costBeforeUsd,
-    r.costAfterUsd,
-    r.costSavedUsd,
-    JSON.stringify(r.optimizations),
-    r.cache,
-    r.estimated ? 1 : 0,
-    r.latencyMs,
-    r.outcome,
-    r.error,
-    r.upstreamRequestId,
-    r.content,
-  ];
-}
-
-function figures(row: Record<string, unknown>): UsageFigures {
-  const n = (k: string) => Number(row[k] ?? 0);
-  const usd = (k: string) => Math.round(n(k) * 1e10) / 1e10;
-  return {
-    requests: n("requests"),
-    errors: n("errors"),
-    tokens_before: n("tokens_before"),
-    tokens_after: n("tokens_after"),
-    tokens_saved: n("tokens_saved"),
-    upstream_input_tokens: n("upstream_input_tokens"),
-    upstream_output_tokens: n("upstream_output_tokens"),
-    cost_before_usd: usd("cost_before_usd"),
-    cost_after_usd: usd("cost_after_usd"),
-    cost_saved_usd: usd("cost_saved_usd"),
-  };
-}
+/** Distributes `Omit` over the task union. */
+type Task = LogTask extends infer T ? T extends LogTask ? Omit<T, "db"> : never : never;
 
 /** SQLite-backed storage for one instance. */
 export class EmbeddedStorage implements Storage {
-  #db: DatabaseSync;
+  #pool = new WorkerPool({
+    workerUrl: LOG_WORKER,
+    size: 1,
+    queueLimit: 1024,
+    taskTimeoutMs: 30_000,
+  });
   #queue: RequestLogRow[] = [];
   #timer: ReturnType<typeof setInterval>;
   #retentionTimer: ReturnType<typeof setInterval>;
   #batchSize: number;
+  #db: SqliteLogOptions;
 
-  constructor(readonly options: EmbeddedOptions) {
-    const path = options.dataDir === ":memory:" ? ":memory:" : `${options.dataDir}/squint.db`;
-    if (path !== ":memory:") Deno.mkdirSync(options.dataDir, { recursive: true });
-    this.#db = new DatabaseSync(path);
-    this.#db.exec(
-      "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;",
-    );
-    migrate(this.#db);
-    this.#db.exec("CREATE TEMP TABLE channels (label TEXT PRIMARY KEY, channel TEXT NOT NULL)");
-    const insertChannel = this.#db.prepare("INSERT INTO channels VALUES (?, ?)");
-    for (const [label, channel] of Object.entries(CHANNEL_OF)) insertChannel.run(label, channel);
+  constructor(options: EmbeddedOptions) {
+    this.#db = { dataDir: options.dataDir, retentionDays: options.retentionDays };
     this.#batchSize = options.batchSize ?? 500;
-    this.#timer = setInterval(() => this.#write(), options.flushIntervalMs ?? 250);
+    this.#timer = setInterval(() => this.flush(), options.flushIntervalMs ?? 100);
     this.#timer.unref();
-    this.applyRetention();
-    this.#retentionTimer = setInterval(() => this.applyRetention(), 3_600_000);
+    this.applyRetention().catch(() => {});
+    this.#retentionTimer = setInterval(() => this.applyRetention().catch(() => {}), 3_600_000);
     this.#retentionTimer.unref();
+  }
+
+  #run<T>(task: Task): Promise<T> {
+    return this.#pool.run<T>({ ...task, db: this.#db });
   }
 
   log(row: RequestLogRow): void {
     this.#queue.push(row);
-    if (this.#queue.length >= this.#batchSize) queueMicrotask(() => this.#write());
+    if (this.#queue.length >= this.#batchSize) this.flush();
   }
 
-  /** Deletes rows older than the retention period; returns how many. */
-  applyRetention(now = Date.now()): number {
-    const cutoff = now - this.options.retentionDays * 86_400_000;
-    return Number(this.#db.prepare("DELETE FROM requests WHERE ts < ?").run(cutoff).changes);
+  /** Deletes rows older than the retention period; resolves to how many. */
+  applyRetention(now = Date.now()): Promise<number> {
+    return this.#run<number>({ kind: "retention", now });
   }
 
-  usage(query: UsageQuery): Promise<UsageReport> {
-    this.#write();
-    const where: string[] = [];
-    const params: (number | string)[] = [];
-    if (query.keyId) {
-      where.push("r.key_id = ?");
-      params.push(query.keyId);
-    }
-    if (query.from) {
-      where.push("r.ts >= ?");
-      params.push(query.from.getTime());
-    }
-    if (query.to) {
-      where.push("r.ts < ?");
-      params.push(query.to.getTime());
-    }
-    const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
-    const totals = this.#db.prepare(`SELECT ${FIGURES} FROM requests r ${filter}`).get(...params)!;
-    const report: UsageReport = {
-      from: query.from?.toISOString() ?? null,
-      to: query.to?.toISOString() ?? null,
-      totals: figures(totals as Record<string, unknown>),
-    };
-    if (query.groupBy) {
-      const g = GROUPINGS[query.groupBy];
-      const join = query.groupBy === "channel"
-        ? `${filter ? `${filter} AND` : "WHERE"} c.rid = r.id`
-        : filter;
-      const rows = this.#db.prepare(
-        `SELECT ${g.key} AS key, ${FIGURES} FROM ${g.from} ${join} GROUP BY ${g.key} ORDER BY cost_saved_usd DESC, key`,
-      ).all(...params);
-      report.group_by = query.groupBy;
-      report.groups = rows.map((row) => ({
-        key: (row.key as string | null) ?? null,
-        ...figures(row as Record<string, unknown>),
-      }));
-    }
-    return Promise.resolve(report);
+  async usage(query: UsageQuery): Promise<UsageReport> {
+    await this.flush();
+    return await this.#run<UsageReport>({ kind: "usage", query });
   }
 
-  health(): Promise<{ ok: boolean; detail: string }> {
+  async health(): Promise<{ ok: boolean; detail: string }> {
     try {
-      this.#db.prepare("SELECT 1").get();
-      return Promise.resolve({ ok: true, detail: "sqlite" });
+      return await this.#run<{ ok: boolean; detail: string }>({ kind: "health" });
     } catch (e) {
-      return Promise.resolve({ ok: false, detail: `sqlite: ${(e as Error).message}` });
+      return { ok: false, detail: `sqlite: ${(e as Error).message}` };
     }
   }
 
-  flush(): Promise<void> {
-    this.#write();
-    return Promise.resolve();
-  }
-
-  close(): Promise<void> {
-    clearInterval(this.#timer);
-    clearInterval(this.#retentionTimer);
-    this.#write();
-    this.#db.close();
-    return Promise.resolve();
-  }
-
-  /** Writes the queue in one transaction; a failed write keeps the rows for the next try. */
-  #write(): void {
+  async flush(): Promise<void> {
     if (this.#queue.length === 0) return;
     const rows = this.#queue;
     this.#queue = [];
-    const insert = this.#db.prepare(
-      `INSERT OR REPLACE INTO requests (${COLUMNS.join(", ")}) VALUES (${
-        COLUMNS.map(() => "?").join(", ")
-      })`,
-    );
     try {
-      this.#db.exec("BEGIN");
-      for (const row of rows) insert.run(...values(row));
-      this.#db.exec("COMMIT");
+      await this.#run({ kind: "insert", rows });
     } catch (e) {
-      try {
-        this.#db.exec("ROLLBACK");
-      } catch { /* the transaction may not have begun */ }
       this.#queue = rows.concat(this.#queue);
-      console.error(`squint: request log write failed, will retry: ${(e as Error).message}`);
+      const dropped = this.#queue.length - MAX_QUEUED_ROWS;
+      if (dropped > 0) this.#queue.splice(0, dropped);
+      console.error(
+        `squint: request log write failed, ${this.#queue.length} rows kept for retry${
+          dropped > 0 ? `, ${dropped} oldest dropped` : ""
+        }: ${(e as Error).message}`,
+      );
     }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    clearInterval(this.#retentionTimer);
+    await this.flush();
+    await this.#run({ kind: "close" }).catch(() => {});
+    this.#pool.close();
   }
 }

@@ -95,7 +95,7 @@ Deno.test("rows older than the retention period are deleted", async () => {
     store.log(row({ ts: now - 31 * 86_400_000 }));
     store.log(row({ ts: now - 29 * 86_400_000 }));
     await store.flush();
-    assert.equal(store.applyRetention(now), 1);
+    assert.equal(await store.applyRetention(now), 1);
     assert.equal((await store.usage({})).totals.requests, 1);
   } finally {
     await store.close();

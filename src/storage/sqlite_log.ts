@@ -1,0 +1,206 @@
+/**
+ * The request log in SQLite through `node:sqlite`, with a versioned schema. Synchronous: it runs
+ * inside the log worker (`workers/log_worker.ts`), never on the event loop.
+ */
+import { DatabaseSync } from "node:sqlite";
+import { CHANNEL_OF } from "../accounting/channels.ts";
+import { migrate } from "./migrations.ts";
+import type { RequestLogRow, UsageFigures, UsageQuery, UsageReport } from "./types.ts";
+
+/** Where the log lives and how long it keeps rows. */
+export interface SqliteLogOptions {
+  /** Folder of `squint.db`; `:memory:` keeps everything in memory. */
+  dataDir: string;
+  retentionDays: number;
+}
+
+/** Billed figures count only answered requests; errors are counted, never credited with savings. */
+const ok = (expr: string) => `coalesce(sum(CASE WHEN r.status < 400 THEN ${expr} END), 0)`;
+const FIGURES = `count(*) AS requests,
+  count(CASE WHEN r.status >= 400 THEN 1 END) AS errors,
+  ${ok("r.tokens_before")} AS tokens_before,
+  ${ok("r.tokens_after")} AS tokens_after,
+  ${ok("r.tokens_before - r.tokens_after")} AS tokens_saved,
+  ${ok("r.upstream_input_tokens")} AS upstream_input_tokens,
+  ${ok("r.upstream_output_tokens")} AS upstream_output_tokens,
+  ${ok("r.cost_before_usd")} AS cost_before_usd,
+  ${ok("r.cost_after_usd")} AS cost_after_usd,
+  ${ok("r.cost_saved_usd")} AS cost_saved_usd`;
+
+/** How each `group_by` is read from the log. */
+const GROUPINGS: Record<NonNullable<UsageQuery["groupBy"]>, { key: string; from: string }> = {
+  model: { key: "r.model_called", from: "requests r" },
+  key: { key: "r.key_id", from: "requests r" },
+  optimization: { key: "o.value", from: "requests r, json_each(r.optimizations) o" },
+  channel: {
+    key: "c.channel",
+    from:
+      "requests r, (SELECT DISTINCT r2.id AS rid, ch.channel AS channel FROM requests r2, json_each(r2.optimizations) o2 JOIN channels ch ON ch.label = o2.value) c",
+  },
+};
+
+const COLUMNS = [
+  "id",
+  "ts",
+  "door",
+  "key_id",
+  "model_requested",
+  "model_called",
+  "provider",
+  "status",
+  "stream",
+  "tokens_before",
+  "tokens_after",
+  "upstream_input_tokens",
+  "upstream_output_tokens",
+  "cost_before_usd",
+  "cost_after_usd",
+  "cost_saved_usd",
+  "optimizations",
+  "cache",
+  "estimated",
+  "latency_ms",
+  "outcome",
+  "error",
+  "upstream_request_id",
+  "content",
+];
+
+function values(r: RequestLogRow): (string | number | null)[] {
+  return [
+    r.id,
+    r.ts,
+    r.door,
+    r.keyId,
+    r.modelRequested,
+    r.modelCalled,
+    r.provider,
+    r.status,
+    r.stream ? 1 : 0,
+    r.tokensBefore,
+    r.tokensAfter,
+    r.upstreamInputTokens,
+    r.upstreamOutputTokens,
+    r.costBeforeUsd,
+    r.costAfterUsd,
+    r.costSavedUsd,
+    JSON.stringify(r.optimizations),
+    r.cache,
+    r.estimated ? 1 : 0,
+    r.latencyMs,
+    r.outcome,
+    r.error,
+    r.upstreamRequestId,
+    r.content,
+  ];
+}
+
+function figures(row: Record<string, unknown>): UsageFigures {
+  const n = (k: string) => Number(row[k] ?? 0);
+  const usd = (k: string) => Math.round(n(k) * 1e10) / 1e10;
+  return {
+    requests: n("requests"),
+    errors: n("errors"),
+    tokens_before: n("tokens_before"),
+    tokens_after: n("tokens_after"),
+    tokens_saved: n("tokens_saved"),
+    upstream_input_tokens: n("upstream_input_tokens"),
+    upstream_output_tokens: n("upstream_output_tokens"),
+    cost_before_usd: usd("cost_before_usd"),
+    cost_after_usd: usd("cost_after_usd"),
+    cost_saved_usd: usd("cost_saved_usd"),
+  };
+}
+
+/** The SQLite request log of one instance. */
+export class SqliteLog {
+  #db: DatabaseSync;
+  #insert: ReturnType<DatabaseSync["prepare"]>;
+
+  constructor(readonly options: SqliteLogOptions) {
+    const path = options.dataDir === ":memory:" ? ":memory:" : `${options.dataDir}/squint.db`;
+    if (path !== ":memory:") Deno.mkdirSync(options.dataDir, { recursive: true });
+    this.#db = new DatabaseSync(path);
+    this.#db.exec(
+      "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;",
+    );
+    migrate(this.#db);
+    this.#db.exec("CREATE TEMP TABLE channels (label TEXT PRIMARY KEY, channel TEXT NOT NULL)");
+    const insertChannel = this.#db.prepare("INSERT INTO channels VALUES (?, ?)");
+    for (const [label, channel] of Object.entries(CHANNEL_OF)) insertChannel.run(label, channel);
+    this.#insert = this.#db.prepare(
+      `INSERT OR REPLACE INTO requests (${COLUMNS.join(", ")}) VALUES (${
+        COLUMNS.map(() => "?").join(", ")
+      })`,
+    );
+  }
+
+  /** Writes rows in one transaction (all or none). */
+  insert(rows: readonly RequestLogRow[]): void {
+    if (rows.length === 0) return;
+    this.#db.exec("BEGIN");
+    try {
+      for (const row of rows) this.#insert.run(...values(row));
+      this.#db.exec("COMMIT");
+    } catch (e) {
+      this.#db.exec("ROLLBACK");
+      throw e;
+    }
+  }
+
+  /** Deletes rows older than the retention period; returns how many. */
+  applyRetention(now = Date.now()): number {
+    const cutoff = now - this.options.retentionDays * 86_400_000;
+    return Number(this.#db.prepare("DELETE FROM requests WHERE ts < ?").run(cutoff).changes);
+  }
+
+  /** Totals and groups over the log. */
+  usage(query: UsageQuery): UsageReport {
+    const where: string[] = [];
+    const params: (number | string)[] = [];
+    if (query.keyId) {
+      where.push("r.key_id = ?");
+      params.push(query.keyId);
+    }
+    if (query.from) {
+      where.push("r.ts >= ?");
+      params.push(query.from.getTime());
+    }
+    if (query.to) {
+      where.push("r.ts < ?");
+      params.push(query.to.getTime());
+    }
+    const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    const totals = this.#db.prepare(`SELECT ${FIGURES} FROM requests r ${filter}`).get(...params)!;
+    const report: UsageReport = {
+      from: query.from?.toISOString() ?? null,
+      to: query.to?.toISOString() ?? null,
+      totals: figures(totals as Record<string, unknown>),
+    };
+    if (query.groupBy) {
+      const g = GROUPINGS[query.groupBy];
+      const join = query.groupBy === "channel"
+        ? `${filter ? `${filter} AND` : "WHERE"} c.rid = r.id`
+        : filter;
+      const rows = this.#db.prepare(
+        `SELECT ${g.key} AS key, ${FIGURES} FROM ${g.from} ${join} GROUP BY ${g.key} ORDER BY cost_saved_usd DESC, key`,
+      ).all(...params);
+      report.group_by = query.groupBy;
+      report.groups = rows.map((row) => ({
+        key: (row.key as string | null) ?? null,
+        ...figures(row as Record<string, unknown>),
+      }));
+    }
+    return report;
+  }
+
+  /** Whether the database answers. */
+  health(): { ok: boolean; detail: string } {
+    this.#db.prepare("SELECT 1").get();
+    return { ok: true, detail: "sqlite" };
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}
