@@ -100,18 +100,24 @@ export async function relayChatResponse(
       "upstream_reset",
     );
   }
-  let answer: Record<string, unknown>;
+  let answer: unknown;
   try {
     answer = JSON.parse(text);
   } catch {
+    answer = undefined;
+  }
+  const close = text.lastIndexOf("}");
+  if (!answer || typeof answer !== "object" || Array.isArray(answer) || close < 0) {
     record(upstream.status, "complete", early);
     return new Response(text, { status: upstream.status, headers });
   }
-  const usage = answer.usage as OpenAIUsage | undefined;
+  const usage = (answer as { usage?: OpenAIUsage }).usage;
   const stats = statsFor(prepared, usage);
-  answer.squint = stats;
   for (const [k, v] of Object.entries(statsHeaders(stats))) headers.set(k, v);
   record(upstream.status, "complete", stats, usage);
   headers.set("content-type", "application/json");
-  return new Response(JSON.stringify(answer), { status: upstream.status, headers });
+  // The upstream's bytes stay as they were; the squint object is spliced in before the last brace.
+  const separator = Object.keys(answer).length > 0 ? "," : "";
+  const body = `${text.slice(0, close)}${separator}"squint":${JSON.stringify(stats)}${text.slice(close)}`;
+  return new Response(body, { status: upstream.status, headers });
 }
