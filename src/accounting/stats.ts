@@ -88,16 +88,17 @@ export function buildStats(input: StatsInput): SquintStats {
   return stats;
 }
 
-/** The `X-Squint-*` headers of a stats object. */
-export function statsHeaders(stats: SquintStats): Record<string, string> {
-  return {
-    "x-squint-tokens-before": String(stats.tokens_before),
-    "x-squint-tokens-after": String(stats.tokens_after),
-    "x-squint-tokens-saved": String(stats.tokens_saved),
-    "x-squint-cost-saved-usd": stats.cost_saved_usd === null
-      ? "unknown"
-      : String(stats.cost_saved_usd),
-    "x-squint-cache-status": stats.cache === "dedup" ? "hit" : stats.cache,
-    "x-squint-model": stats.model,
-  };
+/** The `X-Squint-*` headers of a stats object, as name/value pairs. */
+export function statsHeaders(stats: SquintStats): [string, string][] {
+  return [
+    ["x-squint-tokens-before", String(stats.tokens_before)],
+    ["x-squint-tokens-after", String(stats.tokens_after)],
+    ["x-squint-tokens-saved", String(stats.tokens_saved)],
+    [
+      "x-squint-cost-saved-usd",
+      stats.cost_saved_usd === null ? "unknown" : String(stats.cost_saved_usd),
+    ],
+    ["x-squint-cache-status", stats.cache === "dedup" ? "hit" : stats.cache],
+    ["x-squint-model", stats.model],
+  ];
 }

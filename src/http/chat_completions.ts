@@ -16,8 +16,10 @@ export const chatCompletions: Handler = async (request, ctx) => {
   const caller = authenticate(request.headers, config, config.openai_api_key);
   const bytes = await readBody(request, config.max_body_mb * 2 ** 20);
   const prepared = await prepareChat(bytes, request.headers, ctx.app);
-  const headers = upstreamHeaders(request.headers, caller.providerKey);
-  headers.set("content-type", "application/json");
+  const headers = upstreamHeaders(request.headers, caller.providerKey, [[
+    "content-type",
+    "application/json",
+  ]]);
   const upstream = await callUpstream({
     url: `${config.openai_base_url}/chat/completions`,
     method: "POST",

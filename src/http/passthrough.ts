@@ -9,10 +9,13 @@ export const passthrough: Handler = async (request, ctx) => {
   const { config } = ctx.app;
   const caller = authenticate(request.headers, config, config.openai_api_key);
   const url = new URL(request.url);
-  const headers = upstreamHeaders(request.headers, caller.providerKey);
-  const hasBody = request.body !== null && request.method !== "GET" && request.method !== "HEAD";
   const contentLength = request.headers.get("content-length");
-  if (hasBody && contentLength) headers.set("content-length", contentLength);
+  const hasBody = request.body !== null && request.method !== "GET" && request.method !== "HEAD";
+  const headers = upstreamHeaders(
+    request.headers,
+    caller.providerKey,
+    hasBody && contentLength ? [["content-length", contentLength]] : [],
+  );
   // A declared length is checked up front and the body streams through; a body without one is
   // read within the limit first, so the limit cannot be bypassed.
   const body = !hasBody
@@ -28,8 +31,7 @@ export const passthrough: Handler = async (request, ctx) => {
     clientSignal: request.signal,
     timeoutMs: config.upstream_timeout_s * 1000,
   });
-  const out = relayedHeaders(upstream.headers);
-  out.set("x-request-id", ctx.id);
+  const out = relayedHeaders(upstream.headers, ctx.id);
   return new Response(upstream.body, {
     status: upstream.status,
     statusText: upstream.statusText,

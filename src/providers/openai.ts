@@ -40,24 +40,39 @@ const DROPPED_RESPONSE_HEADERS = new Set([
   "x-request-id",
 ]);
 
-/** Headers to send upstream: the client's, filtered, plus the provider key. */
-export function upstreamHeaders(client: Headers, providerKey: string | undefined): Headers {
-  const out = new Headers();
-  for (const [name, value] of client) {
-    if (!DROPPED_REQUEST_HEADERS.has(name) && !name.startsWith("x-squint-")) out.set(name, value);
+/** A header list as plain pairs: built once, handed to fetch or Response without Headers calls. */
+export type HeaderPairs = [string, string][];
+
+/** Headers to send upstream: the client's, filtered, plus the provider key and `extra`. */
+export function upstreamHeaders(
+  client: Headers,
+  providerKey: string | undefined,
+  extra: HeaderPairs = [],
+): HeaderPairs {
+  const out: HeaderPairs = [];
+  for (const pair of client) {
+    if (!DROPPED_REQUEST_HEADERS.has(pair[0]) && !pair[0].startsWith("x-squint-")) out.push(pair);
   }
-  if (providerKey) out.set("authorization", `Bearer ${providerKey}`);
+  if (providerKey) out.push(["authorization", `Bearer ${providerKey}`]);
+  for (const pair of extra) {
+    const at = out.findIndex(([name]) => name === pair[0]);
+    if (at >= 0) out[at] = pair;
+    else out.push(pair);
+  }
   return out;
 }
 
-/** Headers to relay to the client from the upstream response. */
-export function relayedHeaders(upstream: Headers): Headers {
-  const out = new Headers();
-  for (const [name, value] of upstream) {
-    if (!DROPPED_RESPONSE_HEADERS.has(name)) out.set(name, value);
+/**
+ * Headers to relay to the client from the upstream response, with squint's request id; the
+ * upstream's own id moves to `x-upstream-request-id`.
+ */
+export function relayedHeaders(upstream: Headers, requestId: string): HeaderPairs {
+  const out: HeaderPairs = [];
+  for (const pair of upstream) {
+    if (!DROPPED_RESPONSE_HEADERS.has(pair[0])) out.push(pair);
+    else if (pair[0] === "x-request-id") out.push(["x-upstream-request-id", pair[1]]);
   }
-  const upstreamId = upstream.get("x-request-id");
-  if (upstreamId) out.set("x-upstream-request-id", upstreamId);
+  out.push(["x-request-id", requestId]);
   return out;
 }
 
@@ -65,7 +80,7 @@ export function relayedHeaders(upstream: Headers): Headers {
 export interface UpstreamCall {
   url: string;
   method: string;
-  headers: Headers;
+  headers: HeaderPairs;
   body?: BodyInit | null;
   /** Aborted when the client goes away. */
   clientSignal: AbortSignal;

@@ -45,11 +45,11 @@ export async function relayChatResponse(
   prepared: PreparedChat,
   ctx: RelayContext,
 ): Promise<Response> {
-  const headers = relayedHeaders(upstream.headers);
+  const base = relayedHeaders(upstream.headers, ctx.requestId);
   const upstreamRequestId = upstream.headers.get("x-request-id");
-  headers.set("x-request-id", ctx.requestId);
-  const early = statsFor(prepared);
-  for (const [k, v] of Object.entries(statsHeaders(early))) headers.set(k, v);
+  const headersWith = (stats: SquintStats) => [...base, ...statsHeaders(stats)];
+  // Before the answer is read, the stats carry what is known: squint's estimates.
+  const early = () => statsFor(prepared);
   const record = (
     status: number,
     outcome: string,
@@ -69,14 +69,15 @@ export async function relayChatResponse(
 
   if (!upstream.ok || !upstream.body) {
     const body = await upstream.arrayBuffer();
+    const stats = early();
     record(
       upstream.status,
       "upstream_error",
-      early,
+      stats,
       undefined,
       new TextDecoder().decode(body.slice(0, 500)),
     );
-    return new Response(body, { status: upstream.status, headers });
+    return new Response(body, { status: upstream.status, headers: headersWith(stats) });
   }
   if (
     prepared.stream && (upstream.headers.get("content-type") ?? "").includes("text/event-stream")
@@ -86,13 +87,13 @@ export async function relayChatResponse(
       stats: (usage) => statsFor(prepared, usage),
       onEnd: (usage, outcome) => record(upstream.status, outcome, statsFor(prepared, usage), usage),
     });
-    return new Response(body, { status: upstream.status, headers });
+    return new Response(body, { status: upstream.status, headers: headersWith(early()) });
   }
   let text: string;
   try {
     text = await upstream.text();
   } catch (e) {
-    record(502, "upstream_error", early, undefined, (e as Error).message);
+    record(502, "upstream_error", early(), undefined, (e as Error).message);
     throw new GatewayError(
       502,
       `upstream broke off its answer: ${(e as Error).message}`,
@@ -108,16 +109,17 @@ export async function relayChatResponse(
   }
   const close = text.lastIndexOf("}");
   if (!answer || typeof answer !== "object" || Array.isArray(answer) || close < 0) {
-    record(upstream.status, "complete", early);
-    return new Response(text, { status: upstream.status, headers });
+    const stats = early();
+    record(upstream.status, "complete", stats);
+    return new Response(text, { status: upstream.status, headers: headersWith(stats) });
   }
   const usage = (answer as { usage?: OpenAIUsage }).usage;
   const stats = statsFor(prepared, usage);
-  for (const [k, v] of Object.entries(statsHeaders(stats))) headers.set(k, v);
   record(upstream.status, "complete", stats, usage);
-  headers.set("content-type", "application/json");
   // The upstream's bytes stay as they were; the squint object is spliced in before the last brace.
   const separator = Object.keys(answer).length > 0 ? "," : "";
-  const body = `${text.slice(0, close)}${separator}"squint":${JSON.stringify(stats)}${text.slice(close)}`;
-  return new Response(body, { status: upstream.status, headers });
+  const body = `${text.slice(0, close)}${separator}"squint":${JSON.stringify(stats)}${
+    text.slice(close)
+  }`;
+  return new Response(body, { status: upstream.status, headers: headersWith(stats) });
 }

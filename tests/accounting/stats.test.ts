@@ -49,8 +49,8 @@ Deno.test("without usage the figures are estimates, and an unknown model has no 
   });
   assert.equal(s.estimated, true);
   assert.equal(s.cost_saved_usd, null);
-  assert.equal(statsHeaders(s)["x-squint-cost-saved-usd"], "unknown");
-  assert.equal(statsHeaders(s)["x-squint-model"], "my-model");
+  assert.equal(Object.fromEntries(statsHeaders(s))["x-squint-cost-saved-usd"], "unknown");
+  assert.equal(Object.fromEntries(statsHeaders(s))["x-squint-model"], "my-model");
 });
 
 Deno.test("text tokens are estimated from characters, per message and for tool definitions", () => {
