@@ -54,7 +54,10 @@ async function handle(task: WorkerTask): Promise<{ result: unknown; transfer: Tr
         );
       }
       const inline = await Promise.all(extractInlineData(json).map(inspectDataUrl));
-      return { result: { json, inline }, transfer: inline.flatMap(transfers) };
+      return {
+        result: { json, inline, body: task.body },
+        transfer: [...inline.flatMap(transfers), task.body.buffer as ArrayBuffer],
+      };
     }
     case "inspect": {
       const inspected = typeof task.source === "string"

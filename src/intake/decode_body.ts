@@ -17,6 +17,8 @@ export interface DecodedBody {
   json: Record<string, unknown>;
   /** Inline data by reference number; strings when not yet inspected. */
   inline: (Inspected | string)[];
+  /** The request body as received, for the pass-through path. */
+  body: Uint8Array;
 }
 
 function asObject(json: unknown): Record<string, unknown> {
@@ -35,16 +37,21 @@ export function parseOnMainThread(bytes: Uint8Array, extract: boolean): DecodedB
     throw new GatewayError(400, `request body is not valid JSON: ${(e as Error).message}`);
   }
   const object = asObject(json);
-  return { json: object, inline: extract ? extractInlineData(object) : [] };
+  return { json: object, inline: extract ? extractInlineData(object) : [], body: bytes };
 }
 
-/** Parses `bytes` where it is cheapest; the caller handles PoolFullError. */
+/**
+ * Parses `bytes` where it is cheapest; the caller handles PoolFullError. A large body moves to
+ * the worker and back without a copy on the event loop; if that worker dies or times out the
+ * bytes are gone with it, and `bytes` is left empty (detached).
+ */
 export async function decodeBody(bytes: Uint8Array, pool: WorkerPool): Promise<DecodedBody> {
   if (bytes.byteLength <= MAIN_THREAD_PARSE_LIMIT) return parseOnMainThread(bytes, true);
   try {
-    // Copied, not transferred: the bytes must survive a failed task for the pass-through path.
-    const ingested = await pool.run<Ingested>({ kind: "ingest", body: bytes });
-    return { json: asObject(ingested.json), inline: ingested.inline };
+    const ingested = await pool.run<Ingested>({ kind: "ingest", body: bytes }, [
+      bytes.buffer as ArrayBuffer,
+    ]);
+    return { json: asObject(ingested.json), inline: ingested.inline, body: ingested.body };
   } catch (e) {
     if (e instanceof TaskError && e.code === "invalid_json") throw new GatewayError(400, e.message);
     throw e;

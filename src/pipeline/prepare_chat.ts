@@ -171,17 +171,23 @@ function passthrough(
   };
 }
 
-/** Prepares a Chat Completions request; `bytes` stay intact for the pass-through path. */
+/** Prepares a Chat Completions request; on overload it is passed through or refused. */
 export async function prepareChat(
   bytes: Uint8Array,
   headers: Headers,
   deps: PipelineDeps,
 ): Promise<PreparedChat> {
+  const size = bytes.byteLength;
+  let body = bytes;
   try {
-    return await optimize(await decodeBody(bytes, deps.pool), headers, deps);
+    const decoded = await decodeBody(bytes, deps.pool);
+    body = decoded.body;
+    return await optimize(decoded, headers, deps);
   } catch (e) {
     if (!isOverload(e)) throw e;
-    if (deps.config.on_overload === "reject") {
+    // The body went down with a worker that crashed or timed out while parsing it.
+    const lost = body.byteLength !== size;
+    if (deps.config.on_overload === "reject" || lost) {
       throw new GatewayError(
         503,
         `squint is overloaded: ${overloadReason(e)}`,
@@ -191,6 +197,6 @@ export async function prepareChat(
         { "retry-after": "1" },
       );
     }
-    return passthrough(bytes, headers, deps, `${overloadReason(e)}; sent unoptimized`);
+    return passthrough(body, headers, deps, `${overloadReason(e)}; sent unoptimized`);
   }
 }

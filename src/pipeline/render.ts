@@ -49,14 +49,13 @@ async function renderOne(
   try {
     result = await deps.cache.get(
       `${hash}|${JSON.stringify(spec)}`,
+      // The decoded bytes move to the worker (no copy on the event loop); nothing here needs
+      // them afterwards.
       () =>
-        deps.pool.run<RenderResult>({
-          kind: "render",
-          bytes: bytes!,
-          info: info!,
-          spec,
-          maxPixels: deps.maxPixels,
-        }),
+        deps.pool.run<RenderResult>(
+          { kind: "render", bytes: bytes!, info: info!, spec, maxPixels: deps.maxPixels },
+          [bytes!.buffer as ArrayBuffer],
+        ),
     );
   } catch (e) {
     // A picture the codec cannot read stays as it was; overload and timeouts go to the caller.

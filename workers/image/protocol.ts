@@ -46,6 +46,8 @@ export interface Inspected {
 export interface Ingested {
   json: unknown;
   inline: Inspected[];
+  /** The request body, handed back (it travels both ways without a copy). */
+  body: Uint8Array;
 }
 
 /** Result of `render`: the new image as a JSON string literal holding its data URL. */
