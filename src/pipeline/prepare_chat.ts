@@ -9,12 +9,18 @@ import { estimateTextTokens } from "../accounting/text_tokens.ts";
 import type { Config } from "../config.ts";
 import { GatewayError } from "../http/errors.ts";
 import { decodeBody, type DecodedBody, parseOnMainThread } from "../intake/decode_body.ts";
-import { assembleBody } from "../intake/inline_images.ts";
+import { assembleBody, type JsonLiteral } from "../intake/inline_images.ts";
 import { collectImages, type IntakeImage } from "../intake/intake.ts";
 import type { Registry } from "../models/registry.ts";
 import type { ResolvedModel } from "../models/types.ts";
 import { type Controls, takeControls } from "../optimize/controls.ts";
-import { planRequest, type RequestPlan, totals } from "../optimize/plan_request.ts";
+import type { ImageFacts } from "../optimize/plan_image.ts";
+import {
+  type PlannedImage,
+  planRequest,
+  type RequestPlan,
+  totals,
+} from "../optimize/plan_request.ts";
 import { PoolFullError, TaskError, type WorkerPool } from "../pool/pool.ts";
 import { renderPlan } from "./render.ts";
 import type { RenderCache } from "./render_cache.ts";
@@ -83,20 +89,64 @@ function overloadReason(e: PoolFullError | TaskError): string {
     : `image task failed (${e.code}): ${e.message}`;
 }
 
+/** What every path reads from a body: the controls (removed from it), its shape, its model. */
+interface RequestFacts {
+  controls: Controls;
+  model: string;
+  resolved?: ResolvedModel;
+  textTokens: number;
+}
+
+function readRequest(
+  json: Record<string, unknown>,
+  headers: Headers,
+  deps: PipelineDeps,
+): RequestFacts {
+  const controls = takeControls(json, headers, deps.config);
+  validate(json);
+  const model = json.model as string;
+  return {
+    controls,
+    model,
+    resolved: deps.registry.resolve(model),
+    textTokens: estimateTextTokens(json),
+  };
+}
+
+/** The request ready to send, from its body and its planned (and rendered) images. */
+function prepared(
+  json: Record<string, unknown>,
+  facts: RequestFacts,
+  images: PlannedImage[],
+  literals: ReadonlyMap<number, JsonLiteral>,
+  passthroughReason?: string,
+): PreparedChat {
+  const clientWantsUsage = askForUsage(json);
+  return {
+    body: assembleBody(json, literals),
+    messages: json.messages,
+    model: facts.model,
+    resolved: facts.resolved,
+    controls: facts.controls,
+    plan: { images, ...totals(images, facts.textTokens) },
+    optimizations: [...new Set(images.flatMap((i) => i.optimizations))],
+    stream: json.stream === true,
+    clientWantsUsage,
+    passthroughReason,
+  };
+}
+
 async function optimize(
   decoded: DecodedBody,
   headers: Headers,
   deps: PipelineDeps,
 ): Promise<PreparedChat> {
-  const { config, pool, registry } = deps;
+  const { config, pool } = deps;
   const json = decoded.json;
-  const controls = takeControls(json, headers, config);
-  validate(json);
-  const model = json.model as string;
-  const resolved = registry.resolve(model);
+  const facts = readRequest(json, headers, deps);
   const intake = await collectImages(decoded, {
     pool,
-    fetchRemote: controls.optimize && config.fetch_remote_images === "on",
+    fetchRemote: facts.controls.optimize && config.fetch_remote_images === "on",
     fetchPolicy: {
       allowPrivate: config.allow_private_hosts,
       maxBytes: config.max_image_mb * 2 ** 20,
@@ -104,38 +154,25 @@ async function optimize(
     },
     maxPixels: config.max_image_pixels,
   });
-  const textTokens = estimateTextTokens(json);
-  const plan = planRequest(
+  const { images } = planRequest(
     intake.images.map((image) => ({
       message: image.site.message,
       part: image.site.part,
       facts: factsOf(image),
     })),
-    resolved?.family,
-    controls,
-    textTokens,
+    facts.resolved?.family,
+    facts.controls,
+    facts.textTokens,
   );
-  await renderPlan(plan.images, intake.images, {
+  await renderPlan(images, intake.images, {
     pool,
     cache: deps.renderCache,
     maxPixels: config.max_image_pixels,
   }, intake.literals);
-  Object.assign(plan, totals(plan.images, textTokens));
-  const clientWantsUsage = askForUsage(json);
-  return {
-    body: assembleBody(json, intake.literals),
-    messages: json.messages,
-    model,
-    resolved,
-    controls,
-    plan,
-    optimizations: [...new Set(plan.images.flatMap((i) => i.optimizations))],
-    stream: json.stream === true,
-    clientWantsUsage,
-  };
+  return prepared(json, facts, images, intake.literals);
 }
 
-function factsOf(image: IntakeImage) {
+function factsOf(image: IntakeImage): ImageFacts {
   return {
     info: image.inspected?.info,
     bytes: image.inspected?.bytes?.byteLength ?? 0,
@@ -152,23 +189,7 @@ function passthrough(
   reason: string,
 ): PreparedChat {
   const { json } = parseOnMainThread(bytes, false);
-  const controls = takeControls(json, headers, deps.config);
-  validate(json);
-  const model = json.model as string;
-  const textTokens = estimateTextTokens(json);
-  const clientWantsUsage = askForUsage(json);
-  return {
-    body: JSON.stringify(json),
-    messages: json.messages,
-    model,
-    resolved: deps.registry.resolve(model),
-    controls,
-    plan: { images: [], ...totals([], textTokens) },
-    optimizations: [],
-    stream: json.stream === true,
-    clientWantsUsage,
-    passthroughReason: reason,
-  };
+  return prepared(json, readRequest(json, headers, deps), [], new Map(), reason);
 }
 
 /** Prepares a Chat Completions request; on overload it is passed through or refused. */
