@@ -7,6 +7,7 @@ import { errorLogRow } from "./accounting/request_log.ts";
 import type { Config } from "./config.ts";
 import type { AppParts, RequestContext } from "./http/context.ts";
 import { asGatewayError, GatewayError, openAIErrorResponse } from "./http/errors.ts";
+import { requestId } from "./http/request_id.ts";
 import { route } from "./http/router.ts";
 import { createRegistry } from "./models/registry.ts";
 import { RenderCache } from "./pipeline/render_cache.ts";
@@ -28,10 +29,6 @@ export interface AppOverrides {
 
 const WORKER_URL = new URL("../workers/image_worker.ts", import.meta.url);
 const RENDER_CACHE_BYTES = 256 * 2 ** 20;
-
-function requestId(): string {
-  return `sq-${crypto.randomUUID().replaceAll("-", "")}`;
-}
 
 /** Builds the parts from configuration. */
 export function createApp(config: Config, overrides: AppOverrides = {}): App {
