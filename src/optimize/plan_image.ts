@@ -43,6 +43,12 @@ export interface ImageDecision {
   after: ImageSide;
   /** Present when the pixels must be rendered anew. */
   render?: RenderSpec;
+  /**
+   * The render replaces the original even when it comes out larger: it costs fewer tokens, or the
+   * original cannot be sent as it is (rotated, animated, a format providers refuse). A render
+   * that only does what the provider would do anyway is dropped if it is not smaller.
+   */
+  replaceEvenIfLarger?: boolean;
   /** Present when the part's `detail` must change. */
   detail?: Detail;
   /** Short labels for stats (`resize`, `detail_low`, `reencode`). */
@@ -171,6 +177,7 @@ export function planImage(
   if (detail !== clientDetail) decision.detail = detail;
   if (needsRender) {
     decision.render = { width: target.width, height: target.height, format, quality: JPEG_QUALITY };
+    decision.replaceEvenIfLarger = target.tokens < before.tokens || mustConvert || upright;
   }
   return decision;
 }

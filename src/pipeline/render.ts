@@ -24,17 +24,7 @@ function keepOriginal(planned: PlannedImage, reason: string): void {
   planned.reasons.push(reason);
   planned.optimizations = planned.optimizations.filter((o) => o !== "resize" && o !== "reencode");
   delete planned.render;
-}
-
-/**
- * Whether the rendered output must replace the original even if it is not smaller: it costs fewer
- * tokens, or the original cannot be sent as it is (rotated, animated, a format providers refuse).
- * A resize that only does what the provider would do anyway is not worth a larger upload.
- */
-function mustReplace(planned: PlannedImage, image: IntakeImage): boolean {
-  const info = image.inspected!.info!;
-  return planned.after.tokens < planned.before.tokens || info.orientation !== 1 || info.animated ||
-    !["jpeg", "png", "webp", "gif"].includes(info.format);
+  delete planned.replaceEvenIfLarger;
 }
 
 async function renderOne(
@@ -63,7 +53,7 @@ async function renderOne(
     keepOriginal(planned, `could not decode (${e.message}); original sent`);
     return;
   }
-  if (result.byteLength >= planned.before.bytes && !mustReplace(planned, image)) {
+  if (result.byteLength >= planned.before.bytes && !planned.replaceEvenIfLarger) {
     keepOriginal(
       planned,
       `re-encoded ${result.format} was not smaller (${result.byteLength} ≥ ${planned.before.bytes} bytes); original sent`,
