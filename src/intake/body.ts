@@ -1,5 +1,6 @@
 /** Reading a request body within the size limit, as bytes. */
 import { GatewayError } from "../http/errors.ts";
+import { readLimited } from "./read_limited.ts";
 
 function tooLarge(maxBytes: number): GatewayError {
   return new GatewayError(
@@ -24,32 +25,15 @@ export async function readBody(
 ): Promise<Uint8Array<ArrayBuffer>> {
   checkDeclaredLength(request, maxBytes / 2 ** 20);
   if (!request.body) return new Uint8Array(0);
-  // A declared length within the limit lets the runtime read the body natively in one go.
-  if (request.headers.has("content-length")) {
-    try {
-      return await request.bytes();
-    } catch (e) {
-      throw new GatewayError(400, `could not read the request body: ${(e as Error).message}`);
-    }
-  }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
+  let bytes: Uint8Array<ArrayBuffer> | undefined;
   try {
-    for await (const chunk of request.body) {
-      total += chunk.byteLength;
-      if (total > maxBytes) throw tooLarge(maxBytes);
-      chunks.push(chunk);
-    }
+    // A declared length (already checked) lets the runtime read the body natively in one go.
+    bytes = request.headers.has("content-length")
+      ? await request.bytes()
+      : await readLimited(request.body, maxBytes);
   } catch (e) {
-    if (e instanceof GatewayError) throw e;
     throw new GatewayError(400, `could not read the request body: ${(e as Error).message}`);
   }
-  if (chunks.length === 1) return chunks[0] as Uint8Array<ArrayBuffer>;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
+  if (!bytes) throw tooLarge(maxBytes);
+  return bytes;
 }

@@ -11,6 +11,7 @@ import {
   parseAddress,
   parseRange,
 } from "./ip_ranges.ts";
+import { readLimited } from "./read_limited.ts";
 
 /** Limits and exemptions of remote fetches. */
 export interface FetchPolicy {
@@ -63,26 +64,6 @@ export async function refuseReason(url: URL, policy: FetchPolicy): Promise<strin
     return !parsed || isBlockedAddress(parsed);
   });
   return blocked ? `host ${host} resolves to private address ${blocked}` : undefined;
-}
-
-async function readLimited(
-  body: ReadableStream<Uint8Array>,
-  maxBytes: number,
-): Promise<Uint8Array | undefined> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of body) {
-    total += chunk.byteLength;
-    if (total > maxBytes) return undefined;
-    chunks.push(chunk);
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
 }
 
 /** Fetches `href` under `policy`; never throws. */
