@@ -22,16 +22,11 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** Parts a caller (a test) may supply instead of the defaults. */
-export interface AppOverrides {
-  storage?: Storage;
-}
-
 const WORKER_URL = new URL("../workers/image_worker.ts", import.meta.url);
 const RENDER_CACHE_BYTES = 256 * 2 ** 20;
 
 /** Builds the parts from configuration. */
-export function createApp(config: Config, overrides: AppOverrides = {}): App {
+export function createApp(config: Config): App {
   if (config.storage === "production") {
     throw new GatewayError(
       500,
@@ -48,8 +43,10 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     }),
     registry: createRegistry({ rulesVersion: config.rules_version, priceOverrides: config.prices }),
     renderCache: new RenderCache(RENDER_CACHE_BYTES),
-    storage: overrides.storage ??
-      new EmbeddedStorage({ dataDir: config.data_dir, retentionDays: config.log_retention_days }),
+    storage: new EmbeddedStorage({
+      dataDir: config.data_dir,
+      retentionDays: config.log_retention_days,
+    }),
   };
   return {
     parts,

@@ -12,8 +12,6 @@ export interface Caller {
   squintKey?: string;
   /** The provider key to send upstream; undefined: send none. */
   providerKey?: string;
-  /** True when the provider key is the client's own. */
-  byok: boolean;
 }
 
 function bearer(headers: Headers): string | undefined {
@@ -64,7 +62,7 @@ export function authenticate(
         "missing_squint_key",
       );
     }
-    return { squintKey, providerKey: clientProviderKey, byok: true };
+    return { squintKey, providerKey: clientProviderKey };
   }
   if (squintKey) {
     if (!serverKey) {
@@ -75,7 +73,7 @@ export function authenticate(
         "no_server_key",
       );
     }
-    return { squintKey, providerKey: serverKey, byok: false };
+    return { squintKey, providerKey: serverKey };
   }
   if (requiresSquintKey(config) || serverKey) {
     throw new GatewayError(
@@ -85,5 +83,5 @@ export function authenticate(
       "missing_squint_key",
     );
   }
-  return { byok: false };
+  return {};
 }

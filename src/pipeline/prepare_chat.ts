@@ -40,7 +40,6 @@ export interface PreparedChat {
   messages: unknown;
   model: string;
   resolved?: ResolvedModel;
-  controls: Controls;
   plan: RequestPlan;
   optimizations: string[];
   stream: boolean;
@@ -127,7 +126,6 @@ function prepared(
     messages: json.messages,
     model: facts.model,
     resolved: facts.resolved,
-    controls: facts.controls,
     plan: { images, ...totals(images, facts.textTokens) },
     optimizations: [...new Set(images.flatMap((i) => i.optimizations))],
     stream: json.stream === true,

@@ -113,11 +113,6 @@ export class WorkerPool {
     }
   }
 
-  /** Whether a new task would start without waiting. */
-  hasIdleWorker(): boolean {
-    return this.#slots.some(isIdle);
-  }
-
   /** Fails queued and running tasks and terminates every worker. */
   close(): void {
     this.#closed = true;
