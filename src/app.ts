@@ -13,7 +13,6 @@ import { createRegistry } from "./models/registry.ts";
 import { RenderCache } from "./pipeline/render_cache.ts";
 import { WorkerPool } from "./pool/pool.ts";
 import { EmbeddedStorage } from "./storage/embedded.ts";
-import type { Storage } from "./storage/types.ts";
 
 /** A squint instance. */
 export interface App {
