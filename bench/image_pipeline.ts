@@ -220,7 +220,7 @@ function jobsFor(images: CorpusImage[]): Job[] {
     const decision = planImage(
       { info: image.info, bytes: image.bytes.byteLength },
       family,
-      { optimize: true, fidelity: "balanced", detail: "auto" },
+      { optimize: true, fidelity: "balanced", detail: "auto", ocr: "off" },
     );
     const { width, height } = decision.render ?? decision.after;
     return { image, spec: { width, height, format: "jpeg" as const, quality: JPEG_QUALITY } };

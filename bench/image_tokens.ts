@@ -81,7 +81,7 @@ function planFor(image: CorpusImage, family: ModelFamily): PlannedFigures {
     const decision = planImage(
       { info: image.info, bytes: image.bytes.byteLength },
       family,
-      { optimize: true, fidelity, detail: "auto" },
+      { optimize: true, fidelity, detail: "auto", ocr: "off" },
     );
     const share = (decision.after.width * decision.after.height) / (view.width * view.height);
     after[fidelity] = { tokens: decision.after.tokens, share };

@@ -11,6 +11,7 @@ import { requestId } from "./http/request_id.ts";
 import { route } from "./http/router.ts";
 import { createRegistry } from "./models/registry.ts";
 import { RenderCache } from "./pipeline/render_cache.ts";
+import { UnderstandCache } from "./pipeline/understand.ts";
 import { WorkerPool } from "./pool/pool.ts";
 import { EmbeddedStorage } from "./storage/embedded.ts";
 
@@ -42,6 +43,7 @@ export function createApp(config: Config): App {
     }),
     registry: createRegistry({ rulesVersion: config.rules_version, priceOverrides: config.prices }),
     renderCache: new RenderCache(RENDER_CACHE_BYTES),
+    understandCache: new UnderstandCache(),
     storage: new EmbeddedStorage({
       dataDir: config.data_dir,
       retentionDays: config.log_retention_days,

@@ -48,6 +48,7 @@ const schema = z.object({
   optimize: onOff.default("on"),
   fidelity: z.enum(["lossless", "balanced", "aggressive"]).default("balanced"),
   detail: z.enum(["auto", "low", "high"]).default("auto"),
+  ocr: z.enum(["off", "on", "text+thumbnail"]).default("on"),
   rules_version: z.enum(["2026-11", "2026-06", "2025"]).default("2026-11"),
   cache: z.enum(["off", "read", "write", "on"]).default("off"),
   cascade: onOff.default("off"),

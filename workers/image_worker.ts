@@ -5,10 +5,11 @@
  */
 /// <reference lib="deno.worker" />
 import { extractInlineData, jsonLiteral } from "../src/intake/inline_images.ts";
-import type { Inspected, RenderResult, WorkerTask } from "./image/protocol.ts";
+import type { Inspected, RenderResult, UnderstandResult, WorkerTask } from "./image/protocol.ts";
 import { probeImage } from "./image/probe.ts";
 import { renderImage } from "./image/render.ts";
 import { parseDataUrl } from "./image/data_url.ts";
+import { type Understanding, understandImage } from "./image/understand.ts";
 
 /** A failure the main thread can act on, by code. */
 class TaskFailure extends Error {
@@ -84,6 +85,20 @@ async function handle(task: WorkerTask): Promise<{ result: unknown; transfer: Tr
         formatReason: rendered.formatReason,
       };
       return { result, transfer: [literal.buffer] };
+    }
+    case "understand": {
+      // Every answer hands the bytes back, failures included: the main thread still needs them.
+      let found: Understanding;
+      try {
+        found = await understandImage(task.bytes, task.info, {
+          ocr: task.ocr,
+          maxPixels: task.maxPixels,
+        });
+      } catch (e) {
+        found = { error: `could not examine the image: ${(e as Error).message}` };
+      }
+      const result: UnderstandResult = { ...found, bytes: task.bytes };
+      return { result, transfer: [task.bytes.buffer as ArrayBuffer] };
     }
   }
 }

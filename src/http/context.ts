@@ -2,6 +2,7 @@
 import type { Config } from "../config.ts";
 import type { Registry } from "../models/registry.ts";
 import type { RenderCache } from "../pipeline/render_cache.ts";
+import type { UnderstandCache } from "../pipeline/understand.ts";
 import type { WorkerPool } from "../pool/pool.ts";
 import type { Storage } from "../storage/types.ts";
 
@@ -11,6 +12,7 @@ export interface AppParts {
   pool: WorkerPool;
   registry: Registry;
   renderCache: RenderCache;
+  understandCache: UnderstandCache;
   storage: Storage;
 }
 

@@ -24,6 +24,8 @@ export const optimize: Handler = async (request, ctx) => {
     part: i.part,
     action: i.action,
     reasons: i.reasons,
+    ...(i.intent ? { intent: i.intent } : {}),
+    ...(i.content ? { content: i.content } : {}),
     optimizations: i.optimizations,
     estimated: i.estimated,
     before: i.before,

@@ -94,7 +94,7 @@ export function takeControls(
     optimize: (value("optimize") ?? config.optimize) === "on",
     fidelity: (value("fidelity") ?? config.fidelity) as Fidelity,
     detail: (value("detail") ?? config.detail) as Controls["detail"],
-    ocr: (value("ocr") ?? "on") as Controls["ocr"],
+    ocr: (value("ocr") ?? config.ocr) as Controls["ocr"],
     cache: (value("cache") ?? config.cache) as Controls["cache"],
     cacheTtlS: value("cache_ttl_s") as number | undefined,
     cascade: (value("cascade") ?? config.cascade) === "on",

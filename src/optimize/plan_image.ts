@@ -4,8 +4,28 @@
  */
 import { imageTokens } from "../models/image_tokens.ts";
 import type { Detail, ModelFamily } from "../models/types.ts";
-import type { ImageFormat, ImageInfo, RenderSpec } from "../../workers/image/types.ts";
+import type {
+  ContentFacts,
+  ContentLabel,
+  ImageFormat,
+  ImageInfo,
+  RenderSpec,
+} from "../../workers/image/types.ts";
+import { planCrop } from "./crop.ts";
+import type { CropBox } from "../../workers/image/types.ts";
 import { cheapestSize, type Fidelity, MIN_PIXEL_SHARE } from "./fidelity.ts";
+import { glanceView } from "./glance.ts";
+import type { IntentDecision } from "./intent/classify.ts";
+import {
+  OCR_TOKEN_MARGIN,
+  type OcrFacts,
+  type OcrPolicy,
+  ocrQuestionBar,
+  ocrReadingBar,
+  ocrTextTokens,
+  wrapOcrText,
+} from "./ocr_route.ts";
+import { namedRegion } from "./region.ts";
 
 /** What the request lets squint do to its images. */
 export interface ImageControls {
@@ -13,6 +33,7 @@ export interface ImageControls {
   fidelity: Fidelity;
   /** squint's own `detail` control; `auto` keeps the client's. */
   detail: "auto" | "low" | "high";
+  ocr: OcrPolicy;
 }
 
 /** One image as intake found it. */
@@ -24,6 +45,16 @@ export interface ImageFacts {
   detail?: Detail;
   /** Why intake could not read it, when it could not. */
   unreadable?: string;
+  /** 1-based number of the image in the request (for the OCR text's label). */
+  number?: number;
+  /** The question asked of it (for a named region and the OCR bars). */
+  question?: string;
+  /** What the question asks of it. */
+  intent?: IntentDecision;
+  /** What it shows, when the worker looked. */
+  content?: ContentFacts;
+  /** Its text, when the worker read it. */
+  ocr?: OcrFacts;
 }
 
 /** Size, bytes, format and billed tokens of an image. */
@@ -31,14 +62,18 @@ export interface ImageSide {
   width: number;
   height: number;
   bytes: number;
-  format: ImageFormat | "url";
+  format: ImageFormat | "url" | "text";
   tokens: number;
 }
 
 /** The plan for one image (CONTRACT.md `/v1/optimize` `images[]`, less its position). */
 export interface ImageDecision {
-  action: "keep" | "resize" | "detail" | "reencode";
+  action: "keep" | "resize" | "detail" | "reencode" | "crop" | "ocr";
   reasons: string[];
+  intent?: { label: IntentDecision["label"]; confidence: number };
+  content?: { label: ContentLabel; confidence: number };
+  /** Present when the image goes as text: the wrapped text, and whether a thumbnail goes too. */
+  ocr?: { text: string; thumbnail: boolean };
   before: ImageSide;
   after: ImageSide;
   /** Present when the pixels must be rendered anew. */
@@ -113,25 +148,66 @@ export function planImage(
     return keep(facts, before.tokens, "optimization off for this request", before.estimated);
   }
 
-  const detail = effectiveDetail(clientDetail, controls.detail);
-  const view = imageTokens(rule, w, h, detail);
-  const reasons: string[] = [];
+  const intent = facts.intent?.label ?? "general";
+  const reasons: string[] = facts.intent ? [`intent ${facts.intent.reasons.join("; ")}`] : [];
   const optimizations: string[] = [];
-  if (detail !== clientDetail) {
-    reasons.push(`detail ${clientDetail} → ${detail} (squint.detail)`);
-    if (detail === "low") optimizations.push("detail_low");
+  let detail = effectiveDetail(clientDetail, controls.detail);
+  let share = MIN_PIXEL_SHARE[controls.fidelity];
+  if (intent === "fine_detail" && share < 1) {
+    share = 1;
+    reasons.push("fine detail asked: every pixel the model would use is kept");
   }
-  const share = MIN_PIXEL_SHARE[controls.fidelity];
-  const target = rule.kind === "local" || rule.kind === "gemini_media_resolution"
+  const view = imageTokens(rule, w, h, detail);
+  const fitted = rule.kind === "local" || rule.kind === "gemini_media_resolution"
     ? { width: view.width, height: view.height, tokens: view.tokens }
     : cheapestSize(rule, view, detail, share);
+  let target: { width: number; height: number; tokens: number } = fitted;
+  let crop: CropBox | undefined;
+  let estimated = before.estimated || view.estimated;
+  // Lossless keeps every pixel the provider would use: no glance, no crop.
+  const lossy = controls.fidelity !== "lossless";
+  if (intent === "glance" && controls.detail === "auto" && lossy) {
+    const glance = glanceView(rule, w, h, clientDetail);
+    if (glance.tokens < fitted.tokens) {
+      target = glance;
+      detail = glance.detail;
+      estimated ||= glance.estimated;
+      reasons.push(
+        `a glance is enough: ${glance.width}×${glance.height}${
+          glance.detail === "low" ? " at detail low" : ""
+        } for ${glance.tokens} tokens`,
+      );
+    }
+  } else if (intent === "region" && lossy) {
+    const named = namedRegion(facts.question ?? "");
+    if ("none" in named) {
+      reasons.push(`region question, but ${named.none}: the whole image is sent`);
+    } else {
+      const planned = planCrop(rule, w, h, named.box, fitted.width / w, detail);
+      if (planned.tokens < fitted.tokens) {
+        target = planned;
+        crop = planned.box;
+        estimated ||= planned.estimated;
+        optimizations.push("crop");
+        reasons.push(
+          `“${named.phrase}” names the ${named.name}: cropped to ${planned.box.width}×${planned.box.height} at (${planned.box.x}, ${planned.box.y}) with margin, ${planned.tokens} tokens`,
+        );
+      } else {
+        reasons.push(`a crop of the ${named.name} would not be cheaper: the whole image is sent`);
+      }
+    }
+  }
+  if (detail !== clientDetail) {
+    reasons.push(`detail ${clientDetail} → ${detail}`);
+    if (detail === "low") optimizations.push("detail_low");
+  }
   const resized = target.width !== w || target.height !== h;
-  if (resized) {
+  if (resized && !crop) {
     optimizations.push("resize");
     if (view.width !== w || view.height !== h) {
       reasons.push(`${family.id} would itself downscale ${w}×${h} to ${view.width}×${view.height}`);
     }
-    if (target.tokens < view.tokens) {
+    if (target === fitted && target.tokens < view.tokens) {
       const kept = Math.round((100 * target.width * target.height) / (view.width * view.height));
       reasons.push(
         `${target.width}×${target.height} costs ${target.tokens} instead of ${view.tokens} tokens, keeping ${kept}% of the pixels (${controls.fidelity})`,
@@ -161,7 +237,9 @@ export function planImage(
     tokens: target.tokens,
   };
   const decision: ImageDecision = {
-    action: resized
+    action: crop
+      ? "crop"
+      : resized
       ? "resize"
       : detail !== clientDetail
       ? "detail"
@@ -172,12 +250,99 @@ export function planImage(
     before: { width: w, height: h, bytes: facts.bytes, format: info.format, tokens: before.tokens },
     after,
     optimizations,
-    estimated: before.estimated || view.estimated,
+    estimated,
   };
+  if (facts.intent) {
+    decision.intent = { label: facts.intent.label, confidence: round2(facts.intent.confidence) };
+  }
+  if (facts.content) {
+    decision.content = { label: facts.content.label, confidence: round2(facts.content.confidence) };
+  }
   if (detail !== clientDetail) decision.detail = detail;
   if (needsRender) {
     decision.render = { width: target.width, height: target.height, format, quality: JPEG_QUALITY };
+    if (crop) decision.render.crop = crop;
     decision.replaceEvenIfLarger = target.tokens < before.tokens || mustConvert || upright;
   }
-  return decision;
+  return routeToText(decision, facts, rule, controls, intent);
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/** Why the image's content bars an OCR route, or undefined when it is text-heavy. */
+function contentBar(content: ContentFacts | undefined): string | undefined {
+  if (!content) return "content not examined";
+  if (content.label !== "text") return `content is ${content.label}, not text`;
+  return undefined;
+}
+
+/**
+ * The pixel plan, or the image sent as its OCR text (with a glance thumbnail under
+ * `text+thumbnail`) when every condition of ocr_route.ts holds and the text is cheaper.
+ */
+function routeToText(
+  decision: ImageDecision,
+  facts: ImageFacts,
+  rule: ModelFamily["image"],
+  controls: ImageControls,
+  intent: IntentDecision["label"],
+): ImageDecision {
+  const ocr = facts.ocr;
+  if (controls.ocr === "off" || !facts.info) return decision;
+  const bar = ocrQuestionBar(intent, facts.question ?? "") ?? contentBar(facts.content) ??
+    (ocr ? ocrReadingBar(ocr) : "not read");
+  if (bar || !ocr) {
+    if (facts.content || ocr) decision.reasons.push(`not sent as text: ${bar}`);
+    return decision;
+  }
+  const number = facts.number ?? 1;
+  const textTokens = ocrTextTokens(ocr.text, number);
+  const thumbnail = controls.ocr === "text+thumbnail";
+  const { displayWidth: w, displayHeight: h } = facts.info;
+  const glance = thumbnail ? glanceView(rule, w, h, facts.detail ?? "auto") : undefined;
+  const tokens = textTokens + (glance?.tokens ?? 0);
+  if (tokens * OCR_TOKEN_MARGIN >= decision.after.tokens) {
+    decision.reasons.push(
+      `not sent as text: its ~${textTokens} text tokens${
+        glance ? ` and a ${glance.tokens}-token thumbnail` : ""
+      } are not clearly cheaper than ${decision.after.tokens} image tokens`,
+    );
+    return decision;
+  }
+  const text = wrapOcrText(ocr.text, number);
+  const reasons = [
+    ...decision.reasons,
+    `text-heavy (${facts.content!.confidence.toFixed(2)}), ${ocr.words} words read at confidence ${
+      ocr.meanConfidence.toFixed(0)
+    }: ~${textTokens} text tokens instead of ${decision.after.tokens} image tokens`,
+  ];
+  const routed: ImageDecision = {
+    ...decision,
+    action: "ocr",
+    reasons,
+    ocr: { text, thumbnail },
+    optimizations: ["ocr"],
+    estimated: true,
+    after: {
+      width: glance?.width ?? 0,
+      height: glance?.height ?? 0,
+      bytes: new TextEncoder().encode(text).byteLength,
+      format: "text",
+      tokens,
+    },
+  };
+  delete routed.render;
+  delete routed.detail;
+  delete routed.replaceEvenIfLarger;
+  if (glance) {
+    routed.render = {
+      width: glance.width,
+      height: glance.height,
+      format: "auto",
+      quality: JPEG_QUALITY,
+    };
+    routed.replaceEvenIfLarger = true;
+    if (glance.detail !== (facts.detail ?? "auto")) routed.detail = glance.detail;
+  }
+  return routed;
 }

@@ -24,6 +24,11 @@ import {
 import { PoolFullError, TaskError, type WorkerPool } from "../pool/pool.ts";
 import { renderPlan } from "./render.ts";
 import type { RenderCache } from "./render_cache.ts";
+import { type UnderstandCache, understandImages } from "./understand.ts";
+import { classifyIntent, type IntentDecision } from "../optimize/intent/classify.ts";
+import { intentInput } from "../optimize/intent/conversation.ts";
+import { ocrQuestionBar } from "../optimize/ocr_route.ts";
+import type { Understanding } from "../../workers/image/understand.ts";
 
 /** What the pipeline needs. */
 export interface PipelineDeps {
@@ -31,6 +36,7 @@ export interface PipelineDeps {
   pool: WorkerPool;
   registry: Registry;
   renderCache: RenderCache;
+  understandCache: UnderstandCache;
 }
 
 /** A request ready to send, with its plan. */
@@ -121,6 +127,7 @@ function prepared(
   passthroughReason?: string,
 ): PreparedChat {
   const clientWantsUsage = askForUsage(json);
+  sendAsText(json, images);
   return {
     body: assembleBody(json, literals),
     messages: json.messages,
@@ -132,6 +139,41 @@ function prepared(
     clientWantsUsage,
     passthroughReason,
   };
+}
+
+/**
+ * Puts the OCR text of every image routed to text in its place (before it, when a thumbnail
+ * goes too). Parts are edited from the last to the first, so earlier positions stay valid.
+ */
+function sendAsText(json: Record<string, unknown>, images: readonly PlannedImage[]): void {
+  const routed = images.filter((i) => i.ocr).sort((a, b) =>
+    b.message - a.message || b.part - a.part
+  );
+  for (const image of routed) {
+    const content = (json.messages as { content: unknown[] }[])[image.message].content;
+    const text = { type: "text", text: image.ocr!.text };
+    if (image.ocr!.thumbnail) content.splice(image.part, 0, text);
+    else content[image.part] = text;
+  }
+}
+
+/** What each image is for, from the conversation around it. */
+function intents(json: Record<string, unknown>, images: readonly IntakeImage[]) {
+  const messages = json.messages as { role?: unknown; content?: unknown }[];
+  return images.map((image) => {
+    const input = intentInput(messages, image.site.message);
+    return { question: input.text, intent: classifyIntent(input) };
+  });
+}
+
+/** Whether an image's text could answer its question: only then is it worth examining. */
+function worthExamining(
+  asked: { question: string; intent: IntentDecision },
+  controls: Controls,
+  known: boolean,
+): boolean {
+  return known && controls.optimize && controls.ocr !== "off" &&
+    ocrQuestionBar(asked.intent.label, asked.question) === undefined;
 }
 
 async function optimize(
@@ -152,11 +194,18 @@ async function optimize(
     },
     maxPixels: config.max_image_pixels,
   });
+  const asked = intents(json, intake.images);
+  const found = await understandImages(
+    intake.images,
+    asked.map((a) => worthExamining(a, facts.controls, facts.resolved !== undefined)),
+    facts.controls.ocr !== "off",
+    { pool, cache: deps.understandCache, maxPixels: config.max_image_pixels },
+  );
   const { images } = planRequest(
-    intake.images.map((image) => ({
+    intake.images.map((image, i) => ({
       message: image.site.message,
       part: image.site.part,
-      facts: factsOf(image),
+      facts: { ...factsOf(image, i + 1, found[i]), ...asked[i] },
     })),
     facts.resolved?.family,
     facts.controls,
@@ -170,12 +219,15 @@ async function optimize(
   return prepared(json, facts, images, intake.literals);
 }
 
-function factsOf(image: IntakeImage): ImageFacts {
+function factsOf(image: IntakeImage, number: number, found?: Understanding): ImageFacts {
   return {
     info: image.inspected?.info,
     bytes: image.inspected?.bytes?.byteLength ?? 0,
     detail: image.site.imageUrl.detail,
     unreadable: image.unreadable,
+    number,
+    content: found?.content,
+    ocr: found?.ocr,
   };
 }
 

@@ -42,7 +42,7 @@ Deno.test("a remote image on a host in SQUINT_ALLOW_PRIVATE_HOSTS is fetched and
   const url = `${images.origin}/storm.jpg`;
   const response = await stack.post("/chat/completions", {
     model: "gpt-4o",
-    messages: [imageMessage("What is this?", [url])],
+    messages: [imageMessage("Explain what is happening on this road.", [url])],
   });
   const { squint } = await response.json();
 

@@ -7,7 +7,12 @@ import type { ImageInfo } from "../../workers/image/types.ts";
 
 const registry = createRegistry();
 const family = (name: string) => registry.resolve(name)!.family;
-const balanced: ImageControls = { optimize: true, fidelity: "balanced", detail: "auto" };
+const balanced: ImageControls = {
+  optimize: true,
+  fidelity: "balanced",
+  detail: "auto",
+  ocr: "on",
+};
 
 function jpeg(width: number, height: number, extra: Partial<ImageInfo> = {}): ImageInfo {
   return {

@@ -1,5 +1,6 @@
 /** The messages the main thread sends to the image workers, and what comes back. */
 import type { ImageInfo, RenderSpec } from "./types.ts";
+import type { Understanding } from "./understand.ts";
 
 /** Parse a large body off the main thread; inline data URLs come back as `Inspected`. */
 export interface IngestTask {
@@ -24,8 +25,20 @@ export interface RenderTask {
   maxPixels: number;
 }
 
+/**
+ * Say what one image shows and, if allowed and it looks like text, read it. The bytes come back
+ * with the answer (they are still needed for rendering).
+ */
+export interface UnderstandTask {
+  kind: "understand";
+  bytes: Uint8Array;
+  info: ImageInfo;
+  ocr: boolean;
+  maxPixels: number;
+}
+
 /** Any task. */
-export type WorkerTask = IngestTask | InspectTask | RenderTask;
+export type WorkerTask = IngestTask | InspectTask | RenderTask | UnderstandTask;
 
 /** One image as the worker found it. */
 export interface Inspected {
@@ -58,4 +71,9 @@ export interface RenderResult {
   width: number;
   height: number;
   formatReason?: string;
+}
+
+/** Result of `understand`: the findings, and the bytes handed back. */
+export interface UnderstandResult extends Understanding {
+  bytes: Uint8Array;
 }

@@ -93,10 +93,18 @@ export async function decodeImage(
   return image;
 }
 
-function validateSpec(spec: RenderSpec): void {
+function validateSpec(spec: RenderSpec, info: ImageInfo): void {
   const sideOk = (n: number) => Number.isInteger(n) && n >= 1 && n <= MAX_OUTPUT_SIDE;
   if (!sideOk(spec.width) || !sideOk(spec.height)) {
     throw new RenderError("bad_spec", `output size ${spec.width}x${spec.height} is not allowed`);
+  }
+  const crop = spec.crop;
+  if (
+    crop &&
+    !(crop.x >= 0 && crop.y >= 0 && crop.width >= spec.width && crop.height >= spec.height &&
+      crop.x + crop.width <= info.displayWidth && crop.y + crop.height <= info.displayHeight)
+  ) {
+    throw new RenderError("bad_spec", "crop must lie inside the picture and is never upscaled");
   }
   if (!(spec.quality >= 1 && spec.quality <= 100)) {
     throw new RenderError("bad_spec", `JPEG quality ${spec.quality} is outside 1-100`);
@@ -112,6 +120,39 @@ function sampleStats(image: Image) {
   ctx.imageSmoothingEnabled = false;
   ctx.drawImage(image, 0, 0, w, h);
   return colorStats(ctx.getImageData(0, 0, w, h).data);
+}
+
+/** The picture upright at the spec's size: the whole of it, or the spec's crop of it. */
+function drawUpright(image: Image, info: ImageInfo, spec: RenderSpec): Canvas {
+  const upright = (width: number, height: number) =>
+    resizeUpright(image, {
+      width,
+      height,
+      // Orientation is applied exactly once: by Skia for JPEG, by us for everything else.
+      orientation: DECODER[info.format]?.appliesOrientation ? 1 : info.orientation,
+      alpha: info.mayHaveAlpha,
+    });
+  const crop = spec.crop;
+  if (!crop) return upright(spec.width, spec.height);
+  // The whole picture at the crop's scale, then the crop cut out of it: one resampling only.
+  const scale = spec.width / crop.width;
+  const whole = upright(
+    Math.max(1, Math.round(info.displayWidth * scale)),
+    Math.max(1, Math.round(info.displayHeight * scale)),
+  );
+  const out = createCanvas(spec.width, spec.height);
+  out.getContext("2d", { alpha: info.mayHaveAlpha }).drawImage(
+    whole,
+    Math.round(crop.x * scale),
+    Math.round(crop.y * scale),
+    spec.width,
+    spec.height,
+    0,
+    0,
+    spec.width,
+    spec.height,
+  );
+  return out;
 }
 
 const encodeJpeg = (canvas: Canvas, quality: number) =>
@@ -134,15 +175,9 @@ export async function renderImage(
   spec: RenderSpec,
   options: RenderOptions = {},
 ): Promise<Rendered> {
-  validateSpec(spec);
+  validateSpec(spec, info);
   const image = await decodeImage(bytes, info, options);
-  const canvas = resizeUpright(image, {
-    width: spec.width,
-    height: spec.height,
-    // Orientation is applied exactly once: by Skia for JPEG, by us for everything else.
-    orientation: DECODER[info.format]?.appliesOrientation ? 1 : info.orientation,
-    alpha: info.mayHaveAlpha,
-  });
+  const canvas = drawUpright(image, info, spec);
   const size = { width: spec.width, height: spec.height };
   // Only a header that allows alpha is worth a pixel read; the read is ~10 MB at 1568x1568.
   const ctx = canvas.getContext("2d");

@@ -46,6 +46,16 @@ export interface RenderSpec {
   format: "jpeg" | "png" | "auto";
   /** JPEG quality 1-100. */
   quality: number;
+  /** A part of the picture to keep (display coordinates), scaled to `width`×`height`. */
+  crop?: CropBox;
+}
+
+/** A rectangle of a picture, in display (upright) pixels. */
+export interface CropBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
 }
 
 /** The result of a render. */
@@ -56,4 +66,15 @@ export interface Rendered {
   height: number;
   /** Why `auto` picked the format it did. */
   formatReason?: string;
+}
+
+/** What an image shows (CONTRACT.md `images[].content.label`). */
+export type ContentLabel = "text" | "photo" | "chart" | "ui";
+
+/** The image worker's judgement of what an image shows. */
+export interface ContentFacts {
+  label: ContentLabel;
+  /** 0-1. */
+  confidence: number;
+  reasons: string[];
 }

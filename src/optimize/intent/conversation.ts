@@ -1,0 +1,32 @@
+/**
+ * The text that says what an image is for: the latest user question, and, when the image came
+ * in an earlier turn, that turn's text as context ("and the total?" refers back to it).
+ */
+import type { IntentInput } from "./features.ts";
+
+type Message = { role?: unknown; content?: unknown };
+
+/** The text parts of a message, joined. */
+export function messageText(message: Message | undefined): string {
+  const content = message?.content;
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  return content
+    .filter((p) => p?.type === "text" && typeof p.text === "string")
+    .map((p) => p.text as string)
+    .join("\n");
+}
+
+/** The classifier's input for an image in `messages[imageMessage]`. */
+export function intentInput(messages: readonly Message[], imageMessage: number): IntentInput {
+  let latest = -1;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    if (messages[i]?.role === "user") {
+      latest = i;
+      break;
+    }
+  }
+  const own = messageText(messages[imageMessage]);
+  if (latest <= imageMessage) return { text: own };
+  return { text: messageText(messages[latest]), context: own || undefined };
+}

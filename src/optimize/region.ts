@@ -1,0 +1,97 @@
+/**
+ * The part of a picture a question names ("the top left corner", "the left half", "in the
+ * middle"), as a box in fractions of the picture. Only an unambiguous phrase counts: two
+ * different parts named, or none, give no box, and the whole picture is sent.
+ */
+
+/** A box in fractions (0-1) of the picture's width and height. */
+export interface RegionBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** A named region and the words that named it. */
+export interface NamedRegion {
+  name: string;
+  box: RegionBox;
+  phrase: string;
+}
+
+const QUADRANT = 0.5;
+const TOP = "(?:top|upper|superior|arriba|haut|oben|oberen?|alto|in alto)";
+const BOTTOM = "(?:bottom|lower|inferior|abajo|bas|unten|unteren?|basso|in basso)";
+const LEFT = "(?:left|izquierd[ao]|gauche|links|linken?|sinistra|esquerd[ao])";
+const RIGHT = "(?:right|derech[ao]|droite|rechts|rechten?|destra|direit[ao])";
+
+/** Corners first: "top left" also contains "left", which must not count as a second region. */
+const REGIONS: readonly { name: string; pattern: RegExp; box: RegionBox }[] = [
+  {
+    name: "top left",
+    pattern: new RegExp(`\\b${TOP}[\\s-]*${LEFT}\\b|\\b${LEFT}[\\s-]*${TOP}\\b`, "iu"),
+    box: { x: 0, y: 0, width: QUADRANT, height: QUADRANT },
+  },
+  {
+    name: "top right",
+    pattern: new RegExp(`\\b${TOP}[\\s-]*${RIGHT}\\b|\\b${RIGHT}[\\s-]*${TOP}\\b`, "iu"),
+    box: { x: 0.5, y: 0, width: QUADRANT, height: QUADRANT },
+  },
+  {
+    name: "bottom left",
+    pattern: new RegExp(`\\b${BOTTOM}[\\s-]*${LEFT}\\b|\\b${LEFT}[\\s-]*${BOTTOM}\\b`, "iu"),
+    box: { x: 0, y: 0.5, width: QUADRANT, height: QUADRANT },
+  },
+  {
+    name: "bottom right",
+    pattern: new RegExp(`\\b${BOTTOM}[\\s-]*${RIGHT}\\b|\\b${RIGHT}[\\s-]*${BOTTOM}\\b`, "iu"),
+    box: { x: 0.5, y: 0.5, width: QUADRANT, height: QUADRANT },
+  },
+  {
+    name: "left half",
+    pattern: new RegExp(`\\b${LEFT}\\b`, "iu"),
+    box: { x: 0, y: 0, width: 0.5, height: 1 },
+  },
+  {
+    name: "right half",
+    pattern: new RegExp(`\\b${RIGHT}\\b`, "iu"),
+    box: { x: 0.5, y: 0, width: 0.5, height: 1 },
+  },
+  {
+    name: "top half",
+    pattern: new RegExp(`\\b${TOP}\\b`, "iu"),
+    box: { x: 0, y: 0, width: 1, height: 0.5 },
+  },
+  {
+    name: "bottom half",
+    pattern: new RegExp(`\\b${BOTTOM}\\b`, "iu"),
+    box: { x: 0, y: 0.5, width: 1, height: 0.5 },
+  },
+  {
+    name: "centre",
+    pattern: /\b(?:cent(?:er|re)|middle|centro|milieu|mitte)\b/iu,
+    box: { x: 0.25, y: 0.25, width: 0.5, height: 0.5 },
+  },
+];
+
+/** Words that make a side word mean something else than a part of the picture. */
+const NOT_A_PART =
+  /\b(?:left (?:out|over|behind)|right (?:now|away|answer)|all right|the right (?:one|way|answer))\b/iu;
+
+/** The one region `question` names, or why there is none. */
+export function namedRegion(question: string): NamedRegion | { none: string } {
+  let text = question.replace(NOT_A_PART, " ");
+  const found: NamedRegion[] = [];
+  for (const region of REGIONS) {
+    const match = region.pattern.exec(text);
+    if (!match) continue;
+    found.push({ name: region.name, box: region.box, phrase: match[0] });
+    // The words are used up: "top left" does not also name the top half.
+    text = text.replace(new RegExp(region.pattern.source, "giu"), " ");
+  }
+  if (found.length === 0) return { none: "no part of the picture named" };
+  if (found.length > 1) {
+    return { none: `several parts named (${found.map((f) => f.name).join(", ")})` };
+  }
+  return found[0];
+}

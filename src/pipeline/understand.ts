@@ -1,0 +1,70 @@
+/**
+ * Runs the understanding step in the worker pool for the images that need it, and remembers
+ * each answer by the image's content hash (an agent re-sending a page is examined once). The
+ * bytes travel to the worker and back without a copy.
+ */
+import type { IntakeImage } from "../intake/intake.ts";
+import { mapLimited } from "../pool/map_limited.ts";
+import type { WorkerPool } from "../pool/pool.ts";
+import type { UnderstandResult } from "../../workers/image/protocol.ts";
+import type { Understanding } from "../../workers/image/understand.ts";
+
+/** Answers kept, most recently used last. */
+const MAX_REMEMBERED = 1024;
+
+/** Understanding answers by `hash|ocr`, LRU by count (each is a few KB of text at most). */
+export class UnderstandCache {
+  #entries = new Map<string, Promise<Understanding>>();
+
+  /** The remembered answer for `key`, or the one `examine` starts. */
+  get(key: string, examine: () => Promise<Understanding>): Promise<Understanding> {
+    const hit = this.#entries.get(key);
+    if (hit) {
+      this.#entries.delete(key);
+      this.#entries.set(key, hit);
+      return hit;
+    }
+    const promise = examine();
+    this.#entries.set(key, promise);
+    promise.catch(() => this.#entries.delete(key));
+    if (this.#entries.size > MAX_REMEMBERED) {
+      this.#entries.delete(this.#entries.keys().next().value!);
+    }
+    return promise;
+  }
+}
+
+/** What the step needs. */
+export interface UnderstandDeps {
+  pool: WorkerPool;
+  cache: UnderstandCache;
+  maxPixels: number;
+}
+
+/** For each image: what it shows and its text, when `wanted[i]` says to look. */
+export function understandImages(
+  images: readonly IntakeImage[],
+  wanted: readonly boolean[],
+  ocr: boolean,
+  deps: UnderstandDeps,
+): Promise<(Understanding | undefined)[]> {
+  return mapLimited(images, deps.pool.options.size, async (image, i) => {
+    const inspected = image.inspected;
+    if (!wanted[i] || !inspected?.info || !inspected.bytes || !inspected.hash) return undefined;
+    return await deps.cache.get(`${inspected.hash}|${ocr}`, async () => {
+      const result = await deps.pool.run<UnderstandResult>(
+        {
+          kind: "understand",
+          bytes: inspected.bytes,
+          info: inspected.info,
+          ocr,
+          maxPixels: deps.maxPixels,
+        },
+        [inspected.bytes!.buffer as ArrayBuffer],
+      );
+      inspected.bytes = result.bytes;
+      const { bytes: _, ...found } = result;
+      return found;
+    });
+  });
+}
