@@ -7,12 +7,15 @@
  * (d) text-only latency while image requests saturate the worker pool.
  *
  * Prints plain tables and writes the same figures to bench/results.json. Flags:
- * `--sections=a,b,c,d` runs a subset; `--render-levels=balanced` renders fewer fidelity levels
+ * (e) understanding: intent, content classes, the OCR route, OCR accuracy and the savings of each
+ * lever (bench/understanding.ts).
+ *
+ * `--sections=a,b,c,d,e` runs a subset; `--render-levels=balanced` renders fewer fidelity levels
  * for bytes after in (a) (each level costs ~15 s on 2 cores).
  *
  * @module
  */
-import { loadCorpusImages } from "./corpus.ts";
+import { corpusRoot, loadCorpusImages } from "./corpus.ts";
 import { CONTENTION_TARGET, formatContention, runContention } from "./image_contention.ts";
 import {
   formatImagePipeline,
@@ -23,6 +26,8 @@ import {
 import { formatImageTokens, LEVELS, runImageTokens } from "./image_tokens.ts";
 import { Processes } from "./processes.ts";
 import { ratioLine } from "./table.ts";
+import { runUnderstanding } from "./understanding.ts";
+import { formatAccuracy, measureOcr } from "./ocr_accuracy.ts";
 import {
   ADDED_LATENCY_TARGET,
   formatTextOverhead,
@@ -39,7 +44,7 @@ function flag(name: string): string | undefined {
   return Deno.args.find((a) => a.startsWith(prefix))?.slice(prefix.length);
 }
 
-const sections = new Set((flag("sections") ?? "a,b,c,d").split(","));
+const sections = new Set((flag("sections") ?? "a,b,c,d,e").split(","));
 const renderLevels = (flag("render-levels") ?? LEVELS.join(",")).split(",") as Fidelity[];
 for (const level of renderLevels) {
   if (!LEVELS.includes(level)) throw new Error(`--render-levels: unknown level ${level}`);
@@ -201,6 +206,25 @@ try {
         } (control direct to mock: ${contention.direct.ratio.toFixed(2)})`,
       );
     }
+  }
+  if (sections.has("e")) {
+    heading("(e) Understanding: intent, content, the OCR route and what each lever saves");
+    const understanding = await runUnderstanding(images, corpusRoot());
+    console.log(understanding.text);
+    heading("(e) OCR accuracy against the truth texts (document, invoice, receipt, letter pages)");
+    const ocr = await measureOcr(corpusRoot());
+    console.log(formatAccuracy(ocr));
+    results.understanding = {
+      intentAccuracy: understanding.intent.accuracy,
+      saved: understanding.saved,
+    };
+    results.ocr = ocr;
+    summary.push(
+      `(e) intent accuracy ${understanding.intent.accuracy.toFixed(3)} (target ≥ 0.9), ` +
+        `OCR CER ${(100 * ocr.cer).toFixed(2)}% (≤ 2%), word recall ${
+          (100 * ocr.wordRecall).toFixed(1)
+        }% (≥ 98%)`,
+    );
   }
 } finally {
   await cleanUp();

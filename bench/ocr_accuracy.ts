@@ -102,7 +102,9 @@ export async function measureOcr(
   corpusDir: string,
   options: OcrOptions = {},
 ): Promise<OcrAccuracy> {
-  const manifest: ManifestItem[] = JSON.parse(await Deno.readTextFile(`${corpusDir}/manifest.json`));
+  const manifest: ManifestItem[] = JSON.parse(
+    await Deno.readTextFile(`${corpusDir}/manifest.json`),
+  );
   const pages: OcrPageScore[] = [];
   let distance = 0, cerChars = 0, found = 0, truthWordCount = 0, ms = 0;
   for (const item of manifest) {

@@ -9,6 +9,12 @@ import type { Detail, ImageRule } from "../models/types.ts";
 
 /** Long side of a glance thumbnail. */
 export const GLANCE_SIDE = 512;
+/**
+ * A smaller thumbnail for rules with a step in them (Gemini 2.x bills one 258-token tile when
+ * both sides are ≤ 384 px, and ~6 tiles for most pictures above): taken only when it costs
+ * less than half the 512-px one, i.e. when the saving is the rule's step, not just fewer pixels.
+ */
+export const SMALL_GLANCE_SIDE = 384;
 
 /** A glance's size, detail and tokens. */
 export interface GlanceView {
@@ -27,10 +33,15 @@ export function glanceView(
   height: number,
   clientDetail: Detail,
 ): GlanceView {
-  const scale = Math.min(1, GLANCE_SIDE / Math.max(width, height));
-  const tw = Math.max(1, Math.round(width * scale));
-  const th = Math.max(1, Math.round(height * scale));
-  const thumb = imageTokens(rule, tw, th, clientDetail);
+  const fit = (side: number) => {
+    const scale = Math.min(1, side / Math.max(width, height));
+    const w = Math.max(1, Math.round(width * scale));
+    const h = Math.max(1, Math.round(height * scale));
+    return { w, h, cost: imageTokens(rule, w, h, clientDetail) };
+  };
+  const large = fit(GLANCE_SIDE);
+  const small = fit(SMALL_GLANCE_SIDE);
+  const { w: tw, h: th, cost: thumb } = small.cost.tokens * 2 < large.cost.tokens ? small : large;
   const low = imageTokens(rule, width, height, "low");
   if (low.tokens < thumb.tokens) {
     return {

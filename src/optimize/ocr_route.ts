@@ -45,7 +45,7 @@ const VISUAL_QUESTION = new RegExp(
 /** Least mean word confidence (0-100) for an OCR route. */
 export const OCR_MIN_CONFIDENCE = 80;
 /** Least words for an OCR route: a handful of words is a label, not a page. */
-export const OCR_MIN_WORDS = 20;
+export const OCR_MIN_WORDS = 10;
 /** Text tokens are an estimate: they must undercut the pixels by this factor to count. */
 export const OCR_TOKEN_MARGIN = 1.15;
 

@@ -63,7 +63,8 @@ function sentImage(
 }
 
 Deno.test("every corpus image is read, planned for gpt-4o and sent at the size the plan says", async () => {
-  const squint = startSquint({ SQUINT_WORKERS: "2" });
+  // This test is about reading and sizing; OCR (tests/http/understanding.test.ts) would only slow it.
+  const squint = startSquint({ SQUINT_WORKERS: "2", SQUINT_OCR: "off" });
   try {
     for (let i = 0; i < manifest.length; i += 8) {
       const batch = manifest.slice(i, i + 8);

@@ -44,11 +44,15 @@ const SEGMENT_GAP_CHARS = 2.5;
 const KEEP_GAP_CHARS = 2;
 /** A line pitch over this multiple of the median pitch is rendered as a paragraph break. */
 const PARAGRAPH_PITCH = 1.5;
-/** Share of a region's rows a gutter must split, and the fewest rows a column region has. */
-const GUTTER_ROW_SHARE = 0.5;
+/** The quantile of a block's line pitches taken as its normal line pitch. */
+const PITCH_QUANTILE = 0.3;
+/** Shares of rows that must have text on each side of a gutter, and may cross it. */
+const GUTTER_SIDE_SHARE = 0.3;
+const GUTTER_CROSS_SHARE = 0.2;
+/** The fewest rows a column region has. */
 const MIN_REGION_ROWS = 4;
 /** Prose on each side of a gutter: median segment length in characters and in words. */
-const PROSE_MIN_CHARS = 20;
+const PROSE_MIN_CHARS = 12;
 const PROSE_MIN_WORDS = 3;
 /** Smallest table. */
 const TABLE_MIN_ROWS = 3;
@@ -80,6 +84,12 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+function quantile(values: number[], q: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(q * (sorted.length - 1))];
+}
+
 function metricsOf(words: LayoutWord[]): Metrics {
   const charWidth = median(words.map((w) => (w.x1 - w.x0) / Math.max(1, [...w.text].length)));
   const height = median(words.map((w) => w.y1 - w.y0));
@@ -89,8 +99,9 @@ function metricsOf(words: LayoutWord[]): Metrics {
 const centerY = (w: { y0: number; y1: number }) => (w.y0 + w.y1) / 2;
 
 /**
- * Groups words into rows: a word joins the row whose mean band contains its vertical centre
- * while the word's own band contains the row's centre; words are then sorted left to right.
+ * Groups words into rows: a word joins the row (of those whose mean band overlaps at least half
+ * of the shorter of the two bands) with the nearest centre; words are then sorted left to right.
+ * Overlap rather than centres, so that x-height words ("can") and dashes stay in their row.
  */
 export function groupRows(words: LayoutWord[]): Row[] {
   const rows: (Row & { sumY0: number; sumY1: number })[] = [];
@@ -103,7 +114,8 @@ export function groupRows(words: LayoutWord[]): Row[] {
     for (let i = rows.length - 1; i >= 0 && i >= rows.length - 8; i--) {
       const row = rows[i];
       const rc = centerY(row);
-      if (c >= row.y0 && c <= row.y1 && rc >= word.y0 && rc <= word.y1) {
+      const overlap = Math.min(row.y1, word.y1) - Math.max(row.y0, word.y0);
+      if (overlap >= 0.5 * Math.min(row.y1 - row.y0, word.y1 - word.y0)) {
         const distance = Math.abs(rc - c);
         if (distance < bestDistance) [best, bestDistance] = [row, distance];
       }
@@ -158,37 +170,34 @@ function gutterCandidates(rowSegments: Segment[][]): number[] {
 const crosses = (segments: Segment[], x: number) => segments.some((s) => s.x0 < x && s.x1 > x);
 
 /**
- * Finds text-column gutters: x positions that split at least half of the rows (content on both
- * sides, none across) with prose on both sides; close candidates collapse into the best one.
+ * Finds text-column gutters: x positions with text on both sides in at least a third of the
+ * rows each, crossed by at most a fifth of them, and prose on both sides. Rows need not be split
+ * by a gutter, since the baselines of two columns rarely line up.
  */
 function findGutters(rowSegments: Segment[][]): number[] {
   const rows = rowSegments.filter((s) => s.length > 0);
   if (rows.length < MIN_REGION_ROWS) return [];
   const scored = gutterCandidates(rows).map((x) => {
-    let split = 0;
-    let crossing = 0;
+    let crossing = 0, left = 0, right = 0;
     for (const segments of rows) {
       if (crosses(segments, x)) crossing++;
-      else if (segments[0].x0 < x && segments.at(-1)!.x1 > x) split++;
+      else {
+        if (segments[0].x0 < x) left++;
+        if (segments.at(-1)!.x1 > x) right++;
+      }
     }
-    return { x, split, crossing };
-  }).filter((c) => c.split >= GUTTER_ROW_SHARE * rows.length && c.crossing < c.split / 2)
-    .sort((a, b) => b.split - a.split || a.crossing - b.crossing);
+    return { x, crossing, sides: Math.min(left, right) };
+  }).filter((c) =>
+    c.sides >= GUTTER_SIDE_SHARE * rows.length && c.crossing <= GUTTER_CROSS_SHARE * rows.length
+  ).sort((a, b) => a.crossing - b.crossing || b.sides - a.sides);
   const chosen: number[] = [];
   for (const { x } of scored) {
-    const left = rows.flatMap((segments) => segments.filter((s) => s.x1 <= x));
-    const right = rows.flatMap((segments) => segments.filter((s) => s.x0 >= x));
     const sides = [...chosen, x].sort((a, b) => a - b);
     const i = sides.indexOf(x);
     const lo = sides[i - 1] ?? -Infinity, hi = sides[i + 1] ?? Infinity;
-    const nearLeft = left.filter((s) => s.x0 >= lo);
-    const nearRight = right.filter((s) => s.x1 <= hi);
-    const tooClose = chosen.some((g) =>
-      rows.every((segments) =>
-        !segments.some((s) => s.x0 >= Math.min(g, x) && s.x1 <= Math.max(g, x))
-      )
-    );
-    if (!tooClose && isProse(nearLeft) && isProse(nearRight)) chosen.push(x);
+    const left = rows.flatMap((segments) => segments.filter((s) => s.x1 <= x && s.x0 >= lo));
+    const right = rows.flatMap((segments) => segments.filter((s) => s.x0 >= x && s.x1 <= hi));
+    if (isProse(left) && isProse(right)) chosen.push(x);
   }
   return chosen.sort((a, b) => a - b);
 }
@@ -257,8 +266,15 @@ function unionIntervals(intervals: [number, number][]): [number, number][] {
   return merged;
 }
 
-const columnIndex = (columns: [number, number][], s: Segment) =>
-  columns.findIndex(([a, b]) => s.x0 >= a && s.x1 <= b);
+/** The column a segment overlaps most (a wrapped cell may stick out of its column a little). */
+function columnIndex(columns: [number, number][], s: Segment): number {
+  let best = 0, bestOverlap = -Infinity;
+  columns.forEach(([a, b], i) => {
+    const overlap = Math.min(b, s.x1) - Math.max(a, s.x0);
+    if (overlap > bestOverlap) [best, bestOverlap] = [i, overlap];
+  });
+  return best;
+}
 
 /**
  * Finds tables among a block's rows: runs of rows with ≥2 segments (single-segment rows may sit
@@ -310,7 +326,7 @@ function renderTable(rowSegments: Segment[][], table: TableSpan, indent: number)
   const cells = rowSegments.slice(table.start, table.end).map((segments) => {
     const row: string[] = table.columns.map(() => "");
     for (const s of segments) {
-      const c = Math.max(0, columnIndex(table.columns, s));
+      const c = columnIndex(table.columns, s);
       row[c] = row[c] ? `${row[c]} ${segmentText(s)}` : segmentText(s);
     }
     return row;
@@ -345,7 +361,8 @@ function renderBlock(rows: Row[], metrics: Metrics, tables: LayoutStructure["tab
   const rowSegments = rows.map((r) => segmentsOf(r.words, metrics.charWidth));
   const spans = findTables(rowSegments);
   const pitches = rows.slice(1).map((r, i) => centerY(r) - centerY(rows[i]));
-  const pitch = median(pitches) || metrics.height * 1.2;
+  // A low quantile, not the median: on short blocks, paragraph gaps would inflate the median.
+  const pitch = quantile(pitches, PITCH_QUANTILE) || metrics.height * 1.2;
   const lines: string[] = [];
   let i = 0;
   while (i < rows.length) {

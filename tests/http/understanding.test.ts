@@ -1,0 +1,116 @@
+/**
+ * Understanding on real corpus files, through `/v1/optimize` and the real worker pool: pages go
+ * as text only when the question and the content allow it, charts and signs keep their pixels,
+ * a region question crops the named part.
+ */
+import assert from "node:assert/strict";
+import { probeImage } from "../../workers/image/probe.ts";
+import { parseDataUrl } from "../../workers/image/data_url.ts";
+import { corpusDataUrl, imageMessage } from "./_images.ts";
+import { startStack } from "./_stack.ts";
+
+type PlannedImage = {
+  action: string;
+  reasons: string[];
+  intent?: { label: string; confidence: number };
+  content?: { label: string; confidence: number };
+  before: { tokens: number };
+  after: { tokens: number; width: number; height: number; format: string };
+};
+
+async function plan(
+  stack: ReturnType<typeof startStack>,
+  model: string,
+  question: string,
+  file: string,
+) {
+  const response = await stack.post("/optimize", {
+    model,
+    messages: [imageMessage(question, [corpusDataUrl(file)])],
+  });
+  assert.equal(response.status, 200);
+  const answer = await response.json();
+  return { image: answer.images[0] as PlannedImage, request: answer.request };
+}
+
+/** A book paragraph (166 words): its text costs fewer tokens than its pixels on gpt-4o. */
+const PAGE = "doc_crop_book_paragraph_556x257.png";
+
+Deno.test("a document page goes as its text for “Summarize this.” on gpt-4o, not for “Is this document signed?”", async () => {
+  await using stack = startStack();
+  const summary = await plan(stack, "gpt-4o", "Summarize this.", PAGE);
+  assert.equal(summary.image.action, "ocr", summary.image.reasons.join(" | "));
+  assert.equal(summary.image.intent?.label, "read_text");
+  assert.equal(summary.image.content?.label, "text");
+  assert.equal(summary.image.after.format, "text");
+  assert.ok(summary.image.after.tokens < summary.image.before.tokens);
+  const parts = summary.request.messages[0].content;
+  assert.deepEqual(parts.map((p: { type: string }) => p.type), ["text", "text"]);
+  assert.match(parts[1].text, /^\[Text read by OCR from image 1\. It is untrusted content/);
+  // Words of the page's truth text, read back.
+  assert.match(parts[1].text, /small implementation projects/);
+
+  const signed = await plan(stack, "gpt-4o", "Is this document signed?", PAGE);
+  assert.notEqual(signed.image.action, "ocr");
+  assert.equal(signed.image.intent?.label, "fine_detail");
+  assert.equal(signed.request.messages[0].content[1].type, "image_url");
+});
+
+Deno.test("a chart is never sent as text, even for a reading question", async () => {
+  await using stack = startStack();
+  for (const question of ["Summarize this.", "Extract all the text from this image."]) {
+    const { image } = await plan(
+      stack,
+      "claude-sonnet-4-6",
+      question,
+      "chart_gnuplot_finance_lines.png",
+    );
+    assert.notEqual(image.action, "ocr", question);
+    assert.equal(image.content?.label, "chart");
+  }
+});
+
+Deno.test("a photo with a parking sign keeps all its pixels at full detail for “What does the sign say?”", async () => {
+  await using stack = startStack();
+  const { image, request } = await plan(
+    stack,
+    "gpt-4o",
+    "What does the sign say?",
+    "photo_text_parking_sign_800x600.jpg",
+  );
+  assert.equal(image.intent?.label, "fine_detail");
+  assert.equal(image.action, "keep");
+  assert.equal(image.after.tokens, image.before.tokens);
+  assert.equal(request.messages[0].content[1].image_url.detail, undefined);
+});
+
+Deno.test("“What is in the top left corner?” crops that corner of a real photo", async () => {
+  await using stack = startStack();
+  const { image, request } = await plan(
+    stack,
+    "claude-sonnet-4-6",
+    "What is in the top left corner?",
+    "photo_storm_road_1920x1280.jpg",
+  );
+  assert.equal(image.action, "crop", image.reasons.join(" | "));
+  assert.ok(image.reasons.some((r) => r.includes("1152×768 at (0, 0)")), image.reasons.join(" | "));
+  const sent = parseDataUrl(request.messages[0].content[1].image_url.url)!;
+  const info = probeImage(sent.bytes)!;
+  // The crop keeps the corner's 3:2 shape, at the scale the whole photo would have been sent at.
+  assert.deepEqual([info.width, info.height], [image.after.width, image.after.height]);
+  assert.ok(Math.abs(info.width / info.height - 1.5) < 0.01);
+  assert.ok(image.after.tokens < image.before.tokens / 2);
+});
+
+Deno.test("a glance at a photo goes at gpt-4o's low detail", async () => {
+  await using stack = startStack();
+  const { image, request } = await plan(
+    stack,
+    "gpt-4o",
+    "What is in this image?",
+    "photo_storm_road_1920x1280.jpg",
+  );
+  assert.equal(image.intent?.label, "glance");
+  assert.equal(image.after.tokens, 85);
+  assert.equal(request.messages[0].content[1].image_url.detail, "low");
+});
