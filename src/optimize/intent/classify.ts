@@ -1,7 +1,8 @@
 /**
  * What a question asks of an image, from the trained model with a safety policy on top: a
- * glance (the cheapest view) is chosen only when the model is sure of it and sees little chance
- * that the question needs text or fine detail; otherwise the next most likely intent is kept.
+ * glance (the cheapest view) is chosen only when the model's odds for it outweigh five times the
+ * chance that the question needs text or fine detail, and never for questions that name a
+ * medical image, a count, small print or a reading; otherwise the next most likely intent is kept.
  */
 import type { IntentInput } from "./features.ts";
 import {
@@ -21,12 +22,29 @@ export interface IntentDecision {
   reasons: string[];
 }
 
-/** A glance needs at least this probability... */
-export const GLANCE_MIN = 0.7;
-/** ...and at most this much probability on `read_text` and `fine_detail` together. */
-export const NEEDS_DETAIL_MAX = 0.1;
+/**
+ * A glance that loses text or detail costs an answer; any other mistake costs only tokens. So
+ * glance wins only when its probability, less this many times the probability that the question
+ * needs text or detail, still beats the next label (minimum expected cost with that cost ratio).
+ */
+export const GLANCE_RISK_WEIGHT = 5;
 
 const defaultModel = loadModel(stored as IntentWeights);
+
+/**
+ * Questions a glance can never answer, whatever the model says: medical images, counts, small
+ * print, codes and readings. A deterministic backstop under the learned model.
+ */
+const NEVER_GLANCE = new RegExp(
+  [
+    "ultrasound|sonogram|x-?ray|mri|ct scan|radiograph|lesion|mole|rash|dermatolog|biopsy",
+    "how many|count the|number of",
+    "small print|fine print|serial|dosage|dose|medication|licen[cs]e plate|number plate",
+    "meter|gauge|signature|signed",
+    "ecograf|échograph|ultraschall|radiograf|cuántos|cuántas|combien|wie viele|quant[ie] |hoeveel",
+  ].join("|"),
+  "iu",
+);
 
 /** Classifies with `model` (tests and training pass their own). */
 export function classifyWith(model: IntentModel, input: IntentInput): IntentDecision {
@@ -39,7 +57,16 @@ export function classifyWith(model: IntentModel, input: IntentInput): IntentDeci
   const top = ranked[0];
   if (top.label === "glance") {
     const needsDetail = of("read_text") + of("fine_detail");
-    if (top.p < GLANCE_MIN || needsDetail > NEEDS_DETAIL_MAX) {
+    const cue = NEVER_GLANCE.exec(`${input.context ?? ""} ${input.text}`);
+    if (cue) {
+      const next = ranked[1];
+      return {
+        label: next.label,
+        confidence: next.p,
+        reasons: [`“${cue[0]}” needs more than a glance: ${next.label} kept`],
+      };
+    }
+    if (top.p - GLANCE_RISK_WEIGHT * needsDetail < ranked[1].p) {
       const next = ranked[1];
       return {
         label: next.label,

@@ -1,5 +1,5 @@
 /**
- * The features of the intent classifier: word unigrams and bigrams plus character 2-4-grams of
+ * The features of the intent classifier: word unigrams and bigrams plus character 3-5-grams of
  * the question (robust to typos and to scripts without spaces), and the same, with their own
  * prefix, of the earlier turn that carried the image when the question is a follow-up.
  */
@@ -116,6 +116,14 @@ const CUES: Readonly<Record<string, RegExp>> = {
       "scratch\\w*",
       "cracks?",
       "damage",
+      "ultrasound",
+      "sonogram",
+      "ecograf\\w*",
+      "échograph\\w*",
+      "ultraschall",
+      "radiograph\\w*",
+      "dermatolog\\w*",
+      "medical",
       "x-?ray",
       "mri",
       "ct scan",
@@ -293,7 +301,7 @@ const CUES: Readonly<Record<string, RegExp>> = {
   cjk_region: /左|右|上半|下半|隅|角|真ん中|中央|中间|上の|下の/u,
 };
 const CUE_WEIGHT = 3;
-const CHAR_GRAMS = [2, 3, 4] as const;
+const CHAR_GRAMS = [3, 4, 5] as const;
 
 function add(into: Map<string, number>, feature: string): void {
   into.set(feature, (into.get(feature) ?? 0) + 1);
