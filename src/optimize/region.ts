@@ -19,54 +19,48 @@ export interface NamedRegion {
   phrase: string;
 }
 
-const QUADRANT = 0.5;
-const TOP = "(?:top|upper|superior|arriba|haut|oben|oberen?|alto|in alto)";
-const BOTTOM = "(?:bottom|lower|inferior|abajo|bas|unten|unteren?|basso|in basso)";
-const LEFT = "(?:left|izquierd[ao]|gauche|links|linken?|sinistra|esquerd[ao])";
-const RIGHT = "(?:right|derech[ao]|droite|rechts|rechten?|destra|direit[ao])";
+/** The side words, in the languages of the intent set. */
+const SIDE = {
+  top: "(?:top|upper|superior|arriba|haut|oben|oberen?|alto|in alto)",
+  bottom: "(?:bottom|lower|inferior|abajo|bas|unten|unteren?|basso|in basso)",
+  left: "(?:left|izquierd[ao]|gauche|links|linken?|sinistra|esquerd[ao])",
+  right: "(?:right|derech[ao]|droite|rechts|rechten?|destra|direit[ao])",
+} as const;
+
+/** The part a side names: its half of the picture. */
+const HALF: Record<keyof typeof SIDE, RegionBox> = {
+  top: { x: 0, y: 0, width: 1, height: 0.5 },
+  bottom: { x: 0, y: 0.5, width: 1, height: 0.5 },
+  left: { x: 0, y: 0, width: 0.5, height: 1 },
+  right: { x: 0.5, y: 0, width: 0.5, height: 1 },
+};
+
+const whole = (words: string) => `\\b${words}\\b`;
+
+function corner(vertical: "top" | "bottom", horizontal: "left" | "right") {
+  const [v, h] = [SIDE[vertical], SIDE[horizontal]];
+  return {
+    name: `${vertical} ${horizontal}`,
+    pattern: new RegExp(`${whole(`${v}[\\s-]*${h}`)}|${whole(`${h}[\\s-]*${v}`)}`, "iu"),
+    // The corner is where the two halves meet.
+    box: { ...HALF[horizontal], y: HALF[vertical].y, height: 0.5 },
+  };
+}
+
+function half(side: keyof typeof SIDE) {
+  return { name: `${side} half`, pattern: new RegExp(whole(SIDE[side]), "iu"), box: HALF[side] };
+}
 
 /** Corners first: "top left" also contains "left", which must not count as a second region. */
 const REGIONS: readonly { name: string; pattern: RegExp; box: RegionBox }[] = [
-  {
-    name: "top left",
-    pattern: new RegExp(`\\b${TOP}[\\s-]*${LEFT}\\b|\\b${LEFT}[\\s-]*${TOP}\\b`, "iu"),
-    box: { x: 0, y: 0, width: QUADRANT, height: QUADRANT },
-  },
-  {
-    name: "top right",
-    pattern: new RegExp(`\\b${TOP}[\\s-]*${RIGHT}\\b|\\b${RIGHT}[\\s-]*${TOP}\\b`, "iu"),
-    box: { x: 0.5, y: 0, width: QUADRANT, height: QUADRANT },
-  },
-  {
-    name: "bottom left",
-    pattern: new RegExp(`\\b${BOTTOM}[\\s-]*${LEFT}\\b|\\b${LEFT}[\\s-]*${BOTTOM}\\b`, "iu"),
-    box: { x: 0, y: 0.5, width: QUADRANT, height: QUADRANT },
-  },
-  {
-    name: "bottom right",
-    pattern: new RegExp(`\\b${BOTTOM}[\\s-]*${RIGHT}\\b|\\b${RIGHT}[\\s-]*${BOTTOM}\\b`, "iu"),
-    box: { x: 0.5, y: 0.5, width: QUADRANT, height: QUADRANT },
-  },
-  {
-    name: "left half",
-    pattern: new RegExp(`\\b${LEFT}\\b`, "iu"),
-    box: { x: 0, y: 0, width: 0.5, height: 1 },
-  },
-  {
-    name: "right half",
-    pattern: new RegExp(`\\b${RIGHT}\\b`, "iu"),
-    box: { x: 0.5, y: 0, width: 0.5, height: 1 },
-  },
-  {
-    name: "top half",
-    pattern: new RegExp(`\\b${TOP}\\b`, "iu"),
-    box: { x: 0, y: 0, width: 1, height: 0.5 },
-  },
-  {
-    name: "bottom half",
-    pattern: new RegExp(`\\b${BOTTOM}\\b`, "iu"),
-    box: { x: 0, y: 0.5, width: 1, height: 0.5 },
-  },
+  corner("top", "left"),
+  corner("top", "right"),
+  corner("bottom", "left"),
+  corner("bottom", "right"),
+  half("left"),
+  half("right"),
+  half("top"),
+  half("bottom"),
   {
     name: "centre",
     pattern: /\b(?:cent(?:er|re)|middle|centro|milieu|mitte)\b/iu,

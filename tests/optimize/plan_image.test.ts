@@ -1,33 +1,8 @@
 import assert from "node:assert/strict";
-import { createRegistry } from "../../src/models/registry.ts";
-import { type ImageControls, planImage } from "../../src/optimize/plan_image.ts";
+import { planImage } from "../../src/optimize/plan_image.ts";
+import { balanced, family, jpeg } from "./_plan.ts";
 import { cheapestSize } from "../../src/optimize/fidelity.ts";
 import { imageTokens } from "../../src/models/image_tokens.ts";
-import type { ImageInfo } from "../../workers/image/types.ts";
-
-const registry = createRegistry();
-const family = (name: string) => registry.resolve(name)!.family;
-const balanced: ImageControls = {
-  optimize: true,
-  fidelity: "balanced",
-  detail: "auto",
-  ocr: "on",
-};
-
-function jpeg(width: number, height: number, extra: Partial<ImageInfo> = {}): ImageInfo {
-  return {
-    format: "jpeg",
-    width,
-    height,
-    orientation: 1,
-    displayWidth: width,
-    displayHeight: height,
-    mayHaveAlpha: false,
-    animated: false,
-    bytes: 1_000_000,
-    ...extra,
-  };
-}
 
 Deno.test("a 4000×3000 photo for gpt-4o is sent at the 1024×768 the model sees, for the same 765 tokens", () => {
   const d = planImage({ info: jpeg(4000, 3000), bytes: 1_000_000 }, family("gpt-4o"), {

@@ -1,27 +1,11 @@
 import assert from "node:assert/strict";
-import { createRegistry } from "../../src/models/registry.ts";
-import { type ImageControls, type ImageFacts, planImage } from "../../src/optimize/plan_image.ts";
+import { type ImageFacts, planImage } from "../../src/optimize/plan_image.ts";
+import { balanced, family, jpeg } from "./_plan.ts";
 import { namedRegion } from "../../src/optimize/region.ts";
 import type { IntentDecision } from "../../src/optimize/intent/classify.ts";
-import type { ImageInfo } from "../../workers/image/types.ts";
 
-const registry = createRegistry();
-const family = (name: string) => registry.resolve(name)!.family;
-const controls: ImageControls = { optimize: true, fidelity: "balanced", detail: "auto", ocr: "on" };
-
-function photo(width: number, height: number): ImageInfo {
-  return {
-    format: "jpeg",
-    width,
-    height,
-    orientation: 1,
-    displayWidth: width,
-    displayHeight: height,
-    mayHaveAlpha: false,
-    animated: false,
-    bytes: 2_000_000,
-  };
-}
+const controls = balanced;
+const photo = (width: number, height: number) => jpeg(width, height, { bytes: 2_000_000 });
 
 const intent = (label: IntentDecision["label"], confidence = 0.9): IntentDecision => ({
   label,
