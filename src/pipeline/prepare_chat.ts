@@ -54,6 +54,9 @@ export interface PreparedChat {
   passthroughReason?: string;
 }
 
+/** Reading a page takes seconds: understanding gets this many times the task time limit. */
+const OCR_TIMEOUT_FACTOR = 4;
+
 /** The few fields squint reads; everything else passes through untouched. */
 const chatShape = z.looseObject({
   model: z.string({ error: "model: required string" }).min(1, "model: required string"),
@@ -199,7 +202,12 @@ async function optimize(
     intake.images,
     asked.map((a) => worthExamining(a, facts.controls, facts.resolved !== undefined)),
     facts.controls.ocr !== "off",
-    { pool, cache: deps.understandCache, maxPixels: config.max_image_pixels },
+    {
+      pool,
+      cache: deps.understandCache,
+      maxPixels: config.max_image_pixels,
+      timeoutMs: OCR_TIMEOUT_FACTOR * config.task_timeout_s * 1000,
+    },
   );
   const { images } = planRequest(
     intake.images.map((image, i) => ({
@@ -221,7 +229,8 @@ async function optimize(
 
 function factsOf(image: IntakeImage, number: number, found?: Understanding): ImageFacts {
   return {
-    info: image.inspected?.info,
+    // Without its bytes (lost with a worker) an image can only be sent as it came.
+    info: image.inspected?.bytes ? image.inspected.info : undefined,
     bytes: image.inspected?.bytes?.byteLength ?? 0,
     detail: image.site.imageUrl.detail,
     unreadable: image.unreadable,

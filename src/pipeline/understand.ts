@@ -5,7 +5,7 @@
  */
 import type { IntakeImage } from "../intake/intake.ts";
 import { mapLimited } from "../pool/map_limited.ts";
-import type { WorkerPool } from "../pool/pool.ts";
+import { TaskError, type WorkerPool } from "../pool/pool.ts";
 import type { UnderstandResult } from "../../workers/image/protocol.ts";
 import type { Understanding } from "../../workers/image/understand.ts";
 
@@ -39,6 +39,8 @@ export interface UnderstandDeps {
   pool: WorkerPool;
   cache: UnderstandCache;
   maxPixels: number;
+  /** OCR reads a page in seconds, not milliseconds: its own time limit. */
+  timeoutMs: number;
 }
 
 /** For each image: what it shows and its text, when `wanted[i]` says to look. */
@@ -51,20 +53,31 @@ export function understandImages(
   return mapLimited(images, deps.pool.options.size, async (image, i) => {
     const inspected = image.inspected;
     if (!wanted[i] || !inspected?.info || !inspected.bytes || !inspected.hash) return undefined;
-    return await deps.cache.get(`${inspected.hash}|${ocr}`, async () => {
-      const result = await deps.pool.run<UnderstandResult>(
-        {
-          kind: "understand",
-          bytes: inspected.bytes,
-          info: inspected.info,
-          ocr,
-          maxPixels: deps.maxPixels,
-        },
-        [inspected.bytes!.buffer as ArrayBuffer],
-      );
-      inspected.bytes = result.bytes;
-      const { bytes: _, ...found } = result;
-      return found;
-    });
+    try {
+      return await deps.cache.get(`${inspected.hash}|${ocr}`, async () => {
+        const result = await deps.pool.run<UnderstandResult>(
+          {
+            kind: "understand",
+            bytes: inspected.bytes,
+            info: inspected.info,
+            ocr,
+            maxPixels: deps.maxPixels,
+          },
+          [inspected.bytes!.buffer as ArrayBuffer],
+          deps.timeoutMs,
+        );
+        inspected.bytes = result.bytes;
+        const { bytes: _, ...found } = result;
+        return found;
+      });
+    } catch (e) {
+      // A worker that timed out or crashed took the bytes with it: the image goes as it was sent.
+      if (!(e instanceof TaskError)) throw e;
+      if ((inspected.bytes?.buffer as ArrayBuffer | undefined)?.detached) {
+        inspected.bytes = undefined;
+        image.unreadable = `could not be examined (${e.code}): sent as it is`;
+      }
+      return { error: e.message };
+    }
   });
 }

@@ -40,6 +40,7 @@ export interface PoolStats {
 interface Task {
   message: unknown;
   transfer: Transferable[];
+  timeoutMs: number;
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
 }
@@ -79,8 +80,15 @@ export class WorkerPool {
     }
   }
 
-  /** Runs one task; `transfer` lists buffers moved (not copied) to the worker. */
-  run<T>(message: unknown, transfer: Transferable[] = []): Promise<T> {
+  /**
+   * Runs one task; `transfer` lists buffers moved (not copied) to the worker. `timeoutMs`
+   * overrides the pool's task timeout for slow kinds of work (OCR).
+   */
+  run<T>(
+    message: unknown,
+    transfer: Transferable[] = [],
+    timeoutMs = this.options.taskTimeoutMs,
+  ): Promise<T> {
     if (this.#closed) return Promise.reject(new TaskError("closed", "worker pool is closed"));
     if (!this.#slots.some((s) => s.worker)) {
       return Promise.reject(new TaskError("no_workers", "no image worker is running"));
@@ -90,7 +98,13 @@ export class WorkerPool {
       return Promise.reject(new PoolFullError("image worker queue is full"));
     }
     return new Promise<T>((resolve, reject) => {
-      const task: Task = { message, transfer, resolve: resolve as (v: unknown) => void, reject };
+      const task: Task = {
+        message,
+        transfer,
+        timeoutMs,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      };
       if (idle) this.#start(idle, task);
       else this.#queue.push(task);
     });
@@ -156,9 +170,9 @@ export class WorkerPool {
     slot.timer = setTimeout(() => {
       this.#replace(
         slot,
-        new TaskError("timeout", `image task exceeded ${this.options.taskTimeoutMs} ms`),
+        new TaskError("timeout", `image task exceeded ${task.timeoutMs} ms`),
       );
-    }, this.options.taskTimeoutMs);
+    }, task.timeoutMs);
     slot.worker!.postMessage(task.message, task.transfer);
   }
 
