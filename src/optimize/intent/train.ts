@@ -26,6 +26,7 @@ export interface LabelledPrompt extends IntentInput {
 const PROMPTS = [
   new URL("./prompts.jsonl", import.meta.url),
   new URL("./prompts_more.jsonl", import.meta.url),
+  new URL("./prompts_third.jsonl", import.meta.url),
 ];
 const WEIGHTS = new URL("./weights.json", import.meta.url);
 /** A feature enters the vocabulary when at least this many training prompts have it. */
