@@ -42,6 +42,10 @@ const NEVER_GLANCE = new RegExp(
     "small print|fine print|serial|dosage|dose|medication|licen[cs]e plate|number plate",
     "meter|gauge|signature|signed",
     "ecograf|échograph|ultraschall|radiograf|cuántos|cuántas|combien|wie viele|quant[ie] |hoeveel",
+    "몇 명|몇 개|几个|多少|何人|いくつ|何個|сколько|\\bile\\b|kaç",
+    "kenteken|matrícula|immatriculation|kennzeichen|targa|車牌|车牌|ナンバープレート|번호판",
+    "expir|best before|use by|保质期|賞味期限|消費期限|유통기한|caducidad|péremption|haltbar|scadenza|vervaldatum|validade",
+    "hidden|spot the|find the",
   ].join("|"),
   "iu",
 );
