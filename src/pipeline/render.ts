@@ -43,7 +43,7 @@ async function renderOne(
       // them afterwards.
       () =>
         deps.pool.run<RenderResult>(
-          { kind: "render", bytes: bytes!, info: info!, spec, maxPixels: deps.maxPixels },
+          { kind: "render", bytes: bytes!, info: info!, spec, maxPixels: deps.maxPixels, hash },
           [bytes!.buffer as ArrayBuffer],
         ),
     );

@@ -62,6 +62,7 @@ export function understandImages(
             info: inspected.info,
             ocr,
             maxPixels: deps.maxPixels,
+            hash: inspected.hash,
           },
           [inspected.bytes!.buffer as ArrayBuffer],
           deps.timeoutMs,

@@ -23,6 +23,8 @@ export interface RenderTask {
   spec: RenderSpec;
   /** Defence in depth: the worker refuses to decode beyond this even if asked. */
   maxPixels: number;
+  /** SHA-256 of the bytes: a picture the worker has just decoded is not decoded again. */
+  hash?: string;
 }
 
 /**
@@ -35,6 +37,8 @@ export interface UnderstandTask {
   info: ImageInfo;
   ocr: boolean;
   maxPixels: number;
+  /** SHA-256 of the bytes (see `RenderTask.hash`). */
+  hash?: string;
 }
 
 /** Any task. */

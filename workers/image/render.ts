@@ -53,6 +53,8 @@ const DECODER: Record<ImageFormat, { appliesOrientation: boolean } | undefined> 
 export interface RenderOptions {
   /** Refuse to decode pictures with more stored pixels than this; default `MAX_DECODE_PIXELS`. */
   maxPixels?: number;
+  /** The decoder to use; the worker passes one that reuses a picture it has just decoded. */
+  decode?: typeof decodeImage;
 }
 
 /**
@@ -176,7 +178,7 @@ export async function renderImage(
   options: RenderOptions = {},
 ): Promise<Rendered> {
   validateSpec(spec, info);
-  const image = await decodeImage(bytes, info, options);
+  const image = await (options.decode ?? decodeImage)(bytes, info, options);
   const canvas = drawUpright(image, info, spec);
   const size = { width: spec.width, height: spec.height };
   // Only a header that allows alpha is worth a pixel read; the read is ~10 MB at 1568x1568.

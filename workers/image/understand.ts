@@ -7,7 +7,7 @@ import { createCanvas, type Image } from "@napi-rs/canvas";
 import { classifyContent, contentSample, contentSignals } from "./content.ts";
 import { resizeUpright } from "./downscale.ts";
 import { recognize } from "./ocr.ts";
-import { decodeImage, RenderError } from "./render.ts";
+import { decodeImage, RenderError, type RenderOptions } from "./render.ts";
 import type { ContentFacts, ImageInfo } from "./types.ts";
 
 /** What the understanding step found. */
@@ -49,11 +49,11 @@ function uprightOnWhite(image: Image, info: ImageInfo) {
 export async function understandImage(
   bytes: Uint8Array,
   info: ImageInfo,
-  options: { ocr: boolean; maxPixels: number },
+  options: { ocr: boolean; maxPixels: number; decode?: RenderOptions["decode"] },
 ): Promise<Understanding> {
   let image: Image;
   try {
-    image = await decodeImage(bytes, info, { maxPixels: options.maxPixels });
+    image = await (options.decode ?? decodeImage)(bytes, info, { maxPixels: options.maxPixels });
   } catch (e) {
     if (e instanceof RenderError) return { error: e.message };
     throw e;

@@ -1,0 +1,43 @@
+/**
+ * The last picture a worker decoded, kept for a few seconds: the understanding step decodes an
+ * image to look at it, and the render that follows for the same request would decode the same
+ * bytes again (a 15 MP JPEG takes ~230 ms). Keyed by the bytes' SHA-256, one picture at most,
+ * and only up to a size whose pixels are cheap to hold.
+ */
+import type { Image } from "@napi-rs/canvas";
+import { decodeImage, type RenderOptions } from "./render.ts";
+import type { ImageInfo } from "./types.ts";
+
+/** Pictures larger than this (stored pixels, 4 bytes each) are not kept. */
+export const KEEP_MAX_PIXELS = 24_000_000;
+/** How long a decoded picture is kept after its last use. */
+export const KEEP_MS = 5_000;
+
+let kept: { key: string; image: Promise<Image>; timer: ReturnType<typeof setTimeout> } | undefined;
+
+/** Drops the kept picture (tests, and the timer). */
+export function forget(): void {
+  if (kept) clearTimeout(kept.timer);
+  kept = undefined;
+}
+
+/** Decodes `bytes`, or hands back the picture kept under `key` (the bytes' hash). */
+export function decodeKept(
+  key: string | undefined,
+  bytes: Uint8Array,
+  info: ImageInfo,
+  options: RenderOptions = {},
+): Promise<Image> {
+  if (key && kept?.key === key) {
+    clearTimeout(kept.timer);
+    kept.timer = setTimeout(forget, KEEP_MS);
+    return kept.image;
+  }
+  const image = decodeImage(bytes, info, options);
+  if (!key || info.width * info.height > KEEP_MAX_PIXELS) return image;
+  forget();
+  const entry = { key, image, timer: setTimeout(forget, KEEP_MS) };
+  kept = entry;
+  image.catch(() => kept === entry && forget());
+  return image;
+}
