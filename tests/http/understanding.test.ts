@@ -23,10 +23,12 @@ async function plan(
   model: string,
   question: string,
   file: string,
+  extra: Record<string, unknown> = {},
 ) {
   const response = await stack.post("/optimize", {
     model,
     messages: [imageMessage(question, [corpusDataUrl(file)])],
+    ...extra,
   });
   assert.equal(response.status, 200);
   const answer = await response.json();
@@ -35,6 +37,8 @@ async function plan(
 
 /** A book paragraph (166 words): its text costs fewer tokens than its pixels on gpt-4o. */
 const PAGE = "doc_crop_book_paragraph_556x257.png";
+/** A terminal window of pdfinfo output (90 words). */
+const TERMINAL = "term_pdfinfo_green_80x24.png";
 
 Deno.test("a document page goes as its text for “Summarize this.” on gpt-4o, not for “Is this document signed?”", async () => {
   await using stack = startStack();
@@ -122,4 +126,18 @@ Deno.test("when reading a page takes longer than allowed, the image goes as it w
   assert.equal(image.action, "keep");
   assert.match(image.reasons.join(" | "), /could not be examined \(timeout\): sent as it is/);
   assert.equal(request.messages[0].content[1].image_url.url, corpusDataUrl(PAGE));
+});
+
+Deno.test("squint.ocr text+thumbnail sends the page's text followed by a glance-sized picture", async () => {
+  await using stack = startStack();
+  const { image, request } = await plan(stack, "gpt-4o", "Summarize this.", TERMINAL, {
+    squint: { ocr: "text+thumbnail" },
+  });
+  assert.equal(image.action, "ocr", image.reasons.join(" | "));
+  const parts = request.messages[0].content;
+  assert.deepEqual(parts.map((p: { type: string }) => p.type), ["text", "text", "image_url"]);
+  assert.match(parts[1].text, /Metadata Stream: +no/);
+  const sent = probeImage(parseDataUrl(parts[2].image_url.url)!.bytes)!;
+  assert.deepEqual([sent.width, sent.height], [image.after.width, image.after.height]);
+  assert.ok(Math.max(sent.width, sent.height) <= 512);
 });
