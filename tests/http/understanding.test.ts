@@ -141,3 +141,18 @@ Deno.test("squint.ocr text+thumbnail sends the page's text followed by a glance-
   assert.deepEqual([sent.width, sent.height], [image.after.width, image.after.height]);
   assert.ok(Math.max(sent.width, sent.height) <= 512);
 });
+
+Deno.test("through /v1/chat/completions the upstream gets the text and the stats say ocr", async () => {
+  await using stack = startStack();
+  const response = await stack.post("/chat/completions", {
+    model: "gpt-4o",
+    messages: [imageMessage("Summarize this.", [corpusDataUrl(TERMINAL)])],
+  });
+  const { squint } = await response.json();
+  assert.equal(response.status, 200);
+  const sent = stack.mock.requests[0].body as { messages: { content: { type: string }[] }[] };
+  assert.deepEqual(sent.messages[0].content.map((p) => p.type), ["text", "text"]);
+  assert.deepEqual(squint.optimizations, ["ocr"]);
+  assert.ok(squint.tokens_saved > 0);
+  assert.equal(squint.estimated, true);
+});
