@@ -93,6 +93,13 @@ Deno.test("a code screenshot keeps the indentation of each line", async () => {
   assert.match(lineWith(text, "#include <math.h>"), /^\s+3\s+#include <math\.h>$/);
 });
 
+Deno.test("a receipt photo is read with its shaded price column on the item lines", async () => {
+  const { text } = await ocrPage("receipt_photo_grindelwald_2448x3264.jpg");
+  assert.match(lineWith(text, "Macchiato"), /4\.50\s+CHF\s+9\.00$/);
+  assert.match(lineWith(text, "Schweinschnitzel"), /22\.00\s+CHF\s+22\.00$/);
+  assert.match(lineWith(text, "Entspricht in Euro"), /36\.33\s+EUR$/);
+});
+
 Deno.test("words on one baseline form one line, and a wider gap makes a paragraph break", () => {
   const words = [
     ...line("The quick brown fox", 0, 0),
@@ -190,6 +197,45 @@ Deno.test("label and value pairs on two lines are not a table", () => {
   const structure = analyzeLayout(words);
   assert.deepEqual(structure.tables, []);
   assert.equal(structure.text, "Invoice no: 38                          Date: 2 November");
+});
+
+Deno.test("a table's vertical rule read as bars is dropped, a `||` operator is kept", () => {
+  const rule = (x: number, lineNo: number) => ({
+    text: "||",
+    x0: x * 10,
+    y0: lineNo * 20 - 5,
+    x1: x * 10 + 10,
+    y1: lineNo * 20 + 19,
+  });
+  const words = [
+    ...line("Lots of lines", 0, 0),
+    rule(14, 0),
+    ...line("like this.", 16, 0),
+    ...line("if (a || b) return;", 0, 1),
+  ];
+  assert.equal(layoutText(words), "Lots of lines   like this.\nif (a || b) return;");
+});
+
+Deno.test("a table of contents beside running text is still two columns", () => {
+  const toc = [
+    "A short introduction",
+    "The document metadata interface",
+    "The latex-lab bundle",
+    "A new mark mechanism",
+  ];
+  const prose = [
+    "The 2022 June release is again focussing",
+    "on improvements made for our multi-year",
+    "project to automatically offer tagged PDF",
+    "output. These are the new interfaces for",
+  ];
+  const words = [
+    ...toc.flatMap((text, i) => [...line(text, 0, i), word(String(i + 1), 38, i)]),
+    ...prose.flatMap((text, i) => line(text, 45, i)),
+  ];
+  const structure = analyzeLayout(words);
+  assert.equal(structure.columns, 2);
+  assert.ok(structure.text.includes(`${prose[0]}\n${prose[1]}\n`));
 });
 
 Deno.test("no words give empty text and no columns", () => {

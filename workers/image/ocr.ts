@@ -5,17 +5,40 @@
  *
  * Preprocessing, measured with `bench/ocr_accuracy.ts` on the corpus pages (CER on collapsed
  * whitespace, per page, scale 1× → 2×): images up to 2400 px on the long side (150-200 dpi pages,
- * screenshots) are upscaled 2× with Skia's bicubic filter, larger ones (300 dpi pages, camera
- * photos) are left as they are. At 150-200 dpi body text is ~9-13 px x-height, below what the
- * LSTM model reads best: 2× cuts CER on debian_reference 2.89% → 1.66%, duck invoice 1.76% →
- * 1.30%, simpleinvoice 0.69% → 0.35%, r_intro 0.70% → 0.60%, code shot 3.79% → 1.50%, and
- * raises acm_p3 word recall 95.4% → 95.8%; at 300 dpi it hurts (debian_policy 0.27% → 0.49%,
- * receipt photo 24.5% → 28.8%) and doubles the time. (r_data_table is the exception at 150 dpi:
- * 0.62% → 1.04%.) Pixels go to tesseract as 8-bit grayscale PGM (no encode step; Leptonica
- * binarizes itself), inverted when the mean luma is dark (terminal themes). Page segmentation
- * stays `PSM.AUTO`: its own block finding keeps words of separate columns apart, and the layout
- * is rebuilt from word boxes anyway. Cost on this 2-vCPU box: ~2-10 s per page (4-17 s under
- * load), dominated by recognition; decoding and grayscale take <0.5 s.
+ * screenshots) are upscaled 2× with Skia's bicubic filter, larger ones (300 dpi pages) are left
+ * as they are. At 150-200 dpi body text is ~9-13 px x-height, below what the LSTM model reads
+ * best: 2× cuts CER on debian_reference 2.89% → 1.66%, duck invoice 1.76% → 1.30%,
+ * simpleinvoice 0.69% → 0.35%, r_intro 0.70% → 0.60%, code shot 3.79% → 1.50%; at 300 dpi it
+ * hurts (debian_policy 0.27% → 0.49%). Pixels go to tesseract as 8-bit grayscale PGM (no encode
+ * step; Leptonica binarizes itself), inverted when the mean luma is dark (terminal themes).
+ * Camera photos (see `ocr_preprocess.ts`) are instead read at a long side of at most 1600 px and
+ * binarized against their local mean: receipt photo CER 24.5% → 8.3%, recall 50% → 82%. Page
+ * segmentation stays `PSM.AUTO`: its own block finding keeps words of separate columns apart,
+ * and the layout is rebuilt from word boxes anyway.
+ *
+ * Speed: recognition is the LSTM run over every text line (`4.0.0_best_int` is the only English
+ * LSTM model in node_modules; the `4.0.0` folder holds the same LSTM plus the legacy engine, and
+ * gave the same text and time), ~0.1-0.2 s per full-width line on this 2-vCPU box, so a dense
+ * page stays at several seconds. What was measured (r_intro, 1700x2200, 42 lines; totals over
+ * the 17 bench pages; this box is shared, so times are ±20%):
+ *
+ * | tried                                    | time                  | accuracy                   |
+ * | ---------------------------------------- | --------------------- | -------------------------- |
+ * | scale 1× / 1.5× / 2× (r_intro)           | 6.0 / 7.2 / 9.4 s     | CER total 3.27/2.84/2.81%  |
+ * | layout analysis alone at 1× / 2×         | 1.9 / 4.4 s           | -                          |
+ * | `tessedit_do_invert: "0"` (kept)         | same on clean pages   | no page's text changed     |
+ * | `user_defined_dpi` (from manifest dpi)   | same                  | no page's text changed     |
+ * | PSM SINGLE_BLOCK                         | same (8.6-9.2 s)      | tables: duck 8.2%, deb 9.4%|
+ * | dictionaries off (`load_*_dawg: 0`)      | same                  | -                          |
+ * | `4.0.0` model instead of `best_int`      | same                  | same text                  |
+ * | 2 workers on top/bottom halves, 2×       | total 143 → 106 s     | CER total 2.81 → 3.32%     |
+ * | 2 workers on halves, 1.5×                | r_intro 5.5 s         | CER total 2.79%            |
+ * | only `blocks` output (already so)        | -                     | -                          |
+ *
+ * 1.5× reads as well overall (CER 2.62% vs 2.58%, recall 96.2% vs 95.8%) but misreads
+ * `:help|only` on debian_reference and loses the dot leaders that let the layout see latex_news
+ * as two columns, so 2× stays. The worker is created once (module-level promise) and reused;
+ * only the first call pays its 0.4-1.4 s start.
  *
  * Word confidences are tesseract's, on a 0-100 scale.
  *
@@ -26,6 +49,7 @@ import { createCanvas, Image, ImageData } from "@napi-rs/canvas";
 import { createWorker, OEM, PSM, type Worker } from "tesseract.js";
 import { fileURLToPath } from "node:url";
 import { analyzeLayout } from "./ocr_layout.ts";
+import { isCameraPhoto, localThreshold } from "./ocr_preprocess.ts";
 
 /** One recognised word; box in input-image pixels, confidence 0-100. */
 export interface OcrWord {
@@ -152,12 +176,21 @@ export function pgm(gray: Uint8Array, width: number, height: number): Uint8Array
   return file;
 }
 
-/** Images up to this long side are upscaled 2× (150-200 dpi pages, screenshots). */
+/** Images up to this long side are upscaled (150-200 dpi pages, screenshots). */
 const UPSCALE_MAX_SIDE = 2400;
+/** The upscale factor for those (see the module comment for 1× / 1.5× / 2×). */
+const UPSCALE = 2;
+/** Camera photos are read with at most this long side (phone photos have large text). */
+const PHOTO_MAX_SIDE = 1600;
+/** Local threshold for photos: window radius as a share of the long side, and ink offset. */
+const PHOTO_WINDOW_SHARE = 1 / 80;
+const PHOTO_INK_OFFSET = 12;
 
-/** The default upscale for an image of this size (see the module comment). */
-export function defaultScale(image: { width: number; height: number }): number {
-  return Math.max(image.width, image.height) <= UPSCALE_MAX_SIDE ? 2 : 1;
+/** The default scale for an image of this size (see the module comment). */
+export function defaultScale(image: { width: number; height: number }, photo = false): number {
+  const long = Math.max(image.width, image.height);
+  if (photo) return Math.min(1, PHOTO_MAX_SIDE / long);
+  return long <= UPSCALE_MAX_SIDE ? UPSCALE : 1;
 }
 
 interface TesseractWord {
@@ -184,12 +217,24 @@ export async function recognize(
 ): Promise<OcrResult> {
   const started = performance.now();
   const image = input instanceof Uint8Array ? await decode(input) : input;
-  const scale = options.scale ?? defaultScale(image);
+  const native = grayscale(image);
+  const photo = isCameraPhoto(native);
+  const scale = options.scale ?? defaultScale(image, photo);
   const work = scaled(image, scale);
-  const file = pgm(grayscale(work), work.width, work.height);
+  let gray = scale === 1 ? native : grayscale(work);
+  if (photo) {
+    const radius = Math.round(Math.max(work.width, work.height) * PHOTO_WINDOW_SHARE);
+    gray = localThreshold(gray, work.width, work.height, { radius, offset: PHOTO_INK_OFFSET });
+  }
+  const file = pgm(gray, work.width, work.height);
   const run = queue.then(async () => {
     const worker = await ocrEngine();
-    await worker.setParameters({ tessedit_pageseg_mode: options.pageSegMode ?? PSM.AUTO });
+    await worker.setParameters({
+      tessedit_pageseg_mode: options.pageSegMode ?? PSM.AUTO,
+      // Dark pages are already inverted here; tesseract's own retry of weak lines inverted
+      // costs a second recognition of those lines and changed no corpus page's text.
+      tessedit_do_invert: "0",
+    });
     return (await worker.recognize(file, {}, { text: false, blocks: true })).data;
   });
   queue = run.catch(() => undefined);

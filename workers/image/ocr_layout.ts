@@ -57,6 +57,8 @@ const PROSE_MIN_WORDS = 3;
 /** Smallest table. */
 const TABLE_MIN_ROWS = 3;
 const TABLE_MIN_COLUMNS = 3;
+/** A word of only bars this many median word heights tall is a table's vertical rule. */
+const RULE_MIN_HEIGHT = 1.4;
 
 interface Segment {
   words: LayoutWord[];
@@ -151,8 +153,12 @@ function segmentsOf(words: LayoutWord[], charWidth: number): Segment[] {
 
 const segmentText = (s: Segment) => s.words.map((w) => w.text).join(" ");
 
-/** Whether the segments on one side of a gutter read like running text. */
-function isProse(segments: Segment[]): boolean {
+/**
+ * Whether the segments on one side of a gutter read like running text. Segments without a
+ * letter (page numbers of a table of contents, dot leaders) neither make nor break prose.
+ */
+function isProse(all: Segment[]): boolean {
+  const segments = all.filter((s) => /\p{L}/u.test(segmentText(s)));
   if (segments.length === 0) return false;
   return median(segments.map((s) => segmentText(s).length)) >= PROSE_MIN_CHARS &&
     median(segments.map((s) => s.words.length)) >= PROSE_MIN_WORDS;
@@ -390,7 +396,12 @@ export function analyzeLayout(words: LayoutWord[]): LayoutStructure {
     .map((w) => ({ ...w, text: w.text.trim() }));
   if (kept.length === 0) return { columns: 0, tables: [], text: "" };
   const metrics = metricsOf(kept);
-  const rows = groupRows(kept);
+  // Vertical table rules read as "|" or "||": taller than text, unlike a `||` operator in code.
+  const text = kept.filter((w) =>
+    !(/^[|¦]+$/.test(w.text) && w.y1 - w.y0 >= RULE_MIN_HEIGHT * metrics.height)
+  );
+  if (text.length === 0) return { columns: 0, tables: [], text: "" };
+  const rows = groupRows(text);
   const tables: LayoutStructure["tables"] = [];
   const parts: string[] = [];
   let columns = 1;
