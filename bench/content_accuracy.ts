@@ -3,15 +3,15 @@
  * precision and recall of `text` (the label that lets squint swap an image for its OCR text),
  * one row per image with the signals that decided, and how many images needed OCR.
  *
- * Run: `deno run -A bench/content_accuracy.ts [corpusDir]`. OCR is tesseract.js prepared as
- * squint's OCR step prepares it (native size, grayscale, inverted when dark), cached in
- * `/tmp/content_ocr_cache.json`; only OCR candidates are recognised.
+ * Run: `deno run -A bench/content_accuracy.ts [corpusDir]`. OCR is squint's own OCR step
+ * (workers/image/ocr.ts), cached in `/tmp/content_ocr_cache.json`; only OCR candidates are
+ * recognised.
  *
  * @module
  */
 
 import { Image } from "@napi-rs/canvas";
-import { createWorker, OEM, type Worker } from "tesseract.js";
+import { closeOcr, recognize } from "../workers/image/ocr.ts";
 import {
   classifyContent,
   type ContentLabel,
@@ -156,64 +156,14 @@ export function formatRows(rows: ContentRow[]): string {
   ].join("\n");
 }
 
-const LANG_PATH = new URL(
-  "../node_modules/@tesseract.js-data/eng/4.0.0_best_int",
-  import.meta.url,
-).pathname;
-
-/** Grayscale PGM of a picture at its own size, inverted when it is dark, as squint's OCR does. */
-async function ocrInput(bytes: Uint8Array): Promise<{ pgm: Uint8Array; w: number; h: number }> {
-  const { createCanvas } = await import("@napi-rs/canvas");
-  const image = new Image();
-  image.src = bytes;
-  await image.decode();
-  const w = image.naturalWidth, h = image.naturalHeight;
-  const ctx = createCanvas(w, h).getContext("2d");
-  ctx.drawImage(image, 0, 0);
-  const rgba = ctx.getImageData(0, 0, w, h).data;
-  const gray = new Uint8Array(w * h);
-  let sum = 0;
-  for (let p = 0, i = 0; p < gray.length; p++, i += 4) {
-    const a = rgba[i + 3] / 255;
-    const y = 0.299 * rgba[i] + 0.587 * rgba[i + 1] + 0.114 * rgba[i + 2];
-    gray[p] = Math.round(y * a + 255 * (1 - a));
-    sum += gray[p];
-  }
-  if (sum / gray.length < 110) { for (let p = 0; p < gray.length; p++) gray[p] = 255 - gray[p]; }
-  const header = new TextEncoder().encode(`P5\n${w} ${h}\n255\n`);
-  const pgm = new Uint8Array(header.length + gray.length);
-  pgm.set(header);
-  pgm.set(gray, header.length);
-  return { pgm, w, h };
-}
-
-/** OCR stats of an encoded picture with a given tesseract worker. */
-export async function ocrEvidence(worker: Worker, bytes: Uint8Array): Promise<OcrEvidence> {
-  const { pgm, w, h } = await ocrInput(bytes);
-  const { data } = await worker.recognize(pgm, {}, { text: false, blocks: true });
-  const words = (data.blocks ?? []).flatMap((b) =>
-    b.paragraphs.flatMap((p) => p.lines.flatMap((l) => l.words))
-  ).filter((word) => word.text.trim().length > 0);
-  const area = words.reduce(
-    (sum, word) => sum + (word.bbox.x1 - word.bbox.x0) * (word.bbox.y1 - word.bbox.y0),
-    0,
-  );
+/** OCR evidence of an encoded picture, read by squint's own OCR step (workers/image/ocr.ts). */
+export async function ocrEvidence(bytes: Uint8Array): Promise<OcrEvidence> {
+  const read = await recognize(bytes);
   return {
-    words: words.length,
-    meanConfidence: words.length
-      ? words.reduce((sum, word) => sum + word.confidence, 0) / words.length
-      : 0,
-    areaShare: Math.min(1, area / (w * h)),
+    words: read.words.length,
+    meanConfidence: read.meanConfidence,
+    areaShare: Math.min(1, read.areaShare),
   };
-}
-
-/** A tesseract.js worker with the bundled English model, fully offline. */
-export function createOcrWorker(): Promise<Worker> {
-  return createWorker("eng", OEM.LSTM_ONLY, {
-    langPath: LANG_PATH,
-    gzip: true,
-    cacheMethod: "none",
-  });
 }
 
 /** A cached `ocrFor` over a corpus folder; `close` ends the tesseract worker if one started. */
@@ -224,18 +174,14 @@ export function cachedOcr(corpusDir: string, cachePath: string) {
   } catch {
     // No cache yet: every file is recognised once.
   }
-  let worker: Promise<Worker> | undefined;
   return {
     async ocrFor(file: string): Promise<OcrEvidence> {
       if (cache[file]) return cache[file];
-      worker ??= createOcrWorker();
-      cache[file] = await ocrEvidence(await worker, Deno.readFileSync(`${corpusDir}/${file}`));
+      cache[file] = await ocrEvidence(Deno.readFileSync(`${corpusDir}/${file}`));
       Deno.writeTextFileSync(cachePath, JSON.stringify(cache, null, 1));
       return cache[file];
     },
-    async close() {
-      if (worker) await (await worker).terminate();
-    },
+    close: closeOcr,
   };
 }
 

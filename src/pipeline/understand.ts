@@ -6,31 +6,17 @@
 import type { IntakeImage } from "../intake/intake.ts";
 import { mapLimited } from "../pool/map_limited.ts";
 import { TaskError, type WorkerPool } from "../pool/pool.ts";
+import { PromiseCache } from "./promise_cache.ts";
 import type { UnderstandResult } from "../../workers/image/protocol.ts";
 import type { Understanding } from "../../workers/image/understand.ts";
 
-/** Answers kept, most recently used last. */
+/** Answers kept (each is a few KB of text at most). */
 const MAX_REMEMBERED = 1024;
 
-/** Understanding answers by `hash|ocr`, LRU by count (each is a few KB of text at most). */
-export class UnderstandCache {
-  #entries = new Map<string, Promise<Understanding>>();
-
-  /** The remembered answer for `key`, or the one `examine` starts. */
-  get(key: string, examine: () => Promise<Understanding>): Promise<Understanding> {
-    const hit = this.#entries.get(key);
-    if (hit) {
-      this.#entries.delete(key);
-      this.#entries.set(key, hit);
-      return hit;
-    }
-    const promise = examine();
-    this.#entries.set(key, promise);
-    promise.catch(() => this.#entries.delete(key));
-    if (this.#entries.size > MAX_REMEMBERED) {
-      this.#entries.delete(this.#entries.keys().next().value!);
-    }
-    return promise;
+/** Understanding answers by `hash|ocr`, LRU by count. */
+export class UnderstandCache extends PromiseCache<Understanding> {
+  constructor(maxAnswers = MAX_REMEMBERED) {
+    super(maxAnswers, () => 1);
   }
 }
 

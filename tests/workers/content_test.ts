@@ -10,7 +10,8 @@ import {
   TEXT_LINES,
   UI_LINE_ROWS,
 } from "../../workers/image/content.ts";
-import { createOcrWorker, ocrEvidence, signalsOf } from "../../bench/content_accuracy.ts";
+import { ocrEvidence, signalsOf } from "../../bench/content_accuracy.ts";
+import { closeOcr } from "../../workers/image/ocr.ts";
 import { baseName, corpusBytes, corpusImages, type CorpusItem } from "./_images.ts";
 
 interface ManifestItem extends CorpusItem {
@@ -62,7 +63,6 @@ Deno.test("photos are never OCR candidates", async () => {
 });
 
 Deno.test("a document page, a terminal and a photographed receipt are text, with OCR", async () => {
-  const worker = await createOcrWorker();
   try {
     for (
       const name of [
@@ -76,11 +76,11 @@ Deno.test("a document page, a terminal and a photographed receipt are text, with
       const cheap = classifyContent(signals);
       assert.equal(cheap.label, "text", name);
       assert.equal(cheap.candidate, true, name);
-      const verdict = classifyContent(signals, await ocrEvidence(worker, bytes));
+      const verdict = classifyContent(signals, await ocrEvidence(bytes));
       assert.equal(verdict.label, "text", `${name}: ${verdict.reasons.join("; ")}`);
     }
   } finally {
-    await worker.terminate();
+    await closeOcr();
   }
 });
 
