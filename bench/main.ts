@@ -220,6 +220,7 @@ try {
     };
     results.ocr = ocr;
     summary.push(
+      ...understanding.headline,
       `(e) intent accuracy ${understanding.intent.accuracy.toFixed(3)} (target ≥ 0.9), ` +
         `OCR CER ${(100 * ocr.cer).toFixed(2)}% (≤ 2%), word recall ${
           (100 * ocr.wordRecall).toFixed(1)

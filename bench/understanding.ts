@@ -19,12 +19,7 @@ import { ocrReadingBar, ocrTextTokens } from "../src/optimize/ocr_route.ts";
 import { understandImage, type Understanding } from "../workers/image/understand.ts";
 import { closeOcr } from "../workers/image/ocr.ts";
 import type { ContentLabel } from "../workers/image/types.ts";
-import {
-  EXPECTED,
-  formatConfusion as formatContentConfusion,
-  LABELS,
-  precisionRecall,
-} from "./content_accuracy.ts";
+import { EXPECTED, formatConfusion as formatContentConfusion, LABELS } from "./content_accuracy.ts";
 import type { CorpusImage } from "./corpus.ts";
 import { fixed, percent, table } from "./table.ts";
 
@@ -158,9 +153,8 @@ export async function runUnderstanding(images: CorpusImage[], corpusDir: string)
   await closeOcr();
 
   lines.push("Content classes (rows: expected from the manifest category, columns: squint):");
-  lines.push(formatContentConfusion(confusion));
-  const text = precisionRecall(confusion, "text");
-  lines.push(`text: precision ${fixed(text.precision, 3)}, recall ${fixed(text.recall, 3)}`, "");
+  lines.push(formatContentConfusion(confusion), "");
+  const headline: string[] = [];
 
   for (
     const key of [
@@ -174,6 +168,15 @@ export async function runUnderstanding(images: CorpusImage[], corpusDir: string)
     const tp = rows.filter((r) => r.routes[key] && r.expectRoute === "ocr").length;
     const fp = rows.filter((r) => r.routes[key] && r.expectRoute !== "ocr").length;
     const fn = rows.filter((r) => !r.routes[key] && r.expectRoute === "ocr").length;
+    if (key === "summary claude-sonnet-4-6") {
+      headline.push(
+        `(e) OCR route "${SUMMARY_PROMPT}" on claude-sonnet-4-6: precision ${
+          fixed(tp / Math.max(1, tp + fp), 3)
+        } (≥ ${TARGETS.routePrecision}), recall ${
+          fixed(tp / Math.max(1, tp + fn), 3)
+        } (≥ ${TARGETS.routeRecall})`,
+      );
+    }
     lines.push(
       `OCR route, "${key.startsWith("summary") ? SUMMARY_PROMPT : READ_PROMPT}" on ${
         key.split(" ")[1]
@@ -240,7 +243,18 @@ export async function runUnderstanding(images: CorpusImage[], corpusDir: string)
       ]),
     ),
   );
-  return { text: lines.join("\n"), intent, confusion, saved, rows };
+  headline.push(
+    `(e) "${GLANCE_PROMPT}" image tokens saved: ${
+      MODELS.map((m) =>
+        `${m} ${percent(share(`glance ${m}`))} (≥ ${percent(TARGETS.glanceSavings[m], 0)})`
+      )
+        .join(", ")
+    }`,
+    `(e) "${READ_PROMPT}" saved / oracle: ${
+      MODELS.map((m) => `${m} ${fixed(share(`read ${m}`) / share(`oracle ${m}`), 2)}`).join(", ")
+    } (≥ ${TARGETS.readOfOracle}); vision images sent as text: ${wrongReadRoutes} (0)`,
+  );
+  return { text: lines.join("\n"), intent, confusion, saved, rows, headline };
 }
 
 if (import.meta.main) {
