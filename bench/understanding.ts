@@ -25,6 +25,8 @@ import { fixed, percent, table } from "./table.ts";
 
 const MODELS = ["gpt-4o", "claude-sonnet-4-6", "gemini-2.5-flash"] as const;
 const GLANCE_PROMPT = "What is in this image?";
+const REGION_PROMPT = "What is in the top left corner?";
+const DETAIL_PROMPT = "How many small objects can you count?";
 const SUMMARY_PROMPT = "Summarize this.";
 const READ_PROMPT = "Extract all the text from this image.";
 const CONTROLS: ImageControls = { optimize: true, fidelity: "balanced", detail: "auto", ocr: "on" };
@@ -134,6 +136,10 @@ export async function runUnderstanding(images: CorpusImage[], corpusDir: string)
     for (const model of MODELS) {
       const glance = plan(image, found, model, GLANCE_PROMPT);
       add(`glance ${model}`, glance.before.tokens, glance.after.tokens);
+      const region = plan(image, found, model, REGION_PROMPT);
+      add(`region ${model}`, region.before.tokens, region.after.tokens);
+      const detail = plan(image, found, model, DETAIL_PROMPT);
+      add(`detail ${model}`, detail.before.tokens, detail.after.tokens);
       const summary = plan(image, found, model, SUMMARY_PROMPT);
       row.routes[`summary ${model}`] = summary.action === "ocr";
       const read = plan(image, found, model, READ_PROMPT);
@@ -212,6 +218,12 @@ export async function runUnderstanding(images: CorpusImage[], corpusDir: string)
     fixed(share(`read ${m}`) / Math.max(1e-9, share(`oracle ${m}`)), 2),
   ]);
   lines.push(
+    `Other levers, image tokens saved over the corpus: "${REGION_PROMPT}" (crop) ${
+      MODELS.map((m) => `${m} ${percent(share(`region ${m}`))}`).join(", ")
+    }; "${DETAIL_PROMPT}" (fine detail keeps every pixel the model uses) ${
+      MODELS.map((m) => `${m} ${percent(share(`detail ${m}`))}`).join(", ")
+    }`,
+    "",
     `Image tokens over the ${images.length} corpus images (balanced fidelity), "${GLANCE_PROMPT}" and "${READ_PROMPT}":`,
     table(
       [
