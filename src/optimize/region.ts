@@ -27,6 +27,17 @@ const SIDE = {
   right: "(?:right|derech[ao]|droite|rechts|rechten?|destra|direit[ao])",
 } as const;
 
+/** The same sides in Chinese, Japanese and Korean, which have no word boundaries to match. */
+const CJK_SIDE = {
+  top: "(?:上|위)",
+  bottom: "(?:下|아래)",
+  left: "(?:左|왼)",
+  right: "(?:右|오른)",
+} as const;
+
+/** A CJK half needs a word that makes the side a part ("左側", "上半分"), not any 上 or 下. */
+const CJK_PART = "(?:側|侧|边|邊|半|部|の方|쪽)";
+
 /** The part a side names: its half of the picture. */
 const HALF: Record<keyof typeof SIDE, RegionBox> = {
   top: { x: 0, y: 0, width: 1, height: 0.5 },
@@ -41,14 +52,24 @@ function corner(vertical: "top" | "bottom", horizontal: "left" | "right") {
   const [v, h] = [SIDE[vertical], SIDE[horizontal]];
   return {
     name: `${vertical} ${horizontal}`,
-    pattern: new RegExp(`${whole(`${v}[\\s-]*${h}`)}|${whole(`${h}[\\s-]*${v}`)}`, "iu"),
+    pattern: new RegExp(
+      `${whole(`${v}[\\s-]*${h}`)}|${whole(`${h}[\\s-]*${v}`)}|` +
+        `${CJK_SIDE[horizontal]}(?:쪽)?\\s*${CJK_SIDE[vertical]}|${CJK_SIDE[vertical]}(?:쪽)?\\s*${
+          CJK_SIDE[horizontal]
+        }`,
+      "iu",
+    ),
     // The corner is where the two halves meet.
     box: { ...HALF[horizontal], y: HALF[vertical].y, height: 0.5 },
   };
 }
 
 function half(side: keyof typeof SIDE) {
-  return { name: `${side} half`, pattern: new RegExp(whole(SIDE[side]), "iu"), box: HALF[side] };
+  return {
+    name: `${side} half`,
+    pattern: new RegExp(`${whole(SIDE[side])}|${CJK_SIDE[side]}${CJK_PART}`, "iu"),
+    box: HALF[side],
+  };
 }
 
 /** Corners first: "top left" also contains "left", which must not count as a second region. */
@@ -63,7 +84,7 @@ const REGIONS: readonly { name: string; pattern: RegExp; box: RegionBox }[] = [
   half("bottom"),
   {
     name: "centre",
-    pattern: /\b(?:cent(?:er|re)|middle|centro|milieu|mitte)\b/iu,
+    pattern: /\b(?:cent(?:er|re)|middle|centro|milieu|mitte)\b|真ん中|中央|中间|正中|가운데|중앙/iu,
     box: { x: 0.25, y: 0.25, width: 0.5, height: 0.5 },
   },
 ];

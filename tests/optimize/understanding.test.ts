@@ -105,6 +105,12 @@ Deno.test("regions named in words and in other languages", () => {
   assert.equal(box("¿qué hay en la esquina superior izquierda?"), "top left");
   assert.equal(box("Was steht oben rechts?"), "top right");
   assert.equal(box("right now, what is this?"), "no part of the picture named");
+  assert.equal(box("左上には何がありますか？"), "top left");
+  assert.equal(box("画像の左半分を説明してください。"), "left half");
+  assert.equal(box("오른쪽 위에 뭐가 있어요?"), "top right");
+  assert.equal(box("真ん中の人は何を持っていますか？"), "centre");
+  // 上 alone is "on" as often as "top": not a part.
+  assert.equal(box("这张图片上有什么？"), "no part of the picture named");
 });
 
 Deno.test("a text page goes as its OCR text when that is cheaper, wrapped as untrusted", () => {
