@@ -95,6 +95,7 @@ async function handle(task: WorkerTask): Promise<{ result: unknown; transfer: Tr
         found = await understandImage(task.bytes, task.info, {
           ocr: task.ocr,
           maxPixels: task.maxPixels,
+          textBudget: task.textBudget,
           decode: (bytes, info, options) => decodeKept(task.hash, bytes, info, options),
         });
       } catch (e) {

@@ -55,6 +55,8 @@ export interface ImageFacts {
   content?: ContentFacts;
   /** Its text, when the worker read it. */
   ocr?: OcrFacts;
+  /** Why the worker stopped reading it (its text would cost more than its pixels). */
+  ocrSkipped?: string;
 }
 
 /** Size, bytes, format and billed tokens of an image. */
@@ -290,7 +292,7 @@ function routeToText(
   const ocr = facts.ocr;
   if (controls.ocr === "off" || !facts.info) return decision;
   const bar = ocrQuestionBar(intent, facts.question ?? "") ?? contentBar(facts.content) ??
-    (ocr ? ocrReadingBar(ocr) : "not read");
+    (ocr ? ocrReadingBar(ocr) : facts.ocrSkipped ?? "not read");
   if (bar || !ocr) {
     if (facts.content || ocr) decision.reasons.push(`not sent as text: ${bar}`);
     return decision;

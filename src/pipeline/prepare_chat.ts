@@ -27,7 +27,8 @@ import type { RenderCache } from "./render_cache.ts";
 import { type UnderstandCache, understandImages } from "./understand.ts";
 import { classifyIntent, type IntentDecision } from "../optimize/intent/classify.ts";
 import { intentInput } from "../optimize/intent/conversation.ts";
-import { ocrQuestionBar } from "../optimize/ocr_route.ts";
+import { OCR_TOKEN_MARGIN, ocrQuestionBar } from "../optimize/ocr_route.ts";
+import { planImage } from "../optimize/plan_image.ts";
 import type { Understanding } from "../../workers/image/understand.ts";
 
 /** What the pipeline needs. */
@@ -169,14 +170,20 @@ function intents(json: Record<string, unknown>, images: readonly IntakeImage[]) 
   });
 }
 
-/** Whether an image's text could answer its question: only then is it worth examining. */
-function worthExamining(
+/**
+ * The text tokens an image's text must stay under to replace it (what its pixels will cost,
+ * less the estimate's margin), or undefined when its text could not answer the question.
+ */
+function textBudget(
+  image: IntakeImage,
   asked: { question: string; intent: IntentDecision },
-  controls: Controls,
-  known: boolean,
-): boolean {
-  return known && controls.optimize && controls.ocr !== "off" &&
-    ocrQuestionBar(asked.intent.label, asked.question) === undefined;
+  facts: RequestFacts,
+): number | undefined {
+  const { controls, resolved } = facts;
+  if (!resolved || !controls.optimize || controls.ocr === "off") return undefined;
+  if (ocrQuestionBar(asked.intent.label, asked.question) !== undefined) return undefined;
+  const pixels = planImage({ ...factsOf(image, 1), ...asked }, resolved.family, controls);
+  return pixels.after.tokens / OCR_TOKEN_MARGIN;
 }
 
 async function optimize(
@@ -200,7 +207,7 @@ async function optimize(
   const asked = intents(json, intake.images);
   const found = await understandImages(
     intake.images,
-    asked.map((a) => worthExamining(a, facts.controls, facts.resolved !== undefined)),
+    intake.images.map((image, i) => textBudget(image, asked[i], facts)),
     facts.controls.ocr !== "off",
     {
       pool,
@@ -237,6 +244,7 @@ function factsOf(image: IntakeImage, number: number, found?: Understanding): Ima
     number,
     content: found?.content,
     ocr: found?.ocr,
+    ocrSkipped: found?.ocrSkipped,
   };
 }
 

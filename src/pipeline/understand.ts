@@ -29,18 +29,28 @@ export interface UnderstandDeps {
   timeoutMs: number;
 }
 
-/** For each image: what it shows and its text, when `wanted[i]` says to look. */
+/** Budgets are rounded to this many tokens in the cache key. */
+const BUDGET_STEP = 50;
+
+/**
+ * For each image: what it shows and its text, when `budgets[i]` is set — the text tokens beyond
+ * which its text cannot replace it (the worker then reads the top of a page first).
+ */
 export function understandImages(
   images: readonly IntakeImage[],
-  wanted: readonly boolean[],
+  budgets: readonly (number | undefined)[],
   ocr: boolean,
   deps: UnderstandDeps,
 ): Promise<(Understanding | undefined)[]> {
   return mapLimited(images, deps.pool.options.size, async (image, i) => {
     const inspected = image.inspected;
-    if (!wanted[i] || !inspected?.info || !inspected.bytes || !inspected.hash) return undefined;
+    const budget = budgets[i];
+    if (budget === undefined || !inspected?.info || !inspected.bytes || !inspected.hash) {
+      return undefined;
+    }
+    const textBudget = Math.ceil(budget / BUDGET_STEP) * BUDGET_STEP;
     try {
-      return await deps.cache.get(`${inspected.hash}|${ocr}`, async () => {
+      return await deps.cache.get(`${inspected.hash}|${ocr}|${textBudget}`, async () => {
         const result = await deps.pool.run<UnderstandResult>(
           {
             kind: "understand",
@@ -49,6 +59,7 @@ export function understandImages(
             ocr,
             maxPixels: deps.maxPixels,
             hash: inspected.hash,
+            textBudget,
           },
           [inspected.bytes!.buffer as ArrayBuffer],
           deps.timeoutMs,

@@ -156,3 +156,19 @@ Deno.test("through /v1/chat/completions the upstream gets the text and the stats
   assert.ok(squint.tokens_saved > 0);
   assert.equal(squint.estimated, true);
 });
+
+Deno.test("a dense page whose text would cost more than its pixels is not read to the end", async () => {
+  await using stack = startStack();
+  const { image } = await plan(
+    stack,
+    "gpt-4o",
+    "Summarize this.",
+    "doc_acm_sigconf_table_twocol_p3_200dpi.jpg",
+  );
+  assert.equal(image.action, "resize");
+  assert.equal(image.content?.label, "text");
+  assert.match(
+    image.reasons.join(" | "),
+    /not sent as text: its text, estimated from the top 30% of the page at ~\d+ tokens, would cost more than the image \(\d+ at most\)/,
+  );
+});

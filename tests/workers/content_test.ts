@@ -150,3 +150,14 @@ Deno.test("contentSample draws the long side at CONTENT_SIDE and keeps the aspec
   const small = contentSample(createCanvas(300, 200));
   assert.deepEqual([small.width, small.height], [300, 200]);
 });
+
+Deno.test("the ink share at the top of a page counts dark pixels on light pages only", async () => {
+  const { inkShareAtTop } = await import("../../workers/image/understand.ts");
+  // 4×10 white page, 2 dark pixels in the top 3 rows, 6 below.
+  const page = new Uint8ClampedArray(4 * 10 * 4).fill(255);
+  const ink = (x: number, y: number) => page.fill(0, (y * 4 + x) * 4, (y * 4 + x) * 4 + 3);
+  [[0, 0], [1, 2], [0, 5], [1, 5], [2, 6], [3, 7], [0, 8], [1, 9]].forEach(([x, y]) => ink(x, y));
+  assert.equal(inkShareAtTop(page, 4, 10, 0.3), 2 / 8);
+  // A dark page (a terminal) has no meaningful ink share.
+  assert.equal(inkShareAtTop(new Uint8ClampedArray(4 * 10 * 4), 4, 10, 0.3), undefined);
+});

@@ -39,6 +39,8 @@ export interface UnderstandTask {
   maxPixels: number;
   /** SHA-256 of the bytes (see `RenderTask.hash`). */
   hash?: string;
+  /** Text tokens beyond which the text cannot replace the image (the top is read first). */
+  textBudget?: number;
 }
 
 /** Any task. */

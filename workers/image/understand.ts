@@ -7,11 +7,21 @@ import { createCanvas, type Image } from "@napi-rs/canvas";
 import { classifyContent, contentSample, contentSignals } from "./content.ts";
 import { resizeUpright } from "./downscale.ts";
 import { recognize } from "./ocr.ts";
+import { estimateStringTokens } from "../../src/accounting/text_tokens.ts";
 import { decodeImage, RenderError, type RenderOptions } from "./render.ts";
 import type { ContentFacts, ImageInfo } from "./types.ts";
 
+/** The top of a page read first, when a text budget is given. */
+const STRIP_SHARE = 0.3;
+/** The strip must hold at least this share of the page's ink for its text to say anything. */
+const MIN_STRIP_INK = 0.15;
+/** The rest of the page is not read when its text is estimated above this many budgets. */
+const OVER_BUDGET = 1.5;
+
 /** What the understanding step found. */
 export interface Understanding {
+  /** Why the page was not read to the end (its text would cost more than its pixels). */
+  ocrSkipped?: string;
   content?: ContentFacts;
   ocr?: {
     text: string;
@@ -49,7 +59,13 @@ function uprightOnWhite(image: Image, info: ImageInfo) {
 export async function understandImage(
   bytes: Uint8Array,
   info: ImageInfo,
-  options: { ocr: boolean; maxPixels: number; decode?: RenderOptions["decode"] },
+  options: {
+    ocr: boolean;
+    maxPixels: number;
+    decode?: RenderOptions["decode"];
+    /** Text tokens beyond which the text cannot replace the image: read the top first. */
+    textBudget?: number;
+  },
 ): Promise<Understanding> {
   let image: Image;
   try {
@@ -68,7 +84,17 @@ export async function understandImage(
   }
   const canvas = uprightOnWhite(image, info);
   const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
-  const read = await recognize({ rgba: pixels.data, width: canvas.width, height: canvas.height });
+  const page = { rgba: pixels.data, width: canvas.width, height: canvas.height };
+  const skipped = options.textBudget === undefined
+    ? undefined
+    : await overBudget(page, sample, options.textBudget);
+  if (skipped) {
+    return {
+      content: { label: cheap.label, confidence: cheap.confidence, reasons: cheap.reasons },
+      ocrSkipped: skipped,
+    };
+  }
+  const read = await recognize(page);
   const judged = classifyContent(signals, {
     words: read.words.length,
     meanConfidence: read.meanConfidence,
@@ -85,4 +111,54 @@ export async function understandImage(
       ms: Math.round(read.ms),
     },
   };
+}
+
+/** Share of a light page's ink (dark pixels) in its top `share` of rows; undefined when dark. */
+export function inkShareAtTop(
+  rgba: Uint8ClampedArray | Uint8Array,
+  width: number,
+  height: number,
+  share: number,
+): number | undefined {
+  let top = 0, all = 0, luma = 0;
+  const topRows = Math.round(height * share);
+  for (let y = 0, i = 0; y < height; y++) {
+    for (let x = 0; x < width; x++, i += 4) {
+      const l = (rgba[i] * 299 + rgba[i + 1] * 587 + rgba[i + 2] * 114) / 1000;
+      luma += l;
+      if (l < 128) {
+        all++;
+        if (y < topRows) top++;
+      }
+    }
+  }
+  if (luma / (width * height) < 110 || all === 0) return undefined;
+  return top / all;
+}
+
+/**
+ * Reads the top of a tall, light page and estimates the whole page's text tokens from its share
+ * of the ink; says why the rest is not worth reading when the estimate is well over `budget`.
+ */
+async function overBudget(
+  page: { rgba: Uint8ClampedArray; width: number; height: number },
+  sample: { data: Uint8ClampedArray; width: number; height: number },
+  budget: number,
+): Promise<string | undefined> {
+  if (page.height < page.width) return undefined;
+  const share = inkShareAtTop(sample.data, sample.width, sample.height, STRIP_SHARE);
+  if (share === undefined || share < MIN_STRIP_INK) return undefined;
+  const rows = Math.round(page.height * STRIP_SHARE);
+  const top = await recognize({
+    rgba: page.rgba.subarray(0, rows * page.width * 4),
+    width: page.width,
+    height: rows,
+  });
+  const estimate = Math.round(estimateStringTokens(top.text) / share);
+  if (estimate <= budget * OVER_BUDGET) return undefined;
+  return `its text, estimated from the top ${
+    Math.round(STRIP_SHARE * 100)
+  }% of the page at ~${estimate} tokens, would cost more than the image (${
+    Math.round(budget)
+  } at most)`;
 }
