@@ -38,11 +38,18 @@ export interface Understanding {
 /** Orientation still to apply after decoding (Skia applies JPEG's itself). */
 const pendingOrientation = (info: ImageInfo) => info.format === "jpeg" ? 1 : info.orientation;
 
-/** The picture upright at full size on white (transparent screenshots read as dark otherwise). */
+/**
+ * Longest side OCR reads: a 300-dpi A4 page is 3,508 px; beyond this a scan is shrunk first, so
+ * a 100 MP picture never becomes gigabytes of canvases.
+ */
+export const OCR_MAX_SIDE = 4_000;
+
+/** The picture upright on white (transparent screenshots read as dark otherwise), ≤ OCR_MAX_SIDE. */
 function uprightOnWhite(image: Image, info: ImageInfo) {
+  const scale = Math.min(1, OCR_MAX_SIDE / Math.max(info.displayWidth, info.displayHeight));
   const upright = resizeUpright(image, {
-    width: info.displayWidth,
-    height: info.displayHeight,
+    width: Math.max(1, Math.round(info.displayWidth * scale)),
+    height: Math.max(1, Math.round(info.displayHeight * scale)),
     orientation: pendingOrientation(info),
     alpha: info.mayHaveAlpha,
   });
