@@ -57,3 +57,11 @@ Deno.test("the question is the latest user turn; an earlier image turn is its co
   });
   assert.deepEqual(intentInput(messages.slice(0, 1), 0), { text: "Here is my invoice." });
 });
+
+Deno.test("a pasted long text is read at its two ends only", () => {
+  const long = `What does the sign say? ${"lorem ipsum ".repeat(20_000)}Thanks!`;
+  const input = intentInput([{ role: "user", content: long }], 0);
+  assert.ok(input.text.length <= 2_003, `${input.text.length}`);
+  assert.ok(input.text.startsWith("What does the sign say?"));
+  assert.ok(input.text.endsWith("Thanks!"));
+});

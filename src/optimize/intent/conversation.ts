@@ -6,6 +6,19 @@ import type { IntentInput } from "./features.ts";
 
 type Message = { role?: unknown; content?: unknown };
 
+/**
+ * Characters of a turn that are read at each end: the question sits at the start or the end of
+ * a turn, and reading a pasted 100k-character document would block the event loop (~0.5 µs a
+ * character).
+ */
+export const READ_AT_EACH_END = 1_000;
+
+/** The start and the end of a long text. */
+export function clip(text: string): string {
+  if (text.length <= 2 * READ_AT_EACH_END) return text;
+  return `${text.slice(0, READ_AT_EACH_END)}\n…\n${text.slice(-READ_AT_EACH_END)}`;
+}
+
 /** The text parts of a message, joined. */
 export function messageText(message: Message | undefined): string {
   const content = message?.content;
@@ -26,7 +39,7 @@ export function intentInput(messages: readonly Message[], imageMessage: number):
       break;
     }
   }
-  const own = messageText(messages[imageMessage]);
+  const own = clip(messageText(messages[imageMessage]));
   if (latest <= imageMessage) return { text: own };
-  return { text: messageText(messages[latest]), context: own || undefined };
+  return { text: clip(messageText(messages[latest])), context: own || undefined };
 }
