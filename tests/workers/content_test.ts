@@ -159,5 +159,6 @@ Deno.test("the ink share at the top of a page counts dark pixels on light pages 
   [[0, 0], [1, 2], [0, 5], [1, 5], [2, 6], [3, 7], [0, 8], [1, 9]].forEach(([x, y]) => ink(x, y));
   assert.equal(inkShareAtTop(page, 4, 10, 0.3), 2 / 8);
   // A dark page (a terminal) has no meaningful ink share.
-  assert.equal(inkShareAtTop(new Uint8ClampedArray(4 * 10 * 4), 4, 10, 0.3), undefined);
+  const dark = new Uint8ClampedArray(4 * 10 * 4).map((_, i) => i % 4 === 3 ? 255 : 0);
+  assert.equal(inkShareAtTop(dark, 4, 10, 0.3), undefined);
 });

@@ -151,15 +151,20 @@ function scaled(image: RgbaImage, scale: number): RgbaImage {
   return { rgba: ctx.getImageData(0, 0, width, height).data, width, height };
 }
 
+/** Luma (BT.601) of the RGBA pixel at byte offset `i`, composited on white. */
+export function lumaOnWhite(rgba: Uint8ClampedArray | Uint8Array, i: number): number {
+  const a = rgba[i + 3] / 255;
+  const y = 0.299 * rgba[i] + 0.587 * rgba[i + 1] + 0.114 * rgba[i + 2];
+  return Math.round(y * a + 255 * (1 - a));
+}
+
 /** Luma (BT.601) of each pixel, composited on white; inverted when the page is dark. */
 export function grayscale(image: RgbaImage): Uint8Array {
   const { rgba } = image;
   const gray = new Uint8Array(image.width * image.height);
   let sum = 0;
   for (let p = 0, i = 0; p < gray.length; p++, i += 4) {
-    const a = rgba[i + 3] / 255;
-    const y = 0.299 * rgba[i] + 0.587 * rgba[i + 1] + 0.114 * rgba[i + 2];
-    gray[p] = Math.round(y * a + 255 * (1 - a));
+    gray[p] = lumaOnWhite(rgba, i);
     sum += gray[p];
   }
   // Light text on a dark background (terminals, dark themes) reads better inverted.

@@ -3,10 +3,10 @@
  * the understanding step. Cheap pixel signals decide first; only a candidate for `text` is
  * read by OCR, and OCR's own evidence (words, confidence, area) confirms or refutes `text`.
  */
-import { createCanvas, type Image } from "@napi-rs/canvas";
-import { classifyContent, contentSample, contentSignals } from "./content.ts";
+import type { Image } from "@napi-rs/canvas";
+import { classifyContent, contentSample, contentSignals, type ContentVerdict } from "./content.ts";
 import { resizeUpright } from "./downscale.ts";
-import { recognize } from "./ocr.ts";
+import { lumaOnWhite, recognize } from "./ocr.ts";
 import { estimateStringTokens } from "../../src/accounting/text_tokens.ts";
 import { decodeImage, RenderError, type RenderOptions } from "./render.ts";
 import type { ContentFacts, ImageInfo } from "./types.ts";
@@ -44,23 +44,26 @@ const pendingOrientation = (info: ImageInfo) => info.format === "jpeg" ? 1 : inf
  */
 export const OCR_MAX_SIDE = 4_000;
 
-/** The picture upright on white (transparent screenshots read as dark otherwise), ≤ OCR_MAX_SIDE. */
-function uprightOnWhite(image: Image, info: ImageInfo) {
+/**
+ * The picture upright, at most OCR_MAX_SIDE; transparency is kept (OCR's grayscale composites it
+ * on white).
+ */
+function uprightForOcr(image: Image, info: ImageInfo) {
   const scale = Math.min(1, OCR_MAX_SIDE / Math.max(info.displayWidth, info.displayHeight));
-  const upright = resizeUpright(image, {
+  return resizeUpright(image, {
     width: Math.max(1, Math.round(info.displayWidth * scale)),
     height: Math.max(1, Math.round(info.displayHeight * scale)),
     orientation: pendingOrientation(info),
     alpha: info.mayHaveAlpha,
   });
-  if (!info.mayHaveAlpha) return upright;
-  const flat = createCanvas(upright.width, upright.height);
-  const ctx = flat.getContext("2d", { alpha: false });
-  ctx.fillStyle = "#ffffff";
-  ctx.fillRect(0, 0, flat.width, flat.height);
-  ctx.drawImage(upright, 0, 0);
-  return flat;
 }
+
+/** What the main thread keeps of a verdict. */
+const factsOf = (v: ContentVerdict): ContentFacts => ({
+  label: v.label,
+  confidence: v.confidence,
+  reasons: v.reasons,
+});
 
 /** Examines one image; reads its text when `ocr` is allowed and the pixels suggest text. */
 export async function understandImage(
@@ -84,23 +87,14 @@ export async function understandImage(
   const sample = contentSample(image, pendingOrientation(info));
   const signals = contentSignals(sample.data, sample.width, sample.height);
   const cheap = classifyContent(signals);
-  if (!options.ocr || !cheap.candidate) {
-    return {
-      content: { label: cheap.label, confidence: cheap.confidence, reasons: cheap.reasons },
-    };
-  }
-  const canvas = uprightOnWhite(image, info);
+  if (!options.ocr || !cheap.candidate) return { content: factsOf(cheap) };
+  const canvas = uprightForOcr(image, info);
   const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
   const page = { rgba: pixels.data, width: canvas.width, height: canvas.height };
   const skipped = options.textBudget === undefined
     ? undefined
     : await overBudget(page, sample, options.textBudget);
-  if (skipped) {
-    return {
-      content: { label: cheap.label, confidence: cheap.confidence, reasons: cheap.reasons },
-      ocrSkipped: skipped,
-    };
-  }
+  if (skipped) return { content: factsOf(cheap), ocrSkipped: skipped };
   const read = await recognize(page);
   const judged = classifyContent(signals, {
     words: read.words.length,
@@ -108,7 +102,7 @@ export async function understandImage(
     areaShare: read.areaShare,
   });
   return {
-    content: { label: judged.label, confidence: judged.confidence, reasons: judged.reasons },
+    content: factsOf(judged),
     ocr: {
       text: read.text,
       words: read.words.length,
@@ -120,7 +114,10 @@ export async function understandImage(
   };
 }
 
-/** Share of a light page's ink (dark pixels) in its top `share` of rows; undefined when dark. */
+/**
+ * Share of a light page's ink (dark pixels, transparency on white) in its top `share` of rows;
+ * undefined when the page is dark.
+ */
 export function inkShareAtTop(
   rgba: Uint8ClampedArray | Uint8Array,
   width: number,
@@ -131,7 +128,7 @@ export function inkShareAtTop(
   const topRows = Math.round(height * share);
   for (let y = 0, i = 0; y < height; y++) {
     for (let x = 0; x < width; x++, i += 4) {
-      const l = (rgba[i] * 299 + rgba[i + 1] * 587 + rgba[i + 2] * 114) / 1000;
+      const l = lumaOnWhite(rgba, i);
       luma += l;
       if (l < 128) {
         all++;
