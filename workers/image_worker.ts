@@ -9,7 +9,7 @@ import type { Inspected, RenderResult, UnderstandResult, WorkerTask } from "./im
 import { probeImage } from "./image/probe.ts";
 import { renderImage } from "./image/render.ts";
 import { parseDataUrl } from "./image/data_url.ts";
-import { decodeKept } from "./image/decoded.ts";
+import { keptDecoder } from "./image/decoded.ts";
 import { understandImage, type Understanding } from "./image/understand.ts";
 
 /** A failure the main thread can act on, by code. */
@@ -73,7 +73,7 @@ async function handle(task: WorkerTask): Promise<{ result: unknown; transfer: Tr
       }
       const rendered = await renderImage(task.bytes, task.info, task.spec, {
         maxPixels: task.maxPixels,
-        decode: (bytes, info, options) => decodeKept(task.hash, bytes, info, options),
+        decode: keptDecoder(task.hash),
       });
       const literal = new TextEncoder().encode(
         `"data:image/${rendered.format};base64,${rendered.bytes.toBase64()}"`,
@@ -96,7 +96,7 @@ async function handle(task: WorkerTask): Promise<{ result: unknown; transfer: Tr
           ocr: task.ocr,
           maxPixels: task.maxPixels,
           textBudget: task.textBudget,
-          decode: (bytes, info, options) => decodeKept(task.hash, bytes, info, options),
+          decode: keptDecoder(task.hash),
         });
       } catch (e) {
         found = { error: `could not examine the image: ${(e as Error).message}` };

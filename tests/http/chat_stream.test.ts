@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { APIError } from "openai";
 import { startMockOpenAI } from "../support/mock_openai.ts";
+import { WEATHER_TOOL } from "../support/openai_wire.ts";
 import { startSquint } from "../support/squint.ts";
 import { PYTHON_STYLE_PROMPT_TOKENS, startPythonStyleUpstream } from "./_python_style_upstream.ts";
 import {
@@ -126,17 +127,7 @@ Deno.test("streamed tool-call deltas reassemble in the SDK into the call the ups
   const stream = stack.client.chat.completions.stream({
     model: "gpt-4o",
     messages: [{ role: "user", content: "Weather in Tromsø?" }],
-    tools: [{
-      type: "function",
-      function: {
-        name: "get_weather",
-        parameters: {
-          type: "object",
-          properties: { city: { type: "string" }, unit: { type: "string", enum: ["c", "f"] } },
-          required: ["city", "unit"],
-        },
-      },
-    }],
+    tools: [WEATHER_TOOL],
     tool_choice: { type: "function", function: { name: "get_weather" } },
   });
   let deltas = 0;

@@ -10,19 +10,7 @@ import {
 } from "openai";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import { type MockOpenAI, startMockOpenAI } from "./mock_openai.ts";
-import { SSE_DONE } from "./openai_wire.ts";
-
-const WEATHER_TOOL = {
-  type: "function" as const,
-  function: {
-    name: "get_weather",
-    parameters: {
-      type: "object",
-      properties: { city: { type: "string" }, unit: { type: "string", enum: ["c", "f"] } },
-      required: ["city", "unit"],
-    },
-  },
-};
+import { SSE_DONE, WEATHER_TOOL } from "./openai_wire.ts";
 
 const ZERO_DETAILS = {
   prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },

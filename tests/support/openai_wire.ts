@@ -260,3 +260,16 @@ export class IdSource {
     return prefix + "mock" + (this.#next++).toString(36).padStart(length - 4, "0");
   }
 }
+
+/** A function tool the tests send: `get_weather(city, unit)`. */
+export const WEATHER_TOOL = {
+  type: "function" as const,
+  function: {
+    name: "get_weather",
+    parameters: {
+      type: "object",
+      properties: { city: { type: "string" }, unit: { type: "string", enum: ["c", "f"] } },
+      required: ["city", "unit"],
+    },
+  },
+};

@@ -41,3 +41,8 @@ export function decodeKept(
   image.catch(() => kept === entry && forget());
   return image;
 }
+
+/** A decoder for `RenderOptions.decode` that keeps, and reuses, pictures under `key`. */
+export function keptDecoder(key: string | undefined): NonNullable<RenderOptions["decode"]> {
+  return (bytes, info, options) => decodeKept(key, bytes, info, options);
+}
