@@ -2,6 +2,7 @@
  * `planImage`: what to do with one image for one target model, decided from its header facts,
  * the model's image-token rule and the request's controls. Pure: no I/O, no pixels.
  */
+import { estimateStringTokens } from "../accounting/text_tokens.ts";
 import { imageTokens } from "../models/image_tokens.ts";
 import type { Detail, ModelFamily } from "../models/types.ts";
 import type {
@@ -22,7 +23,6 @@ import {
   type OcrPolicy,
   ocrQuestionBar,
   ocrReadingBar,
-  ocrTextTokens,
   wrapOcrText,
 } from "./ocr_route.ts";
 import { namedRegion } from "./region.ts";
@@ -298,7 +298,8 @@ function routeToText(
     return decision;
   }
   const number = facts.number ?? 1;
-  const textTokens = ocrTextTokens(ocr.text, number);
+  const text = wrapOcrText(ocr.text, number);
+  const textTokens = estimateStringTokens(text);
   const thumbnail = controls.ocr === "text+thumbnail";
   const { displayWidth: w, displayHeight: h } = facts.info;
   const glance = thumbnail ? glanceView(rule, w, h, facts.detail ?? "auto") : undefined;
@@ -311,7 +312,6 @@ function routeToText(
     );
     return decision;
   }
-  const text = wrapOcrText(ocr.text, number);
   const reasons = [
     ...decision.reasons,
     `text-heavy (${facts.content!.confidence.toFixed(2)}), ${ocr.words} words read at confidence ${

@@ -164,9 +164,16 @@ function sendAsText(json: Record<string, unknown>, images: readonly PlannedImage
 /** What each image is for, from the conversation around it. */
 function intents(json: Record<string, unknown>, images: readonly IntakeImage[]) {
   const messages = json.messages as { role?: unknown; content?: unknown }[];
-  return images.map((image) => {
-    const input = intentInput(messages, image.site.message);
-    return { question: input.text, intent: classifyIntent(input) };
+  // Images of one message share their question: it is classified once.
+  const byMessage = new Map<number, { question: string; intent: IntentDecision }>();
+  return images.map(({ site }) => {
+    let asked = byMessage.get(site.message);
+    if (!asked) {
+      const input = intentInput(messages, site.message);
+      asked = { question: input.text, intent: classifyIntent(input) };
+      byMessage.set(site.message, asked);
+    }
+    return asked;
   });
 }
 
