@@ -9,8 +9,10 @@
  * Prints plain tables and writes the same figures to bench/results.json. Flags:
  * (e) understanding: intent, content classes, the OCR route, OCR accuracy and the savings of each
  * lever (bench/understanding.ts).
+ * (f) perceptual matching: near-duplicate index latency vs a linear scan, hits and false hits on
+ * corpus copies with the safety policy, and the cost of hashing (bench/perceptual.ts).
  *
- * `--sections=a,b,c,d,e` runs a subset; `--render-levels=balanced` renders fewer fidelity levels
+ * `--sections=a,b,c,d,e,f` runs a subset; `--render-levels=balanced` renders fewer fidelity levels
  * for bytes after in (a) (each level costs ~15 s on 2 cores).
  *
  * @module
@@ -27,7 +29,8 @@ import { formatImageTokens, LEVELS, runImageTokens } from "./image_tokens.ts";
 import { Processes } from "./processes.ts";
 import { ratioLine } from "./table.ts";
 import { runUnderstanding } from "./understanding.ts";
-import { formatAccuracy, measureOcr } from "./ocr_accuracy.ts";
+import { runPerceptual } from "./perceptual.ts";
+import { formatAccuracy, measureOcr, nativeTesseractReader, squintReader } from "./ocr_accuracy.ts";
 import {
   ADDED_LATENCY_TARGET,
   formatTextOverhead,
@@ -44,7 +47,7 @@ function flag(name: string): string | undefined {
   return Deno.args.find((a) => a.startsWith(prefix))?.slice(prefix.length);
 }
 
-const sections = new Set((flag("sections") ?? "a,b,c,d,e").split(","));
+const sections = new Set((flag("sections") ?? "a,b,c,d,e,f").split(","));
 const renderLevels = (flag("render-levels") ?? LEVELS.join(",")).split(",") as Fidelity[];
 for (const level of renderLevels) {
   if (!LEVELS.includes(level)) throw new Error(`--render-levels: unknown level ${level}`);
@@ -212,20 +215,42 @@ try {
     const understanding = await runUnderstanding(images, corpusRoot());
     console.log(understanding.text);
     heading("(e) OCR accuracy against the truth texts (document, invoice, receipt, letter pages)");
-    const ocr = await measureOcr(corpusRoot());
+    const ocr = await measureOcr(corpusRoot(), await squintReader());
     console.log(formatAccuracy(ocr));
+    const nativeReader = await nativeTesseractReader();
+    const native = nativeReader && await measureOcr(corpusRoot(), nativeReader);
+    heading("(e) Reference: native tesseract on the same pages (psm 3, one thread)");
+    console.log(
+      native
+        ? formatAccuracy(native)
+        : "skipped: no `tesseract` command on this machine (Debian: apt-get install tesseract-ocr)",
+    );
     results.understanding = {
       intentAccuracy: understanding.intent.accuracy,
       saved: understanding.saved,
     };
     results.ocr = ocr;
+    results.ocrNative = native;
     summary.push(
       ...understanding.headline,
       `(e) intent accuracy ${understanding.intent.accuracy.toFixed(3)} (target ≥ 0.9), ` +
         `OCR CER ${(100 * ocr.cer).toFixed(2)}% (≤ 2%), word recall ${
           (100 * ocr.wordRecall).toFixed(1)
         }% (≥ 98%)`,
+      native
+        ? `(e) native tesseract on the same pages: CER ${(100 * native.cer).toFixed(2)}%, ` +
+          `word recall ${(100 * native.wordRecall).toFixed(1)}%; squint's OCR takes ${
+            (ocr.ms / native.ms).toFixed(1)
+          }× its time`
+        : "(e) native tesseract reference: skipped (no `tesseract` command)",
     );
+  }
+  if (sections.has("f")) {
+    heading("(f) Perceptual matching: near-duplicate index, corpus copies and the safety policy");
+    const perceptual = await runPerceptual(corpusRoot());
+    console.log(perceptual.text);
+    results.perceptual = perceptual.results;
+    summary.push(...perceptual.headline);
   }
 } finally {
   await cleanUp();

@@ -104,23 +104,56 @@ export function wordsFound(truth: string[], found: string[]): number {
   return hits;
 }
 
-/** Runs OCR over the measured corpus pages and scores each against its truth. */
-export async function measureOcr(
-  corpusDir: string,
-  options: OcrOptions = {},
-): Promise<OcrAccuracy> {
+/** What a page's OCR gave: its text, mean word confidence (NaN if unknown), columns and time. */
+export interface PageReading {
+  text: string;
+  meanConfidence: number;
+  columns: number;
+  ms: number;
+}
+
+/** Reads one page image (its path) into text. */
+export type PageReader = (path: string) => Promise<PageReading>;
+
+/** squint's own OCR (workers/image/ocr.ts), warmed first so that no page's time includes it. */
+export async function squintReader(options: OcrOptions = {}): Promise<PageReader> {
+  await recognize({ rgba: new Uint8ClampedArray(4 * 32 * 32).fill(255), width: 32, height: 32 });
+  return async (path) => await recognize(await Deno.readFile(path), options);
+}
+
+/**
+ * The reference: native tesseract (the `tesseract` command, page segmentation 3, one thread, the
+ * system's English model) on the same page files, timed from process start to exit; it reports
+ * no confidence or columns here. Undefined when no `tesseract` command is installed.
+ */
+export async function nativeTesseractReader(): Promise<PageReader | undefined> {
+  const version = await new Deno.Command("tesseract", { args: ["--version"] }).output()
+    .catch(() => undefined);
+  if (!version?.success) return undefined;
+  return async (path) => {
+    const started = performance.now();
+    const out = await new Deno.Command("tesseract", {
+      args: [path, "-", "--psm", "3"],
+      env: { OMP_THREAD_LIMIT: "1" },
+      stderr: "null",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    return { text, meanConfidence: NaN, columns: NaN, ms: performance.now() - started };
+  };
+}
+
+/** Reads every measured corpus page with `read` and scores it against its truth. */
+export async function measureOcr(corpusDir: string, read: PageReader): Promise<OcrAccuracy> {
   const manifest: ManifestItem[] = JSON.parse(
     await Deno.readTextFile(`${corpusDir}/manifest.json`),
   );
   const pages: OcrPageScore[] = [];
-  // Start the tesseract worker first, so that no page's time includes it.
-  await recognize({ rgba: new Uint8ClampedArray(4 * 32 * 32).fill(255), width: 32, height: 32 });
   let distance = 0, cerChars = 0, found = 0, truthWordCount = 0, ms = 0;
   let targetDistance = 0, targetChars = 0;
   for (const item of manifest) {
     if (!item.truth_text || !CATEGORIES.has(item.category)) continue;
     const truth = await Deno.readTextFile(`${corpusDir}/${item.truth_text}`);
-    const result = await recognize(await Deno.readFile(`${corpusDir}/${item.file}`), options);
+    const result = await read(`${corpusDir}/${item.file}`);
     const multiColumn = /(two|three|multi)-column/.test(item.layout ?? "");
     const expected = collapseSpace(truth), actual = collapseSpace(result.text);
     const truthWords = wordsOf(truth);
@@ -170,10 +203,10 @@ export function formatAccuracy(accuracy: OcrAccuracy): string {
   const header = ["page", "cols(manifest/found)", "CER", "word recall", "conf", "ms"];
   const rows = accuracy.pages.map((p) => [
     p.file,
-    `${p.multiColumn ? "multi" : "1"}/${p.detectedColumns}`,
+    `${p.multiColumn ? "multi" : "1"}/${Number.isNaN(p.detectedColumns) ? "-" : p.detectedColumns}`,
     percent(p.cer),
     percent(p.wordRecall),
-    p.meanConfidence.toFixed(1),
+    Number.isNaN(p.meanConfidence) ? "-" : p.meanConfidence.toFixed(1),
     p.ms.toFixed(0),
   ]);
   rows.push([
@@ -195,10 +228,13 @@ if (import.meta.main) {
   const scale = Deno.env.get("OCR_SCALE");
   const psm = Deno.env.get("OCR_PSM");
   try {
-    const accuracy = await measureOcr(corpus, {
-      scale: scale ? Number(scale) : undefined,
-      pageSegMode: psm as OcrOptions["pageSegMode"],
-    });
+    const accuracy = await measureOcr(
+      corpus,
+      await squintReader({
+        scale: scale ? Number(scale) : undefined,
+        pageSegMode: psm as OcrOptions["pageSegMode"],
+      }),
+    );
     console.log(formatAccuracy(accuracy));
   } finally {
     await closeOcr();

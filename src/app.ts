@@ -4,9 +4,12 @@
  * crash.
  */
 import { errorLogRow } from "./accounting/request_log.ts";
+import { Flights } from "./cache/flights.ts";
+import { NearIndex } from "./cache/near_index.ts";
+import { Circuits } from "./providers/attempts.ts";
 import type { Config } from "./config.ts";
 import type { AppParts, RequestContext } from "./http/context.ts";
-import { asGatewayError, GatewayError, openAIErrorResponse } from "./http/errors.ts";
+import { asGatewayError, errorResponseFor, GatewayError } from "./http/errors.ts";
 import { requestId } from "./http/request_id.ts";
 import { route } from "./http/router.ts";
 import { createRegistry } from "./models/registry.ts";
@@ -44,9 +47,18 @@ export function createApp(config: Config): App {
     registry: createRegistry({ rulesVersion: config.rules_version, priceOverrides: config.prices }),
     renderCache: new RenderCache(RENDER_CACHE_BYTES),
     understandCache: new UnderstandCache(),
+    flights: new Flights(),
+    circuits: new Circuits(config.circuit_failures, config.circuit_cooldown_s * 1000),
+    nearIndex: config.cache_perceptual === "on"
+      ? new NearIndex({
+        phashDistance: config.cache_phash_distance,
+        dhashDistance: config.cache_dhash_distance,
+      })
+      : undefined,
     storage: new EmbeddedStorage({
       dataDir: config.data_dir,
       retentionDays: config.log_retention_days,
+      kvMaxBytes: config.cache_max_mb * 2 ** 20,
     }),
   };
   return {
@@ -63,7 +75,7 @@ export function createApp(config: Config): App {
         if (error.status >= 500 && !(e instanceof GatewayError)) {
           console.error(`squint ${ctx.id}:`, e);
         }
-        return openAIErrorResponse(error, ctx.id);
+        return errorResponseFor(door, error, ctx.id);
       }
     },
     async close(): Promise<void> {

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { parse as parseYaml } from "yaml";
+import { DHASH_DISTANCE, PHASH_DISTANCE } from "./cache/near_index.ts";
 
 const onOff = z.enum(["on", "off"]);
 const list = z.preprocess(
@@ -13,6 +14,14 @@ const list = z.preprocess(
 );
 const url = z.url().transform((u) => u.replace(/\/+$/, ""));
 const positive = z.coerce.number().positive();
+
+/** A named OpenAI-compatible endpoint (DeepSeek, vLLM, a corporate proxy); file only. */
+const customProvider = z.object({
+  base_url: url,
+  api_key: z.string().min(1).optional(),
+  /** Model names routed here without the `<name>/` prefix. */
+  models: z.array(z.string()).default([]),
+});
 
 /** Per-model price overrides (USD per million tokens), keyed by family id; file only. */
 const priceOverride = z.object({
@@ -35,6 +44,11 @@ const schema = z.object({
   gemini_api_key: z.string().min(1).optional(),
   ollama_base_url: url.optional(),
   default_provider: z.enum(["openai", "anthropic", "google", "ollama"]).default("openai"),
+  openai_models: list.default([]),
+  anthropic_models: list.default([]),
+  gemini_models: list.default([]),
+  ollama_models: list.default([]),
+  providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/), customProvider).default({}),
   fetch_remote_images: onOff.default("on"),
   allow_private_hosts: list.default([]),
   max_body_mb: positive.default(64),
@@ -51,9 +65,26 @@ const schema = z.object({
   ocr: z.enum(["off", "on", "text+thumbnail"]).default("on"),
   rules_version: z.enum(["2026-11", "2026-06", "2025"]).default("2026-11"),
   cache: z.enum(["off", "read", "write", "on"]).default("off"),
+  cache_ttl_s: z.coerce.number().int().positive().default(3600),
+  cache_max_mb: positive.default(256),
+  cache_sampled: onOff.default("off"),
+  cache_perceptual: onOff.default("on"),
+  cache_phash_distance: z.coerce.number().int().min(0).max(63).default(PHASH_DISTANCE),
+  cache_dhash_distance: z.coerce.number().int().min(0).max(64).default(DHASH_DISTANCE),
+  dedup: onOff.default("on"),
   cascade: onOff.default("off"),
+  auto_reference_model: z.string().min(1).default("gpt-4o"),
   prompt_cache: z.enum(["auto", "off"]).default("off"),
+  canonical_tools: onOff.default("off"),
   upstream_timeout_s: positive.default(600),
+  request_timeout_s: positive.default(900),
+  retries: z.coerce.number().int().min(0).max(10).default(2),
+  retry_base_ms: z.coerce.number().int().min(0).default(500),
+  retry_max_ms: z.coerce.number().int().min(0).default(8000),
+  circuit_failures: z.coerce.number().int().min(1).default(5),
+  circuit_cooldown_s: positive.default(30),
+  fallbacks: z.record(z.string(), z.array(z.string().min(1))).default({}),
+  cascades: z.record(z.string(), z.array(z.string().min(1))).default({}),
   shutdown_grace_s: positive.default(30),
   storage: z.enum(["embedded", "production"]).default("embedded"),
   data_dir: z.string().min(1).default("./.squint"),
@@ -62,6 +93,9 @@ const schema = z.object({
   corpus_dir: z.string().min(1).default("../shared/corpus"),
   prices: z.record(z.string(), priceOverride).default({}),
 });
+
+/** Settings with nested values: only the config file sets them. */
+const FILE_ONLY = new Set(["prices", "providers", "fallbacks", "cascades"]);
 
 /** The validated configuration. */
 export type Config = z.infer<typeof schema>;
@@ -104,7 +138,7 @@ function readFile(path: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
     const key = k.toLowerCase().replace(/^squint_/, "");
-    out[key] = key === "prices" ? v : normalizeFileValue(v);
+    out[key] = FILE_ONLY.has(key) ? v : normalizeFileValue(v);
   }
   return out;
 }
@@ -117,7 +151,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
   const raw: Record<string, unknown> = env.SQUINT_CONFIG ? readFile(env.SQUINT_CONFIG) : {};
   for (const key of Object.keys(schema.shape)) {
     const value = env[envName(key)];
-    if (value !== undefined && value !== "" && key !== "prices") raw[key] = value;
+    if (value !== undefined && value !== "" && !FILE_ONLY.has(key)) raw[key] = value;
   }
   const unknownKeys = Object.keys(raw).filter((k) => !(k in schema.shape));
   if (unknownKeys.length > 0) {
@@ -127,8 +161,11 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
   if (!result.success) {
     const issue = result.error.issues[0];
     const key = String(issue.path[0] ?? "");
-    const got = raw[key] === undefined ? "" : `, got ${JSON.stringify(raw[key])}`;
-    throw new ConfigError(`${envName(key)}: ${issue.message}${got}`);
+    const inner = issue.path.slice(1).join(".");
+    const got = raw[key] === undefined || inner ? "" : `, got ${JSON.stringify(raw[key])}`;
+    throw new ConfigError(
+      `${envName(key)}${inner ? ` (${key}.${inner})` : ""}: ${issue.message}${got}`,
+    );
   }
   return result.data;
 }

@@ -79,3 +79,26 @@ Deno.test("squint keys are required whenever squint holds a provider key or know
     false,
   );
 });
+
+Deno.test("a bad nested setting in the config file is named with its path", () => {
+  const path = Deno.makeTempFileSync({ suffix: ".json" });
+  try {
+    Deno.writeTextFileSync(
+      path,
+      JSON.stringify({
+        providers: { deepseek: { base_url: "not a url" } },
+      }),
+    );
+    assert.throws(
+      () => loadConfig({ SQUINT_CONFIG: path }),
+      (e: Error) => /SQUINT_PROVIDERS \(providers\.deepseek\.base_url\)/.test(e.message),
+    );
+    Deno.writeTextFileSync(path, JSON.stringify({ fallbacks: { "gpt-4o": "gpt-4o-mini" } }));
+    assert.throws(
+      () => loadConfig({ SQUINT_CONFIG: path }),
+      (e: Error) => /SQUINT_FALLBACKS \(fallbacks\.gpt-4o\)/.test(e.message),
+    );
+  } finally {
+    Deno.removeSync(path);
+  }
+});

@@ -1,7 +1,9 @@
 /** Building the request-log row of a Chat Completions call. */
 import type { PreparedChat } from "../pipeline/prepare_chat.ts";
+import type { Attempt } from "../providers/attempts.ts";
+import { savingsByChannel } from "./savings.ts";
 import type { RequestLogRow } from "../storage/types.ts";
-import type { OpenAIUsage, SquintStats } from "./stats.ts";
+import { type OpenAIUsage, servedWithoutCall, type SquintStats } from "./stats.ts";
 
 /** How the call went. */
 export interface CallOutcome {
@@ -12,6 +14,10 @@ export interface CallOutcome {
   upstreamRequestId: string | null;
   error?: string;
   content: string | null;
+  /** The door, when not Chat Completions. */
+  door?: string;
+  /** Every upstream attempt, when there was more than one. */
+  attempts?: readonly Attempt[];
 }
 
 /** The log row of one call. */
@@ -26,7 +32,7 @@ export function chatLogRow(
   return {
     id,
     ts: Date.now(),
-    door: "chat_completions",
+    door: call.door ?? "chat_completions",
     keyId,
     modelRequested: prepared.model,
     modelCalled: s.model,
@@ -36,7 +42,7 @@ export function chatLogRow(
     tokensBefore: s.tokens_before,
     tokensAfter: s.tokens_after,
     upstreamInputTokens: s.upstream_input_tokens,
-    upstreamOutputTokens: call.usage?.completion_tokens ?? null,
+    upstreamOutputTokens: servedWithoutCall(s.cache) ? 0 : call.usage?.completion_tokens ?? null,
     costBeforeUsd: s.cost_before_usd,
     costAfterUsd: s.cost_after_usd,
     costSavedUsd: s.cost_saved_usd,
@@ -50,6 +56,8 @@ export function chatLogRow(
     error: call.error ?? null,
     upstreamRequestId: call.upstreamRequestId,
     content: call.content,
+    attempts: call.attempts && call.attempts.length > 1 ? JSON.stringify(call.attempts) : null,
+    savings: JSON.stringify(savingsByChannel(prepared, s, call.usage)),
   };
 }
 

@@ -12,7 +12,15 @@ export interface OpenAIUsage {
   prompt_tokens?: number;
   completion_tokens?: number;
   prompt_tokens_details?: { cached_tokens?: number } | null;
+  /** Input tokens written to the provider's prompt cache (Anthropic), inside `prompt_tokens`. */
+  cache_creation_input_tokens?: number;
+  /** DeepSeek's name for cache reads (OpenAI-compatible endpoints), inside `prompt_tokens`. */
+  prompt_cache_hit_tokens?: number;
 }
+
+/** Input tokens read from the provider's prompt cache, whichever field carries them. */
+const cacheReads = (usage: OpenAIUsage) =>
+  usage.prompt_tokens_details?.cached_tokens ?? usage.prompt_cache_hit_tokens ?? 0;
 
 /** The `squint` object. */
 export interface SquintStats {
@@ -29,6 +37,8 @@ export interface SquintStats {
   model: string;
   /** Why squint sent the request unoptimized, when it had to. */
   passthrough_reason?: string;
+  /** The model `cost_before_usd` is priced on, when squint called another (auto, cascade). */
+  cost_before_model?: string;
 }
 
 /** What the stats are computed from. */
@@ -43,16 +53,67 @@ export interface StatsInput {
   usage?: OpenAIUsage;
   cache: SquintStats["cache"];
   passthroughReason?: string;
+  /**
+   * When squint chose another model: the request's input tokens on the model named (or the
+   * reference model, for `auto`), which the saving is measured against (an estimate).
+   */
+  before?: { tokens: number; model?: ResolvedModel };
+  /** squint placed the prompt-cache breakpoints: what the cache saved is squint's saving. */
+  promptCacheBySquint?: boolean;
 }
 
 const usd = (x: number) => Math.round(x * 1e10) / 1e10;
 const perToken = (perMTok: number) => perMTok / 1e6;
 
-function billedInputCost(prices: Prices, usage: OpenAIUsage): number {
+/** Billed input at the provider's rates: cache reads and cache writes each at their own. */
+export function billedInputCost(prices: Prices, usage: OpenAIUsage): number {
   const total = usage.prompt_tokens ?? 0;
-  const cached = usage.prompt_tokens_details?.cached_tokens ?? 0;
-  const cachedRate = prices.cachedInputPerMTok ?? prices.inputPerMTok;
-  return (total - cached) * perToken(prices.inputPerMTok) + cached * perToken(cachedRate);
+  const read = cacheReads(usage);
+  const written = usage.cache_creation_input_tokens ?? 0;
+  const readRate = prices.cachedInputPerMTok ?? prices.inputPerMTok;
+  const writeRate = prices.cacheWritePerMTok ?? prices.inputPerMTok;
+  return (total - read - written) * perToken(prices.inputPerMTok) + read * perToken(readRate) +
+    written * perToken(writeRate);
+}
+
+/**
+ * What provider prompt caching saved on billed input, at the provider's rates: reads cost less
+ * than input, writes more (a negative part). Zero without cache figures.
+ */
+export function promptCacheSaving(prices: Prices, usage: OpenAIUsage): number {
+  const read = cacheReads(usage);
+  const written = usage.cache_creation_input_tokens ?? 0;
+  const readRate = prices.cachedInputPerMTok ?? prices.inputPerMTok;
+  const writeRate = prices.cacheWritePerMTok ?? prices.inputPerMTok;
+  return (read * (prices.inputPerMTok - readRate) + written * (prices.inputPerMTok - writeRate)) /
+    1e6;
+}
+
+/** Whether the answer came without an upstream call of its own (cache hit, shared call). */
+export function servedWithoutCall(cache: SquintStats["cache"]): boolean {
+  return cache === "hit" || cache === "dedup";
+}
+
+/**
+ * The stats of an answer served without a call: nothing was sent or billed, and the saving is
+ * what the call would have cost the client: its input as the client sent it and the output the
+ * stored answer billed (from that answer's usage; from the input estimate when it has none).
+ */
+function servedStats(input: StatsInput, called: SquintStats): SquintStats {
+  const prices = input.requested?.prices;
+  const output = input.usage?.completion_tokens ?? 0;
+  const before = called.cost_before_usd === null || !prices
+    ? null
+    : usd(called.cost_before_usd + output * perToken(prices.outputPerMTok));
+  return {
+    ...called,
+    tokens_after: 0,
+    tokens_saved: input.tokens.before,
+    upstream_input_tokens: 0,
+    cost_before_usd: before,
+    cost_after_usd: before === null ? null : 0,
+    cost_saved_usd: before,
+  };
 }
 
 /** Builds the `squint` object. */
@@ -71,21 +132,30 @@ export function buildStats(input: StatsInput): SquintStats {
       ? costAfter + saved * perToken(before.inputPerMTok)
       : input.tokens.before * perToken(before.inputPerMTok);
   }
+  if (input.promptCacheBySquint && costBefore !== null && after && input.usage) {
+    costBefore += promptCacheSaving(after, input.usage);
+  }
+  if (input.before) {
+    const price = input.before.model?.prices?.inputPerMTok;
+    costBefore = price === undefined ? null : input.before.tokens * perToken(price);
+  }
+  const tokensBefore = input.before?.tokens ?? input.tokens.before;
   const stats: SquintStats = {
-    tokens_before: input.tokens.before,
+    tokens_before: tokensBefore,
     tokens_after: input.tokens.after,
-    tokens_saved: saved,
+    tokens_saved: tokensBefore - input.tokens.after,
     upstream_input_tokens: billed,
     cost_before_usd: costBefore === null ? null : usd(costBefore),
     cost_after_usd: costAfter === null ? null : usd(costAfter),
     cost_saved_usd: costBefore === null || costAfter === null ? null : usd(costBefore - costAfter),
     optimizations: input.optimizations,
-    estimated: input.estimated || billed === null,
+    estimated: input.estimated || billed === null || input.before !== undefined,
     cache: input.cache,
     model: input.calledName,
   };
   if (input.passthroughReason) stats.passthrough_reason = input.passthroughReason;
-  return stats;
+  if (input.before?.model) stats.cost_before_model = input.before.model.requested;
+  return servedWithoutCall(input.cache) ? servedStats(input, stats) : stats;
 }
 
 /** The `X-Squint-*` headers of a stats object, as name/value pairs. */

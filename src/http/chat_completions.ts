@@ -1,38 +1,159 @@
-/** `POST /v1/chat/completions`: parse, prepare, call the upstream, relay. */
+/**
+ * `POST /v1/chat/completions`: read the request, answer it from the cache when allowed, else
+ * optimize it and call the upstream (a call an identical request already has under way is
+ * shared), and relay.
+ */
 import { keyId } from "../accounting/key_id.ts";
 import { contentForLog } from "../accounting/log_content.ts";
+import { storedResponse } from "../cache/answer.ts";
+import {
+  type CacheScope,
+  decideCache,
+  lookUpChat,
+  rememberNear,
+  storeWhenFinished,
+} from "../cache/chat_cache.ts";
 import { readBody } from "../intake/body.ts";
-import { prepareChat } from "../pipeline/prepare_chat.ts";
-import { callUpstream, upstreamHeaders } from "../providers/openai.ts";
-import { relayChatResponse } from "../relay/chat_response.ts";
-import { authenticate } from "./auth.ts";
+import {
+  admitChat,
+  optimizeChat,
+  preparedFromStore,
+  understandChat,
+} from "../pipeline/prepare_chat.ts";
+import { type Attempt, callCandidates, type Candidate } from "../providers/attempts.ts";
+import { callUpstream } from "../providers/openai.ts";
+import { sortTools } from "../providers/prompt_cache.ts";
+import { routeModel } from "../providers/route.ts";
+import { routeChat } from "../routing/route_request.ts";
+import {
+  openAIAnswer,
+  type Outgoing,
+  retryPolicy,
+  upstreamRequest,
+} from "../providers/translate.ts";
+import { relayChatResponse, type RelayContext } from "../relay/chat_response.ts";
+import { callerFor, identify } from "./auth.ts";
 import type { Handler } from "./context.ts";
 import { requireJson } from "./content_type.ts";
 
 /** The Chat Completions door. */
 export const chatCompletions: Handler = async (request, ctx) => {
-  const { config } = ctx.app;
+  const { config, storage, flights, nearIndex } = ctx.app;
   requireJson(request);
-  const caller = authenticate(request.headers, config, config.openai_api_key);
+  const identity = identify(request.headers, config);
   const bytes = await readBody(request, config.max_body_mb * 2 ** 20);
-  const prepared = await prepareChat(bytes, request.headers, ctx.app);
-  const headers = upstreamHeaders(request.headers, caller.providerKey, [[
-    "content-type",
-    "application/json",
-  ]]);
-  const upstream = await callUpstream({
-    url: `${config.openai_base_url}/chat/completions`,
-    method: "POST",
-    headers,
-    body: prepared.body,
-    clientSignal: request.signal,
-    timeoutMs: config.upstream_timeout_s * 1000,
-  });
-  return await relayChatResponse(upstream, prepared, {
+  const { admitted, routing, before } = await routeChat(
+    await admitChat(bytes, request.headers, ctx.app),
+    identity,
+    request.headers,
+    ctx.app,
+  );
+  const { route } = admitted.facts;
+  const tenant = await keyId(identity.squintKey ?? identity.clientKey);
+  const relay: RelayContext = {
     requestId: ctx.id,
-    keyId: await keyId(caller.squintKey ?? caller.providerKey),
+    keyId: tenant,
     started: ctx.started,
-    storage: ctx.app.storage,
-    content: contentForLog(prepared.messages, config.log_content),
+    storage,
+    content: contentForLog(admitted.json.messages, config.log_content),
+  };
+  const scope: CacheScope = {
+    tenant,
+    upstream: `${route.provider}:${route.baseUrl}`,
+    rulesVersion: config.rules_version,
+  };
+  const cache = await decideCache(admitted, scope, config);
+  const { policy, key } = cache;
+  const found = await lookUpChat(admitted, cache, {
+    kv: storage.kv,
+    index: nearIndex,
+    scope,
+    understand: () => understandChat(admitted, ctx.app),
+  });
+  if (found.stored) {
+    const { tokensBefore, tokensAfter } = found.stored;
+    const prepared = preparedFromStore(
+      admitted,
+      { before: tokensBefore, after: tokensAfter },
+      found.byLook ? ["perceptual_match"] : [],
+    );
+    return await relayChatResponse(storedResponse(found.stored, prepared.stream), prepared, {
+      ...relay,
+      cache: "hit",
+    });
+  }
+  const promptCache = config.prompt_cache === "auto";
+  // The model asked for, then its fallbacks: each prepared for its own provider and image rule.
+  const candidate = (model: string, first: boolean): Candidate<Outgoing> => {
+    const to = first ? route : routeModel(model, config);
+    return {
+      model,
+      provider: to.custom ?? to.provider,
+      upstream: `${to.provider}:${to.baseUrl}`,
+      async prepare() {
+        const caller = callerFor(identity, to.serverKey);
+        const own = first
+          ? admitted
+          : await admitChat(admitted.body, request.headers, ctx.app, model);
+        if (config.canonical_tools === "on") sortTools(own.json);
+        if (promptCache && to.provider === "openai" && !to.custom) {
+          // One routing key per tenant, unless the client chose its own.
+          own.json.prompt_cache_key ??= tenant ?? "squint";
+        }
+        const prepared = await optimizeChat(own, ctx.app, first ? found.understood : undefined);
+        if (first) Object.assign(prepared, { routing, before });
+        const outgoing = await upstreamRequest(
+          prepared.body,
+          to,
+          caller.providerKey,
+          request.headers,
+          prepared.stream,
+          promptCache,
+        );
+        prepared.promptCacheBySquint = outgoing.promptCachePlaced;
+        return { prepared, outgoing, route: to };
+      },
+      async send({ prepared, outgoing, route }, signal) {
+        const response = await callUpstream({
+          ...outgoing,
+          method: "POST",
+          clientSignal: signal,
+          timeoutMs: config.upstream_timeout_s * 1000,
+        });
+        return await openAIAnswer(response, route, prepared.stream);
+      },
+    };
+  };
+  const attempts: Attempt[] = [];
+  relay.attempts = attempts;
+  const call = async (signal: AbortSignal) => {
+    const chain = [admitted.facts.model, ...(config.fallbacks[admitted.facts.model] ?? [])];
+    const { response, prepared } = await callCandidates(
+      chain.map((model, i) => candidate(model, i === 0)),
+      retryPolicy(config),
+      ctx.app.circuits,
+      signal,
+      attempts,
+    );
+    return { response, meta: prepared.prepared };
+  };
+  const missed = policy.read ? "miss" : "bypass";
+  if (!key || !(policy.write || policy.dedup)) {
+    const { response, meta } = await call(request.signal);
+    return await relayChatResponse(response, meta, { ...relay, cache: missed });
+  }
+  const boarding = await flights.board(
+    policy.dedup ? cache.flightKey : undefined,
+    request.signal,
+    call,
+  );
+  const { shared, meta: prepared } = boarding.flight;
+  if (boarding.leader && policy.write) {
+    storeWhenFinished(storage.kv, key, shared, prepared.plan.tokens, policy.ttlMs)
+      .then((stored) => stored && nearIndex && rememberNear(nearIndex, found.near));
+  }
+  return await relayChatResponse(shared.reader(boarding.leave), prepared, {
+    ...relay,
+    cache: boarding.leader ? missed : "dedup",
   });
 };

@@ -1,5 +1,9 @@
 /** What every handler gets: the request's id and start, and the application's parts. */
+import type { Flights } from "../cache/flights.ts";
+import type { Circuits } from "../providers/attempts.ts";
+import type { NearIndex } from "../cache/near_index.ts";
 import type { Config } from "../config.ts";
+import type { PreparedChat } from "../pipeline/prepare_chat.ts";
 import type { Registry } from "../models/registry.ts";
 import type { RenderCache } from "../pipeline/render_cache.ts";
 import type { UnderstandCache } from "../pipeline/understand.ts";
@@ -14,6 +18,12 @@ export interface AppParts {
   renderCache: RenderCache;
   understandCache: UnderstandCache;
   storage: Storage;
+  /** Chat calls under way that identical requests may share. */
+  flights: Flights<PreparedChat>;
+  /** Upstreams failing in a row, held off for a while. */
+  circuits: Circuits;
+  /** Stored pictures by look (near-duplicate matching); absent when it is off. */
+  nearIndex?: NearIndex;
 }
 
 /** One request's context. */

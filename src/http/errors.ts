@@ -58,3 +58,24 @@ export function asGatewayError(e: unknown): GatewayError {
   if (e instanceof GatewayError) return e;
   return new GatewayError(500, "internal error in squint: " + String((e as Error)?.message ?? e));
 }
+
+/** Anthropic's error types, by squint's. */
+const ANTHROPIC_TYPES: Partial<Record<GatewayErrorType, string>> = {
+  timeout_error: "api_error",
+};
+
+/** The response for a GatewayError at an Anthropic-shaped door: `{"type":"error","error":{…}}`. */
+export function anthropicErrorResponse(e: GatewayError, requestId: string): Response {
+  const type = e.status === 413 ? "request_too_large" : ANTHROPIC_TYPES[e.type] ?? e.type;
+  return new Response(JSON.stringify({ type: "error", error: { type, message: e.message } }), {
+    status: e.status,
+    headers: { "content-type": "application/json", "x-request-id": requestId, ...e.headers },
+  });
+}
+
+/** The error response of the door at `path`, in that door's shape. */
+export function errorResponseFor(path: string, e: GatewayError, requestId: string): Response {
+  return path.startsWith("/v1/messages")
+    ? anthropicErrorResponse(e, requestId)
+    : openAIErrorResponse(e, requestId);
+}

@@ -4,8 +4,9 @@
  */
 import { inputCostUsd } from "../models/prices.ts";
 import { readBody } from "../intake/body.ts";
-import { prepareChat } from "../pipeline/prepare_chat.ts";
-import { authenticate } from "./auth.ts";
+import { admitChat, optimizeChat } from "../pipeline/prepare_chat.ts";
+import { routeChat } from "../routing/route_request.ts";
+import { identify } from "./auth.ts";
 import { requireJson } from "./content_type.ts";
 import type { Handler } from "./context.ts";
 
@@ -15,9 +16,15 @@ const usd = (x: number) => Math.round(x * 1e10) / 1e10;
 export const optimize: Handler = async (request, ctx) => {
   const { config } = ctx.app;
   requireJson(request);
-  authenticate(request.headers, config, config.openai_api_key);
+  const identity = identify(request.headers, config);
   const bytes = await readBody(request, config.max_body_mb * 2 ** 20);
-  const prepared = await prepareChat(bytes, request.headers, ctx.app);
+  const { admitted, routing } = await routeChat(
+    await admitChat(bytes, request.headers, ctx.app),
+    identity,
+    request.headers,
+    ctx.app,
+  );
+  const prepared = await optimizeChat(admitted, ctx.app);
   const prices = prepared.resolved?.prices;
   const images = prepared.plan.images.map((i) => ({
     message: i.message,
@@ -45,6 +52,7 @@ export const optimize: Handler = async (request, ctx) => {
       : { before_usd: null, after_usd: null },
     estimated: prepared.plan.estimated,
     model_known: prepared.resolved !== undefined,
+    ...(routing ? { routing } : {}),
     ...(prepared.passthroughReason ? { passthrough_reason: prepared.passthroughReason } : {}),
   };
   const body = new Blob([

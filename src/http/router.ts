@@ -3,14 +3,19 @@ import { chatCompletions } from "./chat_completions.ts";
 import type { Handler } from "./context.ts";
 import { GatewayError } from "./errors.ts";
 import { health } from "./health.ts";
+import { countTokens, messages } from "./messages.ts";
 import { optimize } from "./optimize.ts";
 import { passthrough } from "./passthrough.ts";
+import { responses } from "./responses.ts";
 import { usage } from "./usage.ts";
 
 /** Exact routes: path → method → handler. */
 const ROUTES: Record<string, Record<string, Handler>> = {
   "/v1/chat/completions": { POST: chatCompletions },
+  "/v1/messages": { POST: messages },
+  "/v1/messages/count_tokens": { POST: countTokens },
   "/v1/optimize": { POST: optimize },
+  "/v1/responses": { POST: responses },
   "/v1/usage": { GET: usage },
   "/health": { GET: health },
 };

@@ -28,6 +28,8 @@ export interface IntakeImage {
 export interface IntakeDeps {
   pool: WorkerPool;
   fetchRemote: boolean;
+  /** A fetched remote image kept as it was goes as its bytes (a `data:` URL), not its URL. */
+  inlineRemote?: boolean;
   fetchPolicy: FetchPolicy;
   maxPixels: number;
 }
@@ -108,6 +110,12 @@ function refuseBomb(image: IntakeImage, maxPixels: number): void {
   );
 }
 
+/** What a fetched remote image that is not re-rendered is sent as: its URL, or its bytes. */
+function keptRemote(image: IntakeImage, inline: boolean): string {
+  const { bytes, mime } = image.inspected ?? {};
+  return inline && bytes && mime ? `data:${mime};base64,${bytes.toBase64()}` : image.remoteUrl!;
+}
+
 /** Reads every image part of a decoded Chat Completions body. */
 export async function collectImages(decoded: DecodedBody, deps: IntakeDeps): Promise<Intake> {
   let next = decoded.inline.length;
@@ -122,7 +130,7 @@ export async function collectImages(decoded: DecodedBody, deps: IntakeDeps): Pro
   decoded.inline.forEach((value, ref) => literals.set(ref, literalOf(value)));
   for (const image of images) {
     if (image.remoteUrl && image.ref !== undefined) {
-      literals.set(image.ref, JSON.stringify(image.remoteUrl));
+      literals.set(image.ref, JSON.stringify(keptRemote(image, deps.inlineRemote ?? false)));
     }
   }
   return { images, literals };

@@ -52,6 +52,8 @@ export function cataloguePrices(family: ModelFamily): Prices | undefined {
       prices = { inputPerMTok: input, outputPerMTok: output, source: CATALOGUE_SOURCE };
       const cached = base(figures.cache_read_mtok);
       if (cached !== undefined) prices.cachedInputPerMTok = cached;
+      const written = base(figures.cache_write_mtok);
+      if (written !== undefined) prices.cacheWritePerMTok = written;
       const tiered = [figures.input_mtok, figures.output_mtok, figures.cache_read_mtok]
         .some((f) => typeof f === "object");
       if (tiered) prices.longContextTiers = true;

@@ -127,6 +127,8 @@ export interface Prices {
   inputPerMTok: number;
   /** Cache-read input tokens, when the provider has a separate rate. */
   cachedInputPerMTok?: number;
+  /** Cache-write input tokens (Anthropic's 5-minute writes), when the provider charges them apart. */
+  cacheWritePerMTok?: number;
   /** Output tokens. */
   outputPerMTok: number;
   /** True when the catalogue also lists higher long-context rates; the figures above are the base tier. */

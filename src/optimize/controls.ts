@@ -33,6 +33,8 @@ export interface Controls {
   detail: "auto" | "low" | "high";
   ocr: "off" | "on" | "text+thumbnail";
   cache: "off" | "read" | "write" | "on";
+  /** The request itself set `cache` (body or header), not the deployment. */
+  cacheAsked: boolean;
   cacheTtlS?: number;
   cascade: boolean;
   strategy: "cheapest" | "balanced" | "best";
@@ -90,12 +92,14 @@ export function takeControls(
       ? undefined
       : read(name, header.trim().toLowerCase(), CONTROLS[name].header);
   };
+  const cache = value("cache") as Controls["cache"] | undefined;
   return {
     optimize: (value("optimize") ?? config.optimize) === "on",
     fidelity: (value("fidelity") ?? config.fidelity) as Fidelity,
     detail: (value("detail") ?? config.detail) as Controls["detail"],
     ocr: (value("ocr") ?? config.ocr) as Controls["ocr"],
-    cache: (value("cache") ?? config.cache) as Controls["cache"],
+    cache: cache ?? config.cache,
+    cacheAsked: cache !== undefined,
     cacheTtlS: value("cache_ttl_s") as number | undefined,
     cascade: (value("cascade") ?? config.cascade) === "on",
     strategy: (value("strategy") ?? "balanced") as Controls["strategy"],

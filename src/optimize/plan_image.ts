@@ -168,7 +168,8 @@ export function planImage(
   let estimated = before.estimated || view.estimated;
   // Lossless keeps every pixel the provider would use: no glance, no crop.
   const lossy = controls.fidelity !== "lossless";
-  if (intent === "glance" && controls.detail === "auto" && lossy) {
+  // A client that asked for high detail gets it, whatever the question.
+  if (intent === "glance" && controls.detail === "auto" && clientDetail !== "high" && lossy) {
     const glance = glanceView(rule, w, h, clientDetail);
     if (glance.tokens < fitted.tokens) {
       target = glance;

@@ -10,10 +10,13 @@ import type { Config } from "../config.ts";
 import { GatewayError } from "../http/errors.ts";
 import { decodeBody, type DecodedBody, parseOnMainThread } from "../intake/decode_body.ts";
 import { assembleBody, type JsonLiteral } from "../intake/inline_images.ts";
-import { collectImages, type IntakeImage } from "../intake/intake.ts";
+import { collectImages, type Intake, type IntakeImage } from "../intake/intake.ts";
 import type { Registry } from "../models/registry.ts";
 import type { ResolvedModel } from "../models/types.ts";
 import { type Controls, takeControls } from "../optimize/controls.ts";
+import { type Route, routeModel } from "../providers/route.ts";
+import { takesImageUrls } from "../providers/upstreams.ts";
+import type { RoutingDecision } from "../routing/choose.ts";
 import type { ImageFacts } from "../optimize/plan_image.ts";
 import {
   type PlannedImage,
@@ -53,6 +56,12 @@ export interface PreparedChat {
   /** The client asked for the usage chunk itself. */
   clientWantsUsage: boolean;
   passthroughReason?: string;
+  /** How the model was chosen, when squint chose it (`model: "auto"`, a cascade). */
+  routing?: RoutingDecision;
+  /** squint placed the provider prompt-cache breakpoints (SQUINT_PROMPT_CACHE=auto). */
+  promptCacheBySquint?: boolean;
+  /** What the request would have cost as asked, when squint chose another model. */
+  before?: { tokens: number; model?: ResolvedModel };
 }
 
 /** Reading a page takes seconds: understanding gets this many times the task time limit. */
@@ -88,7 +97,8 @@ function askForUsage(json: Record<string, unknown>): boolean {
   return clientWants;
 }
 
-function isOverload(e: unknown): e is PoolFullError | TaskError {
+/** Whether `e` says the workers are overloaded (the request can go on unoptimized). */
+export function isOverload(e: unknown): e is PoolFullError | TaskError {
   return e instanceof PoolFullError || e instanceof TaskError;
 }
 
@@ -99,9 +109,11 @@ function overloadReason(e: PoolFullError | TaskError): string {
 }
 
 /** What every path reads from a body: the controls (removed from it), its shape, its model. */
-interface RequestFacts {
+export interface RequestFacts {
   controls: Controls;
   model: string;
+  /** Which upstream serves the model, and the name it knows it by. */
+  route: Route;
   resolved?: ResolvedModel;
   textTokens: number;
 }
@@ -114,10 +126,12 @@ function readRequest(
   const controls = takeControls(json, headers, deps.config);
   validate(json);
   const model = json.model as string;
+  const route = routeModel(model, deps.config);
   return {
     controls,
     model,
-    resolved: deps.registry.resolve(model),
+    route,
+    resolved: deps.registry.resolve(route.registryName),
     textTokens: estimateTextTokens(json),
   };
 }
@@ -132,6 +146,7 @@ function prepared(
 ): PreparedChat {
   const clientWantsUsage = askForUsage(json);
   sendAsText(json, images);
+  json.model = facts.route.model;
   return {
     body: assembleBody(json, literals),
     messages: json.messages,
@@ -162,7 +177,7 @@ function sendAsText(json: Record<string, unknown>, images: readonly PlannedImage
 }
 
 /** What each image is for, from the conversation around it. */
-function intents(json: Record<string, unknown>, images: readonly IntakeImage[]) {
+export function intents(json: Record<string, unknown>, images: readonly IntakeImage[]) {
   const messages = json.messages as { role?: unknown; content?: unknown }[];
   // Images of one message share their question: it is classified once.
   const byMessage = new Map<number, { question: string; intent: IntentDecision }>();
@@ -193,17 +208,46 @@ function textBudget(
   return pixels.after.tokens / OCR_TOKEN_MARGIN;
 }
 
-async function optimize(
+/**
+ * A request read but not yet optimized: its body (inline values as markers), controls and
+ * images. What the cache key is computed from, before any expensive work.
+ */
+export interface AdmittedChat {
+  json: Record<string, unknown>;
+  facts: RequestFacts;
+  decoded: DecodedBody;
+  intake: Intake;
+  /** The request bytes as they came (handed back by the workers), for a passthrough. */
+  body: Uint8Array;
+  /** Set when the workers could not read the request: it goes as it came. */
+  passthroughReason?: string;
+}
+
+/**
+ * Admits an already decoded body (another door's request seen as a chat body); overload errors
+ * reach the caller.
+ */
+export async function admitDecoded(
   decoded: DecodedBody,
   headers: Headers,
   deps: PipelineDeps,
-): Promise<PreparedChat> {
+): Promise<AdmittedChat> {
+  return await admit(decoded, headers, deps);
+}
+
+async function admit(
+  decoded: DecodedBody,
+  headers: Headers,
+  deps: PipelineDeps,
+): Promise<AdmittedChat> {
   const { config, pool } = deps;
   const json = decoded.json;
   const facts = readRequest(json, headers, deps);
   const intake = await collectImages(decoded, {
     pool,
-    fetchRemote: facts.controls.optimize && config.fetch_remote_images === "on",
+    fetchRemote: config.fetch_remote_images === "on" &&
+      (facts.controls.optimize || !takesImageUrls(facts.route.provider)),
+    inlineRemote: !takesImageUrls(facts.route.provider),
     fetchPolicy: {
       allowPrivate: config.allow_private_hosts,
       maxBytes: config.max_image_mb * 2 ** 20,
@@ -211,6 +255,24 @@ async function optimize(
     },
     maxPixels: config.max_image_pixels,
   });
+  return { json, facts, decoded, intake, body: decoded.body };
+}
+
+/** An admitted request with what its questions ask and what its images show. */
+export interface UnderstoodChat {
+  /** Per image (in intake order): its question and the question's intent. */
+  asked: { question: string; intent: IntentDecision }[];
+  /** Per image: what the workers found (content, text, perceptual hashes). */
+  found: (Understanding | undefined)[];
+}
+
+async function understand(
+  admitted: AdmittedChat,
+  deps: PipelineDeps,
+  look = false,
+): Promise<UnderstoodChat> {
+  const { config, pool } = deps;
+  const { json, facts, intake } = admitted;
   const asked = intents(json, intake.images);
   const found = await understandImages(
     intake.images,
@@ -222,7 +284,19 @@ async function optimize(
       maxPixels: config.max_image_pixels,
       timeoutMs: OCR_TIMEOUT_FACTOR * config.task_timeout_s * 1000,
     },
+    look,
   );
+  return { asked, found };
+}
+
+async function optimize(
+  admitted: AdmittedChat,
+  understood: UnderstoodChat,
+  deps: PipelineDeps,
+): Promise<PreparedChat> {
+  const { config, pool } = deps;
+  const { json, facts, intake } = admitted;
+  const { asked, found } = understood;
   const { images } = planRequest(
     intake.images.map((image, i) => ({
       message: image.site.message,
@@ -256,32 +330,43 @@ function factsOf(image: IntakeImage, number: number, found?: Understanding): Ima
 }
 
 /** The request as the client sent it (less `squint`), when it cannot be optimized. */
-function passthrough(
+function passthroughAdmitted(
   bytes: Uint8Array,
   headers: Headers,
   deps: PipelineDeps,
   reason: string,
-): PreparedChat {
-  const { json } = parseOnMainThread(bytes, false);
-  return prepared(json, readRequest(json, headers, deps), [], new Map(), reason);
+  model?: string,
+): AdmittedChat {
+  const decoded = parseOnMainThread(bytes, false);
+  if (model !== undefined) decoded.json.model = model;
+  const facts = readRequest(decoded.json, headers, deps);
+  return {
+    json: decoded.json,
+    facts,
+    decoded,
+    intake: { images: [], literals: new Map() },
+    body: bytes,
+    passthroughReason: reason,
+  };
 }
 
-/** Prepares a Chat Completions request; on overload it is passed through or refused. */
-export async function prepareChat(
-  bytes: Uint8Array,
-  headers: Headers,
+/**
+ * Runs `step`; on overload the request goes on unoptimized (from `body`, the bytes as they came)
+ * or is refused, as `on_overload` says.
+ */
+async function orPassthrough<T>(
+  body: () => Uint8Array,
+  size: number,
   deps: PipelineDeps,
-): Promise<PreparedChat> {
-  const size = bytes.byteLength;
-  let body = bytes;
+  step: () => Promise<T>,
+  passthrough: (body: Uint8Array, reason: string) => T,
+): Promise<T> {
   try {
-    const decoded = await decodeBody(bytes, deps.pool);
-    body = decoded.body;
-    return await optimize(decoded, headers, deps);
+    return await step();
   } catch (e) {
     if (!isOverload(e)) throw e;
     // The body went down with a worker that crashed or timed out while parsing it.
-    const lost = body.byteLength !== size;
+    const lost = body().byteLength !== size;
     if (deps.config.on_overload === "reject" || lost) {
       throw new GatewayError(
         503,
@@ -292,6 +377,97 @@ export async function prepareChat(
         { "retry-after": "1" },
       );
     }
-    return passthrough(body, headers, deps, `${overloadReason(e)}; sent unoptimized`);
+    return passthrough(body(), `${overloadReason(e)}; sent unoptimized`);
   }
+}
+
+/** Reads a Chat Completions request: body, controls, images (nothing optimized yet). */
+export async function admitChat(
+  bytes: Uint8Array,
+  headers: Headers,
+  deps: PipelineDeps,
+  /** Another model than the body names (a fallback): the request is read as if it named this. */
+  model?: string,
+): Promise<AdmittedChat> {
+  let body = bytes;
+  return await orPassthrough(() => body, bytes.byteLength, deps, async () => {
+    const decoded = await decodeBody(bytes, deps.pool);
+    body = decoded.body;
+    if (model !== undefined) decoded.json.model = model;
+    return await admit(decoded, headers, deps);
+  }, (original, reason) => passthroughAdmitted(original, headers, deps, reason, model));
+}
+
+/**
+ * What an admitted request's questions ask and its images show, every image looked at (what it
+ * shows, its perceptual hashes) and the candidates read: the first half of optimizing it, which
+ * can then go on from here. Undefined when the request goes unoptimized or the workers are
+ * overloaded.
+ */
+export async function understandChat(
+  admitted: AdmittedChat,
+  deps: PipelineDeps,
+): Promise<UnderstoodChat | undefined> {
+  if (admitted.passthroughReason) return undefined;
+  try {
+    return await understand(admitted, deps, true);
+  } catch (e) {
+    if (isOverload(e)) return undefined;
+    throw e;
+  }
+}
+
+/** Optimizes an admitted request into the body squint sends. */
+export async function optimizeChat(
+  admitted: AdmittedChat,
+  deps: PipelineDeps,
+  understood?: UnderstoodChat,
+): Promise<PreparedChat> {
+  if (admitted.passthroughReason) {
+    const { json, facts } = admitted;
+    return prepared(json, facts, [], new Map(), admitted.passthroughReason);
+  }
+  return await orPassthrough(
+    () => admitted.body,
+    admitted.body.byteLength,
+    deps,
+    async () => optimize(admitted, understood ?? await understand(admitted, deps), deps),
+    (original, reason) => {
+      const { json, facts } = passthroughAdmitted(original, new Headers(), deps, reason);
+      return prepared(json, { ...facts, controls: admitted.facts.controls }, [], new Map(), reason);
+    },
+  );
+}
+
+/**
+ * The request as answered without a call (a stored answer): nothing to optimize or send; its
+ * figures are those of the original request (`tokens`, squint's estimates then).
+ */
+export function preparedFromStore(
+  admitted: AdmittedChat,
+  tokens: { before: number; after: number },
+  optimizations: string[] = [],
+): PreparedChat {
+  const { json, facts } = admitted;
+  const stream = json.stream === true;
+  const options = (json.stream_options ?? {}) as { include_usage?: unknown };
+  return {
+    body: "",
+    messages: json.messages,
+    model: facts.model,
+    resolved: facts.resolved,
+    plan: { images: [], tokens, estimated: true },
+    optimizations,
+    stream,
+    clientWantsUsage: stream && options.include_usage === true,
+  };
+}
+
+/** Prepares a Chat Completions request; on overload it is passed through or refused. */
+export async function prepareChat(
+  bytes: Uint8Array,
+  headers: Headers,
+  deps: PipelineDeps,
+): Promise<PreparedChat> {
+  return await optimizeChat(await admitChat(bytes, headers, deps), deps);
 }

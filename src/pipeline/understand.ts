@@ -34,29 +34,34 @@ const BUDGET_STEP = 50;
 
 /**
  * For each image: what it shows and its text, when `budgets[i]` is set — the text tokens beyond
- * which its text cannot replace it (the worker then reads the top of a page first).
+ * which its text cannot replace it (the worker then reads the top of a page first). With `look`,
+ * images without a budget are looked at too (what they show and their perceptual hashes, no
+ * reading): the cache matches photos by look.
  */
 export function understandImages(
   images: readonly IntakeImage[],
   budgets: readonly (number | undefined)[],
   ocr: boolean,
   deps: UnderstandDeps,
+  look = false,
 ): Promise<(Understanding | undefined)[]> {
   return mapLimited(images, deps.pool.options.size, async (image, i) => {
     const inspected = image.inspected;
     const budget = budgets[i];
-    if (budget === undefined || !inspected?.info || !inspected.bytes || !inspected.hash) {
-      return undefined;
-    }
-    const textBudget = Math.ceil(budget / BUDGET_STEP) * BUDGET_STEP;
+    if (budget === undefined && !look) return undefined;
+    if (!inspected?.info || !inspected.bytes || !inspected.hash) return undefined;
+    const textBudget = budget === undefined
+      ? undefined
+      : Math.ceil(budget / BUDGET_STEP) * BUDGET_STEP;
+    const reads = ocr && textBudget !== undefined;
     try {
-      return await deps.cache.get(`${inspected.hash}|${ocr}|${textBudget}`, async () => {
+      return await deps.cache.get(`${inspected.hash}|${reads}|${textBudget}`, async () => {
         const result = await deps.pool.run<UnderstandResult>(
           {
             kind: "understand",
             bytes: inspected.bytes,
             info: inspected.info,
-            ocr,
+            ocr: reads,
             maxPixels: deps.maxPixels,
             hash: inspected.hash,
             textBudget,

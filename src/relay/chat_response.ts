@@ -13,6 +13,7 @@ import {
 import { GatewayError } from "../http/errors.ts";
 import type { PreparedChat } from "../pipeline/prepare_chat.ts";
 import { relayedHeaders } from "../providers/openai.ts";
+import type { Attempt } from "../providers/attempts.ts";
 import type { Storage } from "../storage/types.ts";
 import { relayChatStream } from "./chat_stream.ts";
 
@@ -23,20 +24,74 @@ export interface RelayContext {
   started: number;
   storage: Storage;
   content: string | null;
+  /** Where the answer comes from (default: a call of its own, no cache asked). */
+  cache?: SquintStats["cache"];
+  /** The upstream attempts made (filled in as they happen). */
+  attempts?: readonly Attempt[];
 }
 
-function statsFor(prepared: PreparedChat, usage?: OpenAIUsage): SquintStats {
+/** The optimization label of an answer served without a call. */
+const SERVED_LABEL: Partial<Record<SquintStats["cache"], string>> = {
+  hit: "cache_hit",
+  dedup: "dedup",
+};
+
+/** The optimization label of a model squint chose. */
+function routingLabel(prepared: PreparedChat): string[] {
+  const routing = prepared.routing;
+  return routing?.from === undefined ? [] : [routing.kind];
+}
+
+function statsFor(
+  prepared: PreparedChat,
+  cache: SquintStats["cache"],
+  usage?: OpenAIUsage,
+): SquintStats {
+  const served = SERVED_LABEL[cache];
   return buildStats({
     tokens: prepared.plan.tokens,
     estimated: prepared.plan.estimated,
-    optimizations: prepared.optimizations,
-    requested: prepared.resolved,
+    optimizations: [
+      ...prepared.optimizations,
+      ...routingLabel(prepared),
+      ...(served ? [served] : []),
+    ],
+    requested: prepared.before?.model ?? prepared.resolved,
     called: prepared.resolved,
     calledName: prepared.model,
     usage,
-    cache: "bypass",
+    cache,
     passthroughReason: prepared.passthroughReason,
+    before: prepared.before,
+    promptCacheBySquint: prepared.promptCacheBySquint,
   });
+}
+
+/** Writes the request-log row of one call once its outcome is known (`door`: if not chat). */
+export function callLogger(
+  ctx: RelayContext,
+  prepared: PreparedChat,
+  upstreamRequestId: string | null,
+  door?: string,
+) {
+  return (
+    status: number,
+    outcome: string,
+    stats: SquintStats,
+    usage?: OpenAIUsage,
+    error?: string,
+  ): void =>
+    ctx.storage.log(chatLogRow(ctx.requestId, ctx.keyId, ctx.started, prepared, {
+      status,
+      outcome,
+      stats,
+      usage,
+      upstreamRequestId,
+      error,
+      content: ctx.content,
+      door,
+      attempts: ctx.attempts,
+    }));
 }
 
 /** Relays `upstream` to the client. */
@@ -49,23 +104,9 @@ export async function relayChatResponse(
   const upstreamRequestId = upstream.headers.get("x-request-id");
   const headersWith = (stats: SquintStats) => [...base, ...statsHeaders(stats)];
   // Before the answer is read, the stats carry what is known: squint's estimates.
-  const early = () => statsFor(prepared);
-  const record = (
-    status: number,
-    outcome: string,
-    stats: SquintStats,
-    usage?: OpenAIUsage,
-    error?: string,
-  ) =>
-    ctx.storage.log(chatLogRow(ctx.requestId, ctx.keyId, ctx.started, prepared, {
-      status,
-      outcome,
-      stats,
-      usage,
-      upstreamRequestId,
-      error,
-      content: ctx.content,
-    }));
+  const cache = ctx.cache ?? "bypass";
+  const early = () => statsFor(prepared, cache);
+  const record = callLogger(ctx, prepared, upstreamRequestId);
 
   if (!upstream.ok || !upstream.body) {
     const body = await upstream.arrayBuffer();
@@ -84,8 +125,9 @@ export async function relayChatResponse(
   ) {
     const body = relayChatStream(upstream.body, {
       clientWantsUsage: prepared.clientWantsUsage,
-      stats: (usage) => statsFor(prepared, usage),
-      onEnd: (usage, outcome) => record(upstream.status, outcome, statsFor(prepared, usage), usage),
+      stats: (usage) => statsFor(prepared, cache, usage),
+      onEnd: (usage, outcome) =>
+        record(upstream.status, outcome, statsFor(prepared, cache, usage), usage),
     });
     return new Response(body, { status: upstream.status, headers: headersWith(early()) });
   }
@@ -114,7 +156,7 @@ export async function relayChatResponse(
     return new Response(text, { status: upstream.status, headers: headersWith(stats) });
   }
   const usage = (answer as { usage?: OpenAIUsage }).usage;
-  const stats = statsFor(prepared, usage);
+  const stats = statsFor(prepared, cache, usage);
   record(upstream.status, "complete", stats, usage);
   // The upstream's bytes stay as they were; the squint object is spliced in before the last brace.
   const separator = Object.keys(answer).length > 0 ? "," : "";

@@ -6,13 +6,16 @@
 import type { LogTask } from "../../workers/log_worker.ts";
 import { WorkerPool } from "../pool/pool.ts";
 import type { SqliteLogOptions } from "./sqlite_log.ts";
-import type { RequestLogRow, Storage, UsageQuery, UsageReport } from "./types.ts";
+import { MemoryKeyValue } from "./memory_kv.ts";
+import type { KeyValueStore, RequestLogRow, Storage, UsageQuery, UsageReport } from "./types.ts";
 
 /** Options of the embedded store. */
 export interface EmbeddedOptions extends SqliteLogOptions {
   flushIntervalMs?: number;
   /** Rows queued beyond this are sent at once. */
   batchSize?: number;
+  /** Bound of the in-memory key-value store (response cache), bytes. */
+  kvMaxBytes?: number;
 }
 
 const LOG_WORKER = new URL("../../workers/log_worker.ts", import.meta.url);
@@ -35,8 +38,10 @@ export class EmbeddedStorage implements Storage {
   #retentionTimer: ReturnType<typeof setInterval>;
   #batchSize: number;
   #db: SqliteLogOptions;
+  readonly kv: KeyValueStore;
 
   constructor(options: EmbeddedOptions) {
+    this.kv = new MemoryKeyValue(options.kvMaxBytes ?? 256 * 2 ** 20);
     this.#db = { dataDir: options.dataDir, retentionDays: options.retentionDays };
     this.#batchSize = options.batchSize ?? 500;
     this.#timer = setInterval(() => this.flush(), options.flushIntervalMs ?? 100);

@@ -36,6 +36,14 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX requests_model_ts ON requests (model_called, ts);
     `,
   },
+  {
+    version: 2,
+    sql: `ALTER TABLE requests ADD COLUMN attempts TEXT;`,
+  },
+  {
+    version: 3,
+    sql: `ALTER TABLE requests ADD COLUMN savings TEXT;`,
+  },
 ];
 
 /** Applies pending migrations; returns the schema version reached. */

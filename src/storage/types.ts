@@ -30,6 +30,10 @@ export interface RequestLogRow {
   upstreamRequestId: string | null;
   /** Message content, only as SQUINT_LOG_CONTENT allows. */
   content: string | null;
+  /** The upstream attempts (retries, fallbacks) as JSON, when there was more than one. */
+  attempts?: string | null;
+  /** USD saved per channel as JSON (`{"images":…,"cache":…}`), summing to `costSavedUsd`. */
+  savings?: string | null;
 }
 
 /** `GET /v1/usage` query. */
@@ -67,6 +71,8 @@ export interface UsageReport {
 
 /** State behind one interface; the embedded and production stores implement it. */
 export interface Storage {
+  /** Shared byte values with a TTL (response cache, leases). */
+  readonly kv: KeyValueStore;
   /** Queues a log row; never throws and never waits (written off the response path). */
   log(row: RequestLogRow): void;
   usage(query: UsageQuery): Promise<UsageReport>;
@@ -75,4 +81,17 @@ export interface Storage {
   /** Writes queued rows now. */
   flush(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * Byte values under string keys, each with its own time to live: the response cache and the
+ * de-duplication leases sit on it. Shaped so Redis fits (GET, SET PX, SET NX PX, DEL).
+ */
+export interface KeyValueStore {
+  /** The value, or undefined when absent or expired. */
+  get(key: string): Promise<Uint8Array | undefined>;
+  set(key: string, value: Uint8Array, ttlMs: number): Promise<void>;
+  /** Sets only when `key` is absent (a lease); true when this call set it. */
+  setIfAbsent(key: string, value: Uint8Array, ttlMs: number): Promise<boolean>;
+  delete(key: string): Promise<void>;
 }

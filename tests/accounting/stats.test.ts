@@ -64,3 +64,46 @@ Deno.test("text tokens are estimated from characters, per message and for tool d
   };
   assert.equal(estimateTextTokens(body), 3 + (3 + 2) + (3 + 1));
 });
+
+Deno.test("Anthropic cache reads and writes are billed at their own rates (0.1x and 1.25x of input)", () => {
+  const sonnet = createRegistry().resolve("claude-sonnet-4-6")!;
+  const prices = sonnet.prices!;
+  assert.equal(Math.round(prices.cachedInputPerMTok! / prices.inputPerMTok * 100) / 100, 0.1);
+  assert.equal(Math.round(prices.cacheWritePerMTok! / prices.inputPerMTok * 100) / 100, 1.25);
+  const s = buildStats({
+    tokens: { before: 10_000, after: 10_000 },
+    estimated: false,
+    optimizations: [],
+    requested: sonnet,
+    called: sonnet,
+    calledName: "claude-sonnet-4-6",
+    usage: {
+      prompt_tokens: 10_000,
+      prompt_tokens_details: { cached_tokens: 1_000 },
+      cache_creation_input_tokens: 2_000,
+    },
+    cache: "bypass",
+  });
+  const expected = (7_000 * prices.inputPerMTok + 1_000 * prices.cachedInputPerMTok! +
+    2_000 * prices.cacheWritePerMTok!) / 1e6;
+  assert.ok(Math.abs(s.cost_after_usd! - expected) < 1e-12, `${s.cost_after_usd} vs ${expected}`);
+});
+
+Deno.test("DeepSeek's prompt_cache_hit_tokens are cache reads too; a routed request names its baseline", () => {
+  const mini = createRegistry().resolve("gpt-4o-mini")!;
+  const s = buildStats({
+    tokens: { before: 1000, after: 1000 },
+    estimated: false,
+    optimizations: [],
+    requested: gpt4o,
+    called: mini,
+    calledName: "gpt-4o-mini",
+    usage: { prompt_tokens: 1000, prompt_cache_hit_tokens: 600 },
+    cache: "bypass",
+    before: { tokens: 1000, model: gpt4o },
+  });
+  const prices = mini.prices!;
+  const expected = (400 * prices.inputPerMTok + 600 * prices.cachedInputPerMTok!) / 1e6;
+  assert.ok(Math.abs(s.cost_after_usd! - expected) < 1e-12);
+  assert.equal(s.cost_before_model, "gpt-4o");
+});

@@ -234,7 +234,8 @@ for (const status of [429, 400, 500]) {
   Deno.test(`an upstream ${status} is relayed with its status, headers and body unchanged`, async () => {
     const model = `mock-error-${status}`;
     const expected = await directAnswer(model);
-    await using stack = startStack();
+    // One attempt: what is relayed is the upstream's own answer (retries: attempts.test.ts).
+    await using stack = startStack({ env: { SQUINT_RETRIES: "0" } });
     const response = await stack.post("/chat/completions", { model, messages: HELLO });
 
     assert.equal(response.status, status);
@@ -302,7 +303,9 @@ Deno.test("an unreachable upstream is a 502 in OpenAI's error shape", async () =
 });
 
 Deno.test("an upstream silent past SQUINT_UPSTREAM_TIMEOUT_S is a 504, and squint hangs up on it", async () => {
-  await using stack = startStack({ env: { SQUINT_UPSTREAM_TIMEOUT_S: "0.3" } });
+  await using stack = startStack({
+    env: { SQUINT_UPSTREAM_TIMEOUT_S: "0.3", SQUINT_RETRIES: "0" },
+  });
   const started = performance.now();
   const response = await stack.post("/chat/completions", { model: "mock-hang", messages: HELLO });
   await assertOpenAIError(response, 504, { type: "timeout_error", code: "upstream_timeout" });

@@ -46,13 +46,14 @@ Deno.test("migrations create the schema once and are idempotent", () => {
 Deno.test("usage sums the log, filtered by time and grouped by model, optimization, channel and key", async () => {
   const store = new EmbeddedStorage({ dataDir: ":memory:", retentionDays: 30_000 });
   try {
-    store.log(row({}));
+    store.log(row({ savings: JSON.stringify({ images: 0.0015 }) }));
     store.log(
       row({
         modelCalled: "claude-sonnet-4-6",
-        optimizations: ["resize", "reencode"],
+        optimizations: ["resize", "reencode", "cascade"],
         keyId: "k2",
         costSavedUsd: 0.002,
+        savings: JSON.stringify({ images: 0.0005, routing: 0.0015 }),
       }),
     );
     store.log(row({ ts: Date.parse("2026-10-01T00:00:00Z"), optimizations: [] }));
@@ -70,16 +71,17 @@ Deno.test("usage sums the log, filtered by time and grouped by model, optimizati
       1,
     ]]);
     const byOptimization = await store.usage({ groupBy: "optimization" });
-    assert.deepEqual(byOptimization.groups!.map((g) => [g.key, g.requests]).sort(), [[
-      "reencode",
-      1,
-    ], ["resize", 2]]);
+    assert.deepEqual(byOptimization.groups!.map((g) => [g.key, g.requests]).sort(), [
+      ["cascade", 1],
+      ["reencode", 1],
+      ["resize", 2],
+    ]);
+    // Each channel's share of the savings; together they make the total.
     const byChannel = await store.usage({ groupBy: "channel" });
-    assert.deepEqual(byChannel.groups!.map((g) => [g.key, g.requests, g.tokens_saved]), [[
-      "images",
-      2,
-      1200,
-    ]]);
+    assert.deepEqual(byChannel.groups!.map((g) => [g.key, g.requests, g.cost_saved_usd]), [
+      ["images", 2, 0.002],
+      ["routing", 1, 0.0015],
+    ]);
     const byKey = await store.usage({ groupBy: "key" });
     assert.deepEqual(byKey.groups!.map((g) => [g.key, g.requests]).sort(), [["k1", 2], ["k2", 1]]);
     assert.equal((await store.usage({ keyId: "k2" })).totals.requests, 1);

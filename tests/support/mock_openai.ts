@@ -19,11 +19,11 @@
  * @module
  */
 
-import { type EventCount, EventCounter } from "./event_count.ts";
-import { eventStream } from "./event_stream.ts";
+import { EventCounter } from "./event_count.ts";
 import { chatCompletionBody, chatStreamEvents, numberedPieces, planChat } from "./mock_chat.ts";
 import { answerLegacyCompletion } from "./mock_completions.ts";
 import { answerEmbeddings } from "./mock_embeddings.ts";
+import { answerResponses } from "./mock_responses.ts";
 import { type ChatRequestBody, type ImageTokens, noImageTokens } from "./mock_model.ts";
 import { type Script, scriptFor } from "./mock_scripts.ts";
 import {
@@ -36,11 +36,25 @@ import {
   modelNotFound,
 } from "./openai_errors.ts";
 import { IdSource, modelList, modelObject } from "./openai_wire.ts";
+import { pause } from "./pause.ts";
+import type { AbortRecord, MockUpstream } from "./mock_upstream.ts";
+import {
+  abortMarker,
+  type MockExchange,
+  pacedBody,
+  type Pacing,
+  readMockBody,
+  serveMock,
+  waitForDisconnect,
+} from "./mock_server.ts";
+export type { AbortRecord } from "./mock_upstream.ts";
 
 /** Options of {@linkcode startMockOpenAI}. */
 export interface MockOptions {
   /** Wait this long before every answer, errors included. Default 0. */
   delayMs?: number;
+  /** Every answer waits for this first (a test opens it once its requests are in place). */
+  gate?: Promise<unknown>;
   /** Keep every request in `requests`. Default true; benchmarks turn it off. */
   record?: boolean;
   /** Prompt tokens of one image part; default 0 (see `mock_model.ts` for the whole formula). */
@@ -66,35 +80,20 @@ export interface RecordedRequest {
   headers: Record<string, string>;
   /** The parsed JSON body, the raw text when it is not JSON, or null when there is none. */
   body: unknown;
-}
-
-/** A request whose client went away before the mock finished answering it. */
-export interface AbortRecord {
-  path: string;
-  model: string;
+  /** The body's text as sent. */
+  raw?: string;
+  /** When the mock received it (ms since the epoch, the mock's clock). */
+  at?: number;
 }
 
 /** A running mock upstream. */
-export interface MockOpenAI {
+export interface MockOpenAI extends MockUpstream<RecordedRequest> {
   /** Base URL in the form the OpenAI SDK's `baseURL` takes: `http://127.0.0.1:PORT/v1`. */
   readonly baseUrl: string;
   /** `http://127.0.0.1:PORT`. */
   readonly origin: string;
-  /** Every request received, in order (empty when `record` is false). */
-  readonly requests: RecordedRequest[];
-  /** Counts requests as they arrive (also when `record` is false); await `received.wait(n)`. */
-  readonly received: EventCount;
-  /**
-   * Counts requests whose client disconnected mid-answer: a stream cancelled before its end, or
-   * a `mock-hang` / non-streamed `mock-slow` left waiting. Await `aborted.wait(n)`.
-   */
-  readonly aborted: EventCount;
   /** Which requests were aborted, in the order the mock saw it. */
   readonly abortedRequests: readonly AbortRecord[];
-  /** Ends pending answers and streams, and stops the server. */
-  close(): Promise<void>;
-  /** Same as `close`, for `await using mock = startMockOpenAI()`. */
-  [Symbol.asyncDispose](): Promise<void>;
 }
 
 const DEFAULT_MODELS = [
@@ -133,6 +132,8 @@ export function startMockOpenAI(options: MockOptions = {}): MockOpenAI {
   const received = new EventCounter();
   const aborted = new EventCounter();
   const abortedRequests: AbortRecord[] = [];
+  /** Failures served so far per `mock-fail-N-NNN` model name. */
+  const failures = new Map<string, number>();
 
   const headers = (ex: Pick<Exchange, "started" | "requestId">, contentType: string) => ({
     "content-type": contentType,
@@ -151,40 +152,30 @@ export function startMockOpenAI(options: MockOptions = {}): MockOpenAI {
       headers: { ...headers(ex, "application/json"), ...extra },
     });
 
-  /** Marks the exchange aborted once; a shutdown of the mock does not count. */
-  const abortMarker = (ex: Exchange) => {
-    let marked = false;
-    return () => {
-      if (marked || closing.signal.aborted) return;
-      marked = true;
-      abortedRequests.push({ path: ex.path, model: ex.model });
-      aborted.add();
-    };
-  };
+  /** Counts the exchange as aborted once; a shutdown of the mock does not count. */
+  const exchangeOf = (ex: Exchange): MockExchange => ({
+    ...ex,
+    markAborted: abortMarker(
+      closing.signal,
+      aborted,
+      () => abortedRequests.push({ path: ex.path, model: ex.model }),
+    ),
+  });
 
   const stream = (
     ex: Exchange,
     events: Iterator<string>,
-    pacing: { intervalMs?: number; cutAfter?: number } = {},
+    pacing: Pacing = {},
     contentType = "text/event-stream; charset=utf-8",
-  ) => {
-    const markAborted = abortMarker(ex);
-    if (pacing.cutAfter === undefined) ex.info.completed.catch(markAborted);
-    const body = eventStream({ events, ...pacing, closing: closing.signal, onCancel: markAborted });
-    return new Response(body, { status: 200, headers: headers(ex, contentType) });
-  };
+  ) =>
+    new Response(pacedBody(exchangeOf(ex), events, pacing, closing.signal), {
+      status: 200,
+      headers: headers(ex, contentType),
+    });
 
-  /**
-   * Waits `ms` unless the client leaves first (counted as aborted) or the mock closes; true when
-   * the wait was cut short and there is no one to answer.
-   */
-  const waitForDisconnect = async (ex: Exchange, ms = Infinity): Promise<boolean> => {
-    await pause(ms, [ex.request.signal, closing.signal]);
-    if (closing.signal.aborted) return true;
-    if (!ex.request.signal.aborted) return false;
-    abortMarker(ex)();
-    return true;
-  };
+  /** Waits `ms` unless the client leaves first (counted) or the mock closes; true: no one is left. */
+  const waitFor = (ex: Exchange, ms = Infinity) =>
+    waitForDisconnect(exchangeOf(ex), closing.signal, ms);
 
   const closedAnswer = (ex: Exchange) =>
     json(ex, 503, errorBody("The mock upstream is shutting down.", "server_error"));
@@ -206,7 +197,7 @@ export function startMockOpenAI(options: MockOptions = {}): MockOpenAI {
       if (script.kind === "reset") return stream(ex, events, { cutAfter: RESET_AFTER_EVENTS });
       return stream(ex, events);
     }
-    if (script.kind === "slow" && await waitForDisconnect(ex, slowChunkMs * slowMaxChunks)) {
+    if (script.kind === "slow" && await waitFor(ex, slowChunkMs * slowMaxChunks)) {
       return closedAnswer(ex);
     }
     if (script.kind === "reset") {
@@ -225,6 +216,12 @@ export function startMockOpenAI(options: MockOptions = {}): MockOpenAI {
 
   const embeddings = (ex: Exchange): Response => json(ex, 200, answerEmbeddings(ex.body));
 
+  const responses = (ex: Exchange): Response => {
+    const answer = answerResponses(ex.body, `resp_${ids.request()}`, clock());
+    if (answer.kind === "json") return json(ex, 200, answer.body);
+    return stream(ex, answer.events[Symbol.iterator]());
+  };
+
   const POST_ROUTES: Record<
     string,
     (ex: Exchange, script: Script) => Response | Promise<Response>
@@ -232,23 +229,14 @@ export function startMockOpenAI(options: MockOptions = {}): MockOpenAI {
     "/v1/chat/completions": chatCompletions,
     "/v1/completions": legacyCompletions,
     "/v1/embeddings": embeddings,
+    "/v1/responses": responses,
   };
 
   const handle = async (request: Request, info: Deno.ServeHandlerInfo): Promise<Response> => {
     const started = performance.now();
     const path = request.url.slice(request.url.indexOf("/", 8));
     const pathname = path.split("?", 1)[0];
-    const text = request.body ? await request.text() : "";
-    let parsed: unknown = null;
-    let isJson = false;
-    if (text) {
-      try {
-        parsed = JSON.parse(text);
-        isJson = true;
-      } catch {
-        parsed = text;
-      }
-    }
+    const { text, parsed, isJson } = await readMockBody(request);
     received.add();
     if (record) {
       requests.push({
@@ -256,10 +244,13 @@ export function startMockOpenAI(options: MockOptions = {}): MockOpenAI {
         path,
         headers: Object.fromEntries(request.headers),
         body: parsed,
+        raw: text,
+        at: Date.now(),
       });
     }
     const base = { started, requestId: ids.request() };
     if (delayMs > 0) await pause(delayMs, [closing.signal]);
+    if (options.gate) await options.gate;
 
     if (request.method === "GET" && pathname === "/v1/models") {
       return json(base, 200, modelList(models));
@@ -278,34 +269,31 @@ export function startMockOpenAI(options: MockOptions = {}): MockOpenAI {
     if (typeof body.model !== "string") return json(base, 400, missingModel());
     const ex: Exchange = { ...base, request, info, path, body, model: body.model };
     const script = scriptFor(ex.model);
-    if (script.kind === "error") {
-      const failure = errorForStatus(script.status, ex.model);
-      return json(ex, script.status, failure.body, failure.headers);
+    const failed = failures.get(ex.model) ?? 0;
+    const flakyFailure = script.kind === "flaky" && failed < script.failures;
+    if (flakyFailure) failures.set(ex.model, failed + 1);
+    if (script.kind === "error" || flakyFailure) {
+      const status = (script as { status: number }).status;
+      const failure = errorForStatus(status, ex.model);
+      return json(ex, status, failure.body, failure.headers);
     }
     if (script.kind === "hang") {
-      await waitForDisconnect(ex);
+      await waitFor(ex);
       return closedAnswer(ex);
     }
     return route(ex, script);
   };
 
-  const server = Deno.serve({
-    hostname: "127.0.0.1",
-    port: options.port ?? 0,
-    onListen() {},
-    onError: (error) =>
+  const { origin, close } = serveMock(
+    handle,
+    (error) =>
       new Response(
         JSON.stringify(errorBody(`Mock upstream failed: ${error}`, "server_error")),
         { status: 500, headers: { "content-type": "application/json" } },
       ),
-  }, handle);
-  const origin = `http://127.0.0.1:${server.addr.port}`;
-  let closed: Promise<void> | undefined;
-  const close = () => {
-    closing.abort();
-    closed ??= server.shutdown();
-    return closed;
-  };
+    closing,
+    options.port,
+  );
 
   return {
     baseUrl: `${origin}/v1`,
@@ -317,18 +305,4 @@ export function startMockOpenAI(options: MockOptions = {}): MockOpenAI {
     close,
     [Symbol.asyncDispose]: close,
   };
-}
-
-/** Resolves after `ms` (never when infinite), or at once when one of `signals` aborts. */
-function pause(ms: number, signals: AbortSignal[]): Promise<void> {
-  return new Promise((resolve) => {
-    if (signals.some((signal) => signal.aborted)) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      for (const signal of signals) signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined;
-    for (const signal of signals) signal.addEventListener("abort", done);
-  });
 }

@@ -8,6 +8,7 @@
  * | `mock-slow`       | streams one content chunk every `slowChunkMs` until `slowMaxChunks`       |
  * | `mock-hang`       | never answers; ends when the client goes away (counted as aborted)        |
  * | `mock-chunks-N`   | answers `tok0 tok1 … tok{N-1}`: N content chunks, N completion tokens     |
+ * | `mock-fail-N-NNN` | the first N requests for this name fail with NNN, later ones answer        |
  * | anything else     | answers the echo text of `mock_model.ts`                                  |
  *
  * Errors and `mock-hang` apply to every POST endpoint that takes a model; the streaming
@@ -20,6 +21,7 @@
 export type Script =
   | { kind: "answer"; chunks?: number }
   | { kind: "error"; status: number }
+  | { kind: "flaky"; failures: number; status: number }
   | { kind: "reset" }
   | { kind: "slow" }
   | { kind: "hang" };
@@ -38,6 +40,8 @@ export function scriptFor(model: string): Script {
   if (!model.startsWith("mock-")) return ANSWER;
   const fixed = FIXED_SCRIPTS[model];
   if (fixed) return fixed;
+  const flaky = /^mock-fail-(\d+)-(\d{3})$/.exec(model);
+  if (flaky) return { kind: "flaky", failures: Number(flaky[1]), status: Number(flaky[2]) };
   const match = PARAMETERISED.exec(model);
   if (!match) return ANSWER;
   const number = Number(match[2]);

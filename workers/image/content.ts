@@ -13,7 +13,7 @@
  */
 
 import { type Canvas, createCanvas, Image } from "@napi-rs/canvas";
-import { resizeUpright } from "./downscale.ts";
+import { resizeUpright, uprightFit } from "./downscale.ts";
 
 /** Long side of the copy the signals are measured on: 300 dpi text lines stay ~8 px tall. */
 export const CONTENT_SIDE = 768;
@@ -221,13 +221,7 @@ export interface ContentSample {
  */
 export function contentSample(source: Image | Canvas, orientation = 1): ContentSample {
   const isImage = source instanceof Image;
-  const swapped = isImage && orientation >= 5 && orientation <= 8;
-  const w0 = isImage ? source.naturalWidth : source.width;
-  const h0 = isImage ? source.naturalHeight : source.height;
-  const [sw, sh] = swapped ? [h0, w0] : [w0, h0];
-  const scale = Math.min(1, CONTENT_SIDE / Math.max(sw, sh));
-  const width = Math.max(1, Math.round(sw * scale));
-  const height = Math.max(1, Math.round(sh * scale));
+  const { width, height } = uprightFit(source, orientation, CONTENT_SIDE);
   let canvas: Canvas;
   if (isImage) {
     canvas = resizeUpright(source, { width, height, orientation, alpha: true });

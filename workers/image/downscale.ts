@@ -12,7 +12,7 @@
  * @module
  */
 
-import { type Canvas, createCanvas, type Image } from "@napi-rs/canvas";
+import { type Canvas, createCanvas, Image } from "@napi-rs/canvas";
 import { orientationDraw } from "./_orientation.ts";
 
 /** Below this scale a single bilinear step aliases; measured on the corpus (0.75 is still fine). */
@@ -26,6 +26,27 @@ const MIN_STEP_RATIO = 0.7;
 const MAX_STAGE_PIXELS = 16_000_000;
 
 /** What `resizeUpright` draws and how. */
+/**
+ * The size of `source` upright (`orientation` still to apply to a decoded `Image`; a canvas is
+ * already upright), shrunk to at most `maxSide` on its long side, never enlarged.
+ */
+export function uprightFit(
+  source: Image | Canvas,
+  orientation: number,
+  maxSide: number,
+): { width: number; height: number } {
+  const isImage = source instanceof Image;
+  const swapped = isImage && orientation >= 5 && orientation <= 8;
+  const w0 = isImage ? source.naturalWidth : source.width;
+  const h0 = isImage ? source.naturalHeight : source.height;
+  const [sw, sh] = swapped ? [h0, w0] : [w0, h0];
+  const scale = Math.min(1, maxSide / Math.max(sw, sh));
+  return {
+    width: Math.max(1, Math.round(sw * scale)),
+    height: Math.max(1, Math.round(sh * scale)),
+  };
+}
+
 export interface ResizeRequest {
   /** Output size, display-oriented. */
   width: number;

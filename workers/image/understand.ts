@@ -7,6 +7,7 @@ import type { Image } from "@napi-rs/canvas";
 import { classifyContent, contentSample, contentSignals, type ContentVerdict } from "./content.ts";
 import { resizeUpright } from "./downscale.ts";
 import { lumaOnWhite, recognize } from "./ocr.ts";
+import { hashesOfImage, type PerceptualHashes } from "./perceptual.ts";
 import { estimateStringTokens } from "../../src/accounting/text_tokens.ts";
 import { decodeImage, RenderError, type RenderOptions } from "./render.ts";
 import type { ContentFacts, ImageInfo } from "./types.ts";
@@ -31,12 +32,15 @@ export interface Understanding {
     columns: number;
     ms: number;
   };
+  /** pHash and dHash of the upright picture, for near-duplicate cache matches. */
+  perceptual?: PerceptualHashes;
   /** Why the image could not be examined. */
   error?: string;
 }
 
 /** Orientation still to apply after decoding (Skia applies JPEG's itself). */
-const pendingOrientation = (info: ImageInfo) => info.format === "jpeg" ? 1 : info.orientation;
+export const pendingOrientation = (info: ImageInfo) =>
+  info.format === "jpeg" ? 1 : info.orientation;
 
 /**
  * Longest side OCR reads: a 300-dpi A4 page is 3,508 px; beyond this a scan is shrunk first, so
@@ -87,14 +91,15 @@ export async function understandImage(
   const sample = contentSample(image, pendingOrientation(info));
   const signals = contentSignals(sample.data, sample.width, sample.height);
   const cheap = classifyContent(signals);
-  if (!options.ocr || !cheap.candidate) return { content: factsOf(cheap) };
+  const perceptual = hashesOfImage(image, pendingOrientation(info));
+  if (!options.ocr || !cheap.candidate) return { content: factsOf(cheap), perceptual };
   const canvas = uprightForOcr(image, info);
   const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
   const page = { rgba: pixels.data, width: canvas.width, height: canvas.height };
   const skipped = options.textBudget === undefined
     ? undefined
     : await overBudget(page, sample, options.textBudget);
-  if (skipped) return { content: factsOf(cheap), ocrSkipped: skipped };
+  if (skipped) return { content: factsOf(cheap), ocrSkipped: skipped, perceptual };
   const read = await recognize(page);
   const judged = classifyContent(signals, {
     words: read.words.length,
@@ -103,6 +108,7 @@ export async function understandImage(
   });
   return {
     content: factsOf(judged),
+    perceptual,
     ocr: {
       text: read.text,
       words: read.words.length,

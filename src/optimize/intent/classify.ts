@@ -2,7 +2,8 @@
  * What a question asks of an image, from the trained model with a safety policy on top: a
  * glance (the cheapest view) is chosen only when the model's odds for it outweigh five times the
  * chance that the question needs text or fine detail, and never for questions that name a
- * medical image, a count, small print or a reading; otherwise the next most likely intent is kept.
+ * medical image, a count, small print or a reading, or ask for detail ("in detail", "closely");
+ * otherwise the next most likely intent is kept.
  */
 import type { IntentInput } from "./features.ts";
 import {
@@ -46,6 +47,7 @@ const NEVER_GLANCE = new RegExp(
     "kenteken|matrícula|immatriculation|kennzeichen|targa|車牌|车牌|ナンバープレート|번호판",
     "expir|best before|use by|保质期|賞味期限|消費期限|유통기한|caducidad|péremption|haltbar|scadenza|vervaldatum|validade",
     "hidden|spot the|find the",
+    "in detail|detailed|closely|carefully|thoroughly|en détail|détaillé|en detalle|detallad|im detail|ausführlich|genau|dettagli|em detalhe|detalhad|详细|詳しく|詳細|자세히|подробно",
   ].join("|"),
   "iu",
 );

@@ -19,7 +19,13 @@ const WORD = /[\p{L}\p{N}]+/gu;
 /** `w` as a whole word or phrase (`\\b` does not know non-ASCII letters). */
 const whole = (w: string) => `(?<![\\p{L}\\p{N}])(?:${w})(?![\\p{L}\\p{N}])`;
 
-const CUES: Readonly<Record<string, RegExp>> = {
+/**
+ * Named cue patterns: a match on the normalized text adds the concept feature `k<r>:<name>` (a
+ * `cjk_` prefix is dropped, so a script's own pattern feeds the same concept).
+ */
+export type Cues = Readonly<Record<string, RegExp>>;
+
+const CUES: Cues = {
   read: new RegExp(
     [
       "text",
@@ -307,7 +313,12 @@ function add(into: Map<string, number>, feature: string): void {
   into.set(feature, (into.get(feature) ?? 0) + 1);
 }
 
-function textFeatures(text: string, prefix: string, into: Map<string, number>): void {
+function textFeatures(
+  text: string,
+  prefix: string,
+  into: Map<string, number>,
+  cues: Cues,
+): void {
   const clean = normalize(text);
   if (!clean) return;
   const words = clean.match(WORD) ?? [];
@@ -315,7 +326,7 @@ function textFeatures(text: string, prefix: string, into: Map<string, number>): 
     add(into, `${prefix}w:${words[i]}`);
     if (i > 0) add(into, `${prefix}b:${words[i - 1]} ${words[i]}`);
   }
-  for (const [name, pattern] of Object.entries(CUES)) {
+  for (const [name, pattern] of Object.entries(cues)) {
     const cue = name.replace(/^cjk_/, "");
     if (pattern.test(clean)) {
       for (let r = 0; r < CUE_WEIGHT; r++) add(into, `${prefix}k${r}:${cue}`);
@@ -335,10 +346,13 @@ export interface IntentInput {
   context?: string;
 }
 
-/** Feature counts of `input` (features of the context are prefixed `x`). */
-export function features(input: IntentInput): Map<string, number> {
+/**
+ * Feature counts of `input` (features of the context are prefixed `x`). `cues` replaces the
+ * image-question cues for a classifier of another kind (routing/task).
+ */
+export function features(input: IntentInput, cues: Cues = CUES): Map<string, number> {
   const out = new Map<string, number>();
-  textFeatures(input.text, "", out);
-  if (input.context) textFeatures(input.context, "x", out);
+  textFeatures(input.text, "", out, cues);
+  if (input.context) textFeatures(input.context, "x", out, cues);
   return out;
 }

@@ -4,6 +4,9 @@
  */
 import { features, type IntentInput } from "./features.ts";
 
+/** Feature counts of an input; `features` of features.ts unless a classifier brings its own cues. */
+export type Featurize = (input: IntentInput) => Map<string, number>;
+
 /** What a question asks of an image (CONTRACT.md `images[].intent.label`). */
 export type Intent = "glance" | "read_text" | "fine_detail" | "region" | "general";
 
@@ -16,9 +19,9 @@ export const INTENTS: readonly Intent[] = [
   "general",
 ];
 
-/** A trained model as stored. */
-export interface IntentWeights {
-  labels: Intent[];
+/** A trained model as stored (`L`: the label set, the intents unless another classifier's). */
+export interface IntentWeights<L extends string = Intent> {
+  labels: L[];
   bias: number[];
   vocabulary: string[];
   /** `vocabulary.length × labels.length`, row-major. */
@@ -26,15 +29,15 @@ export interface IntentWeights {
 }
 
 /** A model ready to score: the vocabulary indexed. */
-export interface IntentModel {
-  labels: readonly Intent[];
+export interface IntentModel<L extends string = Intent> {
+  labels: readonly L[];
   bias: readonly number[];
   index: ReadonlyMap<string, number>;
   weights: ArrayLike<number>;
 }
 
 /** Indexes stored weights for scoring. */
-export function loadModel(stored: IntentWeights): IntentModel {
+export function loadModel<L extends string = Intent>(stored: IntentWeights<L>): IntentModel<L> {
   return {
     labels: stored.labels,
     bias: stored.bias,
@@ -47,9 +50,10 @@ export function loadModel(stored: IntentWeights): IntentModel {
 export function featureVector(
   index: ReadonlyMap<string, number>,
   input: IntentInput,
+  featurize: Featurize = features,
 ): { ids: number[]; value: number } {
   const ids: number[] = [];
-  for (const name of features(input).keys()) {
+  for (const name of featurize(input).keys()) {
     const id = index.get(name);
     if (id !== undefined) ids.push(id);
   }
@@ -67,10 +71,14 @@ export function softmax(scores: number[]): number[] {
 }
 
 /** Class probabilities for `input`, in the order of `model.labels`. */
-export function probabilities(model: IntentModel, input: IntentInput): number[] {
+export function probabilities<L extends string>(
+  model: IntentModel<L>,
+  input: IntentInput,
+  featurize: Featurize = features,
+): number[] {
   const k = model.labels.length;
   const scores = [...model.bias];
-  const { ids, value } = featureVector(model.index, input);
+  const { ids, value } = featureVector(model.index, input, featurize);
   for (const id of ids) {
     for (let c = 0; c < k; c++) scores[c] += model.weights[id * k + c] * value;
   }

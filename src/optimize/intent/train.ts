@@ -8,6 +8,7 @@
 import { features, type IntentInput } from "./features.ts";
 import {
   featureVector,
+  type Featurize,
   type Intent,
   type IntentModel,
   INTENTS,
@@ -16,9 +17,9 @@ import {
   softmax,
 } from "./model.ts";
 
-/** One labelled prompt. */
-export interface LabelledPrompt extends IntentInput {
-  label: Intent;
+/** One labelled prompt (`L`: the label set, the intents unless another classifier's). */
+export interface LabelledPrompt<L extends string = Intent> extends IntentInput {
+  label: L;
   lang?: string;
   hard?: boolean;
 }
@@ -36,7 +37,9 @@ const LEARNING_RATE = 0.05;
 const L2 = 3e-5;
 
 /** Reads the labelled prompt files. */
-export function readPrompts(urls: readonly URL[] = PROMPTS): LabelledPrompt[] {
+export function readPrompts<L extends string = Intent>(
+  urls: readonly URL[] = PROMPTS,
+): LabelledPrompt<L>[] {
   return urls.flatMap((url) =>
     Deno.readTextFileSync(url).split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l))
   );
@@ -57,28 +60,55 @@ export function isHeldOut(p: IntentInput): boolean {
   return stableHash(`${p.context ?? ""}\u0000${p.text}`) % 5 === 0;
 }
 
-function vocabulary(prompts: readonly LabelledPrompt[]): string[] {
+function vocabulary(
+  prompts: readonly IntentInput[],
+  featurize: Featurize,
+  minDocuments: number,
+): string[] {
   const documents = new Map<string, number>();
   for (const p of prompts) {
-    for (const f of features(p).keys()) documents.set(f, (documents.get(f) ?? 0) + 1);
+    for (const f of featurize(p).keys()) documents.set(f, (documents.get(f) ?? 0) + 1);
   }
-  return [...documents].filter(([, n]) => n >= MIN_DOCUMENTS).map(([f]) => f).sort();
+  return [...documents].filter(([, n]) => n >= minDocuments).map(([f]) => f).sort();
+}
+
+/**
+ * What another classifier built on this trainer changes; every field defaults to the intent
+ * model's own setting.
+ */
+export interface TrainOptions<L extends string> {
+  labels?: readonly L[];
+  features?: Featurize;
+  minDocuments?: number;
+  epochs?: number;
+  learningRate?: number;
+  l2?: number;
 }
 
 /** Fits the weights on `prompts`. */
-export function train(prompts: readonly LabelledPrompt[]): IntentWeights {
-  const labels = [...INTENTS];
+export function train<L extends string = Intent>(
+  prompts: readonly LabelledPrompt<L>[],
+  options: TrainOptions<L> = {},
+): IntentWeights<L> {
+  const labels = [...(options.labels ?? (INTENTS as readonly string[] as readonly L[]))];
+  const featurize = options.features ?? features;
+  const epochs = options.epochs ?? EPOCHS;
+  const learningRate = options.learningRate ?? LEARNING_RATE;
+  const l2 = options.l2 ?? L2;
   const k = labels.length;
-  const vocab = vocabulary(prompts);
+  const vocab = vocabulary(prompts, featurize, options.minDocuments ?? MIN_DOCUMENTS);
   const index = new Map(vocab.map((f, i) => [f, i]));
-  const rows = prompts.map((p) => ({ ...featureVector(index, p), y: labels.indexOf(p.label) }));
+  const rows = prompts.map((p) => ({
+    ...featureVector(index, p, featurize),
+    y: labels.indexOf(p.label),
+  }));
   const size = vocab.length * k + k; // weights, then biases
   const theta = new Float64Array(size);
   const m = new Float64Array(size);
   const v = new Float64Array(size);
   const grad = new Float64Array(size);
   const bias = vocab.length * k;
-  for (let epoch = 1; epoch <= EPOCHS; epoch++) {
+  for (let epoch = 1; epoch <= epochs; epoch++) {
     grad.fill(0);
     for (const row of rows) {
       const scores = theta.slice(bias, bias + k) as unknown as number[];
@@ -91,7 +121,7 @@ export function train(prompts: readonly LabelledPrompt[]): IntentWeights {
         for (const id of row.ids) grad[id * k + c] += g * row.value;
       }
     }
-    for (let i = 0; i < bias; i++) grad[i] += L2 * theta[i];
+    for (let i = 0; i < bias; i++) grad[i] += l2 * theta[i];
     // Adam.
     const b1 = 0.9, b2 = 0.999;
     for (let i = 0; i < size; i++) {
@@ -99,7 +129,7 @@ export function train(prompts: readonly LabelledPrompt[]): IntentWeights {
       v[i] = b2 * v[i] + (1 - b2) * grad[i] * grad[i];
       const mh = m[i] / (1 - b1 ** epoch);
       const vh = v[i] / (1 - b2 ** epoch);
-      theta[i] -= LEARNING_RATE * mh / (Math.sqrt(vh) + 1e-8);
+      theta[i] -= learningRate * mh / (Math.sqrt(vh) + 1e-8);
     }
   }
   const round = (x: number) => Math.round(x * 1e4) / 1e4;
@@ -111,27 +141,28 @@ export function train(prompts: readonly LabelledPrompt[]): IntentWeights {
   };
 }
 
-/** Accuracy and confusion matrix (rows: truth, columns: prediction, in INTENTS order). */
-export interface IntentEvaluation {
+/** Accuracy and confusion matrix (rows: truth, columns: prediction, in label order). */
+export interface IntentEvaluation<L extends string = Intent> {
   n: number;
   accuracy: number;
   confusion: number[][];
   /** read_text or fine_detail prompts classified `glance`: the errors that lose answers. */
-  unsafe: LabelledPrompt[];
-  errors: { prompt: LabelledPrompt; predicted: Intent; confidence: number }[];
+  unsafe: LabelledPrompt<L>[];
+  errors: { prompt: LabelledPrompt<L>; predicted: L; confidence: number }[];
 }
 
-/** Scores `classify` on `prompts`. */
-export function evaluate(
-  prompts: readonly LabelledPrompt[],
-  classify: (input: IntentInput) => { label: Intent; confidence: number },
-): IntentEvaluation {
-  const confusion = INTENTS.map(() => INTENTS.map(() => 0));
-  const errors: IntentEvaluation["errors"] = [];
+/** Scores `classify` on `prompts`; `labels` orders the confusion matrix (default INTENTS). */
+export function evaluate<L extends string = Intent>(
+  prompts: readonly LabelledPrompt<L>[],
+  classify: (input: LabelledPrompt<L>) => { label: L; confidence: number },
+  labels: readonly L[] = INTENTS as readonly string[] as readonly L[],
+): IntentEvaluation<L> {
+  const confusion = labels.map(() => labels.map(() => 0));
+  const errors: IntentEvaluation<L>["errors"] = [];
   let right = 0;
   for (const prompt of prompts) {
     const { label, confidence } = classify(prompt);
-    confusion[INTENTS.indexOf(prompt.label)][INTENTS.indexOf(label)]++;
+    confusion[labels.indexOf(prompt.label)][labels.indexOf(label)]++;
     if (label === prompt.label) right++;
     else errors.push({ prompt, predicted: label, confidence });
   }
@@ -147,11 +178,14 @@ export function evaluate(
   };
 }
 
-/** The confusion matrix as a plain table. */
-export function formatConfusion(e: IntentEvaluation): string {
-  const width = 12;
-  const head = "truth \\ predicted".padEnd(18) + INTENTS.map((l) => l.padStart(width)).join("");
-  const rows = INTENTS.map((l, i) =>
+/** The confusion matrix as a plain table; `labels` as given to `evaluate`. */
+export function formatConfusion<L extends string = Intent>(
+  e: IntentEvaluation<L>,
+  labels: readonly L[] = INTENTS as readonly string[] as readonly L[],
+): string {
+  const width = Math.max(12, ...labels.map((l) => l.length + 1));
+  const head = "truth \\ predicted".padEnd(18) + labels.map((l) => l.padStart(width)).join("");
+  const rows = labels.map((l, i) =>
     l.padEnd(18) + e.confusion[i].map((n) => String(n).padStart(width)).join("")
   );
   return [head, ...rows].join("\n");

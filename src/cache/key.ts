@@ -1,0 +1,105 @@
+/**
+ * The exact cache key: everything that can change an answer, hashed. Two requests share a key
+ * only when the same tenant sends the same body (every message in order, tools, sampling and
+ * output parameters; inline values by the hash of their bytes) to the same upstream and model,
+ * with the same squint settings. Only the stream flags are left out: a stored answer serves a
+ * streaming request and a plain one alike.
+ */
+import type { Inspected } from "../../workers/image/protocol.ts";
+import { markerRef } from "../intake/inline_images.ts";
+import type { Controls } from "../optimize/controls.ts";
+
+/** Bumped when the stored answer's shape or squint's planners change what is sent. */
+export const CACHE_FORMAT = 1;
+
+/** Body fields that change how an answer is delivered, never what it says. */
+const DELIVERY_FIELDS = new Set(["stream", "stream_options"]);
+
+/** What a cached answer is keyed by. */
+export interface CacheKey {
+  /** Whose answer: the squint key's id, else the client's provider key's id, else "". */
+  tenant: string;
+  /** The upstream's base URL. */
+  upstream: string;
+  /** The model actually called. */
+  model: string;
+  /** The body without delivery fields, inline values as `sha256:` ids, object keys sorted. */
+  request: unknown;
+  /** squint's settings that shape what is sent. */
+  settings: {
+    optimize: boolean;
+    fidelity: string;
+    detail: string;
+    ocr: string;
+    rulesVersion: string;
+    format: number;
+  };
+}
+
+/** Hex SHA-256 of bytes or text. */
+export async function sha256(data: Uint8Array | string): Promise<string> {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>))
+    .toHex();
+}
+
+/** The content id of one lifted inline value: an image by its decoded bytes, else its text. */
+async function inlineId(value: Inspected | string): Promise<string> {
+  if (typeof value === "string") return `sha256:${await sha256(value)}`;
+  if (value.hash) return `sha256:${value.hash}`;
+  return `sha256:${await sha256(value.original ?? new Uint8Array())}`;
+}
+
+/** Lifted values' ids, by reference. */
+export async function inlineIds(
+  inline: readonly (Inspected | string)[],
+): Promise<string[]> {
+  return await Promise.all(inline.map(inlineId));
+}
+
+/** `value` with sorted object keys and markers replaced by their ids. */
+function canonical(value: unknown, ids: readonly string[]): unknown {
+  if (typeof value === "string") {
+    const ref = markerRef(value);
+    return ref === undefined ? value : ids[ref] ?? value;
+  }
+  if (Array.isArray(value)) return value.map((v) => canonical(v, ids));
+  if (value === null || typeof value !== "object") return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    out[key] = canonical((value as Record<string, unknown>)[key], ids);
+  }
+  return out;
+}
+
+/** The key of a Chat Completions body (markers resolved through `ids`). */
+export function chatCacheKey(
+  body: Record<string, unknown>,
+  ids: readonly string[],
+  where: { tenant: string | null; upstream: string; model: string; rulesVersion: string },
+  controls: Controls,
+): CacheKey {
+  const request: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(body)) {
+    if (!DELIVERY_FIELDS.has(field)) request[field] = value;
+  }
+  return {
+    tenant: where.tenant ?? "",
+    upstream: where.upstream,
+    model: where.model,
+    request: canonical(request, ids),
+    settings: {
+      optimize: controls.optimize,
+      fidelity: controls.fidelity,
+      detail: controls.detail,
+      ocr: controls.ocr,
+      rulesVersion: where.rulesVersion,
+      format: CACHE_FORMAT,
+    },
+  };
+}
+
+/** The key's hash: what the store is addressed by. */
+export async function hashKey(key: CacheKey): Promise<string> {
+  return await sha256(JSON.stringify(key));
+}

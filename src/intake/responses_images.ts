@@ -1,0 +1,107 @@
+/**
+ * The images of an OpenAI Responses body (`input_image` parts with a `data:` or http(s) URL,
+ * which intake fetches under its guard), seen as a Chat Completions body for the planner
+ * (`responsesView`), and the body forwarded with only their `image_url` and `detail` changed
+ * (`spliceResponses`). Images by `file_id` are left to OpenAI.
+ */
+import { marker, markerRef } from "./inline_images.ts";
+import { applyEdits, type Edit, siblingString, stringAt } from "./splice.ts";
+
+type Json = Record<string, unknown>;
+
+/** One `input_image` part and its place in the view. */
+export interface ResponsesImage {
+  part: Json & { image_url: string; detail?: string };
+  /** Reference of its value in the view's inline values (a fetched URL gets one at intake). */
+  readonly ref: number;
+  /** The view's `image_url` object (intake sets its `url` to a marker; the plan its `detail`). */
+  site: { url: string; detail?: string };
+}
+
+/** A Chat Completions body standing for a Responses one, for planning. */
+export interface ResponsesView {
+  view: Json;
+  inline: string[];
+  images: ResponsesImage[];
+}
+
+const isObject = (value: unknown): value is Json =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+const TEXT_PARTS = new Set(["input_text", "output_text", "text"]);
+
+function viewPart(part: unknown, view: ResponsesView): Json[] {
+  if (!isObject(part)) return [];
+  if (TEXT_PARTS.has(String(part.type))) return [{ type: "text", text: String(part.text ?? "") }];
+  const url = part.image_url;
+  if (part.type !== "input_image" || typeof url !== "string") return [];
+  const inline = url.startsWith("data:");
+  if (!inline && !/^https?:/i.test(url)) return [];
+  // A data URL is lifted now; an http(s) URL is fetched (and lifted) by intake.
+  const site = {
+    url: inline ? marker(view.inline.push(url) - 1) : url,
+    ...(typeof part.detail === "string" ? { detail: part.detail } : {}),
+  };
+  view.images.push({
+    part: part as ResponsesImage["part"],
+    site,
+    get ref() {
+      return markerRef(site.url) ?? -1;
+    },
+  });
+  return [{ type: "image_url", image_url: site }];
+}
+
+/** The Chat Completions view of a Responses body: instructions, messages, inline images. */
+export function responsesView(body: Json): ResponsesView {
+  const out: ResponsesView = { view: {}, inline: [], images: [] };
+  const items = typeof body.input === "string"
+    ? [{ role: "user", content: body.input }]
+    : Array.isArray(body.input)
+    ? body.input.filter(isObject).filter((i) => typeof i.role === "string")
+    : [];
+  const messages = items.map((item) => ({
+    role: item.role === "developer" ? "system" : item.role,
+    content: typeof item.content === "string"
+      ? item.content
+      : Array.isArray(item.content)
+      ? item.content.flatMap((p) => viewPart(p, out))
+      : "",
+  }));
+  if (typeof body.instructions === "string" && body.instructions) {
+    messages.unshift({ role: "system", content: body.instructions });
+  }
+  out.view = { model: body.model, squint: { ocr: "off" }, messages };
+  return out;
+}
+
+/** An image's new `image_url` (a `data:` URL), when it was rendered again. */
+export interface NewResponsesImage {
+  image: ResponsesImage;
+  url?: string;
+}
+
+/**
+ * `raw` with each image's `image_url` and `detail` as planned (`detail` added after the URL
+ * when the part had none), nothing else touched; undefined when a URL cannot be found as written.
+ */
+export function spliceResponses(
+  raw: string,
+  changes: readonly NewResponsesImage[],
+): string[] | undefined {
+  const edits: Edit[] = [];
+  for (const { image, url } of changes) {
+    const at = stringAt(raw, image.part.image_url);
+    if (!at) return undefined;
+    if (url !== undefined) edits.push({ ...at, text: url });
+    const detail = image.site.detail;
+    if (detail === undefined || detail === image.part.detail) continue;
+    const field = siblingString(raw, at, "detail");
+    edits.push(
+      field
+        ? { ...field, text: detail }
+        : { from: at.to + 1, to: at.to + 1, text: `,"detail":${JSON.stringify(detail)}` },
+    );
+  }
+  return applyEdits(raw, edits);
+}
