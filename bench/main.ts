@@ -12,7 +12,10 @@
  * (f) perceptual matching: near-duplicate index latency vs a linear scan, hits and false hits on
  * corpus copies with the safety policy, and the cost of hashing (bench/perceptual.ts).
  *
- * `--sections=a,b,c,d,e,f` runs a subset; `--render-levels=balanced` renders fewer fidelity levels
+ * (g) video: frame extraction time against ffmpeg alone, frames and tokens kept against the naive
+ * request per corpus video (bench/video.ts).
+ *
+ * `--sections=a,b,c,d,e,f,g` runs a subset; `--render-levels=balanced` renders fewer fidelity levels
  * for bytes after in (a) (each level costs ~15 s on 2 cores).
  *
  * @module
@@ -30,6 +33,7 @@ import { Processes } from "./processes.ts";
 import { ratioLine } from "./table.ts";
 import { runUnderstanding } from "./understanding.ts";
 import { runPerceptual } from "./perceptual.ts";
+import { runVideo } from "./video.ts";
 import { formatAccuracy, measureOcr, nativeTesseractReader, squintReader } from "./ocr_accuracy.ts";
 import {
   ADDED_LATENCY_TARGET,
@@ -47,7 +51,7 @@ function flag(name: string): string | undefined {
   return Deno.args.find((a) => a.startsWith(prefix))?.slice(prefix.length);
 }
 
-const sections = new Set((flag("sections") ?? "a,b,c,d,e,f").split(","));
+const sections = new Set((flag("sections") ?? "a,b,c,d,e,f,g").split(","));
 const renderLevels = (flag("render-levels") ?? LEVELS.join(",")).split(",") as Fidelity[];
 for (const level of renderLevels) {
   if (!LEVELS.includes(level)) throw new Error(`--render-levels: unknown level ${level}`);
@@ -251,6 +255,13 @@ try {
     console.log(perceptual.text);
     results.perceptual = perceptual.results;
     summary.push(...perceptual.headline);
+  }
+  if (sections.has("g")) {
+    heading("(g) Video: frame extraction and selection, frames and tokens vs the naive request");
+    const video = await runVideo(corpusRoot());
+    console.log(video.text);
+    results.video = video.results;
+    summary.push(...video.headline);
   }
 } finally {
   await cleanUp();

@@ -58,6 +58,22 @@ const schema = z.object({
   workers: z.coerce.number().int().min(1).default(Math.max(1, navigator.hardwareConcurrency - 1)),
   worker_queue: z.coerce.number().int().min(1).optional(),
   task_timeout_s: positive.default(30),
+  /** Video: ffmpeg binary (default: the bundled one) and an optional local CLIP model folder. */
+  ffmpeg_path: z.string().min(1).optional(),
+  clip_model_path: z.string().min(1).optional(),
+  video_fps: positive.default(1),
+  /** Frames sampled per video at most: a longer video is sampled evenly at a lower rate. */
+  video_max_sampled: z.coerce.number().int().positive().default(600),
+  /** Frames sent per video at most (the model's context may allow fewer). */
+  video_max_frames: z.coerce.number().int().positive().default(32),
+  video_max_mb: positive.default(256),
+  video_fetch_timeout_s: positive.default(60),
+  /** Time for sampling and selecting the frames of one video. */
+  video_timeout_s: positive.default(300),
+  /** Long side of a sampled frame, at most. */
+  video_max_side: z.coerce.number().int().min(64).default(2048),
+  /** A Gemini target gets `frames`, the video itself (`native`), or whichever costs less. */
+  video_gemini: z.enum(["frames", "native", "auto"]).default("auto"),
   on_overload: z.enum(["passthrough", "reject"]).default("passthrough"),
   optimize: onOff.default("on"),
   fidelity: z.enum(["lossless", "balanced", "aggressive"]).default("balanced"),

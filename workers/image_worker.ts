@@ -5,12 +5,21 @@
  */
 /// <reference lib="deno.worker" />
 import { extractInlineData, jsonLiteral } from "../src/intake/inline_images.ts";
-import type { Inspected, RenderResult, UnderstandResult, WorkerTask } from "./image/protocol.ts";
+import type {
+  FramesResult,
+  Inspected,
+  RenderResult,
+  UnderstandResult,
+  WorkerTask,
+} from "./image/protocol.ts";
 import { probeImage } from "./image/probe.ts";
 import { renderImage } from "./image/render.ts";
 import { parseDataUrl } from "./image/data_url.ts";
 import { keptDecoder } from "./image/decoded.ts";
 import { understandImage, type Understanding } from "./image/understand.ts";
+import { extractFrames } from "./video/extract.ts";
+import { ffmpegPath, VideoError } from "./video/ffmpeg.ts";
+import { clipScorer } from "./video/relevance.ts";
 
 /** A failure the main thread can act on, by code. */
 class TaskFailure extends Error {
@@ -103,6 +112,23 @@ async function handle(task: WorkerTask): Promise<{ result: unknown; transfer: Tr
       }
       const result: UnderstandResult = { ...found, bytes: task.bytes };
       return { result, transfer: [task.bytes.buffer as ArrayBuffer] };
+    }
+    case "frames": {
+      try {
+        const video = await extractFrames(task.bytes, {
+          ...task,
+          ffmpeg: ffmpegPath(task.ffmpeg),
+          signal: AbortSignal.timeout(task.timeoutMs),
+          scorer: task.clipModelPath ? await clipScorer(task.clipModelPath) : undefined,
+        });
+        // The video's bytes go back too: a video sent whole (to Gemini) still needs them.
+        const result: FramesResult = { ...video, bytes: task.bytes };
+        const buffers = video.frames.flatMap((f) => [f.bytes.buffer, f.literal!.buffer]);
+        return { result, transfer: [...buffers, task.bytes.buffer] as ArrayBuffer[] };
+      } catch (e) {
+        if (e instanceof VideoError) throw new TaskFailure(e.code, e.message);
+        throw e;
+      }
     }
   }
 }

@@ -39,10 +39,32 @@ export const optimize: Handler = async (request, ctx) => {
     after: i.after,
     ...(i.detail ? { detail: i.detail } : {}),
   }));
+  const videos = (prepared.plan.videos ?? []).map((v) => ({
+    message: v.message,
+    part: v.part,
+    duration_s: v.duration_s,
+    frames_sampled: v.frames_sampled,
+    frames_kept: v.frames_kept,
+    fps: v.fps,
+    native: v.native,
+    frames: v.frames.map((f) => ({
+      t: f.t,
+      action: f.action,
+      kept_because: f.kept_because,
+      reasons: f.reasons,
+      before: f.before,
+      after: f.after,
+      ...(f.detail ? { detail: f.detail } : {}),
+    })),
+    dropped: v.dropped,
+    tokens: v.tokens,
+    baseline: v.baseline,
+    estimated: v.estimated,
+  }));
   const tokens = prepared.plan.tokens;
   const tail = {
     images,
-    videos: [],
+    videos,
     tokens,
     cost: prices
       ? {

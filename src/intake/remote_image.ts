@@ -93,10 +93,10 @@ export async function fetchRemoteImage(href: string, policy: FetchPolicy): Promi
       const declared = Number(response.headers.get("content-length") ?? 0);
       if (declared > policy.maxBytes) {
         await response.body.cancel();
-        return { ok: false, reason: `image larger than ${policy.maxBytes} bytes` };
+        return { ok: false, reason: `larger than ${policy.maxBytes} bytes` };
       }
       const bytes = await readLimited(response.body, policy.maxBytes);
-      if (!bytes) return { ok: false, reason: `image larger than ${policy.maxBytes} bytes` };
+      if (!bytes) return { ok: false, reason: `larger than ${policy.maxBytes} bytes` };
       const mime = response.headers.get("content-type")?.split(";")[0].trim();
       return { ok: true, bytes, mime, finalUrl: url.href };
     }

@@ -1,5 +1,6 @@
 /** `planRequest`: the plan for every image of one request, with token totals. Pure. */
 import type { ModelFamily } from "../models/types.ts";
+import type { PlannedVideo } from "./plan_video.ts";
 import {
   type ImageControls,
   type ImageDecision,
@@ -16,6 +17,8 @@ export interface PlannedImage extends ImageDecision {
 /** The plan for a request. */
 export interface RequestPlan {
   images: PlannedImage[];
+  /** Its videos, each with its frames (not in `images`). */
+  videos?: PlannedVideo[];
   tokens: { before: number; after: number };
   /** True when any figure is an estimate (text tokens always are). */
   estimated: boolean;
@@ -43,16 +46,22 @@ export function planRequest(
   return { images, ...totals(images, textTokens) };
 }
 
-/** Token totals of a plan's images plus the text (recomputed after rendering). */
+/** Token totals of a plan's images and videos plus the text (recomputed after rendering). */
 export function totals(
   images: readonly ImageDecision[],
   textTokens: number,
-): Omit<RequestPlan, "images"> {
+  videos: readonly PlannedVideo[] = [],
+): Omit<RequestPlan, "images" | "videos"> {
   let before = textTokens;
   let after = textTokens;
-  for (const image of images) {
-    before += image.before.tokens;
-    after += image.after.tokens;
+  for (
+    const media of [
+      ...images.map((i) => ({ tokens: { before: i.before.tokens, after: i.after.tokens } })),
+      ...videos,
+    ]
+  ) {
+    before += media.tokens.before;
+    after += media.tokens.after;
   }
   return { tokens: { before, after }, estimated: true };
 }

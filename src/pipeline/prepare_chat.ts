@@ -26,6 +26,15 @@ import {
 } from "../optimize/plan_request.ts";
 import { PoolFullError, TaskError, type WorkerPool } from "../pool/pool.ts";
 import { renderPlan } from "./render.ts";
+import {
+  type ContentEdit,
+  type PlannedVideos,
+  planVideos,
+  type ReadVideo,
+  readVideos,
+} from "./videos.ts";
+import { collectVideos, type IntakeVideo } from "../intake/videos.ts";
+import { framesTokens } from "../optimize/plan_video.ts";
 import type { RenderCache } from "./render_cache.ts";
 import { type UnderstandCache, understandImages } from "./understand.ts";
 import { classifyIntent, type IntentDecision } from "../optimize/intent/classify.ts";
@@ -143,41 +152,55 @@ function prepared(
   images: PlannedImage[],
   literals: ReadonlyMap<number, JsonLiteral>,
   passthroughReason?: string,
+  videos?: PlannedVideos,
 ): PreparedChat {
   const clientWantsUsage = askForUsage(json);
-  sendAsText(json, images);
+  const plans = videos?.plans ?? [];
+  // Rendering may have kept a frame as it was: its tokens are counted again.
+  for (const plan of plans) if (!plan.native) plan.tokens.after = framesTokens(plan.frames);
+  applyEdits(json, [...ocrEdits(json, images), ...(videos?.edits ?? [])]);
   json.model = facts.route.model;
   return {
     body: assembleBody(json, literals),
     messages: json.messages,
     model: facts.model,
     resolved: facts.resolved,
-    plan: { images, ...totals(images, facts.textTokens) },
-    optimizations: [...new Set(images.flatMap((i) => i.optimizations))],
+    plan: {
+      images,
+      ...(plans.length ? { videos: plans } : {}),
+      ...totals(images, facts.textTokens, plans),
+    },
+    optimizations: [
+      ...new Set([...images, ...plans].flatMap((i) => i.optimizations)),
+    ],
     stream: json.stream === true,
     clientWantsUsage,
     passthroughReason,
   };
 }
 
-/**
- * Puts the OCR text of every image routed to text in its place (before it, when a thumbnail
- * goes too). Parts are edited from the last to the first, so earlier positions stay valid.
- */
-function sendAsText(json: Record<string, unknown>, images: readonly PlannedImage[]): void {
-  const routed = images.filter((i) => i.ocr).sort((a, b) =>
-    b.message - a.message || b.part - a.part
-  );
-  for (const image of routed) {
-    const content = (json.messages as { content: unknown[] }[])[image.message].content;
+/** The OCR text of every image routed to text in its place (before it, with a thumbnail). */
+function ocrEdits(json: Record<string, unknown>, images: readonly PlannedImage[]): ContentEdit[] {
+  const messages = json.messages as { content: unknown[] }[];
+  return images.filter((i) => i.ocr).map((image) => {
     const text = { type: "text", text: image.ocr!.text };
-    if (image.ocr!.thumbnail) content.splice(image.part, 0, text);
-    else content[image.part] = text;
-  }
+    const original = messages[image.message].content[image.part];
+    return { ...image, parts: image.ocr!.thumbnail ? [text, original] : [text] };
+  });
 }
 
-/** What each image is for, from the conversation around it. */
-export function intents(json: Record<string, unknown>, images: readonly IntakeImage[]) {
+/** Applies content edits from the last part to the first, so earlier positions stay valid. */
+function applyEdits(json: Record<string, unknown>, edits: ContentEdit[]): void {
+  const messages = json.messages as { content: unknown[] }[];
+  edits.sort((a, b) => b.message - a.message || b.part - a.part);
+  for (const edit of edits) messages[edit.message].content.splice(edit.part, 1, ...edit.parts);
+}
+
+/** What each image (or video) is for, from the conversation around it. */
+export function intents(
+  json: Record<string, unknown>,
+  images: readonly { site: { message: number } }[],
+) {
   const messages = json.messages as { role?: unknown; content?: unknown }[];
   // Images of one message share their question: it is classified once.
   const byMessage = new Map<number, { question: string; intent: IntentDecision }>();
@@ -217,6 +240,8 @@ export interface AdmittedChat {
   facts: RequestFacts;
   decoded: DecodedBody;
   intake: Intake;
+  /** Its `video_url` parts, read (only when optimizing). */
+  videos: IntakeVideo[];
   /** The request bytes as they came (handed back by the workers), for a passthrough. */
   body: Uint8Array;
   /** Set when the workers could not read the request: it goes as it came. */
@@ -255,7 +280,18 @@ async function admit(
     },
     maxPixels: config.max_image_pixels,
   });
-  return { json, facts, decoded, intake, body: decoded.body };
+  const videos = facts.controls.optimize
+    ? await collectVideos(decoded, {
+      pool,
+      fetchRemote: config.fetch_remote_images === "on",
+      fetchPolicy: {
+        allowPrivate: config.allow_private_hosts,
+        maxBytes: config.video_max_mb * 2 ** 20,
+        timeoutMs: config.video_fetch_timeout_s * 1000,
+      },
+    })
+    : [];
+  return { json, facts, decoded, intake, videos, body: decoded.body };
 }
 
 /** An admitted request with what its questions ask and what its images show. */
@@ -264,6 +300,8 @@ export interface UnderstoodChat {
   asked: { question: string; intent: IntentDecision }[];
   /** Per image: what the workers found (content, text, perceptual hashes). */
   found: (Understanding | undefined)[];
+  /** Per video: its frames worth sending. */
+  videos: ReadVideo[];
 }
 
 async function understand(
@@ -286,7 +324,8 @@ async function understand(
     },
     look,
   );
-  return { asked, found };
+  const videos = await readVideos(admitted.videos, intents(json, admitted.videos), deps);
+  return { asked, found, videos };
 }
 
 async function optimize(
@@ -307,12 +346,20 @@ async function optimize(
     facts.controls,
     facts.textTokens,
   );
-  await renderPlan(images, intake.images, {
+  const videos = planVideos(
+    understood.videos,
+    facts.resolved?.family,
+    facts.controls,
+    { maxFrames: config.video_max_frames, gemini: config.video_gemini },
+    intake.literals,
+  );
+  const frames = videos.plans.flatMap((v) => v.frames);
+  await renderPlan([...images, ...frames], [...intake.images, ...videos.frames], {
     pool,
     cache: deps.renderCache,
     maxPixels: config.max_image_pixels,
   }, intake.literals);
-  return prepared(json, facts, images, intake.literals);
+  return prepared(json, facts, images, intake.literals, undefined, videos);
 }
 
 function factsOf(image: IntakeImage, number: number, found?: Understanding): ImageFacts {
@@ -345,6 +392,7 @@ function passthroughAdmitted(
     facts,
     decoded,
     intake: { images: [], literals: new Map() },
+    videos: [],
     body: bytes,
     passthroughReason: reason,
   };

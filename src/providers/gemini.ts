@@ -63,6 +63,8 @@ const CONTENT_PARTS: Record<string, (part: Json, at: string) => Json> = {
   refusal: (part) => ({ text: String(part.refusal ?? "") }),
   image_url: (part, at) => inlineData(objectAt(part.image_url)?.url, `${at}.image_url.url`),
   file: (part, at) => inlineData(objectAt(part.file)?.file_data, `${at}.file.file_data`),
+  // A video squint left whole (SQUINT_VIDEO_GEMINI): Gemini samples it itself.
+  video_url: (part, at) => inlineData(objectAt(part.video_url)?.url, `${at}.video_url.url`),
   input_audio: (part) => {
     const audio = objectAt(part.input_audio) ?? {};
     return { inlineData: { mimeType: `audio/${audio.format}`, data: audio.data } };

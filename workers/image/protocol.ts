@@ -1,6 +1,7 @@
 /** The messages the main thread sends to the image workers, and what comes back. */
 import type { ImageInfo, RenderSpec } from "./types.ts";
 import type { Understanding } from "./understand.ts";
+import type { ExtractedVideo } from "../video/extract.ts";
 
 /** Parse a large body off the main thread; inline data URLs come back as `Inspected`. */
 export interface IngestTask {
@@ -43,8 +44,34 @@ export interface UnderstandTask {
   textBudget?: number;
 }
 
+/**
+ * Sample, select and encode the frames of one video (ffmpeg runs as a child of the worker). The
+ * worker stops ffmpeg itself after `timeoutMs`, before the pool's own limit, so no child or
+ * temporary file outlives the task.
+ */
+export interface FramesTask {
+  kind: "frames";
+  bytes: Uint8Array;
+  fps: number;
+  maxSampled: number;
+  maxCandidates: number;
+  maxSide: number;
+  timeoutMs: number;
+  /** The ffmpeg binary (configured, else bundled). */
+  ffmpeg?: string;
+  tempDir?: string;
+  /** The question, for a relevance scorer. */
+  question?: string;
+  clipModelPath?: string;
+}
+
+/** Result of `frames`: the kept frames, and the video's bytes handed back. */
+export interface FramesResult extends ExtractedVideo {
+  bytes: Uint8Array;
+}
+
 /** Any task. */
-export type WorkerTask = IngestTask | InspectTask | RenderTask | UnderstandTask;
+export type WorkerTask = IngestTask | InspectTask | RenderTask | UnderstandTask | FramesTask;
 
 /** One image as the worker found it. */
 export interface Inspected {
