@@ -141,10 +141,21 @@ export async function assertOpenAIError(
   return body;
 }
 
-/** A loopback port nothing listens on (bound, then released). */
+/**
+ * A loopback port nothing listens on, below the ephemeral range: the mocks of tests running in
+ * parallel listen on port 0 (ephemeral ports), so none of them can take it while a test retries
+ * against it (a released ephemeral port could be, and then answer).
+ */
 export function closedPort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
+  for (let port = 9; port < 1024; port++) {
+    try {
+      Deno.listen({ hostname: "127.0.0.1", port }).close();
+      return port;
+    } catch (e) {
+      // Not ours to bind (not root): no test's mock can take it either.
+      if (e instanceof Deno.errors.PermissionDenied) return port;
+      // Taken: try the next one.
+    }
+  }
+  throw new Error("no free port below 1024 to use as a closed port");
 }
