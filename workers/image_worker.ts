@@ -121,10 +121,13 @@ async function handle(task: WorkerTask): Promise<{ result: unknown; transfer: Tr
           signal: AbortSignal.timeout(task.timeoutMs),
           scorer: task.clipModelPath ? await clipScorer(task.clipModelPath) : undefined,
         });
-        // The video's bytes go back too: a video sent whole (to Gemini) still needs them.
-        const result: FramesResult = { ...video, bytes: task.bytes };
+        const literal = task.literalMime
+          ? jsonLiteral(`data:${task.literalMime};base64,${task.bytes.toBase64()}`)
+          : undefined;
+        const result: FramesResult = { ...video, literal };
         const buffers = video.frames.flatMap((f) => [f.bytes.buffer, f.literal!.buffer]);
-        return { result, transfer: [...buffers, task.bytes.buffer] as ArrayBuffer[] };
+        if (literal) buffers.push(literal.buffer);
+        return { result, transfer: buffers as ArrayBuffer[] };
       } catch (e) {
         if (e instanceof VideoError) throw new TaskFailure(e.code, e.message);
         throw e;

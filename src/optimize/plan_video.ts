@@ -136,7 +136,8 @@ export function naiveVideoTokens(
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
-function frameInfo(frame: FrameFacts): ImageInfo {
+/** The header facts of a kept frame (an upright, opaque JPEG). */
+export function frameInfo(frame: { width: number; height: number; bytes: number }): ImageInfo {
   return {
     format: "jpeg",
     width: frame.width,

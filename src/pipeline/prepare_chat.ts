@@ -185,7 +185,8 @@ function ocrEdits(json: Record<string, unknown>, images: readonly PlannedImage[]
   return images.filter((i) => i.ocr).map((image) => {
     const text = { type: "text", text: image.ocr!.text };
     const original = messages[image.message].content[image.part];
-    return { ...image, parts: image.ocr!.thumbnail ? [text, original] : [text] };
+    const parts = image.ocr!.thumbnail ? [text, original] : [text];
+    return { message: image.message, part: image.part, parts };
   });
 }
 

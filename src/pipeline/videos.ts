@@ -14,7 +14,12 @@ import type { IntakeVideo } from "../intake/videos.ts";
 import type { ModelFamily } from "../models/types.ts";
 import type { IntentDecision } from "../optimize/intent/classify.ts";
 import type { ImageControls } from "../optimize/plan_image.ts";
-import { type PlannedVideo, planVideo, type VideoControls } from "../optimize/plan_video.ts";
+import {
+  frameInfo,
+  type PlannedVideo,
+  planVideo,
+  type VideoControls,
+} from "../optimize/plan_video.ts";
 import { TaskError, type WorkerPool } from "../pool/pool.ts";
 import type { FramesResult } from "../../workers/image/protocol.ts";
 
@@ -72,11 +77,12 @@ export async function readVideos(
           ffmpeg: config.ffmpeg_path,
           question: asked[i].question,
           clipModelPath: config.clip_model_path,
+          // A fetched video sent whole to Gemini goes as a data URL, encoded in the worker.
+          literalMime: video.remoteUrl ? (video.mime ?? "video/mp4") : undefined,
         },
         [video.bytes.buffer as ArrayBuffer],
         timeoutMs + POOL_GRACE_MS,
       );
-      video.bytes = found.bytes;
       read.push({ video, found, ...asked[i] });
     } catch (e) {
       const failure = e instanceof TaskError ? VIDEO_FAILURES[e.code] : undefined;
@@ -144,10 +150,9 @@ export function planVideos(
     planned.plans.push(plan);
     const { message, part } = video.site;
     if (plan.native) {
-      if (video.remoteUrl && video.bytes) {
+      if (found.literal) {
         const ref = nextRef++;
-        const url = `data:${video.mime ?? "video/mp4"};base64,${video.bytes.toBase64()}`;
-        literals.set(ref, JSON.stringify(url));
+        literals.set(ref, found.literal);
         const parts = [{ type: "video_url", video_url: { url: marker(ref) } }];
         planned.edits.push({ message, part, parts });
       }
@@ -167,17 +172,7 @@ export function planVideos(
           bytes: kept.bytes,
           mime: "image/jpeg",
           hash: kept.hash,
-          info: {
-            format: "jpeg",
-            width: kept.width,
-            height: kept.height,
-            orientation: 1,
-            displayWidth: kept.width,
-            displayHeight: kept.height,
-            mayHaveAlpha: false,
-            animated: false,
-            bytes: kept.bytes.byteLength,
-          },
+          info: frameInfo({ ...kept, bytes: kept.bytes.byteLength }),
         },
       });
     }

@@ -63,11 +63,14 @@ export interface FramesTask {
   /** The question, for a relevance scorer. */
   question?: string;
   clipModelPath?: string;
+  /** Also hand the video back as the JSON literal of a data URL of this type (fetched videos). */
+  literalMime?: string;
 }
 
-/** Result of `frames`: the kept frames, and the video's bytes handed back. */
+/** Result of `frames`: the kept frames (the video's own bytes stay with the worker). */
 export interface FramesResult extends ExtractedVideo {
-  bytes: Uint8Array;
+  /** The video as a data URL literal, when `literalMime` asked for it. */
+  literal?: Uint8Array;
 }
 
 /** Any task. */

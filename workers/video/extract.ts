@@ -8,6 +8,7 @@
  */
 
 import { createCanvas } from "@napi-rs/canvas";
+import { sha256 } from "../../src/cache/key.ts";
 import { clock } from "../../src/optimize/plan_video.ts";
 import {
   type Candidate,
@@ -127,15 +128,18 @@ export async function extractFrames(
     });
     if (frames.length > options.maxCandidates) thin(frames, options.maxCandidates, header);
   };
+  /** The held frame turned out to be where motion rested: no longer dropped, kept. */
+  const keepHeld = async (rested: { verdict: FrameVerdict } | undefined) => {
+    if (!rested || !held) return;
+    dropped.splice(dropped.findIndex((d) => d.t === held!.t), 1);
+    await keep(held.t, held.data, rested.verdict);
+  };
   for await (const frame of sampleFrames(bytes, { fps, width, height }, options)) {
     if (frame.index % stride !== 0) continue;
     if (++sampled % options.maxSampled === 0 && header.durationS === undefined) stride *= 2;
     const t = Math.round((frame.index / fps) * 1000) / 1000;
     const offered = selector.offer(t, fingerprint(frame.data, width, height));
-    if (offered.rested && held) {
-      dropped.splice(dropped.findIndex((d) => d.t === held!.t), 1);
-      await keep(held.t, held.data, offered.rested.verdict);
-    }
+    await keepHeld(offered.rested);
     held = undefined;
     if (offered.current.keep) await keep(t, frame.data, offered.current);
     else {
@@ -147,17 +151,12 @@ export async function extractFrames(
       if (selector.held === t) held = { t, data: frame.data };
     }
   }
-  const last = selector.finish();
-  if (last && held) {
-    dropped.splice(dropped.findIndex((d) => d.t === held!.t), 1);
-    await keep(held.t, held.data, last.verdict);
-  }
+  await keepHeld(selector.finish());
   if (sampled === 0) {
     throw new VideoError("unreadable_video", "the video has no frame ffmpeg could decode");
   }
   for (const frame of frames) {
-    const digest = await crypto.subtle.digest("SHA-256", frame.bytes as BufferSource);
-    frame.hash = new Uint8Array(digest).toHex();
+    frame.hash = await sha256(frame.bytes);
     frame.literal = new TextEncoder().encode(`"data:image/jpeg;base64,${frame.bytes.toBase64()}"`);
   }
   if (options.scorer && options.question) {
