@@ -5,7 +5,7 @@
  */
 import { errorLogRow } from "./accounting/request_log.ts";
 import { Flights } from "./cache/flights.ts";
-import { NearIndex } from "./cache/near_index.ts";
+import { NearIndex, type PictureIndex } from "./cache/near_index.ts";
 import { Circuits } from "./providers/attempts.ts";
 import type { Config } from "./config.ts";
 import type { AppParts, RequestContext } from "./http/context.ts";
@@ -16,7 +16,10 @@ import { createRegistry } from "./models/registry.ts";
 import { RenderCache } from "./pipeline/render_cache.ts";
 import { UnderstandCache } from "./pipeline/understand.ts";
 import { WorkerPool } from "./pool/pool.ts";
-import { EmbeddedStorage } from "./storage/embedded.ts";
+import { embeddedStorage } from "./storage/open.ts";
+import type { Storage } from "./storage/types.ts";
+import { SharedFlights } from "./cache/shared_flights.ts";
+import { SharedNearIndex } from "./cache/shared_near_index.ts";
 
 /** A squint instance. */
 export interface App {
@@ -28,14 +31,21 @@ export interface App {
 const WORKER_URL = new URL("../workers/image_worker.ts", import.meta.url);
 const RENDER_CACHE_BYTES = 256 * 2 ** 20;
 
-/** Builds the parts from configuration. */
-export function createApp(config: Config): App {
-  if (config.storage === "production") {
-    throw new GatewayError(
-      500,
-      "SQUINT_STORAGE=production is not available in this build yet; use embedded",
-    );
-  }
+/** The picture index `config` asks for, following the store's shared record when it has one. */
+function pictureIndex(config: Config, storage: Storage): PictureIndex | undefined {
+  if (config.cache_perceptual !== "on") return undefined;
+  const index = new NearIndex({
+    phashDistance: config.cache_phash_distance,
+    dhashDistance: config.cache_dhash_distance,
+  });
+  return storage.nearFeed ? new SharedNearIndex(index, storage.nearFeed) : index;
+}
+
+/**
+ * Builds the parts from configuration, on `storage` (`openStorage(config)`; default: the
+ * embedded store, which needs no connecting).
+ */
+export function createApp(config: Config, storage: Storage = embeddedStorage(config)): App {
   const parts: AppParts = {
     config,
     pool: new WorkerPool({
@@ -49,17 +59,9 @@ export function createApp(config: Config): App {
     understandCache: new UnderstandCache(),
     flights: new Flights(),
     circuits: new Circuits(config.circuit_failures, config.circuit_cooldown_s * 1000),
-    nearIndex: config.cache_perceptual === "on"
-      ? new NearIndex({
-        phashDistance: config.cache_phash_distance,
-        dhashDistance: config.cache_dhash_distance,
-      })
-      : undefined,
-    storage: new EmbeddedStorage({
-      dataDir: config.data_dir,
-      retentionDays: config.log_retention_days,
-      kvMaxBytes: config.cache_max_mb * 2 ** 20,
-    }),
+    nearIndex: pictureIndex(config, storage),
+    sharedFlights: storage.signals ? new SharedFlights(storage.kv, storage.signals) : undefined,
+    storage,
   };
   return {
     parts,

@@ -104,6 +104,20 @@ const schema = z.object({
   shutdown_grace_s: positive.default(30),
   storage: z.enum(["embedded", "production"]).default("embedded"),
   data_dir: z.string().min(1).default("./.squint"),
+  database_url: z.string().min(1).optional(),
+  redis_url: z.string().min(1).optional(),
+  /** Prefix of every Redis key, so deployments (or test runs) can share a server. */
+  redis_prefix: z.string().default("squint:"),
+  s3_endpoint: url.optional(),
+  s3_bucket: z.string().min(3).optional(),
+  s3_region: z.string().min(1).default("us-east-1"),
+  s3_access_key: z.string().min(1).optional(),
+  s3_secret_key: z.string().min(1).optional(),
+  s3_force_path_style: onOff.default("off"),
+  /** Keep what each request sent (original and optimized media) in the media store. */
+  media_store: onOff.default("off"),
+  media_retention_days: z.coerce.number().int().min(1).default(30),
+  encryption_key: z.string().min(16).optional(),
   log_content: z.enum(["off", "redacted", "full"]).default("off"),
   log_retention_days: z.coerce.number().int().min(1).default(30),
   corpus_dir: z.string().min(1).default("../shared/corpus"),
@@ -189,7 +203,8 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
 /** Whether clients must present a squint key (CONTRACT.md, Keys). */
 export function requiresSquintKey(config: Config): boolean {
   if (config.require_key) return config.require_key === "on";
-  return config.api_keys.length > 0 || hasServerProviderKey(config);
+  return config.api_keys.length > 0 || hasServerProviderKey(config) ||
+    (config.storage === "production" && config.admin_token !== undefined);
 }
 
 /** Whether squint holds any provider key of its own. */

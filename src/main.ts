@@ -4,6 +4,7 @@
  */
 import { createApp } from "./app.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
+import { openStorage } from "./storage/open.ts";
 
 function load(): Config {
   try {
@@ -16,7 +17,13 @@ function load(): Config {
 }
 
 const config = load();
-const app = createApp(config);
+const app = createApp(
+  config,
+  await openStorage(config).catch((e) => {
+    console.error(`squint: storage (SQUINT_STORAGE=${config.storage}): ${(e as Error).message}`);
+    Deno.exit(1);
+  }),
+);
 const storage = await app.parts.storage.health();
 if (!storage.ok) {
   console.error(`squint: storage is not usable: ${storage.detail}`);

@@ -13,6 +13,9 @@ export type LogTask =
     | { kind: "insert"; rows: RequestLogRow[] }
     | { kind: "usage"; query: UsageQuery }
     | { kind: "retention"; now: number }
+    | { kind: "oldest"; limit: number }
+    | { kind: "remove"; ids: string[] }
+    | { kind: "count" }
     | { kind: "health" }
     | { kind: "close" }
   );
@@ -45,6 +48,12 @@ function run(task: LogTask): unknown {
       return log.applyRetention(task.now);
     case "health":
       return log.health();
+    case "oldest":
+      return log.oldest(task.limit);
+    case "remove":
+      return log.remove(task.ids);
+    case "count":
+      return log.count();
   }
 }
 

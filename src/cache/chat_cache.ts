@@ -5,7 +5,7 @@
 import type { Config } from "../config.ts";
 import type { AdmittedChat, UnderstoodChat } from "../pipeline/prepare_chat.ts";
 import type { PerceptualHashes } from "../../workers/image/perceptual.ts";
-import type { NearIndex } from "./near_index.ts";
+import type { PictureIndex } from "./near_index.ts";
 import { perceptualMatchAllowed } from "./perceptual_policy.ts";
 import type { KeyValueStore } from "../storage/types.ts";
 import { answerToStore, decodeAnswer, encodeAnswer, type StoredAnswer } from "./answer.ts";
@@ -99,7 +99,7 @@ export async function nearKey(
   admitted: AdmittedChat,
   decision: CacheDecision,
   near: readonly NearImage[],
-  index: NearIndex,
+  index: PictureIndex,
   scope: CacheScope,
 ): Promise<string | undefined> {
   if (!decision.ids) return undefined;
@@ -117,7 +117,7 @@ export async function nearKey(
 }
 
 /** Makes `near` images findable by look once their answer is stored. */
-export function rememberNear(index: NearIndex, near: readonly NearImage[]): void {
+export function rememberNear(index: PictureIndex, near: readonly NearImage[]): void {
   for (const image of near) index.add(image.id, image.hashes);
 }
 
@@ -177,7 +177,7 @@ export async function lookUpChat(
   decision: CacheDecision,
   parts: {
     kv: KeyValueStore;
-    index?: NearIndex;
+    index?: PictureIndex;
     scope: CacheScope;
     understand: () => Promise<UnderstoodChat | undefined>;
   },
@@ -189,6 +189,7 @@ export async function lookUpChat(
   if (!byLook) return { byLook: false, near: [] };
   const understood = await parts.understand();
   const near = understood ? nearImages(admitted, understood) : [];
+  if (policy.read && near.length) await parts.index!.catchUp?.();
   const similar = policy.read && near.length
     ? await nearKey(admitted, decision, near, parts.index!, parts.scope)
     : undefined;

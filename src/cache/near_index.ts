@@ -63,6 +63,14 @@ const BANDS: readonly (readonly [number, number])[] = [
 const RECORD = 3;
 const NONE = -1;
 
+/** What the cache needs of a picture index: this one, or one following a shared record. */
+export interface PictureIndex {
+  add(id: string, hashes: PerceptualHashes): void;
+  nearest(hashes: PerceptualHashes): NearMatch | undefined;
+  /** Brings in the pictures other instances stored (absent for a process's own index). */
+  catchUp?(): Promise<void>;
+}
+
 /** Limits and thresholds of an index. */
 export interface NearIndexOptions {
   /** Entries kept; beyond, the least recently added-or-matched is evicted. */

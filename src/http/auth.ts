@@ -3,7 +3,10 @@
  * squint's server-side provider key; any other credential is the client's own provider key.
  * No unauthenticated client ever reaches a server-side provider key.
  */
+import { keyId } from "../accounting/key_id.ts";
 import { type Config, requiresSquintKey } from "../config.ts";
+import type { KeyStore, ResolvedKey } from "../keys/key_store.ts";
+import { SECRET_PREFIX } from "../keys/secrets.ts";
 import { GatewayError } from "./errors.ts";
 
 /** The outcome of authentication. */
@@ -37,17 +40,44 @@ export interface Identity {
   squintKey?: string;
   /** A credential that is not a squint key: the client's own provider key. */
   clientKey?: string;
+  /** The stored key the squint key is (production), with its limits and provider keys. */
+  key?: ResolvedKey;
+}
+
+/**
+ * Whether `candidate` is a squint key: one of the configured keys, or a live stored key (only a
+ * credential shaped like one is looked up, so a provider key never reaches the key store).
+ */
+async function squintKeyOf(
+  candidate: string | undefined,
+  config: Config,
+  keys: KeyStore | undefined,
+): Promise<{ known: boolean; key?: ResolvedKey }> {
+  if (candidate === undefined) return { known: false };
+  if (isKnown(candidate, config.api_keys)) return { known: true };
+  if (!keys || !candidate.startsWith(SECRET_PREFIX)) return { known: false };
+  const key = await keys.find(candidate);
+  return { known: key !== undefined, key };
+}
+
+/** The request log's and cache's name for the caller: the stored key's id, else a key hash. */
+export async function tenantOf(identity: Identity): Promise<string | null> {
+  return identity.key?.id ?? await keyId(identity.squintKey ?? identity.clientKey);
 }
 
 /**
  * Checks the credentials a request presents, before anything else is done for it: an unknown
  * explicit squint key, or a missing squint key where one is required, is refused with 401.
  */
-export function identify(headers: Headers, config: Config): Identity {
+export async function identify(
+  headers: Headers,
+  config: Config,
+  keys?: KeyStore,
+): Promise<Identity> {
   const explicit = headers.get("x-squint-key")?.trim() || undefined;
   const presented = bearer(headers) ?? (headers.get("x-api-key")?.trim() || undefined);
-  const keys = config.api_keys;
-  if (explicit !== undefined && !isKnown(explicit, keys)) {
+  const explicitKey = await squintKeyOf(explicit, config, keys);
+  if (explicit !== undefined && !explicitKey.known) {
     throw new GatewayError(
       401,
       "unknown squint key (X-Squint-Key)",
@@ -55,8 +85,10 @@ export function identify(headers: Headers, config: Config): Identity {
       "invalid_squint_key",
     );
   }
-  const presentedIsSquintKey = presented !== undefined && isKnown(presented, keys);
+  const presentedKey = await squintKeyOf(presented, config, keys);
+  const presentedIsSquintKey = presentedKey.known;
   const squintKey = explicit ?? (presentedIsSquintKey ? presented : undefined);
+  const key = explicit !== undefined ? explicitKey.key : presentedKey.key;
   // A squint key is never a provider key, whichever header carries it.
   const clientKey = presentedIsSquintKey ? undefined : presented;
   if (clientKey && !squintKey && requiresSquintKey(config)) {
@@ -75,14 +107,20 @@ export function identify(headers: Headers, config: Config): Identity {
       "missing_squint_key",
     );
   }
-  return { squintKey, clientKey };
+  return { squintKey, clientKey, key };
 }
 
 /**
- * The caller for one upstream: the client's own key goes as it came; a squint key uses squint's
- * key for that upstream (`serverKey`), and is refused when squint holds none.
+ * The caller for one upstream: the client's own key goes as it came; a squint key uses its own
+ * provider key for `provider` when the stored key has one, else squint's key for that upstream
+ * (`serverKey`), and is refused when there is none.
  */
-export function callerFor(identity: Identity, serverKey: string | undefined): Caller {
+export function callerFor(
+  identity: Identity,
+  serverKey: string | undefined,
+  provider?: string,
+): Caller {
+  serverKey = (provider && identity.key?.providerKeys[provider]) || serverKey;
   if (identity.clientKey) return { squintKey: identity.squintKey, providerKey: identity.clientKey };
   if (!identity.squintKey) {
     if (serverKey) {
@@ -107,10 +145,13 @@ export function callerFor(identity: Identity, serverKey: string | undefined): Ca
 }
 
 /** Authenticates a request for one upstream whose server-side key is `serverKey`. */
-export function authenticate(
+export async function authenticate(
   headers: Headers,
   config: Config,
   serverKey: string | undefined,
-): Caller {
-  return callerFor(identify(headers, config), serverKey);
+  keys?: KeyStore,
+  provider?: string,
+): Promise<{ identity: Identity; caller: Caller }> {
+  const identity = await identify(headers, config, keys);
+  return { identity, caller: callerFor(identity, serverKey, provider) };
 }

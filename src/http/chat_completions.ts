@@ -3,9 +3,9 @@
  * optimize it and call the upstream (a call an identical request already has under way is
  * shared), and relay.
  */
-import { keyId } from "../accounting/key_id.ts";
 import { contentForLog } from "../accounting/log_content.ts";
 import { storedResponse } from "../cache/answer.ts";
+import type { Lease } from "../cache/shared_flights.ts";
 import {
   type CacheScope,
   decideCache,
@@ -32,7 +32,8 @@ import {
   upstreamRequest,
 } from "../providers/translate.ts";
 import { relayChatResponse, type RelayContext } from "../relay/chat_response.ts";
-import { callerFor, identify } from "./auth.ts";
+import { admitCaller } from "../keys/enforce.ts";
+import { callerFor, identify, tenantOf } from "./auth.ts";
 import type { Handler } from "./context.ts";
 import { requireJson } from "./content_type.ts";
 
@@ -40,16 +41,22 @@ import { requireJson } from "./content_type.ts";
 export const chatCompletions: Handler = async (request, ctx) => {
   const { config, storage, flights, nearIndex } = ctx.app;
   requireJson(request);
-  const identity = identify(request.headers, config);
+  const identity = await identify(request.headers, config, storage.keys);
   const bytes = await readBody(request, config.max_body_mb * 2 ** 20);
-  const { admitted, routing, before } = await routeChat(
+  const routed = await routeChat(
     await admitChat(bytes, request.headers, ctx.app),
     identity,
     request.headers,
     ctx.app,
   );
+  const { routing, before } = routed;
+  const admission = await admitCaller(identity, routed.admitted.facts.model, storage);
+  // Past its budget, a key with a fallback model is served by that model.
+  const admitted = admission.budgetFallback
+    ? await admitChat(routed.admitted.body, request.headers, ctx.app, admission.model)
+    : routed.admitted;
   const { route } = admitted.facts;
-  const tenant = await keyId(identity.squintKey ?? identity.clientKey);
+  const tenant = await tenantOf(identity);
   const relay: RelayContext = {
     requestId: ctx.id,
     keyId: tenant,
@@ -91,7 +98,7 @@ export const chatCompletions: Handler = async (request, ctx) => {
       provider: to.custom ?? to.provider,
       upstream: `${to.provider}:${to.baseUrl}`,
       async prepare() {
-        const caller = callerFor(identity, to.serverKey);
+        const caller = callerFor(identity, to.serverKey, to.provider);
         const own = first
           ? admitted
           : await admitChat(admitted.body, request.headers, ctx.app, model);
@@ -126,7 +133,7 @@ export const chatCompletions: Handler = async (request, ctx) => {
   };
   const attempts: Attempt[] = [];
   relay.attempts = attempts;
-  const call = async (signal: AbortSignal) => {
+  const callUpstreams = async (signal: AbortSignal) => {
     const chain = [admitted.facts.model, ...(config.fallbacks[admitted.facts.model] ?? [])];
     const { response, prepared } = await callCandidates(
       chain.map((model, i) => candidate(model, i === 0)),
@@ -136,6 +143,26 @@ export const chatCompletions: Handler = async (request, ctx) => {
       attempts,
     );
     return { response, meta: prepared.prepared };
+  };
+  // Across instances the flight's leader takes a lease; an instance that finds it taken
+  // answers with the leader's answer once it has arrived.
+  const { sharedFlights } = ctx.app;
+  let lease: Lease | undefined;
+  let fromOtherInstance = false;
+  const call = async (signal: AbortSignal) => {
+    if (!sharedFlights || !policy.dedup || !cache.flightKey) return await callUpstreams(signal);
+    const boarding = await sharedFlights.board(cache.flightKey, signal);
+    if (boarding.answer) {
+      fromOtherInstance = true;
+      const { tokensBefore: before, tokensAfter: after } = boarding.answer;
+      const meta = preparedFromStore(admitted, { before, after });
+      return { response: storedResponse(boarding.answer, meta.stream), meta };
+    }
+    lease = boarding.lease;
+    return await callUpstreams(signal).catch((e) => {
+      lease?.fail();
+      throw e;
+    });
   };
   const missed = policy.read ? "miss" : "bypass";
   if (!key || !(policy.write || policy.dedup)) {
@@ -148,12 +175,13 @@ export const chatCompletions: Handler = async (request, ctx) => {
     call,
   );
   const { shared, meta: prepared } = boarding.flight;
-  if (boarding.leader && policy.write) {
+  if (boarding.leader) lease?.settle(shared, prepared.plan.tokens);
+  if (boarding.leader && policy.write && !fromOtherInstance) {
     storeWhenFinished(storage.kv, key, shared, prepared.plan.tokens, policy.ttlMs)
       .then((stored) => stored && nearIndex && rememberNear(nearIndex, found.near));
   }
   return await relayChatResponse(shared.reader(boarding.leave), prepared, {
     ...relay,
-    cache: boarding.leader ? missed : "dedup",
+    cache: boarding.leader && !fromOtherInstance ? missed : "dedup",
   });
 };

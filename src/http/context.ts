@@ -1,7 +1,8 @@
 /** What every handler gets: the request's id and start, and the application's parts. */
 import type { Flights } from "../cache/flights.ts";
+import type { SharedFlights } from "../cache/shared_flights.ts";
 import type { Circuits } from "../providers/attempts.ts";
-import type { NearIndex } from "../cache/near_index.ts";
+import type { PictureIndex } from "../cache/near_index.ts";
 import type { Config } from "../config.ts";
 import type { PreparedChat } from "../pipeline/prepare_chat.ts";
 import type { Registry } from "../models/registry.ts";
@@ -22,8 +23,10 @@ export interface AppParts {
   flights: Flights<PreparedChat>;
   /** Upstreams failing in a row, held off for a while. */
   circuits: Circuits;
+  /** De-duplication across instances (production). */
+  sharedFlights?: SharedFlights;
   /** Stored pictures by look (near-duplicate matching); absent when it is off. */
-  nearIndex?: NearIndex;
+  nearIndex?: PictureIndex;
 }
 
 /** One request's context. */

@@ -3,7 +3,6 @@
  * forwarded to Anthropic as the client wrote it, but for its optimized image data; the answer
  * comes back as Anthropic gave it, with squint's figures in headers (CONTRACT.md).
  */
-import { keyId } from "../accounting/key_id.ts";
 import { contentForLog } from "../accounting/log_content.ts";
 import { readBody } from "../intake/body.ts";
 import { MESSAGES_REQUEST, prepareNative } from "../pipeline/prepare_native.ts";
@@ -15,7 +14,8 @@ import {
   upstreamHeaders,
 } from "../providers/openai.ts";
 import { ANTHROPIC_DIALECT, relayNativeResponse } from "../relay/native_response.ts";
-import { callerFor, identify } from "./auth.ts";
+import { admitCaller } from "../keys/enforce.ts";
+import { callerFor, identify, tenantOf } from "./auth.ts";
 import { requireJson } from "./content_type.ts";
 import type { Handler, RequestContext } from "./context.ts";
 
@@ -33,8 +33,8 @@ function credentials(request: Request, providerKey: string | undefined, own: boo
 async function forward(request: Request, ctx: RequestContext, path: string): Promise<Response> {
   const { config, storage } = ctx.app;
   requireJson(request);
-  const identity = identify(request.headers, config);
-  const caller = callerFor(identity, config.anthropic_api_key);
+  const identity = await identify(request.headers, config, storage.keys);
+  const caller = callerFor(identity, config.anthropic_api_key, "anthropic");
   const bytes = await readBody(request, config.max_body_mb * 2 ** 20);
   // Asked for by the deployment: the body is written out whole only when these change it.
   let placed = false;
@@ -45,6 +45,7 @@ async function forward(request: Request, ctx: RequestContext, path: string): Pro
   };
   const prepared = await prepareNative(bytes, request.headers, ctx.app, MESSAGES_REQUEST, rewrite);
   prepared.plan.promptCacheBySquint = placed;
+  if (!path.endsWith("/count_tokens")) await admitCaller(identity, prepared.plan.model, storage);
   const upstream = await callUpstream({
     url: `${config.anthropic_base_url}${path}`,
     method: "POST",
@@ -64,7 +65,7 @@ async function forward(request: Request, ctx: RequestContext, path: string): Pro
   }
   return await relayNativeResponse(upstream, prepared.plan, ANTHROPIC_DIALECT, {
     requestId: ctx.id,
-    keyId: await keyId(caller.squintKey ?? caller.providerKey),
+    keyId: await tenantOf(identity),
     started: ctx.started,
     storage,
     content: contentForLog(prepared.plan.messages, config.log_content),

@@ -14,9 +14,9 @@ const usd = (x: number) => Math.round(x * 1e10) / 1e10;
 
 /** The dry-run door. */
 export const optimize: Handler = async (request, ctx) => {
-  const { config } = ctx.app;
+  const { config, storage } = ctx.app;
   requireJson(request);
-  const identity = identify(request.headers, config);
+  const identity = await identify(request.headers, config, storage.keys);
   const bytes = await readBody(request, config.max_body_mb * 2 ** 20);
   const { admitted, routing } = await routeChat(
     await admitChat(bytes, request.headers, ctx.app),

@@ -1,13 +1,27 @@
 /** Any other `/v1/*` door (`/v1/models`, `/v1/embeddings`, `/v1/completions`, ...): relayed unchanged. */
 import { callUpstream, relayedHeaders, upstreamHeaders } from "../providers/openai.ts";
+import { admitCaller } from "../keys/enforce.ts";
 import { authenticate } from "./auth.ts";
 import type { Handler } from "./context.ts";
 import { checkDeclaredLength, readBody } from "../intake/body.ts";
 
 /** Relays the request to the OpenAI-compatible upstream and its answer back, bytes untouched. */
 export const passthrough: Handler = async (request, ctx) => {
-  const { config } = ctx.app;
-  const caller = authenticate(request.headers, config, config.openai_api_key);
+  const { config, storage } = ctx.app;
+  const { identity, caller } = await authenticate(
+    request.headers,
+    config,
+    config.openai_api_key,
+    storage.keys,
+    "openai",
+  );
+  // The body is not read here: a stored key's request count and budget hold, its model list
+  // is for the optimized doors.
+  await admitCaller(
+    { ...identity, key: identity.key && { ...identity.key, models: null } },
+    "",
+    storage,
+  );
   const url = new URL(request.url);
   const contentLength = request.headers.get("content-length");
   const hasBody = request.body !== null && request.method !== "GET" && request.method !== "HEAD";

@@ -3,13 +3,13 @@
  * model named; everything else goes to OpenAI as the client wrote it, and the answer (a stream
  * event by event) comes back as OpenAI gave it, squint's figures in headers (CONTRACT.md).
  */
-import { keyId } from "../accounting/key_id.ts";
 import { contentForLog } from "../accounting/log_content.ts";
 import { readBody } from "../intake/body.ts";
 import { prepareNative, RESPONSES_REQUEST } from "../pipeline/prepare_native.ts";
 import { callUpstream, upstreamHeaders } from "../providers/openai.ts";
 import { relayNativeResponse, RESPONSES_DIALECT } from "../relay/native_response.ts";
-import { authenticate } from "./auth.ts";
+import { admitCaller } from "../keys/enforce.ts";
+import { authenticate, tenantOf } from "./auth.ts";
 import { requireJson } from "./content_type.ts";
 import type { Handler } from "./context.ts";
 
@@ -17,9 +17,16 @@ import type { Handler } from "./context.ts";
 export const responses: Handler = async (request, ctx) => {
   const { config, storage } = ctx.app;
   requireJson(request);
-  const caller = authenticate(request.headers, config, config.openai_api_key);
+  const { identity, caller } = await authenticate(
+    request.headers,
+    config,
+    config.openai_api_key,
+    storage.keys,
+    "openai",
+  );
   const bytes = await readBody(request, config.max_body_mb * 2 ** 20);
   const prepared = await prepareNative(bytes, request.headers, ctx.app, RESPONSES_REQUEST);
+  await admitCaller(identity, prepared.plan.model, storage);
   const upstream = await callUpstream({
     url: `${config.openai_base_url}/responses`,
     method: "POST",
@@ -33,7 +40,7 @@ export const responses: Handler = async (request, ctx) => {
   });
   return await relayNativeResponse(upstream, prepared.plan, RESPONSES_DIALECT, {
     requestId: ctx.id,
-    keyId: await keyId(caller.squintKey ?? caller.providerKey),
+    keyId: await tenantOf(identity),
     started: ctx.started,
     storage,
     content: contentForLog(prepared.plan.messages, config.log_content),

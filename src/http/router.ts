@@ -1,4 +1,5 @@
 /** The doors: the route table and nothing else. */
+import { createKey, listKeys, revokeKey } from "./admin_keys.ts";
 import { chatCompletions } from "./chat_completions.ts";
 import type { Handler } from "./context.ts";
 import { GatewayError } from "./errors.ts";
@@ -18,11 +19,20 @@ const ROUTES: Record<string, Record<string, Handler>> = {
   "/v1/responses": { POST: responses },
   "/v1/usage": { GET: usage },
   "/health": { GET: health },
+  "/admin/keys": { GET: listKeys, POST: createKey },
+};
+
+/** Routes with one trailing path segment as their parameter: prefix → method → handler. */
+const PARAMETER_ROUTES: Record<string, Record<string, Handler>> = {
+  "/admin/keys/": { DELETE: revokeKey },
 };
 
 /** The handler for a request, or a GatewayError (404/405). */
 export function route(method: string, path: string): Handler {
-  const methods = ROUTES[path];
+  const prefix = Object.keys(PARAMETER_ROUTES).find((p) =>
+    path.startsWith(p) && path.length > p.length && !path.slice(p.length).includes("/")
+  );
+  const methods = ROUTES[path] ?? (prefix && PARAMETER_ROUTES[prefix]);
   if (methods) {
     const handler = methods[method];
     if (handler) return handler;

@@ -49,8 +49,13 @@ export const usage: Handler = async (request, ctx) => {
   const admin = config.admin_token !== undefined &&
     request.headers.get("authorization") === `Bearer ${config.admin_token}`;
   if (!admin && requiresSquintKey(config)) {
-    const caller = authenticate(request.headers, config, config.openai_api_key);
-    query.keyId = (await keyId(caller.squintKey)) ?? undefined;
+    const { identity } = await authenticate(
+      request.headers,
+      config,
+      config.openai_api_key,
+      storage.keys,
+    );
+    query.keyId = (identity.key?.id ?? await keyId(identity.squintKey)) ?? undefined;
   }
   const report = await storage.usage(query);
   return Response.json(report, { headers: { "x-request-id": ctx.id } });

@@ -6,8 +6,17 @@
 import type { LogTask } from "../../workers/log_worker.ts";
 import { WorkerPool } from "../pool/pool.ts";
 import type { SqliteLogOptions } from "./sqlite_log.ts";
+import { MemoryCounters } from "./counters.ts";
 import { MemoryKeyValue } from "./memory_kv.ts";
-import type { KeyValueStore, RequestLogRow, Storage, UsageQuery, UsageReport } from "./types.ts";
+import type { MediaStore } from "./media_store.ts";
+import type {
+  Counters,
+  KeyValueStore,
+  RequestLogRow,
+  Storage,
+  UsageQuery,
+  UsageReport,
+} from "./types.ts";
 
 /** Options of the embedded store. */
 export interface EmbeddedOptions extends SqliteLogOptions {
@@ -16,6 +25,7 @@ export interface EmbeddedOptions extends SqliteLogOptions {
   batchSize?: number;
   /** Bound of the in-memory key-value store (response cache), bytes. */
   kvMaxBytes?: number;
+  media?: MediaStore;
 }
 
 const LOG_WORKER = new URL("../../workers/log_worker.ts", import.meta.url);
@@ -39,9 +49,12 @@ export class EmbeddedStorage implements Storage {
   #batchSize: number;
   #db: SqliteLogOptions;
   readonly kv: KeyValueStore;
+  readonly counters: Counters = new MemoryCounters();
+  readonly media?: MediaStore;
 
   constructor(options: EmbeddedOptions) {
     this.kv = new MemoryKeyValue(options.kvMaxBytes ?? 256 * 2 ** 20);
+    this.media = options.media;
     this.#db = { dataDir: options.dataDir, retentionDays: options.retentionDays };
     this.#batchSize = options.batchSize ?? 500;
     this.#timer = setInterval(() => this.flush(), options.flushIntervalMs ?? 100);
@@ -63,6 +76,23 @@ export class EmbeddedStorage implements Storage {
   /** Deletes rows older than the retention period; resolves to how many. */
   applyRetention(now = Date.now()): Promise<number> {
     return this.#run<number>({ kind: "retention", now });
+  }
+
+  /** The oldest rows written (the production store's spill reads them back to replay). */
+  async oldest(limit: number): Promise<RequestLogRow[]> {
+    await this.flush();
+    return await this.#run<RequestLogRow[]>({ kind: "oldest", limit });
+  }
+
+  /** Deletes written rows by id; resolves to how many. */
+  remove(ids: string[]): Promise<number> {
+    return this.#run<number>({ kind: "remove", ids });
+  }
+
+  /** Rows written. */
+  async count(): Promise<number> {
+    await this.flush();
+    return await this.#run<number>({ kind: "count" });
   }
 
   async usage(query: UsageQuery): Promise<UsageReport> {
@@ -101,6 +131,7 @@ export class EmbeddedStorage implements Storage {
     clearInterval(this.#retentionTimer);
     await this.flush();
     await this.#run({ kind: "close" }).catch(() => {});
+    await this.media?.close();
     this.#pool.close();
   }
 }

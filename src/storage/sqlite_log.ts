@@ -14,8 +14,9 @@ export interface SqliteLogOptions {
 }
 
 /** Billed figures count only answered requests; errors are counted, never credited with savings. */
-const ok = (expr: string) => `coalesce(sum(CASE WHEN r.status < 400 THEN ${expr} END), 0)`;
-const FIGURES = `count(*) AS requests,
+export const ok = (expr: string): string =>
+  `coalesce(sum(CASE WHEN r.status < 400 THEN ${expr} END), 0)`;
+export const FIGURES = `count(*) AS requests,
   count(CASE WHEN r.status >= 400 THEN 1 END) AS errors,
   ${ok("r.tokens_before")} AS tokens_before,
   ${ok("r.tokens_after")} AS tokens_after,
@@ -39,7 +40,7 @@ const GROUPINGS: Record<NonNullable<UsageQuery["groupBy"]>, { key: string; from:
   channel: { key: "s.key", from: "requests r, json_each(coalesce(r.savings, '{}')) s" },
 };
 
-const COLUMNS = [
+export const COLUMNS: readonly string[] = [
   "id",
   "ts",
   "door",
@@ -99,7 +100,45 @@ function values(r: RequestLogRow): (string | number | null)[] {
   ];
 }
 
-function figures(row: Record<string, unknown>): UsageFigures {
+/** A stored row read back (the inverse of `values`). */
+export function rowFrom(r: Record<string, unknown>): RequestLogRow {
+  const text = (k: string) => (r[k] ?? null) as string | null;
+  const num = (k: string) => (r[k] === null || r[k] === undefined ? null : Number(r[k]));
+  const json = (k: string) =>
+    typeof r[k] === "string" ? r[k] as string : r[k] == null ? null : JSON.stringify(r[k]);
+  return {
+    id: String(r.id),
+    ts: Number(r.ts),
+    door: String(r.door),
+    keyId: text("key_id"),
+    modelRequested: text("model_requested"),
+    modelCalled: text("model_called"),
+    provider: String(r.provider),
+    status: Number(r.status),
+    stream: Boolean(Number(r.stream)),
+    tokensBefore: Number(r.tokens_before),
+    tokensAfter: Number(r.tokens_after),
+    upstreamInputTokens: num("upstream_input_tokens"),
+    upstreamOutputTokens: num("upstream_output_tokens"),
+    costBeforeUsd: num("cost_before_usd"),
+    costAfterUsd: num("cost_after_usd"),
+    costSavedUsd: num("cost_saved_usd"),
+    optimizations: typeof r.optimizations === "string"
+      ? JSON.parse(r.optimizations)
+      : (r.optimizations as string[]),
+    cache: String(r.cache),
+    estimated: Boolean(Number(r.estimated)),
+    latencyMs: Number(r.latency_ms),
+    outcome: String(r.outcome),
+    error: text("error"),
+    upstreamRequestId: text("upstream_request_id"),
+    content: text("content"),
+    attempts: json("attempts"),
+    savings: json("savings"),
+  };
+}
+
+export function figures(row: Record<string, unknown>): UsageFigures {
   const n = (k: string) => Number(row[k] ?? 0);
   const usd = (k: string) => Math.round(n(k) * 1e10) / 1e10;
   return {
@@ -147,6 +186,35 @@ export class SqliteLog {
       this.#db.exec("ROLLBACK");
       throw e;
     }
+  }
+
+  /** The oldest `limit` rows (spilled rows waiting for the production database). */
+  oldest(limit: number): RequestLogRow[] {
+    const rows = this.#db.prepare(`SELECT * FROM requests ORDER BY ts, id LIMIT ?`).all(limit);
+    return rows.map((r) => rowFrom(r as Record<string, unknown>));
+  }
+
+  /** Deletes the rows with these ids; returns how many. */
+  remove(ids: readonly string[]): number {
+    if (ids.length === 0) return 0;
+    const del = this.#db.prepare("DELETE FROM requests WHERE id = ?");
+    let removed = 0;
+    this.#db.exec("BEGIN");
+    try {
+      for (const id of ids) removed += Number(del.run(id).changes);
+      this.#db.exec("COMMIT");
+    } catch (e) {
+      this.#db.exec("ROLLBACK");
+      throw e;
+    }
+    return removed;
+  }
+
+  /** Rows held. */
+  count(): number {
+    return Number(
+      (this.#db.prepare("SELECT count(*) AS n FROM requests").get() as { n: number }).n,
+    );
   }
 
   /** Deletes rows older than the retention period; returns how many. */

@@ -1,4 +1,7 @@
 /** The storage interface: every piece of state squint keeps sits behind it. */
+import type { PerceptualHashes } from "../../workers/image/perceptual.ts";
+import type { KeyStore } from "../keys/key_store.ts";
+import type { MediaStore } from "./media_store.ts";
 
 /** One request in the request log. Keys never appear in it: only a short hash. */
 export interface RequestLogRow {
@@ -73,6 +76,16 @@ export interface UsageReport {
 export interface Storage {
   /** Shared byte values with a TTL (response cache, leases). */
   readonly kv: KeyValueStore;
+  /** Counters in windows (rate limits, spend), shared where the store is shared. */
+  readonly counters: Counters;
+  /** Messages between instances; absent where there is one instance (embedded). */
+  readonly signals?: Signals;
+  /** The shared record of pictures by look; absent where the index is the process's own. */
+  readonly nearFeed?: NearFeed;
+  /** squint keys (production). */
+  readonly keys?: KeyStore;
+  /** Original and optimized media, and what each request sent (optional). */
+  readonly media?: MediaStore;
   /** Queues a log row; never throws and never waits (written off the response path). */
   log(row: RequestLogRow): void;
   usage(query: UsageQuery): Promise<UsageReport>;
@@ -94,4 +107,33 @@ export interface KeyValueStore {
   /** Sets only when `key` is absent (a lease); true when this call set it. */
   setIfAbsent(key: string, value: Uint8Array, ttlMs: number): Promise<boolean>;
   delete(key: string): Promise<void>;
+}
+
+/** Numbers that live for a window: rate-limit counts and spend. */
+export interface Counters {
+  /** Adds `by` to `key` (created with a life of `ttlMs`); resolves to the new value. */
+  add(key: string, by: number, ttlMs: number): Promise<number>;
+  /** The value of `key` (0 when absent), or undefined when the store cannot tell. */
+  get(key: string): Promise<number | undefined>;
+  /** Sets `key` when absent (seeding a counter from the database). */
+  seed(key: string, value: number, ttlMs: number): Promise<void>;
+}
+
+/** Messages to every instance, by channel. */
+export interface Signals {
+  publish(channel: string, message: string): Promise<void>;
+  /** Calls `listener` for each message on `channel` until the returned function is called. */
+  subscribe(channel: string, listener: (message: string) => void): Promise<() => void>;
+}
+
+/** An entry of the shared picture index: a stored picture's content id and hashes. */
+export interface NearEntry extends PerceptualHashes {
+  id: string;
+}
+
+/** The shared, append-only record of pictures by look, which each instance's index follows. */
+export interface NearFeed {
+  append(entry: NearEntry): Promise<void>;
+  /** Entries after `cursor` (from the start when undefined), and the cursor after them. */
+  readAfter(cursor: string | undefined): Promise<{ entries: NearEntry[]; cursor?: string }>;
 }

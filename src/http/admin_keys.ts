@@ -1,0 +1,91 @@
+/**
+ * The admin API for squint keys: `POST /admin/keys` (the secret is in this answer only),
+ * `GET /admin/keys`, `DELETE /admin/keys/{id}`, each with `Authorization: Bearer
+ * $SQUINT_ADMIN_TOKEN`. Without an admin token configured the API is off (404), not open; a
+ * store without keys (embedded) answers 501 naming the setting that turns them on.
+ */
+import { keySpec } from "../keys/key_store.ts";
+import type { KeyStore } from "../keys/key_store.ts";
+import { readBody } from "../intake/body.ts";
+import { requireJson } from "./content_type.ts";
+import type { Handler, RequestContext } from "./context.ts";
+import { GatewayError } from "./errors.ts";
+
+function safeEqual(a: string, b: string): boolean {
+  const x = new TextEncoder().encode(a), y = new TextEncoder().encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}
+
+/** The key store, once the caller is known to be the admin. */
+function adminKeys(request: Request, ctx: RequestContext): KeyStore {
+  const { config, storage } = ctx.app;
+  if (config.admin_token === undefined) {
+    throw new GatewayError(404, "the admin API is off: set SQUINT_ADMIN_TOKEN to turn it on");
+  }
+  const presented = request.headers.get("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1] ?? "";
+  if (!safeEqual(presented.trim(), config.admin_token)) {
+    throw new GatewayError(
+      401,
+      "the admin API needs Authorization: Bearer <SQUINT_ADMIN_TOKEN>",
+      "authentication_error",
+      "invalid_admin_token",
+    );
+  }
+  if (!storage.keys) {
+    throw new GatewayError(
+      501,
+      "squint keys are stored in production mode: set SQUINT_STORAGE=production (embedded mode takes SQUINT_API_KEYS)",
+      "invalid_request_error",
+      "keys_unavailable",
+    );
+  }
+  return storage.keys;
+}
+
+const json = (body: unknown, ctx: RequestContext, status = 200) =>
+  Response.json(body, { status, headers: { "x-request-id": ctx.id } });
+
+/** `POST /admin/keys`. */
+export const createKey: Handler = async (request, ctx) => {
+  const keys = adminKeys(request, ctx);
+  requireJson(request);
+  const bytes = await readBody(request, 2 ** 20);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    throw new GatewayError(400, `request body is not valid JSON: ${(e as Error).message}`);
+  }
+  const parsed = keySpec.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const param = issue.path.join(".") || null;
+    throw new GatewayError(
+      400,
+      `${param ?? "body"}: ${issue.message}`,
+      "invalid_request_error",
+      null,
+      param,
+    );
+  }
+  const { key, secret } = await keys.create(parsed.data);
+  return json({ ...key, key: secret }, ctx, 201);
+};
+
+/** `GET /admin/keys`. */
+export const listKeys: Handler = async (request, ctx) => {
+  const keys = adminKeys(request, ctx);
+  return json({ object: "list", data: await keys.list() }, ctx);
+};
+
+/** `DELETE /admin/keys/{id}`. */
+export const revokeKey: Handler = async (request, ctx) => {
+  const keys = adminKeys(request, ctx);
+  const id = decodeURIComponent(new URL(request.url).pathname.slice("/admin/keys/".length));
+  if (!(await keys.revoke(id))) {
+    throw new GatewayError(404, `no live squint key ${JSON.stringify(id)}`, "not_found_error");
+  }
+  return json({ id, revoked: true }, ctx);
+};

@@ -1,0 +1,66 @@
+/**
+ * squint keys (production mode): who may call squint, with what models, at what rate and
+ * budget, and with which provider keys. A key's secret is shown once, at creation; the store
+ * keeps only its SHA-256 and a short prefix to recognise it by. Provider keys are kept
+ * encrypted (`crypto.ts`) and never leave the store in clear except to make an upstream call.
+ */
+import { z } from "zod";
+
+/** Budget periods, calendar-aligned in UTC. */
+export const BUDGET_PERIODS = ["day", "month"] as const;
+
+/** What a new key may do (the admin API's and CLI's input). */
+export const keySpec = z.object({
+  name: z.string().min(1).max(200),
+  /** Model names or patterns with `*`; absent: every model. */
+  models: z.array(z.string().min(1)).min(1).optional(),
+  /** Provider name → that provider's API key, used instead of squint's own. */
+  provider_keys: z.record(z.enum(["openai", "anthropic", "google", "ollama"]), z.string().min(1))
+    .optional(),
+  /** Requests per minute. */
+  rpm: z.number().int().positive().optional(),
+  /** Tokens (sent plus answered) per minute. */
+  tpm: z.number().int().positive().optional(),
+  budget_usd: z.number().positive().optional(),
+  budget_period: z.enum(BUDGET_PERIODS).default("month"),
+  /** Model used instead of refusing once the budget is spent. */
+  fallback_model: z.string().min(1).optional(),
+}).strict();
+
+/** A key as created. */
+export type KeySpec = z.infer<typeof keySpec>;
+
+/** A key as listed: everything but secrets (provider keys by name only). */
+export interface SquintKey {
+  id: string;
+  name: string;
+  /** First characters of the secret, to recognise it by. */
+  prefix: string;
+  created_at: string;
+  revoked_at: string | null;
+  models: string[] | null;
+  providers: string[];
+  rpm: number | null;
+  tpm: number | null;
+  budget_usd: number | null;
+  budget_period: (typeof BUDGET_PERIODS)[number];
+  fallback_model: string | null;
+}
+
+/** A live key found by its secret, with its provider keys in clear for the upstream call. */
+export interface ResolvedKey extends SquintKey {
+  providerKeys: Record<string, string>;
+}
+
+/** Where keys live. */
+export interface KeyStore {
+  /** Creates a key; the secret is returned here and never again. */
+  create(spec: KeySpec): Promise<{ key: SquintKey; secret: string }>;
+  list(): Promise<SquintKey[]>;
+  /** Revokes a key; false when there is no live key with that id. */
+  revoke(id: string): Promise<boolean>;
+  /** The live key with this secret, if any. */
+  find(secret: string): Promise<ResolvedKey | undefined>;
+  /** USD a key spent on answered requests from `since` (ms; counted by whole UTC days). */
+  spentSince(id: string, since: number): Promise<number>;
+}

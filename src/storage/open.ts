@@ -1,0 +1,59 @@
+/**
+ * The store a configuration asks for: embedded (SQLite, memory, local files) or production
+ * (PostgreSQL, Redis, S3). A production store missing a setting is a configuration error that
+ * names it.
+ */
+import { type Config, ConfigError } from "../config.ts";
+import { EmbeddedStorage } from "./embedded.ts";
+import { FileMediaStore, type MediaStore, S3MediaStore } from "./media_store.ts";
+import { ProductionStorage } from "./production.ts";
+import type { Storage } from "./types.ts";
+
+/** The embedded store of `config` (synchronous: nothing to connect to). */
+export function embeddedStorage(config: Config): EmbeddedStorage {
+  return new EmbeddedStorage({
+    dataDir: config.data_dir,
+    retentionDays: config.log_retention_days,
+    kvMaxBytes: config.cache_max_mb * 2 ** 20,
+    media: config.media_store === "on" && config.data_dir !== ":memory:"
+      ? new FileMediaStore(`${config.data_dir}/media`)
+      : undefined,
+  });
+}
+
+async function s3Store(config: Config): Promise<MediaStore | undefined> {
+  if (config.media_store !== "on") return undefined;
+  if (!config.s3_bucket) {
+    throw new ConfigError("SQUINT_MEDIA_STORE=on in production needs SQUINT_S3_BUCKET");
+  }
+  const store = new S3MediaStore({
+    endpoint: config.s3_endpoint,
+    bucket: config.s3_bucket,
+    region: config.s3_region,
+    accessKey: config.s3_access_key,
+    secretKey: config.s3_secret_key,
+    forcePathStyle: config.s3_force_path_style === "on",
+  });
+  await store.ensureBucket();
+  return store;
+}
+
+/** Opens the store `config` names. */
+export async function openStorage(config: Config): Promise<Storage> {
+  if (config.storage === "embedded") return embeddedStorage(config);
+  for (const setting of ["database_url", "redis_url"] as const) {
+    if (!config[setting]) {
+      throw new ConfigError(`SQUINT_STORAGE=production needs SQUINT_${setting.toUpperCase()}`);
+    }
+  }
+  return await ProductionStorage.open({
+    databaseUrl: config.database_url!,
+    redisUrl: config.redis_url!,
+    redisPrefix: config.redis_prefix,
+    dataDir: config.data_dir,
+    retentionDays: config.log_retention_days,
+    nearEntries: 100_000,
+    encryptionKey: config.encryption_key,
+    media: await s3Store(config),
+  });
+}

@@ -1,0 +1,102 @@
+/**
+ * Versioned schema of the production database. squint runs the pending migrations at start, all
+ * in one transaction under a transaction-scoped advisory lock: instances starting at once queue
+ * on the lock, and each finds the work done by the first. Text columns have no length limit
+ * (a long model name, reason or URL never fails a write after the provider was paid).
+ */
+import type { Sql } from "postgres";
+
+/** Migrations by version. Never edit a shipped one: add the next. */
+export const PG_MIGRATIONS: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE requests (
+        id text PRIMARY KEY,
+        ts bigint NOT NULL,
+        door text NOT NULL,
+        key_id text,
+        model_requested text,
+        model_called text,
+        provider text NOT NULL,
+        status integer NOT NULL,
+        stream boolean NOT NULL,
+        tokens_before bigint NOT NULL,
+        tokens_after bigint NOT NULL,
+        upstream_input_tokens bigint,
+        upstream_output_tokens bigint,
+        cost_before_usd double precision,
+        cost_after_usd double precision,
+        cost_saved_usd double precision,
+        optimizations jsonb NOT NULL,
+        cache text NOT NULL,
+        estimated boolean NOT NULL,
+        latency_ms double precision NOT NULL,
+        outcome text NOT NULL,
+        error text,
+        upstream_request_id text,
+        content text,
+        attempts text,
+        savings jsonb
+      );
+      CREATE INDEX requests_ts ON requests (ts);
+      CREATE INDEX requests_key_ts ON requests (key_id, ts);
+      CREATE TABLE usage_daily (
+        day date NOT NULL,
+        key_id text NOT NULL,
+        model text NOT NULL,
+        requests bigint NOT NULL,
+        errors bigint NOT NULL,
+        tokens_before bigint NOT NULL,
+        tokens_after bigint NOT NULL,
+        upstream_input_tokens bigint NOT NULL,
+        upstream_output_tokens bigint NOT NULL,
+        cost_before_usd double precision NOT NULL,
+        cost_after_usd double precision NOT NULL,
+        cost_saved_usd double precision NOT NULL,
+        PRIMARY KEY (day, key_id, model)
+      );
+    `,
+  },
+  {
+    version: 2,
+    sql: `
+      CREATE TABLE squint_keys (
+        id text PRIMARY KEY,
+        name text NOT NULL,
+        hash text NOT NULL UNIQUE,
+        prefix text NOT NULL,
+        created_at bigint NOT NULL,
+        revoked_at bigint,
+        models jsonb,
+        provider_keys jsonb NOT NULL DEFAULT '{}',
+        rpm integer,
+        tpm integer,
+        budget_usd double precision,
+        budget_period text NOT NULL DEFAULT 'month',
+        fallback_model text
+      );
+    `,
+  },
+];
+
+/** Any constant both sides agree on: the lock that serializes migrating instances. */
+const MIGRATION_LOCK = 0x5eed_0008;
+
+/** Applies pending migrations; resolves to the schema version reached. */
+export async function migratePg(sql: Sql): Promise<number> {
+  return await sql.begin(async (tx) => {
+    await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
+    await tx`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY, applied_at bigint NOT NULL)`;
+    const [{ v }] = await tx`SELECT coalesce(max(version), 0) AS v FROM schema_migrations`;
+    let current = Number(v);
+    for (const m of PG_MIGRATIONS) {
+      if (m.version <= current) continue;
+      await tx.unsafe(m.sql);
+      await tx`INSERT INTO schema_migrations VALUES (${m.version}, ${Date.now()})`;
+      current = m.version;
+    }
+    return current;
+  }) as number;
+}

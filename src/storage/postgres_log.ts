@@ -1,0 +1,137 @@
+/**
+ * The request log in PostgreSQL. A batch of rows goes in one statement that also adds them to
+ * the daily usage aggregates; a row already present (a replay after an outage) is skipped and
+ * not counted again, so every request counts once however often it is written.
+ */
+import type { Sql } from "postgres";
+import { COLUMNS, FIGURES, figures, ok } from "./sqlite_log.ts";
+import type { RequestLogRow, UsageQuery, UsageReport } from "./types.ts";
+
+/** Columns summed into `usage_daily` (answered requests only, as `/v1/usage` counts them). */
+const SUMMED = [
+  "tokens_before",
+  "tokens_after",
+  "upstream_input_tokens",
+  "upstream_output_tokens",
+  "cost_before_usd",
+  "cost_after_usd",
+  "cost_saved_usd",
+];
+
+const INSERT = `
+  WITH added AS (
+    INSERT INTO requests (${COLUMNS.join(", ")})
+    SELECT ${COLUMNS.join(", ")} FROM json_populate_recordset(null::requests, $1::json)
+    ON CONFLICT (id) DO NOTHING
+    RETURNING *
+  )
+  INSERT INTO usage_daily (day, key_id, model, requests, errors, ${SUMMED.join(", ")})
+  SELECT (to_timestamp(ts / 1000.0) AT TIME ZONE 'UTC')::date, coalesce(key_id, ''),
+    coalesce(model_called, ''), count(*), count(*) FILTER (WHERE status >= 400),
+    ${SUMMED.map((c) => `coalesce(sum(${c}) FILTER (WHERE status < 400), 0)`).join(", ")}
+  FROM added GROUP BY 1, 2, 3
+  ON CONFLICT (day, key_id, model) DO UPDATE SET
+    requests = usage_daily.requests + excluded.requests,
+    errors = usage_daily.errors + excluded.errors,
+    ${SUMMED.map((c) => `${c} = usage_daily.${c} + excluded.${c}`).join(",\n    ")}`;
+
+/** The row as the database's JSON record (column names; JSON columns as values). */
+function record(r: RequestLogRow): Record<string, unknown> {
+  return {
+    id: r.id,
+    ts: r.ts,
+    door: r.door,
+    key_id: r.keyId,
+    model_requested: r.modelRequested,
+    model_called: r.modelCalled,
+    provider: r.provider,
+    status: r.status,
+    stream: r.stream,
+    tokens_before: r.tokensBefore,
+    tokens_after: r.tokensAfter,
+    upstream_input_tokens: r.upstreamInputTokens,
+    upstream_output_tokens: r.upstreamOutputTokens,
+    cost_before_usd: r.costBeforeUsd,
+    cost_after_usd: r.costAfterUsd,
+    cost_saved_usd: r.costSavedUsd,
+    optimizations: r.optimizations,
+    cache: r.cache,
+    estimated: r.estimated,
+    latency_ms: r.latencyMs,
+    outcome: r.outcome,
+    error: r.error,
+    upstream_request_id: r.upstreamRequestId,
+    content: r.content,
+    attempts: r.attempts ?? null,
+    savings: r.savings ? JSON.parse(r.savings) : null,
+  };
+}
+
+/** Per channel: the requests that saved through it, and what it saved (other figures 0). */
+const CHANNEL_FIGURES = `count(*) AS requests, 0 AS errors, 0 AS tokens_before,
+  0 AS tokens_after, 0 AS tokens_saved, 0 AS upstream_input_tokens, 0 AS upstream_output_tokens,
+  0 AS cost_before_usd, 0 AS cost_after_usd, ${ok("s.value::float8")} AS cost_saved_usd`;
+
+/** How each `group_by` is read from the log (PostgreSQL's JSON functions). */
+const GROUPINGS: Record<NonNullable<UsageQuery["groupBy"]>, { key: string; from: string }> = {
+  model: { key: "r.model_called", from: "requests r" },
+  key: { key: "r.key_id", from: "requests r" },
+  optimization: {
+    key: "o.value",
+    from: "requests r, jsonb_array_elements_text(r.optimizations) o(value)",
+  },
+  channel: {
+    key: "s.key",
+    from: "requests r, jsonb_each_text(coalesce(r.savings, '{}'::jsonb)) s(key, value)",
+  },
+};
+
+/** Writes rows (all or none); resolves to how many were new. */
+export async function insertRows(sql: Sql, rows: readonly RequestLogRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await sql.unsafe(INSERT, [JSON.stringify(rows.map(record))]);
+}
+
+/** Totals and groups over the log, as `/v1/usage` reports them. */
+export async function usageReport(sql: Sql, query: UsageQuery): Promise<UsageReport> {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  const add = (clause: string, value: string | number) => {
+    params.push(value);
+    where.push(clause.replace("?", `$${params.length}`));
+  };
+  if (query.keyId) add("r.key_id = ?", query.keyId);
+  if (query.from) add("r.ts >= ?", query.from.getTime());
+  if (query.to) add("r.ts < ?", query.to.getTime());
+  const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
+  const [totals] = await sql.unsafe(`SELECT ${FIGURES} FROM requests r ${filter}`, params);
+  const report: UsageReport = {
+    from: query.from?.toISOString() ?? null,
+    to: query.to?.toISOString() ?? null,
+    totals: figures(totals),
+  };
+  if (!query.groupBy) return report;
+  const g = GROUPINGS[query.groupBy];
+  const figuresOf = query.groupBy === "channel" ? CHANNEL_FIGURES : FIGURES;
+  const rows = await sql.unsafe(
+    `SELECT ${g.key} AS key, ${figuresOf} FROM ${g.from} ${filter}
+     GROUP BY ${g.key} ORDER BY cost_saved_usd DESC, key NULLS FIRST`,
+    params,
+  );
+  report.group_by = query.groupBy;
+  report.groups = rows.map((row) => ({ key: row.key ?? null, ...figures(row) }));
+  return report;
+}
+
+/** USD a key spent (answered requests) from `since` (ms), from the daily aggregates. */
+export async function spentSince(sql: Sql, keyId: string, since: number): Promise<number> {
+  const [row] = await sql`SELECT coalesce(sum(cost_after_usd), 0) AS usd FROM usage_daily
+    WHERE key_id = ${keyId} AND day >= (to_timestamp(${since / 1000}) AT TIME ZONE 'UTC')::date`;
+  return Number(row.usd);
+}
+
+/** Deletes rows older than `days`; resolves to how many (the aggregates are kept). */
+export async function deleteOlderThan(sql: Sql, days: number, now = Date.now()): Promise<number> {
+  const result = await sql`DELETE FROM requests WHERE ts < ${now - days * 86_400_000}`;
+  return result.count;
+}
