@@ -30,17 +30,24 @@ export interface Lease {
 /** Taking part in a cross-instance flight: lead it, or its leader's answer. */
 export type Boarding = { lease: Lease; answer?: undefined } | { answer: StoredAnswer };
 
-/** Cross-instance flights over a shared key-value store and signals. */
-export class SharedFlights {
-  constructor(readonly kv: KeyValueStore, readonly signals: Signals) {}
+/**
+ * Cross-instance flights over a shared key-value store and signals. Dispatches `lead` when this
+ * instance takes a flight's lease and `wait` when it starts waiting for another's answer.
+ */
+export class SharedFlights extends EventTarget {
+  constructor(readonly kv: KeyValueStore, readonly signals: Signals) {
+    super();
+  }
 
   /** Leads the flight of `key`, or waits (until `signal` aborts) for the leader's answer. */
   async board(key: string, signal: AbortSignal): Promise<Boarding> {
     for (;;) {
       signal.throwIfAborted();
       if (await this.kv.setIfAbsent(leaseKey(key), bytes(INSTANCE), LEASE_MS)) {
+        this.dispatchEvent(new Event("lead"));
         return { lease: this.#lease(key) };
       }
+      this.dispatchEvent(new Event("wait"));
       const answer = await this.#wait(key, signal);
       if (answer) return { answer };
     }

@@ -15,7 +15,10 @@ export const keySpec = z.object({
   /** Model names or patterns with `*`; absent: every model. */
   models: z.array(z.string().min(1)).min(1).optional(),
   /** Provider name → that provider's API key, used instead of squint's own. */
-  provider_keys: z.record(z.enum(["openai", "anthropic", "google", "ollama"]), z.string().min(1))
+  provider_keys: z.partialRecord(
+    z.enum(["openai", "anthropic", "google", "ollama"]),
+    z.string().min(1),
+  )
     .optional(),
   /** Requests per minute. */
   rpm: z.number().int().positive().optional(),

@@ -3,6 +3,7 @@
  * the daily usage aggregates; a row already present (a replay after an outage) is skipped and
  * not counted again, so every request counts once however often it is written.
  */
+import type postgres from "postgres";
 import type { Sql } from "postgres";
 import { COLUMNS, FIGURES, figures, ok } from "./sqlite_log.ts";
 import type { RequestLogRow, UsageQuery, UsageReport } from "./types.ts";
@@ -89,7 +90,7 @@ const GROUPINGS: Record<NonNullable<UsageQuery["groupBy"]>, { key: string; from:
 /** Writes rows (all or none); resolves to how many were new. */
 export async function insertRows(sql: Sql, rows: readonly RequestLogRow[]): Promise<void> {
   if (rows.length === 0) return;
-  await sql.unsafe(INSERT, [JSON.stringify(rows.map(record))]);
+  await sql.unsafe(INSERT, [sql.json(rows.map(record) as postgres.JSONValue)]);
 }
 
 /** Totals and groups over the log, as `/v1/usage` reports them. */

@@ -56,6 +56,8 @@ export class ProductionStorage implements Storage {
   readonly keys: KeyStore;
   readonly media?: MediaStore;
   #queue: RequestLogRow[] = [];
+  /** Counting of finished requests against their keys, under way. */
+  #metering = new Set<Promise<void>>();
   #flushing?: Promise<void>;
   #spilled = false;
   #dbError?: string;
@@ -133,14 +135,17 @@ export class ProductionStorage implements Storage {
 
   log(row: RequestLogRow): void {
     this.#queue.push(row);
-    meterUse(this.counters, row).catch(() => {});
+    const metered = meterUse(this.counters, row).catch(() => {});
+    this.#metering.add(metered);
+    metered.finally(() => this.#metering.delete(metered));
     if (this.#queue.length >= (this.options.batchSize ?? 500)) this.flush().catch(() => {});
   }
 
   /** Writes what is queued (and replays spilled rows); one flush at a time. */
-  flush(): Promise<void> {
+  async flush(): Promise<void> {
+    await Promise.all(this.#metering);
     this.#flushing ??= this.#flushAll().finally(() => this.#flushing = undefined);
-    return this.#flushing;
+    return await this.#flushing;
   }
 
   async #flushAll(): Promise<void> {

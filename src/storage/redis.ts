@@ -62,6 +62,12 @@ export class RedisLink {
     return this.client.isReady;
   }
 
+  /** Resolves once commands can be sent. */
+  whenReady(): Promise<void> {
+    if (this.client.isReady) return Promise.resolve();
+    return new Promise((resolve) => this.client.once("ready", () => resolve()));
+  }
+
   /** `key` under the deployment's prefix. */
   key(key: string): string {
     return this.prefix + key;

@@ -4,33 +4,13 @@
  * edited total, a different photo, a question that counts, or matching turned off never does.
  */
 import assert from "node:assert/strict";
-import { createCanvas, loadImage, type SKRSContext2D } from "@napi-rs/canvas";
-import { corpusDataUrl, corpusDir } from "../support/squint.ts";
+import { corpusDataUrl } from "../support/squint.ts";
+import { variant } from "../support/variants.ts";
 import { type Stack, startStack } from "./_stack.ts";
 
 const PHOTO = "photo_boats_sunset_2560x1600.jpg";
 const OTHER_PHOTO = "photo_forest_path_2560x1600.jpg";
 const INVOICE = "invoice_simpleinvoice_english_p7_200dpi.jpg";
-
-/** A copy of a corpus image: scaled, optionally edited, re-encoded as JPEG at `quality`. */
-async function variant(
-  file: string,
-  options: {
-    scale?: number;
-    quality?: number;
-    edit?: (ctx: SKRSContext2D, w: number, h: number) => void;
-  } = {},
-): Promise<string> {
-  const image = await loadImage(Deno.readFileSync(`${corpusDir()}/images/${file}`));
-  const scale = options.scale ?? 1;
-  const w = Math.round(image.width * scale), h = Math.round(image.height * scale);
-  const canvas = createCanvas(w, h);
-  const ctx = canvas.getContext("2d");
-  ctx.drawImage(image, 0, 0, w, h);
-  options.edit?.(ctx, w, h);
-  const bytes = canvas.toBuffer("image/jpeg", options.quality ?? 60);
-  return `data:image/jpeg;base64,${new Uint8Array(bytes).toBase64()}`;
-}
 
 function ask(url: string, question: string) {
   return {

@@ -18,7 +18,11 @@ export interface RunningSquint {
 /** Starts squint with `env` (SQUINT_* variables) over test defaults. */
 export function startSquint(env: Record<string, string> = {}): RunningSquint {
   const config = loadConfig({ SQUINT_DATA_DIR: ":memory:", SQUINT_WORKERS: "1", ...env });
-  const app = createApp(config);
+  return serveApp(createApp(config));
+}
+
+/** Serves `app` on a loopback port; `cleanup` runs after it is closed. */
+export function serveApp(app: App, cleanup?: () => Promise<void>): RunningSquint {
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
     (request) => app.handle(request),
@@ -31,6 +35,7 @@ export function startSquint(env: Record<string, string> = {}): RunningSquint {
     async close() {
       await server.shutdown();
       await app.close();
+      await cleanup?.();
     },
   };
 }

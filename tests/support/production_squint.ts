@@ -1,0 +1,48 @@
+/**
+ * squint in production mode for tests: on a database and Redis prefix of the test's own (see
+ * `services.ts`), with a spill folder of its own that is removed when it closes.
+ */
+import { createApp } from "../../src/app.ts";
+import { loadConfig } from "../../src/config.ts";
+import { type ProductionOptions, ProductionStorage } from "../../src/storage/production.ts";
+import { type RunningSquint, serveApp } from "./squint.ts";
+
+/** Where the production services of a test are. */
+export interface Services {
+  databaseUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+}
+
+/** Starts a production-mode squint with `env` over the services; `options` tune the store. */
+export async function startProductionSquint(
+  services: Services,
+  env: Record<string, string> = {},
+  options: Partial<ProductionOptions> = {},
+): Promise<RunningSquint & { storage: ProductionStorage }> {
+  const dataDir = await Deno.makeTempDir({ prefix: "squint-spill-" });
+  const config = loadConfig({
+    SQUINT_STORAGE: "production",
+    SQUINT_DATABASE_URL: services.databaseUrl,
+    SQUINT_REDIS_URL: services.redisUrl,
+    SQUINT_REDIS_PREFIX: services.redisPrefix,
+    SQUINT_DATA_DIR: dataDir,
+    SQUINT_WORKERS: "1",
+    ...env,
+  });
+  const storage = await ProductionStorage.open({
+    databaseUrl: config.database_url!,
+    redisUrl: config.redis_url!,
+    redisPrefix: config.redis_prefix,
+    dataDir,
+    retentionDays: config.log_retention_days,
+    nearEntries: 1000,
+    encryptionKey: config.encryption_key,
+    ...options,
+  });
+  const running = serveApp(
+    createApp(config, storage),
+    () => Deno.remove(dataDir, { recursive: true }),
+  );
+  return { ...running, storage };
+}
