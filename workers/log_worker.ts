@@ -16,6 +16,7 @@ export type LogTask =
     | { kind: "oldest"; limit: number }
     | { kind: "remove"; ids: string[] }
     | { kind: "count" }
+    | { kind: "row"; id: string }
     | { kind: "health" }
     | { kind: "close" }
   );
@@ -54,6 +55,8 @@ function run(task: LogTask): unknown {
       return log.remove(task.ids);
     case "count":
       return log.count();
+    case "row":
+      return log.row(task.id) ?? null;
   }
 }
 

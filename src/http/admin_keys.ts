@@ -84,6 +84,7 @@ export const listKeys: Handler = async (request, ctx) => {
 export const revokeKey: Handler = async (request, ctx) => {
   const keys = adminKeys(request, ctx);
   const id = decodeURIComponent(new URL(request.url).pathname.slice("/admin/keys/".length));
+  if (id.includes("/")) throw new GatewayError(404, `no such door: DELETE /admin/keys/${id}`);
   if (!(await keys.revoke(id))) {
     throw new GatewayError(404, `no live squint key ${JSON.stringify(id)}`, "not_found_error");
   }

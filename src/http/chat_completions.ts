@@ -4,6 +4,7 @@
  * shared), and relay.
  */
 import { contentForLog } from "../accounting/log_content.ts";
+import { keepSent } from "../accounting/sent_record.ts";
 import { storedResponse } from "../cache/answer.ts";
 import type { Lease } from "../cache/shared_flights.ts";
 import {
@@ -141,6 +142,15 @@ export const chatCompletions: Handler = async (request, ctx) => {
       ctx.app.circuits,
       signal,
       attempts,
+    );
+    keepSent(
+      storage.media,
+      ctx.id,
+      "/v1/chat/completions",
+      prepared.prepared.model,
+      bytes,
+      prepared.prepared.body,
+      prepared.prepared.plan,
     );
     return { response, meta: prepared.prepared };
   };

@@ -4,6 +4,7 @@
  * comes back as Anthropic gave it, with squint's figures in headers (CONTRACT.md).
  */
 import { contentForLog } from "../accounting/log_content.ts";
+import { keepSent } from "../accounting/sent_record.ts";
 import { readBody } from "../intake/body.ts";
 import { MESSAGES_REQUEST, prepareNative } from "../pipeline/prepare_native.ts";
 import { placeBreakpoints, sortTools } from "../providers/prompt_cache.ts";
@@ -63,6 +64,15 @@ async function forward(request: Request, ctx: RequestContext, path: string): Pro
       headers: relayedHeaders(upstream.headers, ctx.id),
     });
   }
+  keepSent(
+    storage.media,
+    ctx.id,
+    path,
+    prepared.plan.model,
+    bytes,
+    prepared.body,
+    prepared.plan.plan,
+  );
   return await relayNativeResponse(upstream, prepared.plan, ANTHROPIC_DIALECT, {
     requestId: ctx.id,
     keyId: await tenantOf(identity),

@@ -4,6 +4,7 @@
  * event by event) comes back as OpenAI gave it, squint's figures in headers (CONTRACT.md).
  */
 import { contentForLog } from "../accounting/log_content.ts";
+import { keepSent } from "../accounting/sent_record.ts";
 import { readBody } from "../intake/body.ts";
 import { prepareNative, RESPONSES_REQUEST } from "../pipeline/prepare_native.ts";
 import { callUpstream, upstreamHeaders } from "../providers/openai.ts";
@@ -38,6 +39,15 @@ export const responses: Handler = async (request, ctx) => {
     clientSignal: request.signal,
     timeoutMs: config.upstream_timeout_s * 1000,
   });
+  keepSent(
+    storage.media,
+    ctx.id,
+    "/v1/responses",
+    prepared.plan.model,
+    bytes,
+    prepared.body,
+    prepared.plan.plan,
+  );
   return await relayNativeResponse(upstream, prepared.plan, RESPONSES_DIALECT, {
     requestId: ctx.id,
     keyId: await tenantOf(identity),

@@ -7,6 +7,7 @@ import { health } from "./health.ts";
 import { countTokens, messages } from "./messages.ts";
 import { optimize } from "./optimize.ts";
 import { passthrough } from "./passthrough.ts";
+import { requestRecord } from "./requests.ts";
 import { responses } from "./responses.ts";
 import { usage } from "./usage.ts";
 
@@ -22,15 +23,16 @@ const ROUTES: Record<string, Record<string, Handler>> = {
   "/admin/keys": { GET: listKeys, POST: createKey },
 };
 
-/** Routes with one trailing path segment as their parameter: prefix → method → handler. */
+/** Routes whose path continues past a prefix (the handler reads the rest): prefix → method → handler. */
 const PARAMETER_ROUTES: Record<string, Record<string, Handler>> = {
   "/admin/keys/": { DELETE: revokeKey },
+  "/v1/requests/": { GET: requestRecord },
 };
 
 /** The handler for a request, or a GatewayError (404/405). */
 export function route(method: string, path: string): Handler {
   const prefix = Object.keys(PARAMETER_ROUTES).find((p) =>
-    path.startsWith(p) && path.length > p.length && !path.slice(p.length).includes("/")
+    path.startsWith(p) && path.length > p.length
   );
   const methods = ROUTES[path] ?? (prefix && PARAMETER_ROUTES[prefix]);
   if (methods) {

@@ -56,20 +56,26 @@ function specOf(values: Record<string, string | string[] | undefined>) {
 }
 
 async function main(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      name: { type: "string" },
-      models: { type: "string" },
-      rpm: { type: "string" },
-      tpm: { type: "string" },
-      "budget-usd": { type: "string" },
-      "budget-period": { type: "string" },
-      "fallback-model": { type: "string" },
-      "provider-key": { type: "string", multiple: true },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        name: { type: "string" },
+        models: { type: "string" },
+        rpm: { type: "string" },
+        tpm: { type: "string" },
+        "budget-usd": { type: "string" },
+        "budget-period": { type: "string" },
+        "fallback-model": { type: "string" },
+        "provider-key": { type: "string", multiple: true },
+      },
+    });
+  } catch (e) {
+    fail(`${(e as Error).message.split("\n")[0]}\n${USAGE}`);
+  }
+  const { values, positionals } = parsed;
   const [command, id] = positionals;
   if (!["create", "list", "revoke"].includes(command)) fail(USAGE);
   let config;

@@ -26,6 +26,8 @@ export interface EmbeddedOptions extends SqliteLogOptions {
   /** Bound of the in-memory key-value store (response cache), bytes. */
   kvMaxBytes?: number;
   media?: MediaStore;
+  /** Days the media store keeps what requests sent. */
+  mediaRetentionDays?: number;
 }
 
 const LOG_WORKER = new URL("../../workers/log_worker.ts", import.meta.url);
@@ -59,8 +61,12 @@ export class EmbeddedStorage implements Storage {
     this.#batchSize = options.batchSize ?? 500;
     this.#timer = setInterval(() => this.flush(), options.flushIntervalMs ?? 100);
     this.#timer.unref();
-    this.applyRetention().catch(() => {});
-    this.#retentionTimer = setInterval(() => this.applyRetention().catch(() => {}), 3_600_000);
+    const retention = () => {
+      this.applyRetention().catch(() => {});
+      this.media?.applyRetention(options.mediaRetentionDays ?? 30).catch(() => {});
+    };
+    retention();
+    this.#retentionTimer = setInterval(retention, 3_600_000);
     this.#retentionTimer.unref();
   }
 
@@ -93,6 +99,11 @@ export class EmbeddedStorage implements Storage {
   async count(): Promise<number> {
     await this.flush();
     return await this.#run<number>({ kind: "count" });
+  }
+
+  async request(id: string): Promise<RequestLogRow | undefined> {
+    await this.flush();
+    return (await this.#run<RequestLogRow | null>({ kind: "row", id })) ?? undefined;
   }
 
   async usage(query: UsageQuery): Promise<UsageReport> {

@@ -6,7 +6,7 @@
 import { type Config, ConfigError } from "../config.ts";
 import { EmbeddedStorage } from "./embedded.ts";
 import { FileMediaStore, type MediaStore, S3MediaStore } from "./media_store.ts";
-import { ProductionStorage } from "./production.ts";
+import { type ProductionOptions, ProductionStorage } from "./production.ts";
 import type { Storage } from "./types.ts";
 
 /** The embedded store of `config` (synchronous: nothing to connect to). */
@@ -18,6 +18,7 @@ export function embeddedStorage(config: Config): EmbeddedStorage {
     media: config.media_store === "on" && config.data_dir !== ":memory:"
       ? new FileMediaStore(`${config.data_dir}/media`)
       : undefined,
+    mediaRetentionDays: config.media_retention_days,
   });
 }
 
@@ -38,15 +39,14 @@ async function s3Store(config: Config): Promise<MediaStore | undefined> {
   return store;
 }
 
-/** Opens the store `config` names. */
-export async function openStorage(config: Config): Promise<Storage> {
-  if (config.storage === "embedded") return embeddedStorage(config);
+/** The production store's options from `config` (connecting to the media store, if on). */
+export async function productionOptions(config: Config): Promise<ProductionOptions> {
   for (const setting of ["database_url", "redis_url"] as const) {
     if (!config[setting]) {
       throw new ConfigError(`SQUINT_STORAGE=production needs SQUINT_${setting.toUpperCase()}`);
     }
   }
-  return await ProductionStorage.open({
+  return {
     databaseUrl: config.database_url!,
     redisUrl: config.redis_url!,
     redisPrefix: config.redis_prefix,
@@ -55,5 +55,12 @@ export async function openStorage(config: Config): Promise<Storage> {
     nearEntries: 100_000,
     encryptionKey: config.encryption_key,
     media: await s3Store(config),
-  });
+    mediaRetentionDays: config.media_retention_days,
+  };
+}
+
+/** Opens the store `config` names. */
+export async function openStorage(config: Config): Promise<Storage> {
+  if (config.storage === "embedded") return embeddedStorage(config);
+  return await ProductionStorage.open(await productionOptions(config));
 }

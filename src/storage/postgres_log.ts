@@ -5,7 +5,7 @@
  */
 import type postgres from "postgres";
 import type { Sql } from "postgres";
-import { COLUMNS, FIGURES, figures, ok } from "./sqlite_log.ts";
+import { COLUMNS, FIGURES, figures, ok, rowFrom } from "./sqlite_log.ts";
 import type { RequestLogRow, UsageQuery, UsageReport } from "./types.ts";
 
 /** Columns summed into `usage_daily` (answered requests only, as `/v1/usage` counts them). */
@@ -122,6 +122,12 @@ export async function usageReport(sql: Sql, query: UsageQuery): Promise<UsageRep
   report.group_by = query.groupBy;
   report.groups = rows.map((row) => ({ key: row.key ?? null, ...figures(row) }));
   return report;
+}
+
+/** The row with this id. */
+export async function rowById(sql: Sql, id: string): Promise<RequestLogRow | undefined> {
+  const [row] = await sql`SELECT * FROM requests WHERE id = ${id}`;
+  return row ? rowFrom(row) : undefined;
 }
 
 /** USD a key spent (answered requests) from `since` (ms), from the daily aggregates. */

@@ -20,7 +20,7 @@ import { RedisCounters } from "./counters.ts";
 import { EmbeddedStorage } from "./embedded.ts";
 import type { MediaStore } from "./media_store.ts";
 import { migratePg } from "./pg_migrations.ts";
-import { deleteOlderThan, insertRows, usageReport } from "./postgres_log.ts";
+import { deleteOlderThan, insertRows, rowById, usageReport } from "./postgres_log.ts";
 import { redact, RedisLink } from "./redis.ts";
 import { RedisKeyValue } from "./redis_kv.ts";
 import { RedisNearFeed } from "./redis_near_feed.ts";
@@ -41,6 +41,8 @@ export interface ProductionOptions {
   /** Encrypts provider keys at rest; without it keys take no provider keys. */
   encryptionKey?: string;
   media?: MediaStore;
+  /** Days the media store keeps what requests sent. */
+  mediaRetentionDays?: number;
   flushIntervalMs?: number;
   batchSize?: number;
   /** Rows queued in memory while the database is away before they spill to SQLite. */
@@ -124,8 +126,13 @@ export class ProductionStorage implements Storage {
       this.#timers.push(timer);
     };
     every(this.options.flushIntervalMs ?? 100, () => this.flush());
-    every(3_600_000, () => this.applyRetention());
-    this.applyRetention().catch(() => {});
+    const retention = () =>
+      Promise.all([
+        this.applyRetention(),
+        this.media?.applyRetention(this.options.mediaRetentionDays ?? 30),
+      ]);
+    every(3_600_000, retention);
+    retention().catch(() => {});
   }
 
   /** Rows waiting in memory for the database. */
@@ -211,14 +218,24 @@ export class ProductionStorage implements Storage {
     return deleteOlderThan(this.sql, this.options.retentionDays, now);
   }
 
+  async request(id: string): Promise<RequestLogRow | undefined> {
+    await this.flush();
+    return await this.#read(() => rowById(this.sql, id));
+  }
+
   async usage(query: UsageQuery): Promise<UsageReport> {
     await this.flush();
+    return await this.#read(() => usageReport(this.sql, query));
+  }
+
+  /** A read of the log, or 503 while the database is away. */
+  async #read<T>(read: () => Promise<T>): Promise<T> {
     try {
-      return await usageReport(this.sql, query);
+      return await read();
     } catch (e) {
       throw new GatewayError(
         503,
-        `usage cannot be read right now: the request log database is unreachable (${
+        `the request log cannot be read right now: its database is unreachable (${
           (e as Error).message
         })`,
         "api_error",

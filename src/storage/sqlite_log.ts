@@ -210,6 +210,12 @@ export class SqliteLog {
     return removed;
   }
 
+  /** The row with this id. */
+  row(id: string): RequestLogRow | undefined {
+    const row = this.#db.prepare("SELECT * FROM requests WHERE id = ?").get(id);
+    return row ? rowFrom(row as Record<string, unknown>) : undefined;
+  }
+
   /** Rows held. */
   count(): number {
     return Number(

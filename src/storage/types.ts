@@ -89,6 +89,8 @@ export interface Storage {
   /** Queues a log row; never throws and never waits (written off the response path). */
   log(row: RequestLogRow): void;
   usage(query: UsageQuery): Promise<UsageReport>;
+  /** One request's log row, by squint's request id. */
+  request(id: string): Promise<RequestLogRow | undefined>;
   /** Whether the store answers. */
   health(): Promise<{ ok: boolean; detail: string }>;
   /** Writes queued rows now. */

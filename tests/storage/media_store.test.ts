@@ -3,7 +3,7 @@ import nodeCrypto, { createHash } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import S3rver from "s3rver";
+import { startS3rver } from "../support/s3rver.ts";
 import {
   FileMediaStore,
   type MediaStore,
@@ -52,9 +52,8 @@ function s3Options(port: number, secretKey = "S3RVER"): S3Options {
 
 /** A real s3rver on port 0 over a temp directory, and an `S3MediaStore` on it. */
 async function openS3(): Promise<Subject & { port: number }> {
-  const dir = await Deno.makeTempDir({ prefix: "squint-s3rver-" });
-  const server = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory: dir });
-  const { port } = await server.run();
+  const server = await startS3rver();
+  const { port, dir } = server;
   const store = new S3MediaStore(s3Options(port));
   await store.ensureBucket();
   const lister = new S3Client({
@@ -84,7 +83,6 @@ async function openS3(): Promise<Subject & { port: number }> {
       await store.close();
       lister.destroy();
       await server.close();
-      await Deno.remove(dir, { recursive: true });
     },
   };
 }

@@ -4,6 +4,7 @@
  */
 import { createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
+import { productionOptions } from "../../src/storage/open.ts";
 import { type ProductionOptions, ProductionStorage } from "../../src/storage/production.ts";
 import { type RunningSquint, serveApp } from "./squint.ts";
 
@@ -31,13 +32,8 @@ export async function startProductionSquint(
     ...env,
   });
   const storage = await ProductionStorage.open({
-    databaseUrl: config.database_url!,
-    redisUrl: config.redis_url!,
-    redisPrefix: config.redis_prefix,
-    dataDir,
-    retentionDays: config.log_retention_days,
+    ...await productionOptions(config),
     nearEntries: 1000,
-    encryptionKey: config.encryption_key,
     ...options,
   });
   const running = serveApp(
