@@ -246,14 +246,19 @@ export class ProductionStorage implements Storage {
     }
   }
 
+  /**
+   * Serving as long as the request log has somewhere to go: with PostgreSQL away rows queue and
+   * spill (the detail says so), so the instance stays in its load balancer's rotation.
+   */
   async health(): Promise<{ ok: boolean; detail: string }> {
     const db = await this.sql`SELECT 1`.then(() => "postgres", (e) => `postgres: ${e.message}`);
+    const spill = db === "postgres" ? undefined : await this.spill.health();
     const redis = await this.redis.health();
     const media = this.media ? await this.media.health() : undefined;
-    // Only the database makes the instance unfit: without Redis or S3 it still serves.
     return {
-      ok: db === "postgres",
-      detail: [db, redis.detail, media?.detail].filter(Boolean).join(", ") +
+      ok: db === "postgres" || spill!.ok,
+      detail: [db, spill && `spill ${spill.detail}`, redis.detail, media?.detail]
+        .filter(Boolean).join(", ") +
         (this.#queue.length ? `, ${this.#queue.length} rows queued` : "") +
         (this.#spilled ? ", rows spilled to sqlite" : ""),
     };

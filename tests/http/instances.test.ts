@@ -342,3 +342,56 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "with PostgreSQL cut off, a known key is still served and every request's row arrives once it is back",
+  ignore: services.ignore,
+  async fn() {
+    await using db = await freshDatabase(services.postgresUrl);
+    await using redis = await redisPrefix(services.redisUrl);
+    const target = new URL(db.url);
+    await using proxy = await startTcpProxy({
+      hostname: target.hostname,
+      port: Number(target.port || 5432),
+    });
+    const viaProxy = new URL(db.url);
+    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    await using mock: MockOpenAI = startMockOpenAI({ clock: FIXED_CLOCK });
+    const instance = await startProductionSquint({
+      databaseUrl: viaProxy.toString(),
+      redisUrl: services.redisUrl,
+      redisPrefix: redis.prefix,
+    }, { ...ENV, SQUINT_OPENAI_BASE_URL: mock.baseUrl });
+    const errors = console.error;
+    console.error = () => {};
+    try {
+      const { key } = await createKey(instance, { name: "through an outage" });
+      assert.equal((await chat(instance, key, ask("before"))).status, 200);
+      await instance.storage.flush();
+      await proxy.cut();
+      const during = [];
+      for (let i = 0; i < 5; i++) during.push(await chat(instance, key, ask(`during ${i}`)));
+      assert.deepEqual(during.map((r) => r.status), [200, 200, 200, 200, 200]);
+      // A key never seen before cannot be checked: 503, not let through.
+      const unseen = await chat(instance, "sq-never-seen-before", ask("who?"));
+      assert.equal(unseen.status, 503);
+      assert.equal(unseen.json.error.code, "key_store_unavailable");
+      const health = await fetch(`${instance.origin}/health`);
+      assert.equal(health.status, 200);
+      assert.match((await health.json()).storage.detail, /^postgres: /);
+      await proxy.restore();
+      await instance.storage.flush();
+      const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+      try {
+        const rows = await sql`SELECT status FROM requests ORDER BY ts`;
+        assert.deepEqual(rows.map((r) => r.status), [200, 200, 200, 200, 200, 200, 503]);
+      } finally {
+        await sql.end();
+      }
+    } finally {
+      console.error = errors;
+      await instance.close();
+    }
+  },
+});
