@@ -8,7 +8,7 @@ COPY src ./src
 COPY workers ./workers
 # Install the pinned npm packages (native addons included) into node_modules at build time,
 # so the container starts without reaching a registry.
-RUN deno install --frozen --entrypoint src/main.ts workers/image_worker.ts workers/log_worker.ts \
+RUN deno install --frozen --entrypoint src/main.ts src/keys/cli.ts workers/image_worker.ts workers/log_worker.ts \
   && mkdir -p /data && chown deno:deno /data
 
 ENV SQUINT_HOST=0.0.0.0 \

@@ -15,7 +15,10 @@
  * (g) video: frame extraction time against ffmpeg alone, frames and tokens kept against the naive
  * request per corpus video (bench/video.ts).
  *
- * `--sections=a,b,c,d,e,f,g` runs a subset; `--render-levels=balanced` renders fewer fidelity levels
+ * (h) production storage: request-log write throughput into PostgreSQL vs SQLite, and the latency
+ * production mode adds to a request vs embedded mode and vs the upstream alone (bench/production.ts).
+ *
+ * `--sections=a,b,c,d,e,f,g,h` runs a subset; `--render-levels=balanced` renders fewer fidelity levels
  * for bytes after in (a) (each level costs ~15 s on 2 cores).
  *
  * @module
@@ -34,6 +37,7 @@ import { ratioLine } from "./table.ts";
 import { runUnderstanding } from "./understanding.ts";
 import { runPerceptual } from "./perceptual.ts";
 import { runVideo } from "./video.ts";
+import { runProduction } from "./production.ts";
 import { formatAccuracy, measureOcr, nativeTesseractReader, squintReader } from "./ocr_accuracy.ts";
 import {
   ADDED_LATENCY_TARGET,
@@ -51,7 +55,7 @@ function flag(name: string): string | undefined {
   return Deno.args.find((a) => a.startsWith(prefix))?.slice(prefix.length);
 }
 
-const sections = new Set((flag("sections") ?? "a,b,c,d,e,f,g").split(","));
+const sections = new Set((flag("sections") ?? "a,b,c,d,e,f,g,h").split(","));
 const renderLevels = (flag("render-levels") ?? LEVELS.join(",")).split(",") as Fidelity[];
 for (const level of renderLevels) {
   if (!LEVELS.includes(level)) throw new Error(`--render-levels: unknown level ${level}`);
@@ -262,6 +266,16 @@ try {
     console.log(video.text);
     results.video = video.results;
     summary.push(...video.headline);
+  }
+
+  if (sections.has("h")) {
+    heading("(h) Production storage: log write throughput, latency added vs embedded");
+    const production = await runProduction();
+    if (production) {
+      console.log(production.text);
+      results.production = production.results;
+      summary.push(...production.headline);
+    }
   }
 } finally {
   await cleanUp();
