@@ -11,6 +11,8 @@ import { createClient, RESP_TYPES } from "redis";
 /** The client type (strings in, strings out). */
 export type RedisClient = ReturnType<typeof createClient>;
 
+/** Longest wait for the first connection at start. */
+const CONNECT_WAIT_MS = 2000;
 /** Longest wait for one command before its fallback is used. */
 const COMMAND_TIMEOUT_MS = 1000;
 
@@ -52,9 +54,20 @@ export class RedisLink {
     this.#down = down;
   }
 
-  /** Connects; never throws (a Redis down at start is a Redis down). */
+  /**
+   * Connects, waiting `CONNECT_WAIT_MS` at most; never throws. A Redis down at start is a Redis
+   * down: the client keeps reconnecting in the background and squint serves meanwhile.
+   */
   async start(): Promise<void> {
-    await this.client.connect().catch((e: Error) => this.#report(e.message));
+    const connecting = this.client.connect().then(
+      () => {},
+      (e: Error) => this.#report(e.message),
+    );
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waited = new Promise<void>((resolve) => timer = setTimeout(resolve, CONNECT_WAIT_MS));
+    await Promise.race([connecting, waited]);
+    clearTimeout(timer);
+    if (!this.client.isReady) this.#report("not connected at start");
   }
 
   /** Whether commands can be sent now. */

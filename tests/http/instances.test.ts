@@ -395,3 +395,40 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "a Redis that does not answer at start delays start-up by at most a moment, and requests are served",
+  ignore: services.ignore,
+  async fn() {
+    await using db = await freshDatabase(services.postgresUrl);
+    await using mock: MockOpenAI = startMockOpenAI({ clock: FIXED_CLOCK });
+    const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (closed.addr as Deno.NetAddr).port;
+    closed.close();
+    const errors = console.error;
+    const said: string[] = [];
+    console.error = (...args: unknown[]) => said.push(args.join(" "));
+    const started = performance.now();
+    const instance = await startProductionSquint({
+      databaseUrl: db.url,
+      redisUrl: `redis://127.0.0.1:${port}`,
+      redisPrefix: "squint-test:unreachable:",
+    }, { ...ENV, SQUINT_OPENAI_BASE_URL: mock.baseUrl, SQUINT_CACHE: "on" });
+    try {
+      assert.ok(performance.now() - started < 5000, "start-up does not wait for Redis");
+      const { key } = await createKey(instance, { name: "no redis", rpm: 100 });
+      const answers = [];
+      for (let i = 0; i < 2; i++) answers.push(await chat(instance, key, ask("Same question.")));
+      assert.deepEqual(answers.map((r) => [r.status, r.json.squint.cache]), [
+        [200, "miss"],
+        [200, "miss"],
+      ]);
+      assert.ok(said.some((s) => /Redis at redis:\/\/127\.0\.0\.1:\d+ unreachable/.test(s)));
+      assert.match((await instance.storage.health()).detail, /redis: /);
+    } finally {
+      console.error = errors;
+      await instance.close();
+    }
+  },
+});
