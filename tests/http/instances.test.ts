@@ -183,6 +183,26 @@ Deno.test({
 });
 
 Deno.test({
+  name: "a key's tokens-per-minute limit counts the tokens used on either instance",
+  ignore: services.ignore,
+  async fn() {
+    await using it = await twoInstances();
+    const { key } = await createKey(it.a, { name: "tokens", tpm: 1 });
+    await awayFromMinuteEnd(10);
+    const first = await chat(it.a, key, ask("Use some tokens."));
+    assert.equal(first.status, 200);
+    assert.ok(first.json.usage.total_tokens >= 1);
+    await it.a.storage.flush();
+    const second = await chat(it.b, key, ask("And more."));
+    assert.equal(second.status, 429);
+    assert.equal(second.json.error.code, "rate_limited");
+    assert.match(second.json.error.message, /1 tokens per minute/);
+    assert.ok(Number(second.retryAfter) >= 1);
+    assert.equal(it.mock.requests.length, 1);
+  },
+});
+
+Deno.test({
   name: "a budget spent on one instance is refused on the other, or served by the fallback model",
   ignore: services.ignore,
   async fn() {
