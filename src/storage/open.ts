@@ -35,7 +35,12 @@ async function s3Store(config: Config): Promise<MediaStore | undefined> {
     secretKey: config.s3_secret_key,
     forcePathStyle: config.s3_force_path_style === "on",
   });
-  await store.ensureBucket();
+  // An S3 away at start costs the audit records (each failed write is said), not the start.
+  await store.ensureBucket().catch((e) =>
+    console.error(
+      `squint: media store: ${(e as Error).message}; records are skipped until it answers`,
+    )
+  );
   return store;
 }
 
