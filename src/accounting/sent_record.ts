@@ -21,7 +21,8 @@ export interface SentRecord {
   images: { message: number; part: number; action: string; before: unknown; after: unknown }[];
 }
 
-let warned = false;
+/** Failures said so far (each distinct one once, so an outage is said, not every request). */
+const said = new Set<string>();
 /** Writes under way. */
 const pending = new Set<Promise<void>>();
 
@@ -70,8 +71,10 @@ export function keepSent(
     };
     await media.putRecord(id, record);
   })().catch((e) => {
-    if (!warned) console.error(`squint: media store write failed: ${(e as Error).message}`);
-    warned = true;
+    const message = (e as Error).message;
+    if (said.has(message) || said.size > 100) return;
+    said.add(message);
+    console.error(`squint: media store write failed: ${message}`);
   });
   pending.add(kept);
   kept.finally(() => pending.delete(kept));

@@ -36,6 +36,11 @@ const INSERT = `
     errors = usage_daily.errors + excluded.errors,
     ${SUMMED.map((c) => `${c} = usage_daily.${c} + excluded.${c}`).join(",\n    ")}`;
 
+/** PostgreSQL text holds no NUL character; an upstream's message may (U+FFFD stands in). */
+function text(value: string | null): string | null {
+  return value === null ? null : value.replaceAll("\u0000", "\uFFFD");
+}
+
 /** The row as the database's JSON record (column names; JSON columns as values). */
 function record(r: RequestLogRow): Record<string, unknown> {
   return {
@@ -43,8 +48,8 @@ function record(r: RequestLogRow): Record<string, unknown> {
     ts: r.ts,
     door: r.door,
     key_id: r.keyId,
-    model_requested: r.modelRequested,
-    model_called: r.modelCalled,
+    model_requested: text(r.modelRequested),
+    model_called: text(r.modelCalled),
     provider: r.provider,
     status: r.status,
     stream: r.stream,
@@ -60,10 +65,10 @@ function record(r: RequestLogRow): Record<string, unknown> {
     estimated: r.estimated,
     latency_ms: r.latencyMs,
     outcome: r.outcome,
-    error: r.error,
-    upstream_request_id: r.upstreamRequestId,
-    content: r.content,
-    attempts: r.attempts ?? null,
+    error: text(r.error),
+    upstream_request_id: text(r.upstreamRequestId),
+    content: text(r.content),
+    attempts: text(r.attempts ?? null),
     savings: r.savings ? JSON.parse(r.savings) : null,
   };
 }

@@ -49,6 +49,16 @@ export interface ProductionOptions {
   bufferRows?: number;
 }
 
+/**
+ * Whether the database refused a write for its data (SQLSTATE classes 22 data exception, 23
+ * integrity, 42 syntax or access) rather than for being away: such a write fails again however
+ * often it is tried.
+ */
+function refusedForData(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  return typeof code === "string" && /^(22|23|42)[0-9A-Z]{3}$/.test(code);
+}
+
 /** PostgreSQL + Redis (+ S3) storage shared by several instances. */
 export class ProductionStorage implements Storage {
   readonly kv: RedisKeyValue;
@@ -57,6 +67,8 @@ export class ProductionStorage implements Storage {
   readonly nearFeed: RedisNearFeed;
   readonly keys: KeyStore;
   readonly media?: MediaStore;
+  /** Rows the database refused for their data, one JSON line each, for a person to look at. */
+  readonly rejectedPath: string;
   #queue: RequestLogRow[] = [];
   /** Counting of finished requests against their keys, under way. */
   #metering = new Set<Promise<void>>();
@@ -80,6 +92,7 @@ export class ProductionStorage implements Storage {
       options.encryptionKey ? new Sealer(options.encryptionKey) : undefined,
     );
     this.media = options.media;
+    this.rejectedPath = `${options.dataDir}/rejected.jsonl`;
   }
 
   /**
@@ -114,7 +127,7 @@ export class ProductionStorage implements Storage {
       kvMaxBytes: 0,
     });
     const storage = new ProductionStorage(sql, redis, spill, options);
-    storage.#spilled = (await spill.count()) > 0;
+    storage.#spilled = (await storage.spill.count()) > 0;
     storage.#start();
     return storage;
   }
@@ -160,7 +173,7 @@ export class ProductionStorage implements Storage {
     while (this.#queue.length > 0) {
       const batch = this.#queue.slice(0, batchSize);
       try {
-        await insertRows(this.sql, batch);
+        await this.#insert(batch);
       } catch (e) {
         this.#down(e as Error);
         await this.#spillExcess();
@@ -170,6 +183,34 @@ export class ProductionStorage implements Storage {
       this.#up();
     }
     if (this.#spilled) await this.#replay(batchSize);
+  }
+
+  /**
+   * Writes a batch. A batch the database refuses for its data (not for being away) is written
+   * row by row, and a row it refuses is appended to `<data dir>/rejected.jsonl` with the reason
+   * said: kept as it was, and never blocking the rows behind it.
+   */
+  async #insert(rows: RequestLogRow[]): Promise<void> {
+    try {
+      await insertRows(this.sql, rows);
+    } catch (e) {
+      if (!refusedForData(e)) throw e;
+      for (const row of rows) {
+        try {
+          await insertRows(this.sql, [row]);
+        } catch (rowError) {
+          if (!refusedForData(rowError)) throw rowError;
+          console.error(
+            `squint: request log row ${row.id} refused by the database (${
+              (rowError as Error).message
+            }); kept in ${this.rejectedPath}`,
+          );
+          await Deno.writeTextFile(this.rejectedPath, JSON.stringify(row) + "\n", {
+            append: true,
+          });
+        }
+      }
+    }
   }
 
   /** Moves the oldest queued rows past the buffer's bound to the SQLite spill. */
@@ -190,7 +231,7 @@ export class ProductionStorage implements Storage {
         return;
       }
       try {
-        await insertRows(this.sql, rows);
+        await this.#insert(rows);
       } catch (e) {
         this.#down(e as Error);
         return;

@@ -54,6 +54,15 @@ export class RedisLink {
     this.#down = down;
   }
 
+  #failures = new Set<string>();
+
+  /** Says each distinct failed command once. */
+  #commandFailed(message: string): void {
+    if (this.#failures.has(message) || this.#failures.size > 100) return;
+    this.#failures.add(message);
+    console.error(`squint: a Redis command failed (${message}); its fallback was used`);
+  }
+
   /**
    * Connects, waiting `CONNECT_WAIT_MS` at most; never throws. A Redis down at start is a Redis
    * down: the client keeps reconnecting in the background and squint serves meanwhile.
@@ -96,7 +105,9 @@ export class RedisLink {
     try {
       return await Promise.race([command(), late]);
     } catch (e) {
-      this.#report((e as Error).message);
+      // An error on a ready link is the command's own (a bad value), not Redis being away.
+      if (this.client.isReady) this.#commandFailed((e as Error).message);
+      else this.#report((e as Error).message);
       return await fallback();
     } finally {
       clearTimeout(timer);

@@ -225,3 +225,51 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "a NUL in an upstream's message is stored as U+FFFD, and a row the database refuses is set aside without blocking its batch",
+  ignore: services.ignore,
+  async fn() {
+    await using db = await freshDatabase(services.postgresUrl);
+    await using redis = await redisPrefix(services.redisUrl);
+    const dataDir = await Deno.makeTempDir();
+    const storage = await ProductionStorage.open({
+      databaseUrl: db.url,
+      redisUrl: services.redisUrl,
+      redisPrefix: redis.prefix,
+      dataDir,
+      retentionDays: 36500,
+      nearEntries: 10,
+      flushIntervalMs: 3_600_000,
+    });
+    const sql = sqlOf(db.url);
+    const errors = console.error;
+    const said: string[] = [];
+    console.error = (...args: unknown[]) => said.push(args.join(" "));
+    try {
+      storage.log(row("nul", { status: 502, error: "bad\u0000gateway" }));
+      // A timestamp that is not a number reaches the database as null: NOT NULL refuses it.
+      storage.log(row("refused", { ts: Number.NaN }));
+      storage.log(row("after"));
+      await storage.flush();
+      const rows = await sql`SELECT id, error FROM requests ORDER BY id`;
+      assert.deepEqual(rows.map((r) => [r.id, r.error]), [
+        ["after", null],
+        ["nul", "bad\uFFFDgateway"],
+      ]);
+      const rejected = (await Deno.readTextFile(storage.rejectedPath)).trim().split("\n");
+      assert.deepEqual(rejected.map((line) => JSON.parse(line).id), ["refused"]);
+      assert.equal(storage.queued, 0);
+      assert.ok(
+        said.some((s) => /log row refused refused by the database .*rejected\.jsonl$/.test(s)),
+        said.join("\n"),
+      );
+    } finally {
+      console.error = errors;
+      await sql.end();
+      await storage.close();
+      await Deno.remove(dataDir, { recursive: true });
+    }
+  },
+});
