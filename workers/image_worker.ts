@@ -5,6 +5,9 @@
  */
 /// <reference lib="deno.worker" />
 import { extractInlineData, jsonLiteral } from "../src/intake/inline_images.ts";
+import { parseJsonText, spliceBytes } from "../src/intake/native_body.ts";
+import { GatewayError } from "../src/http/errors.ts";
+import { translateBody } from "../src/providers/translate_body.ts";
 import type {
   FramesResult,
   Inspected,
@@ -69,6 +72,34 @@ async function handle(task: WorkerTask): Promise<{ result: unknown; transfer: Tr
         result: { json, inline, body: task.body },
         transfer: [...inline.flatMap(transfers), task.body.buffer as ArrayBuffer],
       };
+    }
+    case "parse": {
+      try {
+        return { result: parseJsonText(new TextDecoder().decode(task.body)), transfer: [] };
+      } catch (e) {
+        throw new TaskFailure("invalid_json", (e as Error).message);
+      }
+    }
+    case "splice": {
+      const spliced = spliceBytes(task.api, task.body, task.changes);
+      return { result: spliced ?? null, transfer: spliced ? [spliced.buffer as ArrayBuffer] : [] };
+    }
+    case "translate": {
+      try {
+        const text = new TextDecoder().decode(task.body);
+        const translated = translateBody({ ...task.input, text });
+        return { result: translated, transfer: [translated.body.buffer as ArrayBuffer] };
+      } catch (e) {
+        if (!(e instanceof GatewayError)) throw e;
+        throw new TaskFailure(
+          "invalid_request",
+          JSON.stringify({ message: e.message, param: e.param }),
+        );
+      }
+    }
+    case "stringify": {
+      const bytes = new TextEncoder().encode(JSON.stringify(task.json));
+      return { result: bytes, transfer: [bytes.buffer as ArrayBuffer] };
     }
     case "inspect": {
       const inspected = typeof task.source === "string"

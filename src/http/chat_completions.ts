@@ -117,6 +117,7 @@ export const chatCompletions: Handler = async (request, ctx) => {
           request.headers,
           prepared.stream,
           promptCache,
+          ctx.app.pool,
         );
         prepared.promptCacheBySquint = outgoing.promptCachePlaced;
         return { prepared, outgoing, route: to };

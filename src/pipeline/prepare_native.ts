@@ -6,18 +6,18 @@
  * else goes as the client wrote it. On overload the body goes as it came.
  */
 import { GatewayError } from "../http/errors.ts";
+import { type AnthropicImage, chatView, type NewImageData } from "../intake/anthropic_images.ts";
 import {
-  type AnthropicImage,
-  chatView,
-  type NewImageData,
-  spliceImages,
-} from "../intake/anthropic_images.ts";
+  type NativeApi,
+  parseNativeBody,
+  serializeJson,
+  spliceNativeBody,
+} from "../intake/native_body.ts";
 import type { JsonLiteral } from "../intake/inline_images.ts";
 import {
   type NewResponsesImage,
   type ResponsesImage,
   responsesView,
-  spliceResponses,
 } from "../intake/responses_images.ts";
 import { base64DataUrl } from "../providers/openai_parts.ts";
 import {
@@ -38,7 +38,8 @@ export interface NativeRequest<Image extends { ref: number }, Change> {
   view(body: Json): { view: Json; inline: string[]; images: Image[] };
   /** What changed for `image`: its new literal (if rendered again), and the plan. */
   change(image: Image, literal: JsonLiteral | undefined): Change | undefined;
-  splice(raw: string, changes: Change[]): string[] | undefined;
+  /** Which API's splicer writes the changes into the body's text (`native_body.ts`). */
+  api: NativeApi;
   /** Applies `changes` to the parsed body (when splicing fails, it is re-serialized). */
   apply(changes: Change[]): void;
 }
@@ -56,7 +57,7 @@ export const MESSAGES_REQUEST: NativeRequest<AnthropicImage, NewImageData> = {
     const parsed = literal === undefined ? undefined : base64DataUrl(dataUrlOf(literal));
     return parsed && { image, mediaType: parsed.mediaType, data: parsed.data };
   },
-  splice: spliceImages,
+  api: "messages",
   apply(changes) {
     for (const { image, mediaType, data } of changes) {
       const source = image.source as Record<string, unknown>;
@@ -78,7 +79,7 @@ export const RESPONSES_REQUEST: NativeRequest<ResponsesImage, NewResponsesImage>
       image.site.detail !== image.part.detail;
     return url !== undefined || detailChanged ? { image, url } : undefined;
   },
-  splice: spliceResponses,
+  api: "responses",
   apply(changes) {
     for (const { image, url } of changes) {
       if (url !== undefined) image.part.image_url = url;
@@ -95,13 +96,8 @@ export interface PreparedNative {
   stream: boolean;
 }
 
-function parse(raw: string, required: string): Json {
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch (e) {
-    throw new GatewayError(400, `request body is not valid JSON: ${(e as Error).message}`);
-  }
+/** `json` as a request of an API whose bodies need `required` besides `model`. */
+function checked(json: unknown, required: string): Json {
   if (!json || typeof json !== "object" || Array.isArray(json)) {
     throw new GatewayError(400, "request body must be a JSON object");
   }
@@ -143,17 +139,17 @@ export async function prepareNative<Image extends { ref: number }, Change>(
    */
   rewrite?: (json: Json) => boolean,
 ): Promise<PreparedNative> {
-  const raw = new TextDecoder().decode(bytes);
-  const json = parse(raw, api.required);
+  const json = checked(await parseNativeBody(bytes, deps.pool), api.required);
   const { view, inline, images } = api.view(json);
   const stream = json.stream === true;
+  const written = () => serializeJson(json, bytes.byteLength, deps.pool);
   let admitted: AdmittedChat;
   try {
     admitted = await admitDecoded({ json: view, inline, body: bytes }, headers, deps);
   } catch (e) {
     if (!isOverload(e) || deps.config.on_overload === "reject") throw e;
     return {
-      body: rewrite?.(json) ? new Blob([JSON.stringify(json)]) : bytes,
+      body: rewrite?.(json) ? await written() : bytes,
       plan: unoptimized(json, stream, "image workers busy; sent unoptimized"),
       stream,
     };
@@ -165,14 +161,14 @@ export async function prepareNative<Image extends { ref: number }, Change>(
     const change = api.change(image, literal === original.get(image.ref) ? undefined : literal);
     return change ? [change] : [];
   });
-  let body: Blob | Uint8Array = bytes;
+  let body: Uint8Array = bytes;
   if (rewrite?.(json)) {
     api.apply(changes);
-    body = new Blob([JSON.stringify(json)]);
+    body = await written();
   } else if (changes.length) {
-    const parts = api.splice(raw, changes);
-    if (!parts) api.apply(changes);
-    body = new Blob(parts ?? [JSON.stringify(json)]);
+    // Where an image's data cannot be found as written (an escaped slash, say), write it out.
+    body = await spliceNativeBody(api.api, bytes, changes, deps.pool) ??
+      (api.apply(changes), await written());
   }
   return { body, plan: { ...plan, stream }, stream };
 }

@@ -7,11 +7,13 @@ import type { Config } from "../config.ts";
 import { GatewayError } from "../http/errors.ts";
 import type { PreparedChat } from "../pipeline/prepare_chat.ts";
 import type { RetryPolicy } from "./attempts.ts";
-import { placeBreakpoints } from "./prompt_cache.ts";
+import { MAIN_THREAD_PARSE_LIMIT } from "../intake/decode_body.ts";
+import { TaskError, type WorkerPool } from "../pool/pool.ts";
+import { translateBody, type TranslatedBody, type TranslateInput } from "./translate_body.ts";
 import { eventData, splitEvents, SseBlocks, sseEvent } from "../relay/sse.ts";
 import { type HeaderPairs, upstreamHeaders } from "./openai.ts";
 import type { Route } from "./route.ts";
-import { type Json, type StreamEvent, type StreamTranslator, TranslationError } from "./types.ts";
+import type { Json, StreamEvent, StreamTranslator } from "./types.ts";
 import { UPSTREAMS } from "./upstreams.ts";
 
 /** What `callUpstream` needs of one call. */
@@ -49,6 +51,8 @@ export async function upstreamRequest(
   stream: boolean,
   /** Place Anthropic prompt-cache breakpoints where the client set none. */
   promptCache = false,
+  /** Where a large body is translated (off the event loop). */
+  pool?: WorkerPool,
 ): Promise<UpstreamRequestParts> {
   const upstream = UPSTREAMS[route.provider];
   if (!route.baseUrl) {
@@ -60,33 +64,50 @@ export async function upstreamRequest(
       "model",
     );
   }
-  const translator = upstream.translator;
-  if (!translator) {
+  if (!upstream.translator) {
     return {
       url: `${route.baseUrl}/chat/completions`,
       headers: upstreamHeaders(clientHeaders, providerKey, [["content-type", "application/json"]]),
       body,
     };
   }
-  const json = JSON.parse(typeof body === "string" ? body : await body.text()) as Json;
-  let request;
-  try {
-    request = translator.request(json, route.model, stream);
-  } catch (e) {
-    if (!(e instanceof TranslationError)) throw e;
-    throw new GatewayError(400, e.message, "invalid_request_error", null, e.param);
+  const input: TranslateInput = {
+    text: "",
+    provider: route.provider,
+    model: route.model,
+    stream,
+    promptCache,
+  };
+  const size = typeof body === "string" ? body.length : body.size;
+  let translated: TranslatedBody;
+  if (!pool || size <= MAIN_THREAD_PARSE_LIMIT) {
+    translated = translateBody({
+      ...input,
+      text: typeof body === "string" ? body : await body.text(),
+    });
+  } else {
+    const bytes = typeof body === "string"
+      ? new TextEncoder().encode(body)
+      : new Uint8Array(await body.arrayBuffer());
+    translated = await pool.run<TranslatedBody>({ kind: "translate", input, body: bytes }, [
+      bytes.buffer as ArrayBuffer,
+    ]).catch((e) => {
+      if (e instanceof TaskError && e.code === "invalid_request") {
+        const { message, param } = JSON.parse(e.message) as { message: string; param: string };
+        throw new GatewayError(400, message, "invalid_request_error", null, param);
+      }
+      throw e;
+    });
   }
-  const placed = promptCache && route.provider === "anthropic" &&
-    placeBreakpoints(request.body) > 0;
   return {
-    url: `${route.baseUrl}${request.path}`,
+    url: `${route.baseUrl}${translated.path}`,
     headers: [
       ["content-type", "application/json"],
       ...(providerKey ? upstream.credentials(providerKey) : []),
-      ...request.headers,
+      ...translated.headers,
     ],
-    body: JSON.stringify(request.body),
-    promptCachePlaced: placed,
+    body: new Blob([translated.body as BlobPart]),
+    promptCachePlaced: translated.placed,
   };
 }
 

@@ -2,11 +2,39 @@
 import type { ImageInfo, RenderSpec } from "./types.ts";
 import type { Understanding } from "./understand.ts";
 import type { ExtractedVideo } from "../video/extract.ts";
+import type { TranslateInput } from "../../src/providers/translate_body.ts";
 
 /** Parse a large body off the main thread; inline data URLs come back as `Inspected`. */
 export interface IngestTask {
   kind: "ingest";
   body: Uint8Array;
+}
+
+/** Parse a large native-door body; the parsed value comes back as a structured clone. */
+export interface ParseTask {
+  kind: "parse";
+  body: Uint8Array;
+}
+
+/** Splice new image data into a large native-door body; the new bytes, or null when it cannot. */
+export interface SpliceTask {
+  kind: "splice";
+  api: "messages" | "responses";
+  body: Uint8Array;
+  changes: readonly unknown[];
+}
+
+/** Translate a large optimized chat body into a provider's request (`translate_body.ts`). */
+export interface TranslateTask {
+  kind: "translate";
+  input: Omit<TranslateInput, "text">;
+  body: Uint8Array;
+}
+
+/** Write a large body out as JSON bytes. */
+export interface StringifyTask {
+  kind: "stringify";
+  json: unknown;
 }
 
 /** Decode and read one image: a data URL string, or raw bytes (a fetched remote image). */
@@ -74,7 +102,16 @@ export interface FramesResult extends ExtractedVideo {
 }
 
 /** Any task. */
-export type WorkerTask = IngestTask | InspectTask | RenderTask | UnderstandTask | FramesTask;
+export type WorkerTask =
+  | IngestTask
+  | ParseTask
+  | SpliceTask
+  | StringifyTask
+  | TranslateTask
+  | InspectTask
+  | RenderTask
+  | UnderstandTask
+  | FramesTask;
 
 /** One image as the worker found it. */
 export interface Inspected {
