@@ -7,16 +7,10 @@
 import { keySpec } from "../keys/key_store.ts";
 import type { KeyStore } from "../keys/key_store.ts";
 import { readBody } from "../intake/body.ts";
+import { isAdmin } from "./auth.ts";
 import { requireJson } from "./content_type.ts";
 import type { Handler, RequestContext } from "./context.ts";
 import { GatewayError } from "./errors.ts";
-
-function safeEqual(a: string, b: string): boolean {
-  const x = new TextEncoder().encode(a), y = new TextEncoder().encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
-}
 
 /** The key store, once the caller is known to be the admin. */
 function adminKeys(request: Request, ctx: RequestContext): KeyStore {
@@ -24,8 +18,7 @@ function adminKeys(request: Request, ctx: RequestContext): KeyStore {
   if (config.admin_token === undefined) {
     throw new GatewayError(404, "the admin API is off: set SQUINT_ADMIN_TOKEN to turn it on");
   }
-  const presented = request.headers.get("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1] ?? "";
-  if (!safeEqual(presented.trim(), config.admin_token)) {
+  if (!isAdmin(request.headers, config)) {
     throw new GatewayError(
       401,
       "the admin API needs Authorization: Bearer <SQUINT_ADMIN_TOKEN>",

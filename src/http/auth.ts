@@ -23,11 +23,19 @@ function bearer(headers: Headers): string | undefined {
   return match?.[1].trim() || undefined;
 }
 
+/** Equality whose time does not depend on where, or whether, the strings differ. */
 function safeEqual(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  const x = new TextEncoder().encode(a), y = new TextEncoder().encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
   return diff === 0;
+}
+
+/** Whether the request carries the admin token; never when none is configured. */
+export function isAdmin(headers: Headers, config: Config): boolean {
+  const presented = bearer(headers);
+  return config.admin_token !== undefined && presented !== undefined &&
+    safeEqual(presented, config.admin_token);
 }
 
 /** Membership that compares every key in full, so timing does not reveal a near match. */

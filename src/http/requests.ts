@@ -6,7 +6,7 @@
  * if it did not exist.
  */
 import type { SentRecord } from "../accounting/sent_record.ts";
-import { identify, tenantOf } from "./auth.ts";
+import { identify, isAdmin, tenantOf } from "./auth.ts";
 import type { Handler, RequestContext } from "./context.ts";
 import { GatewayError } from "./errors.ts";
 
@@ -23,9 +23,7 @@ function target(path: string): { id: string; part: "" | "original" | "sent" } {
 
 async function visible(request: Request, ctx: RequestContext, keyId: string | null) {
   const { config, storage } = ctx.app;
-  const admin = config.admin_token !== undefined &&
-    request.headers.get("authorization") === `Bearer ${config.admin_token}`;
-  if (admin) return true;
+  if (isAdmin(request.headers, config)) return true;
   return (await tenantOf(await identify(request.headers, config, storage.keys))) === keyId;
 }
 

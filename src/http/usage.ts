@@ -2,7 +2,7 @@
 import { keyId } from "../accounting/key_id.ts";
 import { requiresSquintKey } from "../config.ts";
 import type { UsageQuery } from "../storage/types.ts";
-import { authenticate } from "./auth.ts";
+import { authenticate, isAdmin } from "./auth.ts";
 import type { Handler } from "./context.ts";
 import { GatewayError } from "./errors.ts";
 
@@ -46,8 +46,7 @@ export const usage: Handler = async (request, ctx) => {
     to: date(params, "to"),
     groupBy: (groupBy ?? undefined) as UsageQuery["groupBy"],
   };
-  const admin = config.admin_token !== undefined &&
-    request.headers.get("authorization") === `Bearer ${config.admin_token}`;
+  const admin = isAdmin(request.headers, config);
   if (!admin && requiresSquintKey(config)) {
     const { identity } = await authenticate(
       request.headers,
