@@ -5,7 +5,7 @@
  */
 import type postgres from "postgres";
 import type { Sql } from "postgres";
-import { COLUMNS, FIGURES, figures, ok, rowFrom } from "./sqlite_log.ts";
+import { channelFigures, COLUMNS, FIGURES, figures, rowFrom, usageFilter } from "./sqlite_log.ts";
 import type { RequestLogRow, UsageQuery, UsageReport } from "./types.ts";
 
 /** Columns summed into `usage_daily` (answered requests only, as `/v1/usage` counts them). */
@@ -73,10 +73,8 @@ function record(r: RequestLogRow): Record<string, unknown> {
   };
 }
 
-/** Per channel: the requests that saved through it, and what it saved (other figures 0). */
-const CHANNEL_FIGURES = `count(*) AS requests, 0 AS errors, 0 AS tokens_before,
-  0 AS tokens_after, 0 AS tokens_saved, 0 AS upstream_input_tokens, 0 AS upstream_output_tokens,
-  0 AS cost_before_usd, 0 AS cost_after_usd, ${ok("s.value::float8")} AS cost_saved_usd`;
+/** Per channel: a JSON text value read as a number. */
+const CHANNEL_FIGURES = channelFigures("s.value::float8");
 
 /** How each `group_by` is read from the log (PostgreSQL's JSON functions). */
 const GROUPINGS: Record<NonNullable<UsageQuery["groupBy"]>, { key: string; from: string }> = {
@@ -100,16 +98,7 @@ export async function insertRows(sql: Sql, rows: readonly RequestLogRow[]): Prom
 
 /** Totals and groups over the log, as `/v1/usage` reports them. */
 export async function usageReport(sql: Sql, query: UsageQuery): Promise<UsageReport> {
-  const where: string[] = [];
-  const params: (string | number)[] = [];
-  const add = (clause: string, value: string | number) => {
-    params.push(value);
-    where.push(clause.replace("?", `$${params.length}`));
-  };
-  if (query.keyId) add("r.key_id = ?", query.keyId);
-  if (query.from) add("r.ts >= ?", query.from.getTime());
-  if (query.to) add("r.ts < ?", query.to.getTime());
-  const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
+  const { filter, params } = usageFilter(query, (n) => `$${n}`);
   const [totals] = await sql.unsafe(`SELECT ${FIGURES} FROM requests r ${filter}`, params);
   const report: UsageReport = {
     from: query.from?.toISOString() ?? null,

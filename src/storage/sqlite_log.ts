@@ -14,7 +14,7 @@ export interface SqliteLogOptions {
 }
 
 /** Billed figures count only answered requests; errors are counted, never credited with savings. */
-export const ok = (expr: string): string =>
+const ok = (expr: string): string =>
   `coalesce(sum(CASE WHEN r.status < 400 THEN ${expr} END), 0)`;
 export const FIGURES = `count(*) AS requests,
   count(CASE WHEN r.status >= 400 THEN 1 END) AS errors,
@@ -27,10 +27,38 @@ export const FIGURES = `count(*) AS requests,
   ${ok("r.cost_after_usd")} AS cost_after_usd,
   ${ok("r.cost_saved_usd")} AS cost_saved_usd`;
 
-/** Per channel: the requests that saved through it, and what it saved (other figures 0). */
-const CHANNEL_FIGURES = `count(*) AS requests, 0 AS errors, 0 AS tokens_before,
+/**
+ * Per channel: the requests that saved through it, and what it saved (other figures 0);
+ * `saved` is the SQL of one channel's saving as a number.
+ */
+export const channelFigures = (saved: string): string =>
+  `count(*) AS requests, 0 AS errors, 0 AS tokens_before,
   0 AS tokens_after, 0 AS tokens_saved, 0 AS upstream_input_tokens, 0 AS upstream_output_tokens,
-  0 AS cost_before_usd, 0 AS cost_after_usd, ${ok("s.value")} AS cost_saved_usd`;
+  0 AS cost_before_usd, 0 AS cost_after_usd, ${ok(saved)} AS cost_saved_usd`;
+const CHANNEL_FIGURES = channelFigures("s.value");
+
+/**
+ * The WHERE clause of a usage query and its parameters; `placeholder(n)` writes the n-th
+ * (1-based) parameter in the database's syntax.
+ */
+export function usageFilter(
+  query: UsageQuery,
+  placeholder: (n: number) => string,
+): { filter: string; params: (string | number)[] } {
+  const conditions: [string, string | number | undefined][] = [
+    ["r.key_id =", query.keyId],
+    ["r.ts >=", query.from?.getTime()],
+    ["r.ts <", query.to?.getTime()],
+  ];
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  for (const [clause, value] of conditions) {
+    if (value === undefined || value === "") continue;
+    params.push(value);
+    where.push(`${clause} ${placeholder(params.length)}`);
+  }
+  return { filter: where.length ? `WHERE ${where.join(" AND ")}` : "", params };
+}
 
 /** How each `group_by` is read from the log. */
 const GROUPINGS: Record<NonNullable<UsageQuery["groupBy"]>, { key: string; from: string }> = {
@@ -231,21 +259,7 @@ export class SqliteLog {
 
   /** Totals and groups over the log. */
   usage(query: UsageQuery): UsageReport {
-    const where: string[] = [];
-    const params: (number | string)[] = [];
-    if (query.keyId) {
-      where.push("r.key_id = ?");
-      params.push(query.keyId);
-    }
-    if (query.from) {
-      where.push("r.ts >= ?");
-      params.push(query.from.getTime());
-    }
-    if (query.to) {
-      where.push("r.ts < ?");
-      params.push(query.to.getTime());
-    }
-    const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    const { filter, params } = usageFilter(query, () => "?");
     const totals = this.#db.prepare(`SELECT ${FIGURES} FROM requests r ${filter}`).get(...params)!;
     const report: UsageReport = {
       from: query.from?.toISOString() ?? null,
