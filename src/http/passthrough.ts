@@ -16,12 +16,8 @@ export const passthrough: Handler = async (request, ctx) => {
     "openai",
   );
   // The body is not read here: a stored key's request count and budget hold, its model list
-  // is for the optimized doors.
-  await admitCaller(
-    { ...identity, key: identity.key && { ...identity.key, models: null } },
-    "",
-    storage,
-  );
+  // is for the doors that read the model.
+  await admitCaller(identity, undefined, storage);
   const url = new URL(request.url);
   const contentLength = request.headers.get("content-length");
   const hasBody = request.body !== null && request.method !== "GET" && request.method !== "HEAD";

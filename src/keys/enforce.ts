@@ -13,7 +13,8 @@ import { budgetWindow, requestWindow, tokenWindow, type Window } from "./meterin
 
 /** What the limits leave a request: the model to call (the fallback once the budget is spent). */
 export interface Admission {
-  model: string;
+  /** Undefined where the door did not read the model. */
+  model?: string;
   /** The budget is spent and the key's fallback model is used instead. */
   budgetFallback: boolean;
 }
@@ -30,19 +31,34 @@ export function modelAllowed(model: string, patterns: readonly string[] | null):
   );
 }
 
+/** 429 for a per-minute limit, with `Retry-After` until the window ends. */
+function rateLimited(limit: number, unit: string, window: Window, now: number): GatewayError {
+  return new GatewayError(
+    429,
+    `rate limit: ${limit} ${unit} per minute for this squint key`,
+    "rate_limit_error",
+    "rate_limited",
+    null,
+    retryAfter(window, now),
+  );
+}
+
 function retryAfter(window: Window, now: number): Record<string, string> {
   return { "retry-after": String(Math.max(1, Math.ceil((window.end - now) / 1000))) };
 }
 
-/** Checks `key`'s limits for a request to `model`, counting the request. */
+/**
+ * Checks `key`'s limits for a request to `model` (undefined: a door that does not read the
+ * model, whose model list is not checked), counting the request. The counters are read at once.
+ */
 export async function admitKey(
   key: ResolvedKey,
-  model: string,
+  model: string | undefined,
   counters: Counters,
   spentSince: SpentSince,
   now = Date.now(),
 ): Promise<Admission> {
-  if (!modelAllowed(model, key.models)) {
+  if (model !== undefined && !modelAllowed(model, key.models)) {
     throw new GatewayError(
       403,
       `this squint key may not use model ${JSON.stringify(model)}`,
@@ -51,41 +67,24 @@ export async function admitKey(
       "model",
     );
   }
-  if (key.rpm !== null) {
-    const w = requestWindow(key.id, now);
-    const count = await counters.add(w.counter, 1, w.end - now + 60_000);
-    if (count > key.rpm) {
-      throw new GatewayError(
-        429,
-        `rate limit: ${key.rpm} requests per minute for this squint key`,
-        "rate_limit_error",
-        "rate_limited",
-        null,
-        retryAfter(w, now),
-      );
-    }
+  const requests = requestWindow(key.id, now), tokens = tokenWindow(key.id, now);
+  const budget = budgetWindow(key.id, key.budget_period, now);
+  const [requested, used, counted] = await Promise.all([
+    key.rpm === null ? 0 : counters.add(requests.counter, 1, requests.end - now + 60_000),
+    key.tpm === null ? 0 : counters.get(tokens.counter),
+    key.budget_usd === null ? 0 : counters.get(budget.counter),
+  ]);
+  if (key.rpm !== null && requested > key.rpm) {
+    throw rateLimited(key.rpm, "requests", requests, now);
   }
-  if (key.tpm !== null) {
-    const w = tokenWindow(key.id, now);
-    if (((await counters.get(w.counter)) ?? 0) >= key.tpm) {
-      throw new GatewayError(
-        429,
-        `rate limit: ${key.tpm} tokens per minute for this squint key`,
-        "rate_limit_error",
-        "rate_limited",
-        null,
-        retryAfter(w, now),
-      );
-    }
-  }
+  if (key.tpm !== null && (used ?? 0) >= key.tpm) throw rateLimited(key.tpm, "tokens", tokens, now);
   if (key.budget_usd === null) return { model, budgetFallback: false };
-  const w = budgetWindow(key.id, key.budget_period, now);
-  let spent = await counters.get(w.counter);
+  let spent = counted;
   if (!spent) {
     // Absent (first use this period, or the counters restarted), or the store cannot tell.
-    const fromLog = await spentSince(key.id, w.start);
-    await counters.seed(w.counter, fromLog, w.end - now + 60_000);
-    spent = Math.max(fromLog, (await counters.get(w.counter)) ?? 0);
+    const fromLog = await spentSince(key.id, budget.start);
+    await counters.seed(budget.counter, fromLog, budget.end - now + 60_000);
+    spent = Math.max(fromLog, (await counters.get(budget.counter)) ?? 0);
   }
   if (spent < key.budget_usd) return { model, budgetFallback: false };
   if (key.fallback_model && key.fallback_model !== model) {
@@ -99,14 +98,14 @@ export async function admitKey(
     "rate_limit_error",
     "budget_exhausted",
     null,
-    retryAfter(w, now),
+    retryAfter(budget, now),
   );
 }
 
 /** The limits of the caller's stored key, if it has one, for a request to `model`. */
 export function admitCaller(
   identity: Identity,
-  model: string,
+  model: string | undefined,
   storage: Storage,
 ): Promise<Admission> {
   const keys = storage.keys;

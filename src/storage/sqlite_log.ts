@@ -14,8 +14,7 @@ export interface SqliteLogOptions {
 }
 
 /** Billed figures count only answered requests; errors are counted, never credited with savings. */
-const ok = (expr: string): string =>
-  `coalesce(sum(CASE WHEN r.status < 400 THEN ${expr} END), 0)`;
+const ok = (expr: string): string => `coalesce(sum(CASE WHEN r.status < 400 THEN ${expr} END), 0)`;
 export const FIGURES = `count(*) AS requests,
   count(CASE WHEN r.status >= 400 THEN 1 END) AS errors,
   ${ok("r.tokens_before")} AS tokens_before,
