@@ -12,7 +12,8 @@ import { type MockOptions } from "../support/mock_openai.ts";
 import { startProductionSquint } from "../support/production_squint.ts";
 import { freshDatabase, productionServices, redisPrefix } from "../support/services.ts";
 import { corpusDataUrl } from "../support/squint.ts";
-import { startTcpProxy } from "../support/tcp_proxy.ts";
+import { captureErrors } from "../support/said.ts";
+import { proxyInFront } from "../support/tcp_proxy.ts";
 import { variant } from "../support/variants.ts";
 import { FIXED_CLOCK } from "./_stack.ts";
 
@@ -324,19 +325,15 @@ Deno.test({
   async fn() {
     await using db = await freshDatabase(services.postgresUrl);
     await using redis = await redisPrefix(services.redisUrl);
-    const target = new URL(services.redisUrl);
-    await using proxy = await startTcpProxy({
-      hostname: target.hostname,
-      port: Number(target.port || 6379),
-    });
+    await using front = await proxyInFront(services.redisUrl, 6379);
+    const { proxy } = front;
     await using mock: MockOpenAI = startMockOpenAI({ clock: FIXED_CLOCK });
     const instance = await startProductionSquint({
       databaseUrl: db.url,
-      redisUrl: `redis://127.0.0.1:${proxy.port}`,
+      redisUrl: front.url,
       redisPrefix: redis.prefix,
     }, { ...ENV, SQUINT_OPENAI_BASE_URL: mock.baseUrl, SQUINT_CACHE: "on" });
-    const errors = console.error;
-    console.error = () => {};
+    using _quiet = captureErrors();
     try {
       const { key } = await createKey(instance, { name: "through a cut", rpm: 3 });
       await awayFromMinuteEnd(10);
@@ -357,7 +354,6 @@ Deno.test({
       assert.equal(stored.json.squint.cache, "miss");
       assert.equal((await chat(instance, key, ask("Another question."))).json.squint.cache, "hit");
     } finally {
-      console.error = errors;
       await instance.close();
     }
   },
@@ -370,21 +366,15 @@ Deno.test({
   async fn() {
     await using db = await freshDatabase(services.postgresUrl);
     await using redis = await redisPrefix(services.redisUrl);
-    const target = new URL(db.url);
-    await using proxy = await startTcpProxy({
-      hostname: target.hostname,
-      port: Number(target.port || 5432),
-    });
-    const viaProxy = new URL(db.url);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    await using front = await proxyInFront(db.url, 5432);
+    const { proxy } = front;
     await using mock: MockOpenAI = startMockOpenAI({ clock: FIXED_CLOCK });
     const instance = await startProductionSquint({
-      databaseUrl: viaProxy.toString(),
+      databaseUrl: front.url,
       redisUrl: services.redisUrl,
       redisPrefix: redis.prefix,
     }, { ...ENV, SQUINT_OPENAI_BASE_URL: mock.baseUrl });
-    const errors = console.error;
-    console.error = () => {};
+    using _quiet = captureErrors();
     try {
       const { key } = await createKey(instance, { name: "through an outage" });
       assert.equal((await chat(instance, key, ask("before"))).status, 200);
@@ -410,7 +400,6 @@ Deno.test({
         await sql.end();
       }
     } finally {
-      console.error = errors;
       await instance.close();
     }
   },
@@ -426,9 +415,7 @@ Deno.test({
     const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const port = (closed.addr as Deno.NetAddr).port;
     closed.close();
-    const errors = console.error;
-    const said: string[] = [];
-    console.error = (...args: unknown[]) => said.push(args.join(" "));
+    using said = captureErrors();
     const started = performance.now();
     const instance = await startProductionSquint({
       databaseUrl: db.url,
@@ -444,10 +431,9 @@ Deno.test({
         [200, "miss"],
         [200, "miss"],
       ]);
-      assert.ok(said.some((s) => /Redis at redis:\/\/127\.0\.0\.1:\d+ unreachable/.test(s)));
+      assert.ok(said.lines.some((s) => /Redis at redis:\/\/127\.0\.0\.1:\d+ unreachable/.test(s)));
       assert.match((await instance.storage.health()).detail, /redis: /);
     } finally {
-      console.error = errors;
       await instance.close();
     }
   },

@@ -6,13 +6,39 @@
 import assert from "node:assert/strict";
 import postgres from "postgres";
 import { migratePg, PG_MIGRATIONS } from "../../src/storage/pg_migrations.ts";
-import { ProductionStorage } from "../../src/storage/production.ts";
+import { type ProductionOptions, ProductionStorage } from "../../src/storage/production.ts";
 import type { RequestLogRow } from "../../src/storage/types.ts";
 import { freshDatabase, productionServices, redisPrefix } from "../support/services.ts";
-import { startTcpProxy } from "../support/tcp_proxy.ts";
+import { captureErrors } from "../support/said.ts";
+import { proxyInFront } from "../support/tcp_proxy.ts";
 
 const services = await productionServices();
 const LATEST = PG_MIGRATIONS.at(-1)!.version;
+
+/** A production store on `databaseUrl` and a Redis prefix, with a spill folder of its own. */
+async function openStore(
+  databaseUrl: string,
+  prefix: string,
+  options: Partial<ProductionOptions> = {},
+) {
+  const dataDir = await Deno.makeTempDir();
+  const storage = await ProductionStorage.open({
+    databaseUrl,
+    redisUrl: services.redisUrl,
+    redisPrefix: prefix,
+    dataDir,
+    retentionDays: 36500,
+    nearEntries: 10,
+    ...options,
+  });
+  return {
+    storage,
+    async [Symbol.asyncDispose]() {
+      await storage.close();
+      await Deno.remove(dataDir, { recursive: true });
+    },
+  };
+}
 
 function sqlOf(url: string) {
   return postgres(url, { max: 4, onnotice: () => {} });
@@ -126,15 +152,8 @@ Deno.test({
   async fn() {
     await using db = await freshDatabase(services.postgresUrl);
     await using redis = await redisPrefix(services.redisUrl);
-    const dataDir = await Deno.makeTempDir();
-    const storage = await ProductionStorage.open({
-      databaseUrl: db.url,
-      redisUrl: services.redisUrl,
-      redisPrefix: redis.prefix,
-      dataDir,
-      retentionDays: 36500,
-      nearEntries: 10,
-    });
+    await using store = await openStore(db.url, redis.prefix);
+    const { storage } = store;
     const sql = sqlOf(db.url);
     try {
       const model = `ft:gpt-4o-2024-08-06:${"acme-research-".repeat(40)}:ckpt-1`;
@@ -156,8 +175,6 @@ Deno.test({
       assert.deepEqual(daily, { requests: 2, errors: 1, saved: 0.0015 });
     } finally {
       await sql.end();
-      await storage.close();
-      await Deno.remove(dataDir, { recursive: true });
     }
   },
 });
@@ -169,29 +186,16 @@ Deno.test({
   async fn() {
     await using db = await freshDatabase(services.postgresUrl);
     await using redis = await redisPrefix(services.redisUrl);
-    const target = new URL(db.url);
-    await using proxy = await startTcpProxy({
-      hostname: target.hostname,
-      port: Number(target.port || 5432),
-    });
-    const viaProxy = new URL(db.url);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
-    const dataDir = await Deno.makeTempDir();
-    const storage = await ProductionStorage.open({
-      databaseUrl: viaProxy.toString(),
-      redisUrl: services.redisUrl,
-      redisPrefix: redis.prefix,
-      dataDir,
-      retentionDays: 36500,
-      nearEntries: 10,
+    await using front = await proxyInFront(db.url, 5432);
+    const { proxy } = front;
+    await using store = await openStore(front.url, redis.prefix, {
       bufferRows: 10,
       batchSize: 4,
       flushIntervalMs: 3_600_000,
     });
+    const { storage } = store;
     const sql = sqlOf(db.url);
-    const errors = console.error;
-    const said: string[] = [];
-    console.error = (...args: unknown[]) => said.push(args.join(" "));
+    using said = captureErrors();
     try {
       storage.log(row("before-cut"));
       await storage.flush();
@@ -215,13 +219,10 @@ Deno.test({
       assert.equal(storage.queued, 0);
       const usage = await storage.usage({});
       assert.equal(usage.totals.requests, 31);
-      assert.ok(said.some((s) => /database unreachable/.test(s)), said.join("\n"));
-      assert.ok(said.some((s) => /database is back/.test(s)), said.join("\n"));
+      assert.ok(said.lines.some((s) => /database unreachable/.test(s)), said.lines.join("\n"));
+      assert.ok(said.lines.some((s) => /database is back/.test(s)), said.lines.join("\n"));
     } finally {
-      console.error = errors;
       await sql.end();
-      await storage.close();
-      await Deno.remove(dataDir, { recursive: true });
     }
   },
 });
@@ -233,20 +234,10 @@ Deno.test({
   async fn() {
     await using db = await freshDatabase(services.postgresUrl);
     await using redis = await redisPrefix(services.redisUrl);
-    const dataDir = await Deno.makeTempDir();
-    const storage = await ProductionStorage.open({
-      databaseUrl: db.url,
-      redisUrl: services.redisUrl,
-      redisPrefix: redis.prefix,
-      dataDir,
-      retentionDays: 36500,
-      nearEntries: 10,
-      flushIntervalMs: 3_600_000,
-    });
+    await using store = await openStore(db.url, redis.prefix, { flushIntervalMs: 3_600_000 });
+    const { storage } = store;
     const sql = sqlOf(db.url);
-    const errors = console.error;
-    const said: string[] = [];
-    console.error = (...args: unknown[]) => said.push(args.join(" "));
+    using said = captureErrors();
     try {
       storage.log(row("nul", { status: 502, error: "bad\u0000gateway" }));
       // A timestamp that is not a number reaches the database as null: NOT NULL refuses it.
@@ -262,14 +253,13 @@ Deno.test({
       assert.deepEqual(rejected.map((line) => JSON.parse(line).id), ["refused"]);
       assert.equal(storage.queued, 0);
       assert.ok(
-        said.some((s) => /log row refused refused by the database .*rejected\.jsonl$/.test(s)),
-        said.join("\n"),
+        said.lines.some((s) =>
+          /log row refused refused by the database .*rejected\.jsonl$/.test(s)
+        ),
+        said.lines.join("\n"),
       );
     } finally {
-      console.error = errors;
       await sql.end();
-      await storage.close();
-      await Deno.remove(dataDir, { recursive: true });
     }
   },
 });

@@ -148,3 +148,21 @@ export function startTcpProxy(target: { hostname: string; port: number }): Promi
   };
   return Promise.resolve(proxy);
 }
+
+/**
+ * A proxy in front of the service at `url` (`defaultPort` when the URL names none), and the
+ * service's URL through it; disposing it closes the proxy.
+ */
+export async function proxyInFront(
+  url: string,
+  defaultPort: number,
+): Promise<{ proxy: TcpProxy; url: string; [Symbol.asyncDispose](): Promise<void> }> {
+  const target = new URL(url);
+  const proxy = await startTcpProxy({
+    hostname: target.hostname,
+    port: Number(target.port || defaultPort),
+  });
+  const through = new URL(url);
+  through.host = `127.0.0.1:${proxy.port}`;
+  return { proxy, url: through.toString(), [Symbol.asyncDispose]: () => proxy.close() };
+}
