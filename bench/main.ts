@@ -3,7 +3,8 @@
  *
  * (a) image tokens direct vs through squint, per corpus category, model and fidelity level;
  * (b) the image pipeline (worker pool) vs sharp doing the same work;
- * (c) text-only overhead: squint vs bench/relay.ts vs straight to the mock upstream;
+ * (c) text-only overhead: CPU per request of squint vs bench/relay.ts under wrk, interleaved
+ * (method in bench/text_overhead.ts);
  * (d) text-only latency while image requests saturate the worker pool.
  *
  * Prints plain tables and writes the same figures to bench/results.json. Flags:
@@ -39,12 +40,8 @@ import { runPerceptual } from "./perceptual.ts";
 import { runVideo } from "./video.ts";
 import { runProduction } from "./production.ts";
 import { formatAccuracy, measureOcr, nativeTesseractReader, squintReader } from "./ocr_accuracy.ts";
-import {
-  ADDED_LATENCY_TARGET,
-  formatTextOverhead,
-  runTextOverhead,
-  THROUGHPUT_TARGET,
-} from "./text_overhead.ts";
+import { formatTextOverhead, runTextOverhead, verdictLine } from "./text_overhead.ts";
+import { hasWrk, WRK_INSTALL } from "./wrk.ts";
 import type { Fidelity } from "../src/optimize/fidelity.ts";
 
 const RESULTS_PATH = new URL("./results.json", import.meta.url).pathname;
@@ -143,9 +140,9 @@ try {
       args: ["run", "-A", "bench/serve_mock.ts"],
       listening,
     });
-    const relay = await processes.startServer({
-      name: "relay",
-      args: ["run", "-A", "bench/serve_relay.ts", `${mock.origin}/v1`],
+    const anthropicMock = await processes.startServer({
+      name: "mock anthropic",
+      args: ["run", "-A", "bench/serve_mock_anthropic.ts"],
       listening,
     });
     const squint = await processes.startServer({
@@ -155,52 +152,67 @@ try {
         SQUINT_HOST: "127.0.0.1",
         SQUINT_PORT: "0",
         SQUINT_OPENAI_BASE_URL: `${mock.origin}/v1`,
+        SQUINT_ANTHROPIC_BASE_URL: anthropicMock.origin,
         SQUINT_WORKERS: "1",
         SQUINT_DATA_DIR: dataDir,
         SQUINT_SHUTDOWN_GRACE_S: "2",
       },
       listening: /^squint listening on (http:\/\/[^ ]+)/,
     });
-    const client = await processes.startLoadClient("load client");
-    const method = `Processes: mock upstream (bench/serve_mock.ts, pid ${mock.pid}), relay ` +
-      `(bench/serve_relay.ts, pid ${relay.pid}), squint (deno run -A src/main.ts, SQUINT_WORKERS=1, ` +
-      `SQUINT_PORT=0 read from its listening line, file-backed log in a temp dir, pid ${squint.pid}) ` +
-      `and the load generator (bench/load_client.ts, plain fetch, pid ${client.pid}) each run in ` +
-      `their own Deno process on 127.0.0.1, so none shares another's event loop; they do share ` +
-      `the ${navigator.hardwareConcurrency} cores.`;
-    results.processes = method;
+    const squintProcess = `squint (deno run -A src/main.ts, SQUINT_WORKERS=1, SQUINT_PORT=0 read ` +
+      `from its listening line, SQLite request log in the temp folder ${dataDir}, pid ${squint.pid})`;
 
     if (sections.has("c")) {
-      heading("(c) Text-only requests: squint vs bench/relay.ts vs straight to the mock");
-      console.log(method);
-      const text = await runTextOverhead({ direct: mock, relay, squint }, client, {
-        saturation: { concurrency: 32, warmupMs: 750, durationMs: 3_000 },
-        moderate: { concurrency: 4, warmupMs: 500, durationMs: 2_500 },
-      });
-      results.textOverhead = text;
-      console.log(formatTextOverhead(text));
-      for (const c of text.comparisons) {
-        const mode = c.stream ? "stream" : "json";
-        summary.push(
-          `(c) ${mode}: throughput squint/relay: ${
-            ratioLine(c.throughputRatio, THROUGHPUT_TARGET)
-          }`,
-          `(c) ${mode}: added latency squint/relay p50: ${
-            ratioLine(c.addedRatioP50, ADDED_LATENCY_TARGET)
-          }; p99: ${ratioLine(c.addedRatioP99, ADDED_LATENCY_TARGET)}`,
+      heading("(c) Text-only requests: CPU per request, squint vs bench/relay.ts, under wrk");
+      if (!(await hasWrk())) {
+        console.log(`skipped: no \`wrk\` command on this machine (Debian: ${WRK_INSTALL})`);
+        summary.push(`(c) skipped: no \`wrk\` command (Debian: ${WRK_INSTALL})`);
+      } else {
+        const relay = {
+          openai: await processes.startServer({
+            name: "relay",
+            args: ["run", "-A", "bench/serve_relay.ts", `${mock.origin}/v1`],
+            listening,
+          }),
+          anthropic: await processes.startServer({
+            name: "relay anthropic",
+            args: ["run", "-A", "bench/serve_relay.ts", anthropicMock.origin],
+            listening,
+          }),
+        };
+        const method = `Processes, each its own Deno process on 127.0.0.1: mock upstreams ` +
+          `(bench/serve_mock.ts pid ${mock.pid}, bench/serve_mock_anthropic.ts pid ` +
+          `${anthropicMock.pid}), relays (bench/serve_relay.ts pids ${relay.openai.pid}, ` +
+          `${relay.anthropic.pid}), ${squintProcess}; load from wrk. They share the ` +
+          `${navigator.hardwareConcurrency} cores with whatever else runs here.`;
+        results.processes = method;
+        console.log(method);
+        const text = await runTextOverhead(
+          { squint, relay, mock: { openai: mock, anthropic: anthropicMock } },
+          { threads: 1, connections: 32, windowS: 5, rounds: 3, warmupS: 1, settleMs: 250 },
+          (line) => console.log(line),
         );
+        results.textOverhead = text;
+        console.log(`\n${formatTextOverhead(text)}`);
+        for (const c of text.comparisons) {
+          summary.push(
+            `(c) ${c.mode}: CPU/request squint/relay ${verdictLine(c.cpuRatio, c.target)}; ` +
+              `req/s squint/relay ${c.throughputRatio.toFixed(2)}`,
+          );
+        }
       }
     }
 
     if (sections.has("d")) {
       heading("(d) Text-only latency while image requests saturate the worker pool");
+      const client = await processes.startLoadClient("load client");
       const imageClient = await processes.startLoadClient("image load client");
       const image = images.find((i) => i.file === CONTENTION_IMAGE);
       if (!image) throw new Error(`${CONTENTION_IMAGE} is not in the corpus manifest`);
       console.log(
-        `squint as in (c) (SQUINT_WORKERS=1, the default on ${navigator.hardwareConcurrency} ` +
-          `cores); probe and image load each from their own load-generator process ` +
-          `(pids ${client.pid}, ${imageClient.pid}).`,
+        `${squintProcess} (SQUINT_WORKERS=1, the default on ${navigator.hardwareConcurrency} ` +
+          `cores), mock upstream pid ${mock.pid}; probe and image load each from their own ` +
+          `load-generator process (bench/load_client.ts, pids ${client.pid}, ${imageClient.pid}).`,
       );
       const contention = await runContention({ squint, mock }, client, imageClient, {
         image,

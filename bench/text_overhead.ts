@@ -1,153 +1,335 @@
 /**
- * Section (c): text-only Chat Completions, streamed and not, sent straight to the mock upstream,
- * through bench/relay.ts (the floor for a Deno gateway) and through squint. Saturation throughput
- * comes from a closed loop of many clients; added latency from a closed loop of a few clients,
- * minus the latency straight to the mock. Every server and the load generator run in their own
- * process.
+ * Section (c): what squint's own work costs on a text-only request, as CPU per request against
+ * bench/relay.ts (`Deno.serve` + `fetch`, the floor for any Deno gateway).
+ *
+ * Method:
+ * - Load: `wrk -t1 -c32 -d5s` (an external C load generator, keep-alive HTTP/1.1, closed loop of
+ *   32 connections), its POST body and headers in a Lua script written to a temp file.
+ * - Servers: the relay and squint (src/main.ts, its SQLite request log on in a real
+ *   SQUINT_DATA_DIR temp folder) each in their own process, both in front of the same mock
+ *   upstream process (bench/serve_mock.ts for OpenAI, bench/serve_mock_anthropic.ts for the
+ *   Messages API, with a relay process of its own since the relay forwards paths unchanged to one
+ *   origin).
+ * - Modes: Chat Completions non-stream, Chat Completions stream, Messages stream; small text-only
+ *   bodies like one chat turn.
+ * - Order: in one run, interleaved relay, squint, squint, relay (5 s windows) per mode, modes in
+ *   turn within a round, 3 rounds; a 1-s unmeasured warm-up per server and mode comes first.
+ *   Other work on the machine then falls on both servers alike, which keeps the ratios usable
+ *   when the absolute figures are not.
+ * - CPU: /proc/<pid>/stat utime + stime (all threads: workers, GC, I/O) of the server process,
+ *   read before wrk starts and after it ends plus a short settle (so batched log writes of the
+ *   window are counted), divided by the requests wrk reports for the window: µs of CPU per
+ *   request. Requests per second are wrk's. Each server's windows are pooled per mode; the
+ *   ratios squint/relay are of the pooled figures, with the per-round ratios beside them. The
+ *   mock's CPU per request is shown as a control: it should not depend on who calls it.
+ * - Targets: squint's CPU per request at most 1.4× the relay's non-stream, 1.8× streamed.
+ *   Throughput is reported without a target: wrk, the mock and the server share the cores, so it
+ *   follows CPU per request only loosely.
+ *
+ * @module
  */
-import type { LoadClient, ServerChild } from "./processes.ts";
-import type { LoadResult, LoadSpec } from "./load_client.ts";
+import { CLOCK_TICKS, cpuTicks } from "./process_cpu.ts";
+import type { ServerChild } from "./processes.ts";
 import { type Cell, fixed, ratioLine, table, type Target } from "./table.ts";
+import { runWrk, type WrkResult } from "./wrk.ts";
 
-/** squint's saturation throughput over the relay's. */
-export const THROUGHPUT_TARGET: Target = { kind: "min", value: 0.85 };
-/** squint's added latency over the relay's. */
-export const ADDED_LATENCY_TARGET: Target = { kind: "max", value: 1.2 };
+/** squint's CPU per request over the relay's, non-stream. */
+export const CPU_TARGET_JSON: Target = { kind: "max", value: 1.4 };
+/** squint's CPU per request over the relay's, streamed. */
+export const CPU_TARGET_STREAM: Target = { kind: "max", value: 1.8 };
 
-/** The three ways to reach the mock. */
-export type Route = "direct" | "relay" | "squint";
-const ROUTES: readonly Route[] = ["direct", "relay", "squint"];
+/** The two servers compared. */
+export type Server = "relay" | "squint";
+/** The upstream APIs the mocks speak. */
+export type Upstream = "openai" | "anthropic";
 
-/** Load shapes of the section. */
-export interface TextLoadOptions {
-  saturation: { concurrency: number; warmupMs: number; durationMs: number };
-  moderate: { concurrency: number; warmupMs: number; durationMs: number };
-}
-
-/** One route, one mode. */
-export interface TextRun {
-  route: Route;
+/** One kind of request. */
+export interface Mode {
+  name: string;
+  upstream: Upstream;
+  path: string;
   stream: boolean;
-  saturation: LoadResult;
-  moderate: LoadResult;
+  headers: Record<string, string>;
+  body: string;
 }
 
-/** The comparison for one mode. */
-export interface TextComparison {
-  stream: boolean;
-  throughputRatio: number;
-  added: Record<"relay" | "squint", { p50: number; p99: number }>;
-  addedRatioP50: number;
-  addedRatioP99: number;
-}
+const SYSTEM = "You are a terse assistant.";
+const USER = "Say hello to the benchmark in a few words, please.";
 
-/** The section's result. */
-export interface TextResult {
-  options: TextLoadOptions;
-  runs: TextRun[];
-  comparisons: TextComparison[];
-  elapsedMs: number;
-}
-
-/** The text request every route gets. */
+/** The text request of the Chat Completions modes. */
 export function textBody(stream: boolean): string {
   return JSON.stringify({
     model: "gpt-4o-mini",
-    messages: [
-      { role: "system", content: "You are a terse assistant." },
-      { role: "user", content: "Say hello to the benchmark in a few words, please." },
-    ],
+    messages: [{ role: "system", content: SYSTEM }, { role: "user", content: USER }],
     ...(stream ? { stream: true } : {}),
   });
 }
 
-/** Headers of every bench request. */
+/** Headers of every Chat Completions bench request. */
 export const REQUEST_HEADERS = {
   "content-type": "application/json",
   authorization: "Bearer sk-bench",
 };
 
-/** Measures section (c). */
-export async function runTextOverhead(
-  servers: Record<Route, ServerChild>,
-  client: LoadClient,
-  options: TextLoadOptions,
-): Promise<TextResult> {
-  const started = performance.now();
-  const runs: TextRun[] = [];
-  const spec = (
-    route: Route,
-    stream: boolean,
-    shape: TextLoadOptions["saturation"],
-  ): LoadSpec => ({
-    url: `${servers[route].origin}/v1/chat/completions`,
+/** The modes of the section, in the order a round runs them. */
+export const MODES: readonly Mode[] = [
+  {
+    name: "chat json",
+    upstream: "openai",
+    path: "/v1/chat/completions",
+    stream: false,
     headers: REQUEST_HEADERS,
-    body: textBody(stream),
-    mode: "closed",
-    concurrency: shape.concurrency,
-    warmupMs: shape.warmupMs,
-    durationMs: shape.durationMs,
-    maxRequests: 2_000_000,
-    graceMs: 5_000,
-  });
-  for (const stream of [false, true]) {
-    for (const route of ROUTES) {
-      const saturation = await client.run(spec(route, stream, options.saturation));
-      const moderate = await client.run(spec(route, stream, options.moderate));
-      runs.push({ route, stream, saturation, moderate });
-    }
-  }
-  const comparisons = [false, true].map((stream): TextComparison => {
-    const of = (route: Route) => runs.find((r) => r.route === route && r.stream === stream)!;
-    const direct = of("direct").moderate.latency;
-    const added = (route: "relay" | "squint") => ({
-      p50: of(route).moderate.latency.p50 - direct.p50,
-      p99: of(route).moderate.latency.p99 - direct.p99,
-    });
-    const relay = added("relay");
-    const squint = added("squint");
-    return {
-      stream,
-      throughputRatio: of("squint").saturation.requestsPerSecond /
-        of("relay").saturation.requestsPerSecond,
-      added: { relay, squint },
-      addedRatioP50: squint.p50 / relay.p50,
-      addedRatioP99: squint.p99 / relay.p99,
-    };
-  });
-  return { options, runs, comparisons, elapsedMs: performance.now() - started };
+    body: textBody(false),
+  },
+  {
+    name: "chat stream",
+    upstream: "openai",
+    path: "/v1/chat/completions",
+    stream: true,
+    headers: REQUEST_HEADERS,
+    body: textBody(true),
+  },
+  {
+    name: "messages stream",
+    upstream: "anthropic",
+    path: "/v1/messages",
+    stream: true,
+    headers: {
+      "content-type": "application/json",
+      "x-api-key": "sk-ant-bench",
+      "anthropic-version": "2023-06-01",
+    },
+    body: JSON.stringify({
+      model: "claude-haiku-4-5",
+      max_tokens: 256,
+      system: SYSTEM,
+      messages: [{ role: "user", content: USER }],
+      stream: true,
+    }),
+  },
+];
+
+/** The processes of the section. */
+export interface TextServers {
+  squint: ServerChild;
+  relay: Record<Upstream, ServerChild>;
+  mock: Record<Upstream, ServerChild>;
 }
 
-/** The section as plain tables. */
+/** Load shape and order of the section. */
+export interface TextLoadOptions {
+  threads: number;
+  connections: number;
+  windowS: number;
+  rounds: number;
+  warmupS: number;
+  /** Wait after wrk ends before reading the CPU counters. */
+  settleMs: number;
+}
+
+/** One measured window. */
+export interface TextWindow {
+  mode: string;
+  round: number;
+  server: Server;
+  wrk: WrkResult;
+  /** CPU seconds of the server and of the mock during the window. */
+  cpuS: number;
+  mockCpuS: number;
+}
+
+/** One server's pooled figures in one mode. */
+export interface ServerFigures {
+  requests: number;
+  requestsPerSecond: number;
+  cpuUsPerRequest: number;
+  mockCpuUsPerRequest: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+}
+
+/** The comparison for one mode. */
+export interface TextComparison {
+  mode: string;
+  stream: boolean;
+  relay: ServerFigures;
+  squint: ServerFigures;
+  cpuRatio: number;
+  throughputRatio: number;
+  cpuRatioPerRound: number[];
+  target: Target;
+  pass: boolean;
+}
+
+/** The section's result. */
+export interface TextResult {
+  options: TextLoadOptions;
+  clockTicks: number;
+  windows: TextWindow[];
+  comparisons: TextComparison[];
+  elapsedMs: number;
+}
+
+/** Whether `ratio` meets `target`. */
+export function meets(ratio: number, target: Target): boolean {
+  return target.kind === "max" ? ratio <= target.value : ratio >= target.value;
+}
+
+/** `ratio 1.07 (target ≤1.4) PASS`. */
+export function verdictLine(ratio: number, target: Target): string {
+  return `${ratioLine(ratio, target)} ${meets(ratio, target) ? "PASS" : "FAIL"}`;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function errorCount(w: WrkResult): number {
+  const e = w.errors;
+  return e.connect + e.read + e.write + e.status + e.timeout;
+}
+
+function pool(windows: readonly TextWindow[]): ServerFigures {
+  const sum = (f: (w: TextWindow) => number) => windows.reduce((s, w) => s + f(w), 0);
+  const requests = sum((w) => w.wrk.requests);
+  const median = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1];
+  return {
+    requests,
+    requestsPerSecond: requests / sum((w) => w.wrk.seconds),
+    cpuUsPerRequest: (1e6 * sum((w) => w.cpuS)) / requests,
+    mockCpuUsPerRequest: (1e6 * sum((w) => w.mockCpuS)) / requests,
+    p50Ms: median(windows.map((w) => w.wrk.p50Ms)),
+    p99Ms: median(windows.map((w) => w.wrk.p99Ms)),
+    errors: sum((w) => errorCount(w.wrk)),
+  };
+}
+
+function compare(mode: Mode, windows: readonly TextWindow[], rounds: number): TextComparison {
+  const of = (server: Server, round?: number) =>
+    pool(
+      windows.filter((w) =>
+        w.mode === mode.name && w.server === server && (round === undefined || w.round === round)
+      ),
+    );
+  const relay = of("relay");
+  const squint = of("squint");
+  const cpuRatio = squint.cpuUsPerRequest / relay.cpuUsPerRequest;
+  const target = mode.stream ? CPU_TARGET_STREAM : CPU_TARGET_JSON;
+  return {
+    mode: mode.name,
+    stream: mode.stream,
+    relay,
+    squint,
+    cpuRatio,
+    throughputRatio: squint.requestsPerSecond / relay.requestsPerSecond,
+    cpuRatioPerRound: Array.from(
+      { length: rounds },
+      (_, r) => of("squint", r + 1).cpuUsPerRequest / of("relay", r + 1).cpuUsPerRequest,
+    ),
+    target,
+    pass: meets(cpuRatio, target),
+  };
+}
+
+/** Measures section (c); `log` hears of each window as it ends. */
+export async function runTextOverhead(
+  servers: TextServers,
+  options: TextLoadOptions,
+  log: (line: string) => void = () => {},
+): Promise<TextResult> {
+  const started = performance.now();
+  const serverOf = (server: Server, mode: Mode) =>
+    server === "squint" ? servers.squint : servers.relay[mode.upstream];
+  const load = (server: Server, mode: Mode, durationS: number) =>
+    runWrk({
+      url: serverOf(server, mode).origin + mode.path,
+      headers: mode.headers,
+      body: mode.body,
+      threads: options.threads,
+      connections: options.connections,
+      durationS,
+    });
+
+  for (const mode of MODES) {
+    for (const server of ["relay", "squint"] as const) {
+      const warm = await load(server, mode, options.warmupS);
+      if (warm.requests === 0 || warm.errors.status > 0) {
+        throw new Error(
+          `(c) warm-up of ${server}, ${mode.name}: ${warm.requests} requests, ` +
+            `${warm.errors.status} not 2xx\n${serverOf(server, mode).stderrTail()}`,
+        );
+      }
+    }
+  }
+
+  const windows: TextWindow[] = [];
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const mode of MODES) {
+      for (const server of ["relay", "squint", "squint", "relay"] as const) {
+        const pid = serverOf(server, mode).pid;
+        const mockPid = servers.mock[mode.upstream].pid;
+        const before = cpuTicks(pid);
+        const mockBefore = cpuTicks(mockPid);
+        const wrk = await load(server, mode, options.windowS);
+        await sleep(options.settleMs);
+        const window: TextWindow = {
+          mode: mode.name,
+          round,
+          server,
+          wrk,
+          cpuS: (cpuTicks(pid) - before) / CLOCK_TICKS,
+          mockCpuS: (cpuTicks(mockPid) - mockBefore) / CLOCK_TICKS,
+        };
+        windows.push(window);
+        log(
+          `  round ${round} ${mode.name.padEnd(15)} ${server.padEnd(6)} ` +
+            `${fixed(wrk.requestsPerSecond, 0).padStart(6)} req/s ` +
+            `${fixed((1e6 * window.cpuS) / wrk.requests, 0).padStart(5)} µs CPU/req` +
+            (errorCount(wrk) ? `  ${errorCount(wrk)} errors` : ""),
+        );
+      }
+    }
+  }
+  return {
+    options,
+    clockTicks: CLOCK_TICKS,
+    windows,
+    comparisons: MODES.map((mode) => compare(mode, windows, options.rounds)),
+    elapsedMs: performance.now() - started,
+  };
+}
+
+/** The section as a plain table and one target line per mode. */
 export function formatTextOverhead(result: TextResult): string {
-  const { saturation: sat, moderate: mod } = result.options;
-  const rows: Cell[][] = result.runs.map((r) => [
-    r.stream ? "stream" : "json",
-    r.route,
-    fixed(r.saturation.requestsPerSecond, 0),
-    r.saturation.errors,
-    fixed(r.saturation.latency.p50, 2),
-    fixed(r.saturation.latency.p99, 2),
-    fixed(r.moderate.requestsPerSecond, 0),
-    fixed(r.moderate.latency.p50, 3),
-    fixed(r.moderate.latency.p99, 3),
-    r.moderate.errors,
-  ]);
+  const o = result.options;
+  const rows: Cell[][] = result.comparisons.flatMap((c) =>
+    (["relay", "squint"] as const).map((server) => {
+      const f = c[server];
+      return [
+        c.mode,
+        server,
+        f.requests,
+        fixed(f.requestsPerSecond, 0),
+        fixed(f.cpuUsPerRequest, 1),
+        fixed(f.mockCpuUsPerRequest, 1),
+        fixed(f.p50Ms, 2),
+        fixed(f.p99Ms, 2),
+        f.errors,
+      ];
+    })
+  );
   const lines = [
-    `Saturation: closed loop, ${sat.concurrency} clients, ${sat.warmupMs / 1000} s warm-up + ` +
-    `${
-      sat.durationMs / 1000
-    } s measured. Moderate load: closed loop, ${mod.concurrency} clients, ` +
-    `${mod.warmupMs / 1000} s + ${mod.durationMs / 1000} s. Latency = send to last body byte.`,
+    `wrk -t${o.threads} -c${o.connections} -d${o.windowS}s; per mode relay, squint, squint, ` +
+    `relay × ${o.rounds} rounds, interleaved; CPU = /proc utime+stime of the server process ` +
+    `(CLK_TCK ${result.clockTicks}) over the window ÷ wrk's requests. p50/p99: median over the ` +
+    `windows of wrk's latency percentiles.`,
     "",
     table([
       "mode",
-      "route",
-      `req/s @${sat.concurrency}`,
-      "errors",
-      "p50 ms",
-      "p99 ms",
-      `req/s @${mod.concurrency}`,
+      "server",
+      "requests",
+      "req/s",
+      "CPU µs/req",
+      "mock µs/req",
       "p50 ms",
       "p99 ms",
       "errors",
@@ -155,20 +337,11 @@ export function formatTextOverhead(result: TextResult): string {
     "",
   ];
   for (const c of result.comparisons) {
-    const mode = c.stream ? "stream" : "json";
     lines.push(
-      `${mode}: throughput squint/relay ${ratioLine(c.throughputRatio, THROUGHPUT_TARGET)}`,
-      `${mode}: added latency p50 relay ${fixed(c.added.relay.p50, 3)} ms, squint ` +
-        `${fixed(c.added.squint.p50, 3)} ms: ${ratioLine(c.addedRatioP50, ADDED_LATENCY_TARGET)}`,
-      `${mode}: added latency p99 relay ${fixed(c.added.relay.p99, 3)} ms, squint ` +
-        `${fixed(c.added.squint.p99, 3)} ms: ${ratioLine(c.addedRatioP99, ADDED_LATENCY_TARGET)}`,
+      `${c.mode}: CPU/request squint/relay ${verdictLine(c.cpuRatio, c.target)} ` +
+        `(per round ${c.cpuRatioPerRound.map((r) => fixed(r, 2)).join(", ")}); ` +
+        `req/s squint/relay ${fixed(c.throughputRatio, 2)}`,
     );
   }
-  const failed = result.runs.flatMap((r) =>
-    [r.saturation, r.moderate].filter((l) => l.firstError).map((l) =>
-      `  ${r.route} ${r.stream ? "stream" : "json"}: ${l.errors} errors, first: ${l.firstError}`
-    )
-  );
-  if (failed.length) lines.push("Errors:", ...failed);
   return lines.join("\n");
 }

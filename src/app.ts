@@ -8,10 +8,10 @@ import { Flights } from "./cache/flights.ts";
 import { NearIndex, type PictureIndex } from "./cache/near_index.ts";
 import { Circuits } from "./providers/attempts.ts";
 import type { Config } from "./config.ts";
-import type { AppParts, RequestContext } from "./http/context.ts";
-import { asGatewayError, errorResponseFor, GatewayError } from "./http/errors.ts";
+import type { AppParts, RequestContext } from "./lifecycle/context.ts";
+import { asGatewayError, ERROR_RESPONSES, GatewayError } from "./errors.ts";
 import { requestId } from "./http/request_id.ts";
-import { route } from "./http/router.ts";
+import { errorShapeOf, route } from "./http/router.ts";
 import { createRegistry } from "./models/registry.ts";
 import { RenderCache } from "./pipeline/render_cache.ts";
 import { UnderstandCache } from "./pipeline/understand.ts";
@@ -72,12 +72,14 @@ export function createApp(config: Config, storage: Storage = embeddedStorage(con
         return await route(request.method, url.pathname)(request, ctx);
       } catch (e) {
         const error = asGatewayError(e);
-        const door = new URL(request.url).pathname;
-        parts.storage.log(errorLogRow(ctx.id, door, ctx.started, error.status, error.message));
+        const url = new URL(request.url);
+        parts.storage.log(
+          errorLogRow(ctx.id, url.pathname, ctx.started, error.status, error.message),
+        );
         if (error.status >= 500 && !(e instanceof GatewayError)) {
           console.error(`squint ${ctx.id}:`, e);
         }
-        return errorResponseFor(door, error, ctx.id);
+        return ERROR_RESPONSES[errorShapeOf(url, request.headers)](error, ctx.id);
       }
     },
     async close(): Promise<void> {

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { parse as parseYaml } from "yaml";
 import { DHASH_DISTANCE, PHASH_DISTANCE } from "./cache/near_index.ts";
+import { parseAllowList } from "./intake/allow_list.ts";
 
 const onOff = z.enum(["on", "off"]);
 const list = z.preprocess(
@@ -50,7 +51,13 @@ const schema = z.object({
   ollama_models: list.default([]),
   providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/), customProvider).default({}),
   fetch_remote_images: onOff.default("on"),
-  allow_private_hosts: list.default([]),
+  allow_private_hosts: list.default([]).superRefine((entries, ctx) => {
+    try {
+      parseAllowList(entries);
+    } catch (e) {
+      ctx.addIssue({ code: "custom", message: (e as Error).message });
+    }
+  }),
   max_body_mb: positive.default(64),
   max_image_pixels: z.coerce.number().int().positive().default(100_000_000),
   max_image_mb: positive.default(32),
@@ -94,6 +101,8 @@ const schema = z.object({
   canonical_tools: onOff.default("off"),
   upstream_timeout_s: positive.default(600),
   request_timeout_s: positive.default(900),
+  /** Longest silence between stream events before squint ends the stream with an error. */
+  stream_idle_timeout_s: positive.default(300),
   retries: z.coerce.number().int().min(0).max(10).default(2),
   retry_base_ms: z.coerce.number().int().min(0).default(500),
   retry_max_ms: z.coerce.number().int().min(0).default(8000),

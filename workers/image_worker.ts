@@ -6,7 +6,8 @@
 /// <reference lib="deno.worker" />
 import { extractInlineData, jsonLiteral } from "../src/intake/inline_images.ts";
 import { parseJsonText, spliceBytes } from "../src/intake/native_body.ts";
-import { GatewayError } from "../src/http/errors.ts";
+import { GatewayError } from "../src/errors.ts";
+import { nestsDeeperThan } from "../src/intake/depth.ts";
 import { translateBody } from "../src/providers/translate_body.ts";
 import type {
   FramesResult,
@@ -67,6 +68,7 @@ async function handle(task: WorkerTask): Promise<{ result: unknown; transfer: Tr
           `request body is not valid JSON: ${(e as Error).message}`,
         );
       }
+      if (nestsDeeperThan(json)) throw new TaskFailure("nesting_too_deep", "nested too deep");
       const inline = await Promise.all(extractInlineData(json).map(inspectDataUrl));
       return {
         result: { json, inline, body: task.body },
@@ -77,6 +79,9 @@ async function handle(task: WorkerTask): Promise<{ result: unknown; transfer: Tr
       try {
         return { result: parseJsonText(new TextDecoder().decode(task.body)), transfer: [] };
       } catch (e) {
+        if ((e as GatewayError).code === "nesting_too_deep") {
+          throw new TaskFailure("nesting_too_deep", (e as Error).message);
+        }
         throw new TaskFailure("invalid_json", (e as Error).message);
       }
     }

@@ -12,6 +12,9 @@ export interface StoredAnswer {
   completion?: string;
   /** The `data:` payloads of the upstream's stream events, `[DONE]` excluded. */
   events?: string[];
+  /** A native API's answer (JSON or event stream), replayed as it came, and its media type. */
+  raw?: string;
+  contentType?: string;
   /** squint's estimates of the original request's input tokens, as sent by the client and by squint. */
   tokensBefore: number;
   tokensAfter: number;
@@ -35,7 +38,9 @@ export function encodeAnswer(answer: StoredAnswer): Uint8Array {
 export function decodeAnswer(bytes: Uint8Array): StoredAnswer | undefined {
   try {
     const value = JSON.parse(new TextDecoder().decode(bytes));
-    return value && (typeof value.completion === "string" || Array.isArray(value.events))
+    return value &&
+        (typeof value.completion === "string" || Array.isArray(value.events) ||
+          typeof value.raw === "string")
       ? value
       : undefined;
   } catch {

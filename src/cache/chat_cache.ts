@@ -34,7 +34,7 @@ export interface CacheScope {
 const STORE_PREFIX = "squint:answer:";
 
 /** Why an admitted request's answer cannot be keyed by content, if it cannot. */
-function unkeyable(admitted: AdmittedChat): string | undefined {
+export function unkeyable(admitted: AdmittedChat): string | undefined {
   if (admitted.passthroughReason) return "sent unoptimized: images not read";
   if (admitted.intake.images.some((i) => i.remoteUrl && !i.inspected?.hash)) {
     return "a remote image was not fetched, so its content is unknown";
@@ -138,10 +138,11 @@ export function storeWhenFinished(
   shared: SharedResponse,
   tokens: { before: number; after: number },
   ttlMs: number,
+  toStore: typeof answerToStore = answerToStore,
 ): Promise<boolean> {
   return shared.whenFinished().then(async (body) => {
     if (!body) return false;
-    const answer = answerToStore(
+    const answer = toStore(
       shared.status,
       shared.headers.get("content-type") ?? "",
       body,

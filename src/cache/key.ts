@@ -8,6 +8,7 @@
 import type { Inspected } from "../../workers/image/protocol.ts";
 import { markerRef } from "../intake/inline_images.ts";
 import type { Controls } from "../optimize/controls.ts";
+import { sha256 } from "./sha256.ts";
 
 /** Bumped when the stored answer's shape or squint's planners change what is sent. */
 export const CACHE_FORMAT = 1;
@@ -36,12 +37,7 @@ export interface CacheKey {
   };
 }
 
-/** Hex SHA-256 of bytes or text. */
-export async function sha256(data: Uint8Array | string): Promise<string> {
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>))
-    .toHex();
-}
+export { sha256 };
 
 /** The content id of one lifted inline value: an image by its decoded bytes, else its text. */
 async function inlineId(value: Inspected | string): Promise<string> {
@@ -57,37 +53,72 @@ export async function inlineIds(
   return await Promise.all(inline.map(inlineId));
 }
 
-/** `value` with sorted object keys and markers replaced by their ids. */
-function canonical(value: unknown, ids: readonly string[]): unknown {
+/**
+ * `value` with sorted object keys and markers replaced by their ids; an object in `replaced`
+ * (a native body's image source) stands as its replacement.
+ */
+function canonical(
+  value: unknown,
+  ids: readonly string[],
+  replaced?: ReadonlyMap<object, unknown>,
+): unknown {
   if (typeof value === "string") {
     const ref = markerRef(value);
     return ref === undefined ? value : ids[ref] ?? value;
   }
-  if (Array.isArray(value)) return value.map((v) => canonical(v, ids));
   if (value === null || typeof value !== "object") return value;
+  if (replaced?.has(value)) return replaced.get(value);
+  if (Array.isArray(value)) return value.map((v) => canonical(v, ids, replaced));
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value).sort()) {
-    out[key] = canonical((value as Record<string, unknown>)[key], ids);
+    out[key] = canonical((value as Record<string, unknown>)[key], ids, replaced);
   }
   return out;
+}
+
+/** Where a request goes and whose it is, for its key. */
+export interface KeyScope {
+  tenant: string | null;
+  upstream: string;
+  model: string;
+  rulesVersion: string;
 }
 
 /** The key of a Chat Completions body (markers resolved through `ids`). */
 export function chatCacheKey(
   body: Record<string, unknown>,
   ids: readonly string[],
-  where: { tenant: string | null; upstream: string; model: string; rulesVersion: string },
+  where: KeyScope,
   controls: Controls,
 ): CacheKey {
   const request: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(body)) {
     if (!DELIVERY_FIELDS.has(field)) request[field] = value;
   }
+  return keyOf(canonical(request, ids), where, controls);
+}
+
+/**
+ * The key of a native API's body (Anthropic Messages, OpenAI Responses), stream flag and door
+ * included (its stored answer is replayed as it came); each object in `images` (an image's
+ * source) stands as its content id.
+ */
+export function nativeCacheKey(
+  door: string,
+  body: Record<string, unknown>,
+  images: ReadonlyMap<object, string>,
+  where: KeyScope,
+  controls: Controls,
+): CacheKey {
+  return keyOf({ door, body: canonical(body, [], images) }, where, controls);
+}
+
+function keyOf(request: unknown, where: KeyScope, controls: Controls): CacheKey {
   return {
     tenant: where.tenant ?? "",
     upstream: where.upstream,
     model: where.model,
-    request: canonical(request, ids),
+    request,
     settings: {
       optimize: controls.optimize,
       fidelity: controls.fidelity,

@@ -22,7 +22,11 @@ const INSTANCE = crypto.randomUUID();
 /** The lease of a leader: settle it once the answer is known. */
 export interface Lease {
   /** Shares the answer of `shared` (when it is one to share) and lets the lease go. */
-  settle(shared: SharedResponse, tokens: { before: number; after: number }): void;
+  settle(
+    shared: SharedResponse,
+    tokens: { before: number; after: number },
+    toStore?: typeof answerToStore,
+  ): void;
   /** The call failed: lets the lease go, and the waiters try themselves. */
   fail(): void;
 }
@@ -68,11 +72,11 @@ export class SharedFlights extends EventTarget {
       await this.kv.delete(leaseKey(key));
     };
     return {
-      settle: (shared, tokens) => {
+      settle: (shared, tokens, toStore = answerToStore) => {
         shared.whenFinished()
           .then((body) =>
             body &&
-            answerToStore(shared.status, shared.headers.get("content-type") ?? "", body, tokens)
+            toStore(shared.status, shared.headers.get("content-type") ?? "", body, tokens)
           )
           .then((answer) => end(answer || undefined), () => end(undefined))
           .catch(() => {});

@@ -7,10 +7,10 @@
 import { keySpec } from "../keys/key_store.ts";
 import type { KeyStore } from "../keys/key_store.ts";
 import { readBody } from "../intake/body.ts";
-import { isAdmin } from "./auth.ts";
+import { isAdmin } from "../keys/identity.ts";
 import { requireJson } from "./content_type.ts";
-import type { Handler, RequestContext } from "./context.ts";
-import { GatewayError } from "./errors.ts";
+import type { Handler, RequestContext } from "../lifecycle/context.ts";
+import { GatewayError } from "../errors.ts";
 
 /** The key store, once the caller is known to be the admin. */
 function adminKeys(request: Request, ctx: RequestContext): KeyStore {

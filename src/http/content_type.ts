@@ -1,5 +1,5 @@
 /** JSON doors refuse other media types with 415. */
-import { GatewayError } from "./errors.ts";
+import { GatewayError } from "../errors.ts";
 
 /** Throws 415 unless the request says its body is JSON (or says nothing). */
 export function requireJson(request: Request): void {

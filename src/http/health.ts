@@ -1,5 +1,5 @@
 /** `GET /health`: `{status, storage, pool}`; 200 when serving, 503 when not. */
-import type { Handler } from "./context.ts";
+import type { Handler } from "../lifecycle/context.ts";
 
 /** The health door. */
 export const health: Handler = async (_request, ctx) => {

@@ -1,14 +1,14 @@
 /**
- * `POST /v1/optimize`: the plan for a Chat Completions body, without calling any model. The
- * answer embeds the exact body squint would send, spliced in without re-parsing it.
+ * `POST /v1/optimize`: the plan for a body of any door (named by its `"door"` field, else known
+ * by its shape), without calling any model. The answer embeds the exact body squint would send,
+ * spliced in without re-parsing it; each image names its place in the body as a JSON pointer.
  */
 import { inputCostUsd } from "../models/prices.ts";
 import { readBody } from "../intake/body.ts";
-import { admitChat, optimizeChat } from "../pipeline/prepare_chat.ts";
-import { routeChat } from "../routing/route_request.ts";
-import { identify } from "./auth.ts";
+import { identify } from "../keys/identity.ts";
 import { requireJson } from "./content_type.ts";
-import type { Handler } from "./context.ts";
+import type { Handler } from "../lifecycle/context.ts";
+import { doorOfBody } from "../doors/table.ts";
 
 const usd = (x: number) => Math.round(x * 1e10) / 1e10;
 
@@ -17,18 +17,20 @@ export const optimize: Handler = async (request, ctx) => {
   const { config, storage } = ctx.app;
   requireJson(request);
   const identity = await identify(request.headers, config, storage.keys);
-  const bytes = await readBody(request, config.max_body_mb * 2 ** 20);
-  const { admitted, routing } = await routeChat(
-    await admitChat(bytes, request.headers, ctx.app),
-    identity,
-    request.headers,
-    ctx.app,
-  );
-  const prepared = await optimizeChat(admitted, ctx.app);
+  const given = await readBody(request, config.max_body_mb * 2 ** 20);
+  const { door, bytes } = await doorOfBody(given, ctx.app.pool);
+  const read = await door.read(bytes, request.headers, ctx.app);
+  const chosen = door.choose
+    ? await door.choose(read, identity, request.headers, ctx.app)
+    : { request: read, routing: undefined };
+  const { routing } = chosen;
+  const { body: sent, prepared } = await door.plan(chosen.request, ctx.app);
+  const paths = door.imagePaths(chosen.request);
   const prices = prepared.resolved?.prices;
-  const images = prepared.plan.images.map((i) => ({
+  const images = prepared.plan.images.map((i, at) => ({
     message: i.message,
     part: i.part,
+    ...(paths[at] !== undefined ? { path: paths[at] } : {}),
     action: i.action,
     reasons: i.reasons,
     ...(i.intent ? { intent: i.intent } : {}),
@@ -78,8 +80,8 @@ export const optimize: Handler = async (request, ctx) => {
     ...(prepared.passthroughReason ? { passthrough_reason: prepared.passthroughReason } : {}),
   };
   const body = new Blob([
-    `{"model":${JSON.stringify(prepared.model)},"request":`,
-    prepared.body,
+    `{"model":${JSON.stringify(prepared.model)},"door":${JSON.stringify(door.name)},"request":`,
+    sent as BlobPart,
     `,${JSON.stringify(tail).slice(1)}`,
   ]);
   return new Response(body, {

@@ -6,9 +6,9 @@
  * if it did not exist.
  */
 import type { SentRecord } from "../accounting/sent_record.ts";
-import { identify, isAdmin, tenantOf } from "./auth.ts";
-import type { Handler, RequestContext } from "./context.ts";
-import { GatewayError } from "./errors.ts";
+import { identify, isAdmin, tenantOf } from "../keys/identity.ts";
+import type { Handler, RequestContext } from "../lifecycle/context.ts";
+import { GatewayError } from "../errors.ts";
 
 const PREFIX = "/v1/requests/";
 

@@ -1,23 +1,32 @@
-/** The doors: the route table and nothing else. */
+/**
+ * The doors: which path is which door, and the error shape each answers in. Every door that
+ * carries a model runs the one lifecycle (`lifecycle/lifecycle.ts`); a handler is a table entry.
+ */
+import { DOORS, PASSTHROUGH_PREFIXES } from "../doors/table.ts";
+import { passThrough, providerOf } from "../doors/passthrough.ts";
+import { type ErrorShape, GatewayError } from "../errors.ts";
+import type { Handler } from "../lifecycle/context.ts";
+import type { Door } from "../lifecycle/door.ts";
+import { serveDoor } from "../lifecycle/lifecycle.ts";
 import { createKey, listKeys, revokeKey } from "./admin_keys.ts";
-import { chatCompletions } from "./chat_completions.ts";
-import type { Handler } from "./context.ts";
-import { GatewayError } from "./errors.ts";
+import { requireJson } from "./content_type.ts";
 import { health } from "./health.ts";
-import { countTokens, messages } from "./messages.ts";
 import { optimize } from "./optimize.ts";
-import { passthrough } from "./passthrough.ts";
 import { requestRecord } from "./requests.ts";
-import { responses } from "./responses.ts";
 import { usage } from "./usage.ts";
+
+// deno-lint-ignore no-explicit-any
+const serve = (door: Door<any>): Handler => (request, ctx) => {
+  requireJson(request);
+  return serveDoor(door, request, ctx);
+};
 
 /** Exact routes: path → method → handler. */
 const ROUTES: Record<string, Record<string, Handler>> = {
-  "/v1/chat/completions": { POST: chatCompletions },
-  "/v1/messages": { POST: messages },
-  "/v1/messages/count_tokens": { POST: countTokens },
+  ...Object.fromEntries(
+    Object.entries(DOORS).map(([path, door]) => [path, { POST: serve(door) }]),
+  ),
   "/v1/optimize": { POST: optimize },
-  "/v1/responses": { POST: responses },
   "/v1/usage": { GET: usage },
   "/health": { GET: health },
   "/admin/keys": { GET: listKeys, POST: createKey },
@@ -44,11 +53,23 @@ export function route(method: string, path: string): Handler {
       "invalid_request_error",
       "method_not_allowed",
       null,
-      {
-        allow: Object.keys(methods).join(", "),
-      },
+      { allow: Object.keys(methods).join(", ") },
     );
   }
-  if (path.startsWith("/v1/")) return passthrough;
+  if (PASSTHROUGH_PREFIXES.some((p) => path.startsWith(p))) return passThrough;
   throw new GatewayError(404, `no such door: ${method} ${path}`, "not_found_error", "unknown_url");
+}
+
+/**
+ * The error shape a request's answer takes: its door's; on passthrough, its provider's; on
+ * squint's own paths (`/v1/optimize`, `/v1/usage`, …), OpenAI's.
+ */
+export function errorShapeOf(url: URL, headers: Headers): ErrorShape {
+  const path = url.pathname;
+  const door = DOORS[path];
+  if (door) return door.errors;
+  const own = ROUTES[path] ?? Object.keys(PARAMETER_ROUTES).some((p) => path.startsWith(p));
+  if (own || !PASSTHROUGH_PREFIXES.some((p) => path.startsWith(p))) return "openai";
+  const provider = providerOf(path, headers, url.searchParams);
+  return provider === "google" ? "google" : provider === "anthropic" ? "anthropic" : "openai";
 }

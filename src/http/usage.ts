@@ -2,9 +2,9 @@
 import { keyId } from "../accounting/key_id.ts";
 import { requiresSquintKey } from "../config.ts";
 import type { UsageQuery } from "../storage/types.ts";
-import { authenticate, isAdmin } from "./auth.ts";
-import type { Handler } from "./context.ts";
-import { GatewayError } from "./errors.ts";
+import { authenticate, isAdmin } from "../keys/identity.ts";
+import type { Handler } from "../lifecycle/context.ts";
+import { GatewayError } from "../errors.ts";
 
 const GROUPS = new Set(["model", "optimization", "channel", "key"]);
 

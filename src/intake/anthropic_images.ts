@@ -23,6 +23,11 @@ export interface AnthropicImage {
   source: ImageSource;
   /** Reference of its value in the view's inline values (a fetched URL gets one at intake). */
   readonly ref: number;
+  /** JSON pointer to the image block in the body. */
+  path: string;
+  /** The block, and the array that holds it (where text can take its place). */
+  block: Json;
+  container: unknown[];
 }
 
 /** A Chat Completions body standing for an Anthropic one, for planning. */
@@ -43,8 +48,11 @@ function textOf(value: unknown): string {
     .join("\n");
 }
 
-/** The view's parts for one Anthropic block (images of a tool result included). */
-function viewParts(block: unknown, view: ChatView): Json[] {
+/**
+ * The view's parts for one Anthropic block at `path`, held by `container` (images of a tool
+ * result included).
+ */
+function viewParts(block: unknown, view: ChatView, path: string, container: unknown[]): Json[] {
   if (typeof block === "string") return [{ type: "text", text: block }];
   if (!isObject(block)) return [];
   if (block.type === "text") return [{ type: "text", text: String(block.text ?? "") }];
@@ -53,7 +61,7 @@ function viewParts(block: unknown, view: ChatView): Json[] {
     return typeof inner === "string"
       ? [{ type: "text", text: inner }]
       : Array.isArray(inner)
-      ? inner.flatMap((b) => viewParts(b, view))
+      ? inner.flatMap((b, i) => viewParts(b, view, `${path}/content/${i}`, inner))
       : [];
   }
   const source = block.source;
@@ -69,19 +77,23 @@ function viewParts(block: unknown, view: ChatView): Json[] {
     return [];
   }
   const site = { url };
-  view.images.push({
+  const image = {
     source: source as ImageSource,
+    path,
     get ref() {
       return markerRef(site.url) ?? -1;
     },
-  });
+  } as AnthropicImage;
+  // Not enumerable: a change sent to a worker (structured clone) must not copy the whole body.
+  Object.defineProperties(image, { block: { value: block }, container: { value: container } });
+  view.images.push(image);
   return [{ type: "image_url", image_url: site }];
 }
 
 /**
  * The Chat Completions view of `body`: the system text, each message's text and base64 images
- * (a tool result's among its message's parts). Text-to-OCR routing is off in the view: an
- * image block stays an image block.
+ * (a tool result's among its message's parts). A page may be routed to its text, which then
+ * takes the image block's place (Anthropic takes a text block wherever an image can be).
  */
 export function chatView(body: Json): ChatView {
   const out: ChatView = { view: {}, inline: [], images: [] };
@@ -89,28 +101,35 @@ export function chatView(body: Json): ChatView {
   const system = textOf(body.system);
   out.view = {
     model: body.model,
-    squint: { ocr: "off" },
     messages: [
       ...(system ? [{ role: "system", content: system }] : []),
-      ...messages.filter(isObject).map((m) => ({
-        role: m.role,
-        content: typeof m.content === "string"
-          ? m.content
-          : Array.isArray(m.content)
-          ? m.content.flatMap((b) => viewParts(b, out))
-          : "",
-      })),
+      ...messages.flatMap((m, i) =>
+        isObject(m)
+          ? [{
+            role: m.role,
+            content: typeof m.content === "string"
+              ? m.content
+              : Array.isArray(m.content)
+              ? m.content.flatMap((b, j) =>
+                viewParts(b, out, `/messages/${i}/content/${j}`, m.content as unknown[])
+              )
+              : "",
+          }]
+          : []
+      ),
     ],
   };
   if (Array.isArray(body.tools)) out.view.tools = body.tools;
   return out;
 }
 
-/** An image's new data: its media type and base64 payload. */
+/** An image's new data (its media type and base64 payload), or the text sent in its place. */
 export interface NewImageData {
   image: AnthropicImage;
   mediaType: string;
   data: string;
+  /** Its text goes in its place (before it, when a thumbnail stays). */
+  ocr?: { text: string; thumbnail: boolean };
 }
 
 /**
@@ -121,6 +140,8 @@ export interface NewImageData {
 export function spliceImages(raw: string, changes: readonly NewImageData[]): string[] | undefined {
   const edits: Edit[] = [];
   for (const change of changes) {
+    // A block replaced by text is not a splice: the body is written out.
+    if (change.ocr) return undefined;
     const source = change.image.source;
     if (source.type === "url") {
       // The whole (flat) source object becomes an inline one.

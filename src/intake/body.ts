@@ -1,5 +1,5 @@
 /** Reading a request body within the size limit, as bytes. */
-import { GatewayError } from "../http/errors.ts";
+import { GatewayError } from "../errors.ts";
 import { readLimited } from "./read_limited.ts";
 
 function tooLarge(maxBytes: number): GatewayError {

@@ -3,11 +3,12 @@
  * the main thread (microseconds); large ones, which carry images, parse in a worker so the event
  * loop never holds megabytes of base64.
  */
-import { GatewayError } from "../http/errors.ts";
+import { GatewayError } from "../errors.ts";
 import type { WorkerPool } from "../pool/pool.ts";
 import { TaskError } from "../pool/pool.ts";
 import type { Ingested, Inspected } from "../../workers/image/protocol.ts";
 import { extractInlineData } from "./inline_images.ts";
+import { checkNesting, nestingTooDeep } from "./depth.ts";
 
 /** Bodies up to this size are parsed on the main thread. */
 export const MAIN_THREAD_PARSE_LIMIT = 256 * 1024;
@@ -36,7 +37,7 @@ export function parseOnMainThread(bytes: Uint8Array, extract: boolean): DecodedB
   } catch (e) {
     throw new GatewayError(400, `request body is not valid JSON: ${(e as Error).message}`);
   }
-  const object = asObject(json);
+  const object = asObject(checkNesting(json));
   return { json: object, inline: extract ? extractInlineData(object) : [], body: bytes };
 }
 
@@ -54,6 +55,7 @@ export async function decodeBody(bytes: Uint8Array, pool: WorkerPool): Promise<D
     return { json: asObject(ingested.json), inline: ingested.inline, body: ingested.body };
   } catch (e) {
     if (e instanceof TaskError && e.code === "invalid_json") throw new GatewayError(400, e.message);
+    if (e instanceof TaskError && e.code === "nesting_too_deep") throw nestingTooDeep();
     throw e;
   }
 }

@@ -3,7 +3,7 @@
  * and content hash, read in a worker) or a recorded reason why it stays as it was. Remote URLs are
  * fetched under the address guard; decompression bombs are refused from their header with 413.
  */
-import { GatewayError } from "../http/errors.ts";
+import { GatewayError } from "../errors.ts";
 import { mapLimited } from "../pool/map_limited.ts";
 import type { WorkerPool } from "../pool/pool.ts";
 import type { Inspected } from "../../workers/image/protocol.ts";

@@ -6,8 +6,8 @@
 /** An address as 16 bytes (IPv4 mapped into ::ffff:0:0/96). */
 type Address = Uint8Array;
 
-/** Special-purpose ranges refused by default. */
-const BLOCKED_RANGES: readonly string[] = [
+/** Special-purpose IPv4 ranges refused by default, also when embedded in an IPv6 address. */
+const BLOCKED_IPV4: readonly string[] = [
   "0.0.0.0/8",
   "10.0.0.0/8",
   "100.64.0.0/10",
@@ -22,14 +22,29 @@ const BLOCKED_RANGES: readonly string[] = [
   "203.0.113.0/24",
   "224.0.0.0/4",
   "240.0.0.0/4",
-  "::/128",
-  "::1/128",
-  "64:ff9b::/96",
+];
+
+/** Special-purpose IPv6 ranges refused by default (`::` and `::1` fall in `::/96` below). */
+const BLOCKED_IPV6: readonly string[] = [
   "100::/64",
   "2001:db8::/32",
   "fc00::/7",
   "fe80::/10",
+  "fec0::/10",
   "ff00::/8",
+];
+
+/**
+ * IPv6 prefixes that carry an IPv4 address a host or gateway may translate to, and the byte where
+ * it starts; such an address is refused when its IPv4 is. Without `at` the layout is
+ * network-specific (local-use NAT64), so the whole prefix is refused.
+ */
+const EMBEDDING_PREFIXES: readonly { prefix: string; at?: number }[] = [
+  { prefix: "::ffff:0:0/96", at: 12 }, // IPv4-mapped
+  { prefix: "::/96", at: 12 }, // IPv4-compatible (deprecated, still routed by some stacks)
+  { prefix: "64:ff9b::/96", at: 12 }, // NAT64 well-known prefix
+  { prefix: "64:ff9b:1::/48" }, // NAT64 local-use
+  { prefix: "2002::/16", at: 2 }, // 6to4
 ];
 
 /** Host names refused whatever they resolve to. */
@@ -47,11 +62,16 @@ function parseIPv4(text: string): number[] | undefined {
   return bytes.every((b) => b >= 0 && b <= 255) ? bytes : undefined;
 }
 
+/** An IPv4 address as its IPv4-mapped IPv6 form. */
+function mapIPv4(v4: ArrayLike<number>): Address {
+  return Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, ...Array.from(v4)]);
+}
+
 /** Parses an IPv4 or IPv6 literal (brackets allowed) into 16 bytes; undefined if not one. */
 export function parseAddress(text: string): Address | undefined {
   const host = text.replace(/^\[|\]$/g, "");
   const v4 = parseIPv4(host);
-  if (v4) return Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, ...v4]);
+  if (v4) return mapIPv4(v4);
   if (!host.includes(":") || host.includes("%")) return undefined;
   let head = host;
   let tail4: number[] = [];
@@ -81,16 +101,18 @@ export function parseAddress(text: string): Address | undefined {
   return out;
 }
 
-interface Range {
+/** A CIDR block over 16-byte addresses (an IPv4 block is held in its mapped form). */
+export interface Range {
   base: Address;
   bits: number;
 }
 
 /** Parses `a.b.c.d/n`, `v6/n` or a single address. */
 export function parseRange(text: string): Range | undefined {
-  const [addr, bitsText] = text.split("/");
+  const [addr, bitsText, extra] = text.split("/");
   const base = parseAddress(addr);
-  if (!base) return undefined;
+  if (!base || extra !== undefined) return undefined;
+  if (bitsText !== undefined && !/^\d{1,3}$/.test(bitsText)) return undefined;
   const isV4 = parseIPv4(addr) !== undefined;
   const bits = bitsText === undefined ? 128 : Number(bitsText) + (isV4 ? 96 : 0);
   return Number.isInteger(bits) && bits >= 0 && bits <= 128 ? { base, bits } : undefined;
@@ -106,9 +128,16 @@ export function inRange(address: Address, range: Range): boolean {
   return true;
 }
 
-const BLOCKED = BLOCKED_RANGES.map((r) => parseRange(r)!);
+const parseAll = (ranges: readonly string[]) => ranges.map((r) => parseRange(r)!);
+const BLOCKED_V4 = parseAll(BLOCKED_IPV4);
+const BLOCKED_V6 = parseAll(BLOCKED_IPV6);
+const EMBEDDINGS = EMBEDDING_PREFIXES.map(({ prefix, at }) => ({ range: parseRange(prefix)!, at }));
 
 /** Whether an address is special-purpose (not a public unicast address). */
 export function isBlockedAddress(address: Address): boolean {
-  return BLOCKED.some((range) => inRange(address, range));
+  const embedding = EMBEDDINGS.find(({ range }) => inRange(address, range));
+  if (!embedding) return BLOCKED_V6.some((range) => inRange(address, range));
+  if (embedding.at === undefined) return true;
+  const v4 = mapIPv4(address.subarray(embedding.at, embedding.at + 4));
+  return BLOCKED_V4.some((range) => inRange(v4, range));
 }

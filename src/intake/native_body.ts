@@ -6,11 +6,12 @@
  * strings copied, not parsed), and the spliced body as bytes. A worker pool too busy to take the
  * task leaves the work to the main thread rather than refuse the request.
  */
-import { GatewayError } from "../http/errors.ts";
+import { GatewayError } from "../errors.ts";
 import { PoolFullError, TaskError, type WorkerPool } from "../pool/pool.ts";
 import { spliceImages } from "./anthropic_images.ts";
 import { MAIN_THREAD_PARSE_LIMIT } from "./decode_body.ts";
 import { spliceResponses } from "./responses_images.ts";
+import { checkNesting, nestingTooDeep } from "./depth.ts";
 
 /** The splicers by API: each writes its images' new data into the body's text. */
 export const SPLICERS = {
@@ -23,11 +24,13 @@ export type NativeApi = keyof typeof SPLICERS;
 
 /** Parses a body's text; a `GatewayError` 400 when it is not JSON. */
 export function parseJsonText(text: string): unknown {
+  let json: unknown;
   try {
-    return JSON.parse(text);
+    json = JSON.parse(text);
   } catch (e) {
     throw new GatewayError(400, `request body is not valid JSON: ${(e as Error).message}`);
   }
+  return checkNesting(json);
 }
 
 /** Splices `changes` into the body's bytes: its new bytes, or undefined when it cannot. */
@@ -52,6 +55,7 @@ async function whereCheapest<T>(
     return await inWorker();
   } catch (e) {
     if (e instanceof TaskError && e.code === "invalid_json") throw new GatewayError(400, e.message);
+    if (e instanceof TaskError && e.code === "nesting_too_deep") throw nestingTooDeep();
     if (e instanceof PoolFullError) return here();
     throw e;
   }

@@ -4,18 +4,16 @@
  * The guard resolves the host itself; a host whose DNS answer changes between the check and the
  * connection (rebinding) is a residual risk, narrowed by refusing hosts with any private answer.
  */
-import {
-  BLOCKED_HOSTNAMES,
-  inRange,
-  isBlockedAddress,
-  parseAddress,
-  parseRange,
-} from "./ip_ranges.ts";
+import { type AllowEntry, isExempt, normalizeHost, parseAllowList } from "./allow_list.ts";
+import { BLOCKED_HOSTNAMES, isBlockedAddress, parseAddress } from "./ip_ranges.ts";
 import { readLimited } from "./read_limited.ts";
 
 /** Limits and exemptions of remote fetches. */
 export interface FetchPolicy {
-  /** Hosts, addresses or CIDRs exempt from the private-address guard. */
+  /**
+   * Hosts, addresses or CIDRs exempt from the private-address guard, each optionally with a port
+   * (`host:port`, `[v6]:port`); read by `parseAllowList`, which config validation runs first.
+   */
   allowPrivate: readonly string[];
   maxBytes: number;
   timeoutMs: number;
@@ -37,13 +35,16 @@ async function resolveHost(host: string): Promise<string[]> {
   return answers.flatMap((a) => (a.status === "fulfilled" ? a.value : []));
 }
 
-function isExempt(host: string, addresses: string[], allow: readonly string[]): boolean {
-  return allow.some((entry) => {
-    if (entry.toLowerCase() === host) return true;
-    const range = parseRange(entry);
-    return range !== undefined && addresses.length > 0 &&
-      addresses.every((a) => inRange(parseAddress(a)!, range));
-  });
+/** Parsed allow lists, per list: the config's list is parsed once, not per fetch. */
+const parsedAllowLists = new WeakMap<readonly string[], AllowEntry[]>();
+
+function allowEntries(allowPrivate: readonly string[]): AllowEntry[] {
+  let entries = parsedAllowLists.get(allowPrivate);
+  if (!entries) {
+    entries = parseAllowList(allowPrivate);
+    parsedAllowLists.set(allowPrivate, entries);
+  }
+  return entries;
 }
 
 /** Why a URL may not be fetched, or undefined when it may. */
@@ -51,10 +52,10 @@ export async function refuseReason(url: URL, policy: FetchPolicy): Promise<strin
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     return `scheme ${url.protocol} not fetched`;
   }
-  const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, "");
+  const host = normalizeHost(url.hostname);
   const literal = parseAddress(host);
   const addresses = literal ? [host] : await (policy.resolve ?? resolveHost)(host);
-  if (isExempt(host, addresses, policy.allowPrivate)) return undefined;
+  if (isExempt(url, addresses, allowEntries(policy.allowPrivate))) return undefined;
   if (BLOCKED_HOSTNAMES.has(host) || host.endsWith(".localhost") || host.endsWith(".internal")) {
     return `host ${host} is private`;
   }

@@ -16,6 +16,10 @@ export interface ResponsesImage {
   readonly ref: number;
   /** The view's `image_url` object (intake sets its `url` to a marker; the plan its `detail`). */
   site: { url: string; detail?: string };
+  /** JSON pointer to the part in the body. */
+  path: string;
+  /** The part has no `detail` field (a computer call's screenshot). */
+  fixedDetail: boolean;
 }
 
 /** A Chat Completions body standing for a Responses one, for planning. */
@@ -30,21 +34,29 @@ const isObject = (value: unknown): value is Json =>
 
 const TEXT_PARTS = new Set(["input_text", "output_text", "text"]);
 
-function viewPart(part: unknown, view: ResponsesView): Json[] {
+/** Image parts: a message's or tool output's `input_image`, a computer call's screenshot. */
+const IMAGE_PARTS = new Set(["input_image", "computer_screenshot"]);
+
+function viewPart(part: unknown, view: ResponsesView, path: string): Json[] {
   if (!isObject(part)) return [];
   if (TEXT_PARTS.has(String(part.type))) return [{ type: "text", text: String(part.text ?? "") }];
   const url = part.image_url;
-  if (part.type !== "input_image" || typeof url !== "string") return [];
+  if (!IMAGE_PARTS.has(String(part.type)) || typeof url !== "string") return [];
   const inline = url.startsWith("data:");
   if (!inline && !/^https?:/i.test(url)) return [];
   // A data URL is lifted now; an http(s) URL is fetched (and lifted) by intake.
+  // A screenshot has no `detail` to set: it is planned at the detail the provider gives it.
+  const fixed = part.type === "computer_screenshot";
+  const detail = fixed ? "high" : part.detail;
   const site = {
     url: inline ? marker(view.inline.push(url) - 1) : url,
-    ...(typeof part.detail === "string" ? { detail: part.detail } : {}),
+    ...(typeof detail === "string" ? { detail } : {}),
   };
   view.images.push({
     part: part as ResponsesImage["part"],
     site,
+    path,
+    fixedDetail: fixed,
     get ref() {
       return markerRef(site.url) ?? -1;
     },
@@ -52,22 +64,40 @@ function viewPart(part: unknown, view: ResponsesView): Json[] {
   return [{ type: "image_url", image_url: site }];
 }
 
+/** Tool outputs that can carry pictures, read in the view as the user's turn. */
+const TOOL_OUTPUTS = new Set([
+  "function_call_output",
+  "custom_tool_call_output",
+  "computer_call_output",
+]);
+
+/** The view's message for one input item at `path`, if it holds text or pictures. */
+function viewItem(item: unknown, out: ResponsesView, path: string): Json[] {
+  if (!isObject(item)) return [];
+  const parts = (content: unknown, at: string): Json[] | string =>
+    typeof content === "string"
+      ? content
+      : Array.isArray(content)
+      ? content.flatMap((p, i) => viewPart(p, out, `${at}/${i}`))
+      : isObject(content)
+      ? viewPart(content, out, at)
+      : "";
+  if (typeof item.role === "string") {
+    const role = item.role === "developer" ? "system" : item.role;
+    return [{ role, content: parts(item.content, `${path}/content`) }];
+  }
+  if (!TOOL_OUTPUTS.has(String(item.type))) return [];
+  return [{ role: "user", content: parts(item.output, `${path}/output`) }];
+}
+
 /** The Chat Completions view of a Responses body: instructions, messages, inline images. */
 export function responsesView(body: Json): ResponsesView {
   const out: ResponsesView = { view: {}, inline: [], images: [] };
-  const items = typeof body.input === "string"
-    ? [{ role: "user", content: body.input }]
+  const messages = typeof body.input === "string"
+    ? [{ role: "user", content: body.input } as Json]
     : Array.isArray(body.input)
-    ? body.input.filter(isObject).filter((i) => typeof i.role === "string")
+    ? body.input.flatMap((item, i) => viewItem(item, out, `/input/${i}`))
     : [];
-  const messages = items.map((item) => ({
-    role: item.role === "developer" ? "system" : item.role,
-    content: typeof item.content === "string"
-      ? item.content
-      : Array.isArray(item.content)
-      ? item.content.flatMap((p) => viewPart(p, out))
-      : "",
-  }));
   if (typeof body.instructions === "string" && body.instructions) {
     messages.unshift({ role: "system", content: body.instructions });
   }
@@ -94,7 +124,7 @@ export function spliceResponses(
     const at = stringAt(raw, image.part.image_url);
     if (!at) return undefined;
     if (url !== undefined) edits.push({ ...at, text: url });
-    const detail = image.site.detail;
+    const detail = image.fixedDetail ? undefined : image.site.detail;
     if (detail === undefined || detail === image.part.detail) continue;
     const field = siblingString(raw, at, "detail");
     edits.push(

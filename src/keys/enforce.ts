@@ -5,8 +5,8 @@
  * `budget_exhausted` with `Retry-After` until the period ends. Counts are shared by every
  * instance (`metering.ts`).
  */
-import { GatewayError } from "../http/errors.ts";
-import type { Identity } from "../http/auth.ts";
+import { GatewayError } from "../errors.ts";
+import type { Identity } from "./identity.ts";
 import type { Counters, Storage } from "../storage/types.ts";
 import type { ResolvedKey } from "./key_store.ts";
 import { budgetWindow, requestWindow, tokenWindow, type Window } from "./metering.ts";
@@ -57,6 +57,8 @@ export async function admitKey(
   counters: Counters,
   spentSince: SpentSince,
   now = Date.now(),
+  /** The door can send the request to another model (false: a spent budget is 429). */
+  canSwap = true,
 ): Promise<Admission> {
   if (model !== undefined && !modelAllowed(model, key.models)) {
     throw new GatewayError(
@@ -87,7 +89,7 @@ export async function admitKey(
     spent = Math.max(fromLog, (await counters.get(budget.counter)) ?? 0);
   }
   if (spent < key.budget_usd) return { model, budgetFallback: false };
-  if (key.fallback_model && key.fallback_model !== model) {
+  if (canSwap && key.fallback_model && key.fallback_model !== model) {
     return { model: key.fallback_model, budgetFallback: true };
   }
   throw new GatewayError(
@@ -102,7 +104,10 @@ export async function admitKey(
   );
 }
 
-/** The limits of the caller's stored key, if it has one, for a request to `model`. */
+/**
+ * The limits of the caller's stored key, if it has one, for a request to `model` (undefined: a
+ * door that does not read the model, which cannot swap it for the key's fallback either).
+ */
 export function admitCaller(
   identity: Identity,
   model: string | undefined,
@@ -110,5 +115,12 @@ export function admitCaller(
 ): Promise<Admission> {
   const keys = storage.keys;
   if (!identity.key || !keys) return Promise.resolve({ model, budgetFallback: false });
-  return admitKey(identity.key, model, storage.counters, (id, since) => keys.spentSince(id, since));
+  return admitKey(
+    identity.key,
+    model,
+    storage.counters,
+    (id, since) => keys.spentSince(id, since),
+    Date.now(),
+    model !== undefined,
+  );
 }

@@ -5,7 +5,7 @@
  * key is refused with 503 rather than let through.
  */
 import type { Sql } from "postgres";
-import { GatewayError } from "../http/errors.ts";
+import { GatewayError } from "../errors.ts";
 import { spentSince } from "../storage/postgres_log.ts";
 import type { KeySpec, KeyStore, ResolvedKey, SquintKey } from "./key_store.ts";
 import { hashSecret, newSecret, type Sealer } from "./secrets.ts";

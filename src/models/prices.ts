@@ -63,6 +63,27 @@ export function cataloguePrices(family: ModelFamily): Prices | undefined {
   return prices;
 }
 
+/**
+ * The catalogue's prices of a model outside the registry's families (an embedding model on
+ * passthrough), by its exact id: never by a prefix match.
+ */
+export function catalogueModelPrices(provider: string, model: string): Prices | undefined {
+  const result = calcPrice(
+    { input_tokens: 1e6, output_tokens: 0, cache_read_tokens: 0 },
+    model,
+    { providerId: provider },
+  );
+  if (!result || result.model.id !== model) return undefined;
+  const figures = result.model_price as Record<string, CatalogueFigure>;
+  const input = base(figures.input_mtok);
+  // An embedding model bills no output: its catalogue entry has no output price.
+  return input === undefined ? undefined : {
+    inputPerMTok: input,
+    outputPerMTok: base(figures.output_mtok) ?? 0,
+    source: CATALOGUE_SOURCE,
+  };
+}
+
 /** A configured override in the registry's `Prices` shape, with source `override`. */
 export function overridePrices(override: PriceOverride): Prices {
   const prices: Prices = {

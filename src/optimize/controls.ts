@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import type { Config } from "../config.ts";
-import { GatewayError } from "../http/errors.ts";
+import { GatewayError } from "../errors.ts";
 import type { Fidelity } from "./fidelity.ts";
 
 const onOff = z.preprocess(

@@ -349,3 +349,9 @@ function routeToText(
   }
   return routed;
 }
+
+/** An image decision with its 0-based place in `messages[].content[]`. */
+export interface PlannedImage extends ImageDecision {
+  message: number;
+  part: number;
+}

@@ -6,13 +6,10 @@ import {
   type ImageDecision,
   type ImageFacts,
   planImage,
+  type PlannedImage,
 } from "./plan_image.ts";
 
-/** An image decision with its 0-based place in `messages[].content[]`. */
-export interface PlannedImage extends ImageDecision {
-  message: number;
-  part: number;
-}
+export type { PlannedImage } from "./plan_image.ts";
 
 /** The plan for a request. */
 export interface RequestPlan {

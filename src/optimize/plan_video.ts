@@ -13,8 +13,7 @@ import { imageTokens } from "../models/image_tokens.ts";
 import type { ModelFamily } from "../models/types.ts";
 import type { ImageInfo } from "../../workers/image/types.ts";
 import type { IntentDecision } from "./intent/classify.ts";
-import { type ImageControls, planImage } from "./plan_image.ts";
-import type { PlannedImage } from "./plan_request.ts";
+import { type ImageControls, planImage, type PlannedImage } from "./plan_image.ts";
 import { type Candidate, coverTimeline } from "./video_frames.ts";
 
 /** How videos may be sent. */

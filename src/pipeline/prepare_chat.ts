@@ -5,9 +5,10 @@
  * with 503 (`reject`): optimization never turns load into an outage.
  */
 import { z } from "zod";
+import { modelNameProblem } from "../intake/model_name.ts";
 import { estimateTextTokens } from "../accounting/text_tokens.ts";
 import type { Config } from "../config.ts";
-import { GatewayError } from "../http/errors.ts";
+import { GatewayError } from "../errors.ts";
 import { decodeBody, type DecodedBody, parseOnMainThread } from "../intake/decode_body.ts";
 import { assembleBody, type JsonLiteral } from "../intake/inline_images.ts";
 import { collectImages, type Intake, type IntakeImage } from "../intake/intake.ts";
@@ -78,7 +79,10 @@ const OCR_TIMEOUT_FACTOR = 4;
 
 /** The few fields squint reads; everything else passes through untouched. */
 const chatShape = z.looseObject({
-  model: z.string({ error: "model: required string" }).min(1, "model: required string"),
+  model: z.string({ error: "model: required string" }).superRefine((model, ctx) => {
+    const problem = modelNameProblem(model);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }),
   messages: z.array(
     z.looseObject({ role: z.string({ error: "messages[].role: required string" }) }),
     {

@@ -5,7 +5,8 @@
  * their data (and the fields beside it the plan changes) differ in the bytes sent. Everything
  * else goes as the client wrote it. On overload the body goes as it came.
  */
-import { GatewayError } from "../http/errors.ts";
+import { GatewayError } from "../errors.ts";
+import { modelNameProblem } from "../intake/model_name.ts";
 import { type AnthropicImage, chatView, type NewImageData } from "../intake/anthropic_images.ts";
 import {
   type NativeApi,
@@ -20,6 +21,7 @@ import {
   responsesView,
 } from "../intake/responses_images.ts";
 import { base64DataUrl } from "../providers/openai_parts.ts";
+import type { PlannedImage } from "../optimize/plan_image.ts";
 import {
   admitDecoded,
   type AdmittedChat,
@@ -32,16 +34,22 @@ import {
 type Json = Record<string, unknown>;
 
 /** How one API's bodies are seen, changed and written back. */
-export interface NativeRequest<Image extends { ref: number }, Change> {
+export interface NativeRequest<Image extends { ref: number; path: string }, Change> {
   /** The field that must be present besides `model` (400 without it). */
   required: string;
   view(body: Json): { view: Json; inline: string[]; images: Image[] };
-  /** What changed for `image`: its new literal (if rendered again), and the plan. */
-  change(image: Image, literal: JsonLiteral | undefined): Change | undefined;
+  /** What changed for `image`: its new literal (if rendered again), and its plan. */
+  change(
+    image: Image,
+    literal: JsonLiteral | undefined,
+    planned?: PlannedImage,
+  ): Change | undefined;
   /** Which API's splicer writes the changes into the body's text (`native_body.ts`). */
   api: NativeApi;
   /** Applies `changes` to the parsed body (when splicing fails, it is re-serialized). */
   apply(changes: Change[]): void;
+  /** The object of the parsed body that holds `image`'s data (what the cache key replaces). */
+  holder(image: Image): object;
 }
 
 /** The `data:` URL a rendered literal holds (a JSON string). */
@@ -53,18 +61,28 @@ function dataUrlOf(literal: JsonLiteral): string {
 export const MESSAGES_REQUEST: NativeRequest<AnthropicImage, NewImageData> = {
   required: "messages",
   view: chatView,
-  change(image, literal) {
+  change(image, literal, planned) {
     const parsed = literal === undefined ? undefined : base64DataUrl(dataUrlOf(literal));
-    return parsed && { image, mediaType: parsed.mediaType, data: parsed.data };
+    const ocr = planned?.ocr;
+    if (!parsed && !ocr) return undefined;
+    return { image, mediaType: parsed?.mediaType ?? "", data: parsed?.data ?? "", ocr };
   },
   api: "messages",
   apply(changes) {
-    for (const { image, mediaType, data } of changes) {
-      const source = image.source as Record<string, unknown>;
-      delete source.url;
-      Object.assign(source, { type: "base64", media_type: mediaType, data });
+    for (const { image, mediaType, data, ocr } of changes) {
+      if (data) {
+        const source = image.source as Record<string, unknown>;
+        delete source.url;
+        Object.assign(source, { type: "base64", media_type: mediaType, data });
+      }
+      if (!ocr) continue;
+      // The page's text takes the block's place (before it, when a thumbnail stays).
+      const at = image.container.indexOf(image.block);
+      const text = { type: "text", text: ocr.text };
+      image.container.splice(at, 1, ...(ocr.thumbnail ? [text, image.block] : [text]));
     }
   },
+  holder: (image) => image.source,
 };
 
 /** OpenAI Responses: inline `input_image` parts' `image_url` and `detail`. */
@@ -75,7 +93,7 @@ export const RESPONSES_REQUEST: NativeRequest<ResponsesImage, NewResponsesImage>
     const rendered = literal === undefined ? undefined : dataUrlOf(literal);
     // A fetched image kept as it was has its URL as its literal: nothing to change.
     const url = rendered === image.part.image_url ? undefined : rendered;
-    const detailChanged = image.site.detail !== undefined &&
+    const detailChanged = !image.fixedDetail && image.site.detail !== undefined &&
       image.site.detail !== image.part.detail;
     return url !== undefined || detailChanged ? { image, url } : undefined;
   },
@@ -83,10 +101,32 @@ export const RESPONSES_REQUEST: NativeRequest<ResponsesImage, NewResponsesImage>
   apply(changes) {
     for (const { image, url } of changes) {
       if (url !== undefined) image.part.image_url = url;
-      if (image.site.detail !== undefined) image.part.detail = image.site.detail;
+      if (image.site.detail !== undefined && !image.fixedDetail) {
+        image.part.detail = image.site.detail;
+      }
     }
   },
+  holder: (image) => image.part,
 };
+
+/** A request of a native API read for one model: the parsed body and its chat view. */
+export interface NativeRead<
+  Image extends { ref: number; path: string } = { ref: number; path: string },
+  Change = unknown,
+> {
+  api: NativeRequest<Image, Change>;
+  /** The parsed body, `squint` removed, `model` set to the model it is read for. */
+  json: Json;
+  /** The body as it came. */
+  bytes: Uint8Array;
+  images: Image[];
+  /** The chat view, admitted (controls, images read); undefined when the workers were too busy. */
+  admitted?: AdmittedChat;
+  /** The parsed body differs from the bytes beyond its images (written out whole if so). */
+  rewritten: boolean;
+  model: string;
+  stream: boolean;
+}
 
 /** A request ready to forward, with the plan of its images. */
 export interface PreparedNative {
@@ -110,59 +150,104 @@ function checked(json: unknown, required: string): Json {
   if (typeof body.model !== "string") {
     throw new GatewayError(400, "model: must be a string", "invalid_request_error", null, "model");
   }
+  const problem = modelNameProblem(body.model);
+  if (problem) throw new GatewayError(400, problem, "invalid_request_error", null, "model");
   return body;
 }
 
 /** The figures of a request sent as it came (the workers were too busy to read it). */
-function unoptimized(json: Json, stream: boolean, reason: string): PreparedChat {
+export function unoptimized(
+  read: Pick<NativeRead, "json" | "stream" | "model">,
+  reason?: string,
+  tokens = { before: 0, after: 0 },
+  optimizations: string[] = [],
+): PreparedChat {
+  const { json, stream } = read;
   return {
     body: "",
     messages: json.messages ?? json.input,
-    model: json.model as string,
-    plan: { images: [], tokens: { before: 0, after: 0 }, estimated: true },
-    optimizations: [],
+    model: read.model,
+    plan: { images: [], tokens, estimated: true },
+    optimizations,
     stream,
     clientWantsUsage: false,
     passthroughReason: reason,
   };
 }
 
-/** Prepares a request of `api` (also `count_tokens`, whose count then matches what is sent). */
-export async function prepareNative<Image extends { ref: number }, Change>(
+/**
+ * Reads a request of `api` for `model` (default: the one it names): parsed, checked, its
+ * `squint` controls taken into the view, its images read. On overload (when so configured) it
+ * goes on unread, to be sent as it came.
+ */
+export async function readNative<Image extends { ref: number; path: string }, Change>(
   bytes: Uint8Array,
   headers: Headers,
   deps: PipelineDeps,
   api: NativeRequest<Image, Change>,
-  /**
-   * An edit the deployment asked for (prompt-cache breakpoints, tool order), on the parsed body;
-   * true when it changed something, and the body is then written out whole.
-   */
-  rewrite?: (json: Json) => boolean,
-): Promise<PreparedNative> {
+  model?: string,
+): Promise<NativeRead<Image, Change>> {
   const json = checked(await parseNativeBody(bytes, deps.pool), api.required);
+  const controls = json.squint;
+  delete json.squint;
+  const rewritten = controls !== undefined || (model !== undefined && model !== json.model);
+  if (model !== undefined) json.model = model;
   const { view, inline, images } = api.view(json);
-  const stream = json.stream === true;
-  const written = () => serializeJson(json, bytes.byteLength, deps.pool);
-  let admitted: AdmittedChat;
+  if (controls !== undefined) {
+    // The view keeps its own settings (no text in an image's place); a malformed object is
+    // left for the controls' reader to name.
+    const object = typeof controls === "object" && controls !== null && !Array.isArray(controls);
+    view.squint = object ? { ...controls, ...(view.squint as Json) } : controls;
+  }
+  const read = {
+    api,
+    json,
+    bytes,
+    images,
+    rewritten,
+    model: json.model as string,
+    stream: json.stream === true,
+  };
   try {
-    admitted = await admitDecoded({ json: view, inline, body: bytes }, headers, deps);
+    const admitted = await admitDecoded({ json: view, inline, body: bytes }, headers, deps);
+    return { ...read, admitted };
   } catch (e) {
     if (!isOverload(e) || deps.config.on_overload === "reject") throw e;
+    return read;
+  }
+}
+
+/**
+ * The body to forward for a read request: its images planned and rendered, their data spliced
+ * into the client's bytes (or the body written out when it changed otherwise, or `rewrite` —
+ * prompt-cache breakpoints, tool order — changed it).
+ */
+export async function prepareNative<Image extends { ref: number; path: string }, Change>(
+  read: NativeRead<Image, Change>,
+  deps: PipelineDeps,
+  rewrite?: (json: Json) => boolean,
+): Promise<PreparedNative> {
+  const { api, json, bytes, images, admitted, stream } = read;
+  const written = () => serializeJson(json, bytes.byteLength, deps.pool);
+  const rewritten = (rewrite?.(json) ?? false) || read.rewritten;
+  if (!admitted) {
     return {
-      body: rewrite?.(json) ? await written() : bytes,
-      plan: unoptimized(json, stream, "image workers busy; sent unoptimized"),
+      body: rewritten ? await written() : bytes,
+      plan: unoptimized(read, "image workers busy; sent unoptimized"),
       stream,
     };
   }
   const original = new Map(admitted.intake.literals);
   const plan = await optimizeChat(admitted, deps);
-  const changes = images.flatMap((image) => {
+  // The view's images are planned in the order they were found.
+  const changes = images.flatMap((image, i) => {
     const literal = admitted.intake.literals.get(image.ref);
-    const change = api.change(image, literal === original.get(image.ref) ? undefined : literal);
+    const rendered = literal === original.get(image.ref) ? undefined : literal;
+    const change = api.change(image, rendered, plan.plan.images[i]);
     return change ? [change] : [];
   });
   let body: Uint8Array = bytes;
-  if (rewrite?.(json)) {
+  if (rewritten) {
     api.apply(changes);
     body = await written();
   } else if (changes.length) {
@@ -170,5 +255,5 @@ export async function prepareNative<Image extends { ref: number }, Change>(
     body = await spliceNativeBody(api.api, bytes, changes, deps.pool) ??
       (api.apply(changes), await written());
   }
-  return { body, plan: { ...plan, stream }, stream };
+  return { body, plan: { ...plan, model: read.model, stream }, stream };
 }

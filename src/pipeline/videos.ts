@@ -7,7 +7,7 @@
  */
 
 import type { Config } from "../config.ts";
-import { GatewayError, type GatewayErrorType } from "../http/errors.ts";
+import { GatewayError, type GatewayErrorType } from "../errors.ts";
 import { type JsonLiteral, marker } from "../intake/inline_images.ts";
 import type { IntakeImage } from "../intake/intake.ts";
 import type { IntakeVideo } from "../intake/videos.ts";

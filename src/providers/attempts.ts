@@ -7,7 +7,7 @@
  * body) or error. Every attempt is recorded. Retries happen before the answer is handed on, so a
  * stream is never retried once a byte has reached the client.
  */
-import { GatewayError } from "../http/errors.ts";
+import { GatewayError } from "../errors.ts";
 
 /** One try, as the request log keeps it. */
 export interface Attempt {

@@ -2,7 +2,7 @@
  * The OpenAI-compatible upstream: URL, headers and the call itself. Any endpoint that speaks
  * OpenAI's API (DeepSeek, vLLM, a corporate proxy) works by base URL.
  */
-import { GatewayError } from "../http/errors.ts";
+import { GatewayError } from "../errors.ts";
 
 /** Client headers never forwarded: hop-by-hop, squint's own, credentials (re-added per caller). */
 const DROPPED_REQUEST_HEADERS = new Set([
@@ -19,6 +19,7 @@ const DROPPED_REQUEST_HEADERS = new Set([
   "accept-encoding",
   "authorization",
   "x-api-key",
+  "x-goog-api-key",
   "cookie",
   "forwarded",
   "x-forwarded-for",

@@ -70,7 +70,8 @@ function upstreamOf(config: Config, provider: ProviderId): Pick<Route, "baseUrl"
   }
 }
 
-function routeTo(config: Config, provider: ProviderId, model: string): Route {
+/** The route of `model` on `provider`'s own upstream (a door that speaks that provider's API). */
+export function routeTo(config: Config, provider: ProviderId, model: string): Route {
   return {
     provider,
     model,
@@ -120,4 +121,9 @@ export function routeModel(name: string, config: Config): Route {
     if (tag !== undefined || LOCAL_FAMILIES.has(family)) return routeTo(config, "ollama", name);
   }
   return routeTo(config, config.default_provider, name);
+}
+
+/** Whether the upstream takes no key: Ollama, and a custom provider configured without one. */
+export function keyless(route: Route): boolean {
+  return route.provider === "ollama" || (route.custom !== undefined && !route.serverKey);
 }

@@ -1,16 +1,25 @@
 /**
  * The Chat Completions door's calls to any upstream: the request in the upstream's own format,
  * and its answer back in OpenAI's, so that everything after (cache, stats, relay, log) sees an
- * OpenAI answer whoever gave it. OpenAI-compatible upstreams pass through untouched.
+ * OpenAI answer whoever gave it. OpenAI-compatible upstreams pass through untouched. A 200 that
+ * is not the upstream's answer is a 502 `bad_upstream_response`; a stream that ends without the
+ * upstream's own last event errors with an IncompleteStreamError (never a `[DONE]`), which the
+ * relay ends with an error event.
  */
 import type { Config } from "../config.ts";
-import { GatewayError } from "../http/errors.ts";
+import { GatewayError } from "../errors.ts";
+import type { ProviderId } from "../models/types.ts";
 import type { PreparedChat } from "../pipeline/prepare_chat.ts";
 import type { RetryPolicy } from "./attempts.ts";
 import { MAIN_THREAD_PARSE_LIMIT } from "../intake/decode_body.ts";
-import { TaskError, type WorkerPool } from "../pool/pool.ts";
+import { PoolFullError, TaskError, type WorkerPool } from "../pool/pool.ts";
 import { translateBody, type TranslatedBody, type TranslateInput } from "./translate_body.ts";
 import { eventData, splitEvents, SseBlocks, sseEvent } from "../relay/sse.ts";
+import {
+  badUpstreamResponse,
+  IncompleteStreamError,
+  jsonObject,
+} from "../relay/upstream_faults.ts";
 import { type HeaderPairs, upstreamHeaders } from "./openai.ts";
 import type { Route } from "./route.ts";
 import type { Json, StreamEvent, StreamTranslator } from "./types.ts";
@@ -40,6 +49,20 @@ export function retryPolicy(config: Config): RetryPolicy {
     maxMs: config.retry_max_ms,
     totalMs: config.request_timeout_s * 1000,
   };
+}
+
+/** Translates a large body in a worker (its bytes moved there, the original left intact). */
+async function inWorker(
+  pool: WorkerPool,
+  input: TranslateInput,
+  body: Blob | string,
+): Promise<TranslatedBody> {
+  const bytes = typeof body === "string"
+    ? new TextEncoder().encode(body)
+    : new Uint8Array(await body.arrayBuffer());
+  return await pool.run<TranslatedBody>({ kind: "translate", input, body: bytes }, [
+    bytes.buffer as ArrayBuffer,
+  ]);
 }
 
 /** The call to make for an (optimized) OpenAI chat body on `route`. */
@@ -79,26 +102,19 @@ export async function upstreamRequest(
     promptCache,
   };
   const size = typeof body === "string" ? body.length : body.size;
-  let translated: TranslatedBody;
-  if (!pool || size <= MAIN_THREAD_PARSE_LIMIT) {
-    translated = translateBody({
-      ...input,
-      text: typeof body === "string" ? body : await body.text(),
-    });
-  } else {
-    const bytes = typeof body === "string"
-      ? new TextEncoder().encode(body)
-      : new Uint8Array(await body.arrayBuffer());
-    translated = await pool.run<TranslatedBody>({ kind: "translate", input, body: bytes }, [
-      bytes.buffer as ArrayBuffer,
-    ]).catch((e) => {
+  const here = async () =>
+    translateBody({ ...input, text: typeof body === "string" ? body : await body.text() });
+  const translated = !pool || size <= MAIN_THREAD_PARSE_LIMIT
+    ? await here()
+    : await inWorker(pool, input, body).catch((e) => {
       if (e instanceof TaskError && e.code === "invalid_request") {
         const { message, param } = JSON.parse(e.message) as { message: string; param: string };
         throw new GatewayError(400, message, "invalid_request_error", null, param);
       }
+      // A full queue, a stuck or crashed worker: the main thread does the work rather than refuse.
+      if (e instanceof PoolFullError || e instanceof TaskError) return here();
       throw e;
     });
-  }
   return {
     url: `${route.baseUrl}${translated.path}`,
     headers: [
@@ -111,26 +127,39 @@ export async function upstreamRequest(
   };
 }
 
-/** The data of each event of one upstream stream, framed as SSE or NDJSON, as it arrives. */
-async function* upstreamEvents(
-  body: ReadableStream<Uint8Array>,
-  framing: "sse" | "ndjson",
-): AsyncGenerator<StreamEvent[]> {
-  if (framing === "sse") {
-    const blocks = new SseBlocks();
-    for await (const chunk of body) yield sseEvents(blocks.push(chunk));
-    yield sseEvents(blocks.flush() ?? "");
-    return;
-  }
+/** Cuts one upstream stream into its events as bytes arrive; `flush` gives the last, cut short. */
+interface Framing {
+  push(chunk: Uint8Array): StreamEvent[];
+  flush(): StreamEvent[];
+}
+
+/** Server-sent events: each event's name, if any, and data. */
+function sseFraming(): Framing {
+  const blocks = new SseBlocks();
+  return {
+    push: (chunk) => sseEvents(blocks.push(chunk)),
+    flush: () => sseEvents(blocks.flush() ?? ""),
+  };
+}
+
+/** One JSON object per line, each as an event's data. */
+function ndjsonFraming(): Framing {
   const decoder = new TextDecoder();
   let pending = "";
-  for await (const chunk of body) {
-    const lines = (pending + decoder.decode(chunk, { stream: true })).split("\n");
-    pending = lines.pop()!;
-    yield ndjsonEvents(lines);
-  }
-  yield ndjsonEvents([pending + decoder.decode()]);
+  return {
+    push(chunk) {
+      const lines = (pending + decoder.decode(chunk, { stream: true })).split("\n");
+      pending = lines.pop()!;
+      return ndjsonEvents(lines);
+    },
+    flush: () => ndjsonEvents([pending + decoder.decode()]),
+  };
 }
+
+const FRAMINGS = { sse: sseFraming, ndjson: ndjsonFraming };
+
+/** The content type of a stream in each framing. */
+const FRAMING_TYPES = { sse: "text/event-stream", ndjson: "ndjson" };
 
 function sseEvents(block: string): StreamEvent[] {
   return splitEvents(block).flatMap((raw) => {
@@ -150,35 +179,72 @@ function chunksAsSse(chunks: Json[]): string {
   return chunks.map((c) => sseEvent(JSON.stringify(c))).join("");
 }
 
-/** An upstream stream translated chunk by chunk into OpenAI's, `[DONE]` last. */
+/** How each translated upstream ends a whole stream: its last event, by name for messages. */
+const STREAM_ENDS: Partial<
+  Record<ProviderId, { name: string; ends: (e: StreamEvent) => boolean }>
+> = {
+  anthropic: {
+    name: "message_stop",
+    ends: (e) => e.event === "message_stop" || /^\s*\{\s*"type"\s*:\s*"message_stop"/.test(e.data),
+  },
+  google: {
+    name: "a candidate with its finishReason",
+    ends: (e) => /"(finishReason|blockReason)"\s*:/.test(e.data),
+  },
+  ollama: { name: "a line with done: true", ends: (e) => /"done"\s*:\s*true/.test(e.data) },
+};
+
+/** A chunk the translator made of an upstream error, which ends the stream too. */
+const isError = (chunk: Json) => chunk.error !== undefined;
+
+/**
+ * An upstream stream translated chunk by chunk into OpenAI's, `[DONE]` last; a stream that ends
+ * without the upstream's own last event (or an error) errors with an IncompleteStreamError.
+ */
 function translatedStream(
   body: ReadableStream<Uint8Array>,
+  provider: ProviderId,
   framing: "sse" | "ndjson",
   translator: StreamTranslator,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  const events = upstreamEvents(body, framing);
+  const reader = body.getReader();
+  const events = FRAMINGS[framing]();
+  const last = STREAM_ENDS[provider];
+  let ended = last === undefined;
+  const translate = (batch: StreamEvent[]) =>
+    batch.flatMap((event) => {
+      if (last?.ends(event)) ended = true;
+      const chunks = translator.push(event);
+      if (chunks.some(isError)) ended = true;
+      return chunks;
+    });
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      for (;;) {
-        const next = await events.next();
-        if (next.done) {
-          controller.enqueue(encoder.encode(chunksAsSse(translator.end()) + sseEvent("[DONE]")));
-          controller.close();
+      const next = await reader.read();
+      if (next.done) {
+        const out = chunksAsSse(translate(events.flush()));
+        if (!ended) {
+          if (out) controller.enqueue(encoder.encode(out));
+          controller.error(
+            new IncompleteStreamError(
+              `${provider}'s stream ended without its terminal event (${last!.name})`,
+            ),
+          );
           return;
         }
-        const out = chunksAsSse(next.value.flatMap((e) => translator.push(e)));
-        if (out) {
-          controller.enqueue(encoder.encode(out));
-          return;
-        }
+        controller.enqueue(
+          encoder.encode(out + chunksAsSse(translator.end()) + sseEvent("[DONE]")),
+        );
+        controller.close();
+        return;
       }
+      // An event that translates to nothing still passes on (empty), so the relay's idle clock
+      // sees the upstream alive.
+      controller.enqueue(encoder.encode(chunksAsSse(translate(events.push(next.value)))));
     },
-    async cancel(reason) {
-      await events.return(undefined);
-      await body.cancel(reason).catch(() => {});
-    },
-  });
+    cancel: (reason) => reader.cancel(reason),
+  }, { highWaterMark: 0 });
 }
 
 /** Upstream headers worth keeping on a translated answer: its id, `Retry-After`. */
@@ -215,30 +281,25 @@ export async function openAIAnswer(
   const { translator, framing } = UPSTREAMS[route.provider];
   if (!translator) return upstream;
   const json = "application/json";
-  if (!upstream.ok || !upstream.body) {
+  if (!upstream.ok) {
     const text = await readAnswer(upstream, route);
     return new Response(JSON.stringify(translator.error(upstream.status, text)), {
       status: upstream.status,
       headers: keptHeaders(upstream.headers, json),
     });
   }
-  if (stream) {
-    return new Response(translatedStream(upstream.body, framing, translator.stream(route.model)), {
-      status: 200,
-      headers: keptHeaders(upstream.headers, "text/event-stream"),
-    });
+  const contentType = upstream.headers.get("content-type");
+  if (stream && upstream.body && (contentType ?? "").includes(FRAMING_TYPES[framing])) {
+    return new Response(
+      translatedStream(upstream.body, route.provider, framing, translator.stream(route.model)),
+      { status: 200, headers: keptHeaders(upstream.headers, "text/event-stream") },
+    );
   }
   const text = await readAnswer(upstream, route);
-  let answer: Json;
-  try {
-    answer = JSON.parse(text);
-  } catch {
-    throw new GatewayError(
-      502,
-      `${route.provider} answered with something that is not JSON: ${text.slice(0, 200)}`,
-      "api_error",
-      "upstream_bad_answer",
-    );
+  const answer = stream ? undefined : jsonObject(text);
+  if (!answer) {
+    const what = stream ? `a stream (${FRAMING_TYPES[framing]})` : "its answer (a JSON object)";
+    throw badUpstreamResponse(route.provider, what, contentType, text);
   }
   return new Response(JSON.stringify(translator.response(answer, route.model)), {
     status: upstream.status,

@@ -4,7 +4,7 @@
  * it on the main thread for a small body and in a worker for a large one (images inline), so the
  * event loop never parses or writes megabytes of base64.
  */
-import { GatewayError } from "../http/errors.ts";
+import { GatewayError } from "../errors.ts";
 import type { ProviderId } from "../models/types.ts";
 import { placeBreakpoints } from "./prompt_cache.ts";
 import { type Json, TranslationError } from "./types.ts";

@@ -1,7 +1,8 @@
 /**
  * The client's answer from the upstream's: errors relayed with their status and body, streams
  * event by event, JSON answers with the `squint` object; stats headers on every answer, and one
- * request-log row when the answer is complete (or the client went away).
+ * request-log row when the answer is complete (or the client went away). A 200 that is not a
+ * chat completion (or not a stream, when one was asked for) is a 502 `bad_upstream_response`.
  */
 import { chatLogRow } from "../accounting/request_log.ts";
 import {
@@ -10,12 +11,13 @@ import {
   type SquintStats,
   statsHeaders,
 } from "../accounting/stats.ts";
-import { GatewayError } from "../http/errors.ts";
+import { GatewayError, openAIErrorResponse } from "../errors.ts";
 import type { PreparedChat } from "../pipeline/prepare_chat.ts";
 import { relayedHeaders } from "../providers/openai.ts";
 import type { Attempt } from "../providers/attempts.ts";
 import type { Storage } from "../storage/types.ts";
 import { relayChatStream } from "./chat_stream.ts";
+import { badUpstreamResponse, jsonObject, withIdleLimit } from "./upstream_faults.ts";
 
 /** What relaying needs besides the two responses. */
 export interface RelayContext {
@@ -28,6 +30,11 @@ export interface RelayContext {
   cache?: SquintStats["cache"];
   /** The upstream attempts made (filled in as they happen). */
   attempts?: readonly Attempt[];
+  /**
+   * Longest wait for the upstream's next stream chunk, ms (`stream_idle_timeout_s` × 1000);
+   * past it the stream ends with an error event. Unset: no limit.
+   */
+  idleTimeoutMs?: number;
 }
 
 /** The optimization label of an answer served without a call. */
@@ -108,7 +115,7 @@ export async function relayChatResponse(
   const early = () => statsFor(prepared, cache);
   const record = callLogger(ctx, prepared, upstreamRequestId);
 
-  if (!upstream.ok || !upstream.body) {
+  if (!upstream.ok) {
     const body = await upstream.arrayBuffer();
     const stats = early();
     record(
@@ -120,10 +127,20 @@ export async function relayChatResponse(
     );
     return new Response(body, { status: upstream.status, headers: headersWith(stats) });
   }
-  if (
-    prepared.stream && (upstream.headers.get("content-type") ?? "").includes("text/event-stream")
-  ) {
-    const body = relayChatStream(upstream.body, {
+  const contentType = upstream.headers.get("content-type");
+  const isStream = (contentType ?? "").includes("text/event-stream");
+  /** The 502 of an answer that is not the API's, logged with what squint knew of the call. */
+  const refuse = (what: string, text: string) => {
+    const error = badUpstreamResponse("the upstream", what, contentType, text);
+    const stats = early();
+    record(502, "bad_upstream_response", stats, undefined, error.message);
+    const response = openAIErrorResponse(error, ctx.requestId);
+    for (const [name, value] of statsHeaders(stats)) response.headers.set(name, value);
+    if (upstreamRequestId) response.headers.set("x-upstream-request-id", upstreamRequestId);
+    return response;
+  };
+  if (prepared.stream && upstream.body && isStream) {
+    const body = relayChatStream(withIdleLimit(upstream.body, ctx.idleTimeoutMs), {
       clientWantsUsage: prepared.clientWantsUsage,
       stats: (usage) => statsFor(prepared, cache, usage),
       onEnd: (usage, outcome) =>
@@ -143,22 +160,14 @@ export async function relayChatResponse(
       "upstream_reset",
     );
   }
-  let answer: unknown;
-  try {
-    answer = JSON.parse(text);
-  } catch {
-    answer = undefined;
-  }
-  const close = text.lastIndexOf("}");
-  if (!answer || typeof answer !== "object" || Array.isArray(answer) || close < 0) {
-    const stats = early();
-    record(upstream.status, "complete", stats);
-    return new Response(text, { status: upstream.status, headers: headersWith(stats) });
-  }
+  if (prepared.stream) return refuse("a stream (text/event-stream)", text);
+  const answer = jsonObject(text);
+  if (!answer) return refuse("a chat completion (a JSON object)", text);
   const usage = (answer as { usage?: OpenAIUsage }).usage;
   const stats = statsFor(prepared, cache, usage);
   record(upstream.status, "complete", stats, usage);
   // The upstream's bytes stay as they were; the squint object is spliced in before the last brace.
+  const close = text.lastIndexOf("}");
   const separator = Object.keys(answer).length > 0 ? "," : "";
   const body = `${text.slice(0, close)}${separator}"squint":${JSON.stringify(stats)}${
     text.slice(close)

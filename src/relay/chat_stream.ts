@@ -2,13 +2,15 @@
  * Relays a Chat Completions SSE stream event by event as it arrives. squint always asks the
  * upstream for usage; the client sees the usage chunk only if it asked for it. The `squint`
  * stats ride on the usage chunk (client asked) or on the finish_reason chunk, which is then held
- * only until the upstream's usage chunk arrives (CONTRACT.md, Streams).
+ * only until the upstream's usage chunk arrives (CONTRACT.md, Streams). A stream that ends
+ * without `data: [DONE]`, breaks off or goes silent ends with an OpenAI error event instead.
  */
 import type { OpenAIUsage, SquintStats } from "../accounting/stats.ts";
 import { eventData, splitEvents, SseBlocks, sseEvent } from "./sse.ts";
+import { incomplete, type StreamFault, streamFault } from "./upstream_faults.ts";
 
 /** How a relayed stream ended. */
-export type StreamOutcome = "complete" | "client_closed" | "upstream_error";
+export type StreamOutcome = "complete" | "client_closed" | "upstream_error" | "incomplete";
 
 /** Options of `relayChatStream`. */
 export interface ChatStreamOptions {
@@ -25,8 +27,17 @@ const USAGE_OBJECT = /"usage"\s*:\s*\{/;
 const USAGE_NULL = /"usage"\s*:\s*null/;
 /** Added by the upstream to every chunk because squint asked for usage; absent otherwise. */
 const INJECTED_USAGE_NULL = ',"usage":null';
+/** The upstream's own error event (`{"error":{…}}`), which ends its stream. */
+const ERROR_EVENT = /^\s*\{\s*"error"\s*:/;
 /** A block that holds any of these needs event-by-event handling; most blocks hold none. */
-const NEEDS_HANDLING = /"finish_reason"\s*:\s*"|"usage"\s*:\s*\{|\[DONE\]|\r/;
+const NEEDS_HANDLING = /"finish_reason"\s*:\s*"|"usage"\s*:\s*\{|\[DONE\]|\r|data: ?\{\s*"error"/;
+
+/** The OpenAI error event that ends a stream squint cuts short. */
+function chatErrorEvent(fault: StreamFault): string {
+  return sseEvent(JSON.stringify({
+    error: { message: fault.message, type: "api_error", param: null, code: fault.code },
+  }));
+}
 
 /** The relayed stream; cancelling it (client gone) cancels the upstream body. */
 export function relayChatStream(
@@ -39,6 +50,8 @@ export function relayChatStream(
   let held: Record<string, unknown>[] = [];
   let usage: OpenAIUsage | undefined;
   let ended = false;
+  /** The upstream's terminal `[DONE]`, or an error event of its own, has been relayed. */
+  let finished: StreamOutcome | undefined;
 
   const end = (outcome: StreamOutcome) => {
     if (ended) return;
@@ -58,7 +71,14 @@ export function relayChatStream(
   const handle = (event: string): string[] => {
     const data = eventData(event);
     if (data === undefined) return [`${event}\n\n`];
-    if (data === "[DONE]") return [...release(), `${event}\n\n`];
+    if (data === "[DONE]") {
+      finished ??= "complete";
+      return [...release(), `${event}\n\n`];
+    }
+    if (ERROR_EVENT.test(data)) {
+      finished = "upstream_error";
+      return [...release(), `${event}\n\n`];
+    }
     const hasUsage = USAGE_OBJECT.test(data);
     if (!hasUsage && !FINISHED.test(data)) {
       // The common case, byte for byte: OpenAI's compact chunks that need no change.
@@ -103,15 +123,17 @@ export function relayChatStream(
     return splitEvents(block).flatMap(handle).join("");
   };
 
-  const upstreamError = (e: unknown): string =>
-    sseEvent(JSON.stringify({
-      error: {
-        message: `upstream stream failed: ${(e as Error)?.message ?? e}`,
-        type: "api_error",
-        param: null,
-        code: "upstream_stream_error",
-      },
-    }));
+  /** Ends the client's stream: what is held, then the error event of a fault, if any. */
+  const finish = (
+    controller: ReadableStreamDefaultController<Uint8Array>,
+    out: string[],
+    fault?: StreamFault,
+  ) => {
+    const text = [...out, ...release(), ...(fault ? [chatErrorEvent(fault)] : [])].join("");
+    if (text) controller.enqueue(encoder.encode(text));
+    controller.close();
+    end(fault?.outcome ?? finished ?? "complete");
+  };
 
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -120,17 +142,13 @@ export function relayChatStream(
         try {
           result = await reader.read();
         } catch (e) {
-          controller.enqueue(encoder.encode([...release(), upstreamError(e)].join("")));
-          controller.close();
-          end("upstream_error");
+          finish(controller, [], streamFault(e));
           return;
         }
         if (result.done) {
           const rest = blocks.flush();
-          const out = [...(rest ? handle(rest) : []), ...release()].join("");
-          if (out) controller.enqueue(encoder.encode(out));
-          controller.close();
-          end("complete");
+          const out = rest ? handle(rest) : [];
+          finish(controller, out, finished ? undefined : incomplete("data: [DONE]"));
           return;
         }
         const out = relayBlock(blocks.push(result.value));

@@ -1,9 +1,12 @@
 /**
  * An answer relayed to a client of a door that speaks the upstream's own API (Anthropic's
  * Messages, OpenAI's Responses) as it came: JSON and error bodies unchanged, streams event by
- * event unchanged. squint's figures ride in the `X-Squint-*` headers and, where the door offers
- * it and the client sends `X-Squint-Stats: event`, in one final `squint` event (SDKs skip event
- * types they do not know). Each door's dialect says where its usage sits.
+ * event unchanged. squint's figures ride in the `X-Squint-*` headers and, at the end of a stream,
+ * in an SSE comment line `: squint {…}` (parsers skip comments), or, when the client sends
+ * `X-Squint-Stats: event`, in one final named `squint` event (SDKs skip event types they do not
+ * know). Each door's dialect says where its usage sits, which events end its stream, and how it
+ * says an error. A 200 that is not the API's answer is a 502 `bad_upstream_response`; a stream
+ * cut short, silent or broken off ends with the door's error event (CONTRACT.md, Errors).
  */
 import {
   buildStats,
@@ -11,10 +14,20 @@ import {
   type SquintStats,
   statsHeaders,
 } from "../accounting/stats.ts";
+import { anthropicErrorResponse, GatewayError, openAIErrorResponse } from "../errors.ts";
 import type { PreparedChat } from "../pipeline/prepare_chat.ts";
 import { relayedHeaders } from "../providers/openai.ts";
 import { callLogger, type RelayContext } from "./chat_response.ts";
+import type { StreamOutcome } from "./chat_stream.ts";
 import { eventData, splitEvents, SseBlocks } from "./sse.ts";
+import {
+  badUpstreamResponse,
+  incomplete,
+  jsonObject,
+  type StreamFault,
+  streamFault,
+  withIdleLimit,
+} from "./upstream_faults.ts";
 
 type Json = Record<string, unknown>;
 
@@ -28,6 +41,12 @@ export interface Dialect {
   eventUsage(event: Json): Json | undefined;
   /** Raw usage in the OpenAI terms the stats are built from. */
   openAIUsage(usage: Json): OpenAIUsage;
+  /** The event types that end a stream, each with the outcome it means. */
+  ends: Readonly<Record<string, StreamOutcome>>;
+  /** The error event that ends a stream squint cuts short (`sequence`: the next event's number). */
+  errorEvent(fault: StreamFault, sequence: number): string;
+  /** The door's error answer, given before any byte of the upstream's. */
+  errorResponse(e: GatewayError, requestId: string): Response;
 }
 
 const n = (value: unknown) => (typeof value === "number" ? value : 0);
@@ -47,6 +66,12 @@ export const ANTHROPIC_DIALECT: Dialect = {
     prompt_tokens_details: { cached_tokens: n(u.cache_read_input_tokens) },
     cache_creation_input_tokens: n(u.cache_creation_input_tokens),
   }),
+  ends: { message_stop: "complete", error: "upstream_error" },
+  errorEvent: (fault) =>
+    `event: error\ndata: ${
+      JSON.stringify({ type: "error", error: { type: "api_error", message: fault.message } })
+    }\n\n`,
+  errorResponse: anthropicErrorResponse,
 };
 
 /** OpenAI Responses: usage on the response, sent whole in `response.completed`. */
@@ -64,24 +89,51 @@ export const RESPONSES_DIALECT: Dialect = {
       cached_tokens: n((u.input_tokens_details as Json | undefined)?.cached_tokens),
     },
   }),
+  ends: {
+    "response.completed": "complete",
+    "response.incomplete": "complete",
+    "response.failed": "upstream_error",
+    error: "upstream_error",
+  },
+  errorEvent: (fault, sequence) =>
+    `event: error\ndata: ${
+      JSON.stringify({
+        type: "error",
+        code: fault.code,
+        message: fault.message,
+        param: null,
+        sequence_number: sequence,
+      })
+    }\n\n`,
+  errorResponse: openAIErrorResponse,
 };
 
-function statsFor(prepared: PreparedChat, usage?: OpenAIUsage): SquintStats {
+/** The optimization label of an answer served without a call of its own. */
+const SERVED_LABEL: Partial<Record<SquintStats["cache"], string[]>> = {
+  hit: ["cache_hit"],
+  dedup: ["dedup"],
+};
+
+function statsFor(
+  prepared: PreparedChat,
+  cache: SquintStats["cache"],
+  usage?: OpenAIUsage,
+): SquintStats {
   return buildStats({
     tokens: prepared.plan.tokens,
     estimated: prepared.plan.estimated,
-    optimizations: prepared.optimizations,
+    optimizations: [...prepared.optimizations, ...(SERVED_LABEL[cache] ?? [])],
     requested: prepared.resolved,
     called: prepared.resolved,
     calledName: prepared.model,
     usage,
-    cache: "bypass",
+    cache,
     passthroughReason: prepared.passthroughReason,
     promptCacheBySquint: prepared.promptCacheBySquint,
   });
 }
 
-/** Relays an answer in the upstream's own API; `statsEvent`: add the final `squint` event. */
+/** Relays an answer in the upstream's own API; `statsEvent`: stats as a named `squint` event. */
 export async function relayNativeResponse(
   upstream: Response,
   prepared: PreparedChat,
@@ -89,84 +141,174 @@ export async function relayNativeResponse(
   ctx: RelayContext & { statsEvent: boolean },
 ): Promise<Response> {
   const base = relayedHeaders(upstream.headers, ctx.requestId);
+  const cache = ctx.cache ?? "bypass";
   const upstreamRequestId = upstream.headers.get("request-id") ??
     upstream.headers.get("x-request-id");
   const log = callLogger(ctx, prepared, upstreamRequestId, dialect.door);
   const record = (status: number, outcome: string, raw?: Json, error?: string) => {
     const usage = raw && dialect.openAIUsage(raw);
-    const stats = statsFor(prepared, usage);
+    const stats = statsFor(prepared, cache, usage);
     log(status, outcome, stats, usage, error);
     return stats;
   };
-  const isStream = (upstream.headers.get("content-type") ?? "").includes("text/event-stream");
-  if (!upstream.ok || !upstream.body || !isStream) {
-    const text = await upstream.text();
-    let raw: Json | undefined;
-    try {
-      raw = upstream.ok ? dialect.answerUsage(JSON.parse(text)) : undefined;
-    } catch {
-      raw = undefined;
+  const contentType = upstream.headers.get("content-type");
+  const isStream = (contentType ?? "").includes("text/event-stream");
+  if (upstream.ok && upstream.body && isStream && prepared.stream) {
+    const body = relayNativeStream(withIdleLimit(upstream.body, ctx.idleTimeoutMs), dialect, {
+      statsLine: (raw) =>
+        statsLine(statsFor(prepared, cache, raw && dialect.openAIUsage(raw)), ctx),
+      onEnd: (outcome, raw) => record(upstream.status, outcome, raw),
+    });
+    return new Response(body, {
+      status: upstream.status,
+      headers: [...base, ...statsHeaders(statsFor(prepared, cache))],
+    });
+  }
+  /** squint's own error answer, in the door's shape, logged with what squint knew of the call. */
+  const refuse = (error: GatewayError, outcome: string) => {
+    const stats = record(502, outcome, undefined, error.message);
+    const response = dialect.errorResponse(error, ctx.requestId);
+    for (const [name, value] of statsHeaders(stats)) response.headers.set(name, value);
+    if (upstreamRequestId) response.headers.set("x-upstream-request-id", upstreamRequestId);
+    return response;
+  };
+  let text: string;
+  try {
+    text = await upstream.text();
+  } catch (e) {
+    if (!upstream.ok) text = "";
+    else {
+      const message = `upstream broke off its answer: ${(e as Error).message}`;
+      return refuse(
+        new GatewayError(502, message, "api_error", "upstream_reset"),
+        "upstream_error",
+      );
     }
-    const stats = record(
-      upstream.status,
-      upstream.ok ? "complete" : "upstream_error",
-      raw,
-      upstream.ok ? undefined : text.slice(0, 500),
-    );
+  }
+  if (!upstream.ok) {
+    const stats = record(upstream.status, "upstream_error", undefined, text.slice(0, 500));
     return new Response(text, {
       status: upstream.status,
       headers: [...base, ...statsHeaders(stats)],
     });
   }
+  const answer = prepared.stream ? undefined : jsonObject(text);
+  if (!answer) {
+    const what = prepared.stream
+      ? "a stream (text/event-stream)"
+      : "the API's answer (a JSON object)";
+    const error = badUpstreamResponse("the upstream", what, contentType, text);
+    return refuse(error, "bad_upstream_response");
+  }
+  const stats = record(upstream.status, "complete", dialect.answerUsage(answer));
+  return new Response(text, {
+    status: upstream.status,
+    headers: [...base, ...statsHeaders(stats)],
+  });
+}
+
+/** The stats at the end of a stream: a named `squint` event when asked for, else a comment. */
+function statsLine(stats: SquintStats, ctx: { statsEvent: boolean }): string {
+  const json = JSON.stringify(stats);
+  return ctx.statsEvent ? `event: squint\ndata: ${json}\n\n` : `: squint ${json}\n\n`;
+}
+
+const EVENT_NAME = /^event:[ \t]*(.*)$/m;
+/** APIs that name their events in the data put the `type` first. */
+const DATA_TYPE = /^\s*\{\s*"type"\s*:\s*"([^"]*)"/;
+const SEQUENCE = /"sequence_number"\s*:\s*(\d+)/;
+
+/** Options of `relayNativeStream`. */
+interface NativeStreamOptions {
+  /** The stats that end the stream, given the raw usage seen. */
+  statsLine(raw: Json | undefined): string;
+  /** Called once when the stream ends, however it ends. */
+  onEnd(outcome: StreamOutcome, raw: Json | undefined): void;
+}
+
+/**
+ * The upstream's events relayed as they came, each once it is whole, read on the way for usage,
+ * the terminal event and the sequence number; the stats close the stream, and an error event
+ * when it fell short.
+ */
+function relayNativeStream(
+  upstream: ReadableStream<Uint8Array>,
+  dialect: Dialect,
+  options: NativeStreamOptions,
+): ReadableStream<Uint8Array> {
+  const reader = upstream.getReader();
   const blocks = new SseBlocks();
   const encoder = new TextEncoder();
   let usage: Json | undefined;
+  let finished: StreamOutcome | undefined;
+  let sequence = 0;
   let ended = false;
-  const end = (outcome: string) => {
-    if (ended) return undefined;
+  const end = (outcome: StreamOutcome) => {
+    if (ended) return;
     ended = true;
-    return record(upstream.status, outcome, usage);
+    options.onEnd(outcome, usage);
   };
-  const tap = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      controller.enqueue(chunk);
-      for (const event of splitEvents(blocks.push(chunk))) {
-        const data = eventData(event);
-        if (data === undefined || !data.includes('"usage"')) continue;
-        try {
-          const found = dialect.eventUsage(JSON.parse(data));
-          if (found) usage = { ...usage, ...found };
-        } catch {
-          // Not JSON: relayed as it is, read for nothing.
-        }
-      }
-    },
-    flush(controller) {
-      const stats = end("complete");
-      if (ctx.statsEvent && stats) {
-        controller.enqueue(encoder.encode(`event: squint\ndata: ${JSON.stringify(stats)}\n\n`));
-      }
-    },
-  });
-  const reader = upstream.body.pipeThrough(tap).getReader();
-  const relayed = new ReadableStream<Uint8Array>({
+
+  const read = (event: string) => {
+    const data = eventData(event);
+    const type = EVENT_NAME.exec(event)?.[1]?.trim() ||
+      (data === undefined ? undefined : DATA_TYPE.exec(data)?.[1]);
+    if (type !== undefined && Object.hasOwn(dialect.ends, type)) finished = dialect.ends[type];
+    if (data === undefined) return;
+    const number = SEQUENCE.exec(data)?.[1];
+    if (number !== undefined) sequence = Number(number) + 1;
+    if (!data.includes('"usage"')) return;
+    try {
+      const found = dialect.eventUsage(JSON.parse(data));
+      if (found) usage = { ...usage, ...found };
+    } catch {
+      // Not JSON: relayed as it is, read for nothing.
+    }
+  };
+
+  /** The stats, an error event if the stream fell short, and the end. */
+  const finish = (
+    controller: ReadableStreamDefaultController<Uint8Array>,
+    tail: string,
+    fault?: StreamFault,
+  ) => {
+    const error = fault ? dialect.errorEvent(fault, sequence) : "";
+    controller.enqueue(encoder.encode(tail + options.statsLine(usage) + error));
+    controller.close();
+    end(fault?.outcome ?? finished ?? "complete");
+  };
+
+  return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) controller.close();
-        else controller.enqueue(value);
-      } catch (e) {
-        end("upstream_error");
-        controller.error(e);
+      for (;;) {
+        let result: ReadableStreamReadResult<Uint8Array>;
+        try {
+          result = await reader.read();
+        } catch (e) {
+          // An event the upstream broke off in the middle is never passed on.
+          finish(controller, "", streamFault(e));
+          return;
+        }
+        if (result.done) {
+          const rest = blocks.flush();
+          if (rest !== undefined) read(rest);
+          // The upstream's last event without its blank line is closed, if it ended the stream.
+          const tail = rest !== undefined && finished ? `${rest.trimEnd()}\n\n` : "";
+          const names = Object.keys(dialect.ends).filter((type) => type !== "error");
+          finish(controller, tail, finished ? undefined : incomplete(names.join(" or ")));
+          return;
+        }
+        // Whole events only, so that what squint adds never lands inside one cut short.
+        const block = blocks.push(result.value);
+        if (!block) continue;
+        controller.enqueue(encoder.encode(block));
+        for (const event of splitEvents(block)) read(event);
+        return;
       }
     },
     async cancel(reason) {
       end("client_closed");
       await reader.cancel(reason).catch(() => {});
     },
-  });
-  return new Response(relayed, {
-    status: upstream.status,
-    headers: [...base, ...statsHeaders(statsFor(prepared))],
   });
 }

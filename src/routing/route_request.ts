@@ -5,8 +5,8 @@
  * planned with the rule of the model that bills them.
  */
 import type { Config } from "../config.ts";
-import { GatewayError } from "../http/errors.ts";
-import type { Identity } from "../http/auth.ts";
+import { GatewayError } from "../errors.ts";
+import type { Identity } from "../keys/identity.ts";
 import type { ProviderId, ResolvedModel } from "../models/types.ts";
 import {
   admitChat,

@@ -11,7 +11,7 @@
  * `redis.ts`), never a failed request.
  */
 import postgres, { type Sql } from "postgres";
-import { GatewayError } from "../http/errors.ts";
+import { GatewayError } from "../errors.ts";
 import { PgKeyStore } from "../keys/pg_key_store.ts";
 import type { KeyStore } from "../keys/key_store.ts";
 import { meterUse } from "../keys/metering.ts";

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { sentKept } from "../../src/accounting/sent_record.ts";
+import { MAIN_THREAD_PARSE_LIMIT } from "../../src/intake/decode_body.ts";
 import { startMockOpenAI } from "../support/mock_openai.ts";
 import { startProductionSquint } from "../support/production_squint.ts";
 import { startS3rver } from "../support/s3rver.ts";
@@ -120,6 +121,35 @@ Deno.test("embedded: with the media store on, a request's sent body is kept in f
     assert.equal(await sent.text(), stack.mock.requests[0].raw);
     const [media] = await Array.fromAsync(Deno.readDir(`${dataDir}/media/media`));
     assert.ok(media, "media files under the data folder");
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("the kept original is the client's body, also when a worker parsed it (a large body)", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "squint-embedded-" });
+  try {
+    await using stack = startStack({
+      env: { SQUINT_DATA_DIR: dataDir, SQUINT_MEDIA_STORE: "on" },
+    });
+    const large = JSON.stringify({
+      ...PHOTO_QUESTION,
+      messages: [{
+        role: "user",
+        content: [{ type: "text", text: "What is in this image?" }, {
+          type: "image_url",
+          image_url: { url: corpusDataUrl("photo_boats_sunset_2560x1600.jpg") },
+        }],
+      }],
+    });
+    assert.ok(large.length > MAIN_THREAD_PARSE_LIMIT);
+    const answer = await stack.post("/chat/completions", large);
+    assert.equal(answer.status, 200);
+    await answer.body?.cancel();
+    await sentKept();
+    const id = answer.headers.get("x-request-id")!;
+    const original = await get(stack.squint, `/v1/requests/${id}/original`, "sk-client");
+    assert.equal(await original.text(), large);
   } finally {
     await Deno.remove(dataDir, { recursive: true });
   }

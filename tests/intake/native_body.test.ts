@@ -4,7 +4,7 @@
  * gives a small one; invalid JSON is a 400 either way.
  */
 import assert from "node:assert/strict";
-import { GatewayError } from "../../src/http/errors.ts";
+import { GatewayError } from "../../src/errors.ts";
 import type { NewImageData } from "../../src/intake/anthropic_images.ts";
 import { chatView } from "../../src/intake/anthropic_images.ts";
 import {

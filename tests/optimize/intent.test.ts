@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { classifyIntent } from "../../src/optimize/intent/classify.ts";
-import { intentInput } from "../../src/optimize/intent/conversation.ts";
+import { intentInput, messageText } from "../../src/optimize/intent/conversation.ts";
 import { evaluate, isHeldOut, readPrompts } from "../../src/optimize/intent/train.ts";
 
 const label = (text: string, context?: string) => classifyIntent({ text, context }).label;
@@ -64,4 +64,27 @@ Deno.test("a pasted long text is read at its two ends only", () => {
   assert.ok(input.text.length <= 2_003, `${input.text.length}`);
   assert.ok(input.text.startsWith("What does the sign say?"));
   assert.ok(input.text.endsWith("Thanks!"));
+});
+
+Deno.test("a picture in a turn without words is asked about by the user's words before it", () => {
+  const messages = [
+    { role: "user", content: "Describe the image in ./shot.png" },
+    { role: "assistant", content: [{ type: "text", text: "Reading it." }] },
+    { role: "user", content: [{ type: "image_url", image_url: { url: "x" } }] },
+  ];
+  assert.deepEqual(intentInput(messages, 2), { text: "Describe the image in ./shot.png" });
+  // Words in the picture's own turn are its question, as before.
+  messages[2].content = [{ type: "text", text: "And this one?" } as never];
+  assert.deepEqual(intentInput(messages, 2), { text: "And this one?" });
+});
+
+Deno.test("Claude Code's system reminders are not read as the user's question", () => {
+  const messages = [{
+    role: "user",
+    content: [
+      { type: "text", text: "<system-reminder>\nRead the README first.\n</system-reminder>" },
+      { type: "text", text: "Describe the image in ./shot.png" },
+    ],
+  }];
+  assert.equal(messageText(messages[0]), "Describe the image in ./shot.png");
 });

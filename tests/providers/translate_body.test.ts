@@ -3,7 +3,7 @@
  * the main thread makes of a small one; what the provider cannot take is a 400 naming the part.
  */
 import assert from "node:assert/strict";
-import { GatewayError } from "../../src/http/errors.ts";
+import { GatewayError } from "../../src/errors.ts";
 import { WorkerPool } from "../../src/pool/pool.ts";
 import { upstreamRequest } from "../../src/providers/translate.ts";
 import type { Route } from "../../src/providers/route.ts";

@@ -26,7 +26,7 @@
  *   block whose input fits the schema, streamed as 5-character `input_json_delta` fragments.
  *
  * Scripted models are those of `mock_scripts.ts` (`mock-error-NNN` with Anthropic's error bodies,
- * `mock-reset`, `mock-slow`, `mock-hang`, `mock-chunks-N`), plus `mock-stream-error`: a stream
+ * `mock-reset`, `mock-slow`, `mock-hang`, `mock-chunks-N`, `mock-fail-N-NNN`), plus `mock-stream-error`: a stream
  * that starts, then sends an `error` event (`overloaded_error`), as the API does when it fails
  * after answering 200; not streamed, it is a 529.
  *
@@ -605,6 +605,8 @@ export function startMockAnthropic(options: MockAnthropicOptions = {}): MockAnth
     "/v1/messages/count_tokens": countTokens,
   };
 
+  /** `mock-fail-N-NNN` failures so far, by model. */
+  const failures = new Map<string, number>();
   const handle = async (request: Request, info: Deno.ServeHandlerInfo): Promise<Response> => {
     const path = request.url.slice(request.url.indexOf("/", 8));
     const pathname = path.split("?", 1)[0];
@@ -629,7 +631,12 @@ export function startMockAnthropic(options: MockAnthropicOptions = {}): MockAnth
     const markAborted = markerOf(pathname, model);
     const ex: Exchange = { request, info, requestId, pathname, body, model, markAborted };
     const script = scriptFor(model);
-    if (script.kind === "error") return fail(requestId, scriptedFailure(script.status, model));
+    const failed = failures.get(model) ?? 0;
+    const flakyFailure = script.kind === "flaky" && failed < script.failures;
+    if (flakyFailure) failures.set(model, failed + 1);
+    if (script.kind === "error" || flakyFailure) {
+      return fail(requestId, scriptedFailure((script as { status: number }).status, model));
+    }
     if (script.kind === "hang") {
       await waitForDisconnect(ex, closing.signal);
       return overloaded(ex);

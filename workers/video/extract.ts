@@ -8,7 +8,7 @@
  */
 
 import { createCanvas } from "@napi-rs/canvas";
-import { sha256 } from "../../src/cache/key.ts";
+import { sha256 } from "../../src/cache/sha256.ts";
 import { clock } from "../../src/optimize/plan_video.ts";
 import {
   type Candidate,

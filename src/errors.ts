@@ -1,4 +1,8 @@
-/** Errors as values: a type, an HTTP status, and the door's own error shape at the edge. */
+/**
+ * Errors as values: a type, an HTTP status and, at the edge, the door's own error shape (OpenAI,
+ * Anthropic, Google).
+ * Imports nothing of squint, so every layer (planners, providers, workers) can throw them.
+ */
 
 /** OpenAI error `type` values squint uses. */
 export type GatewayErrorType =
@@ -38,6 +42,15 @@ function statusType(status: number): GatewayErrorType {
     (status < 500 ? "invalid_request_error" : "api_error");
 }
 
+/** Maps any thrown value to a GatewayError; unexpected errors become a 500 with a plain message. */
+export function asGatewayError(e: unknown): GatewayError {
+  if (e instanceof GatewayError) return e;
+  return new GatewayError(500, "internal error in squint: " + String((e as Error)?.message ?? e));
+}
+
+/** The error body shape of an API. */
+export type ErrorShape = "openai" | "anthropic" | "google";
+
 /** OpenAI's error body: `{"error":{"message","type","param","code"}}`. */
 export function openAIErrorBody(e: GatewayError): string {
   return JSON.stringify({
@@ -51,12 +64,6 @@ export function openAIErrorResponse(e: GatewayError, requestId: string): Respons
     status: e.status,
     headers: { "content-type": "application/json", "x-request-id": requestId, ...e.headers },
   });
-}
-
-/** Maps any thrown value to a GatewayError; unexpected errors become a 500 with a plain message. */
-export function asGatewayError(e: unknown): GatewayError {
-  if (e instanceof GatewayError) return e;
-  return new GatewayError(500, "internal error in squint: " + String((e as Error)?.message ?? e));
 }
 
 /** Anthropic's error types, by squint's. */
@@ -73,9 +80,40 @@ export function anthropicErrorResponse(e: GatewayError, requestId: string): Resp
   });
 }
 
-/** The error response of the door at `path`, in that door's shape. */
-export function errorResponseFor(path: string, e: GatewayError, requestId: string): Response {
-  return path.startsWith("/v1/messages")
-    ? anthropicErrorResponse(e, requestId)
-    : openAIErrorResponse(e, requestId);
+/** Google's status names, by HTTP status (its error shape's `status`). */
+const GOOGLE_STATUS: Record<number, string> = {
+  400: "INVALID_ARGUMENT",
+  401: "UNAUTHENTICATED",
+  403: "PERMISSION_DENIED",
+  404: "NOT_FOUND",
+  405: "INVALID_ARGUMENT",
+  409: "ABORTED",
+  413: "INVALID_ARGUMENT",
+  415: "INVALID_ARGUMENT",
+  429: "RESOURCE_EXHAUSTED",
+  499: "CANCELLED",
+  500: "INTERNAL",
+  501: "UNIMPLEMENTED",
+  502: "UNAVAILABLE",
+  503: "UNAVAILABLE",
+  504: "DEADLINE_EXCEEDED",
+};
+
+/** The response for a GatewayError at a Gemini-shaped door: `{"error":{"code","message","status"}}`. */
+export function googleErrorResponse(e: GatewayError, requestId: string): Response {
+  const status = GOOGLE_STATUS[e.status] ?? (e.status < 500 ? "FAILED_PRECONDITION" : "INTERNAL");
+  return new Response(JSON.stringify({ error: { code: e.status, message: e.message, status } }), {
+    status: e.status,
+    headers: { "content-type": "application/json", "x-request-id": requestId, ...e.headers },
+  });
 }
+
+/** The error response in `shape`. */
+export const ERROR_RESPONSES: Record<
+  ErrorShape,
+  (e: GatewayError, requestId: string) => Response
+> = {
+  openai: openAIErrorResponse,
+  anthropic: anthropicErrorResponse,
+  google: googleErrorResponse,
+};

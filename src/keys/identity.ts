@@ -5,9 +5,9 @@
  */
 import { keyId } from "../accounting/key_id.ts";
 import { type Config, requiresSquintKey } from "../config.ts";
-import type { KeyStore, ResolvedKey } from "../keys/key_store.ts";
-import { SECRET_PREFIX } from "../keys/secrets.ts";
-import { GatewayError } from "./errors.ts";
+import type { KeyStore, ResolvedKey } from "./key_store.ts";
+import { SECRET_PREFIX } from "./secrets.ts";
+import { GatewayError } from "../errors.ts";
 
 /** The outcome of authentication. */
 export interface Caller {
@@ -15,6 +15,8 @@ export interface Caller {
   squintKey?: string;
   /** The provider key to send upstream; undefined: send none. */
   providerKey?: string;
+  /** The provider key is the client's own (sent in the header it came in, where that matters). */
+  own?: boolean;
 }
 
 function bearer(headers: Headers): string | undefined {
@@ -83,7 +85,8 @@ export async function identify(
   keys?: KeyStore,
 ): Promise<Identity> {
   const explicit = headers.get("x-squint-key")?.trim() || undefined;
-  const presented = bearer(headers) ?? (headers.get("x-api-key")?.trim() || undefined);
+  const presented = bearer(headers) ?? (headers.get("x-api-key")?.trim() || undefined) ??
+    (headers.get("x-goog-api-key")?.trim() || undefined);
   const explicitKey = await squintKeyOf(explicit, config, keys);
   if (explicit !== undefined && !explicitKey.known) {
     throw new GatewayError(
@@ -127,9 +130,14 @@ export function callerFor(
   identity: Identity,
   serverKey: string | undefined,
   provider?: string,
+  /** The upstream takes no key (Ollama, a custom provider without one): none is sent. */
+  keyless = false,
 ): Caller {
   serverKey = (provider && identity.key?.providerKeys[provider]) || serverKey;
-  if (identity.clientKey) return { squintKey: identity.squintKey, providerKey: identity.clientKey };
+  if (identity.clientKey) {
+    return { squintKey: identity.squintKey, providerKey: identity.clientKey, own: true };
+  }
+  if (keyless && !serverKey) return { squintKey: identity.squintKey };
   if (!identity.squintKey) {
     if (serverKey) {
       throw new GatewayError(

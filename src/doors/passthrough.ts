@@ -1,0 +1,190 @@
+/**
+ * Any other `/v1/*` (or `/v1beta/*`) path (`models`, `embeddings`, `completions`, `files`,
+ * `messages/batches`, …): relayed unchanged to the provider whose API it is, with that provider's
+ * credential header, so a credential never reaches another provider's host. Admitted like any
+ * door (a spent key that cannot swap its model gets 429) and logged, with the usage the upstream
+ * reports counted toward the key's spend.
+ */
+import { chatLogRow } from "../accounting/request_log.ts";
+import { buildStats, type OpenAIUsage } from "../accounting/stats.ts";
+import type { Config } from "../config.ts";
+import { checkDeclaredLength, readBody } from "../intake/body.ts";
+import { admitCaller } from "../keys/enforce.ts";
+import { type Caller, callerFor, identify, tenantOf } from "../keys/identity.ts";
+import type { RequestContext } from "../lifecycle/context.ts";
+import { catalogueModelPrices } from "../models/prices.ts";
+import type { ProviderId, ResolvedModel } from "../models/types.ts";
+import { unoptimized } from "../pipeline/prepare_native.ts";
+import {
+  callUpstream,
+  type HeaderPairs,
+  relayedHeaders,
+  upstreamHeaders,
+} from "../providers/openai.ts";
+
+/** A provider's API as passthrough reaches it. */
+interface ProviderApi {
+  baseUrl(config: Config): string | undefined;
+  serverKey(config: Config): string | undefined;
+  /** The upstream path for the client's (`/v1/...`). */
+  path(path: string): string;
+  credentials(caller: Caller, headers: Headers): HeaderPairs;
+  /** The usage an answer reports, in OpenAI's terms. */
+  usage(answer: Record<string, unknown>): OpenAIUsage | undefined;
+}
+
+const n = (v: unknown) => (typeof v === "number" ? v : undefined);
+
+const PROVIDERS: Record<Exclude<ProviderId, "ollama">, ProviderApi> = {
+  openai: {
+    baseUrl: (c) => c.openai_base_url,
+    serverKey: (c) => c.openai_api_key,
+    path: (p) => p.slice("/v1".length),
+    credentials: (caller) =>
+      caller.providerKey ? [["authorization", `Bearer ${caller.providerKey}`]] : [],
+    usage: (a) => a.usage as OpenAIUsage | undefined,
+  },
+  anthropic: {
+    baseUrl: (c) => c.anthropic_base_url,
+    serverKey: (c) => c.anthropic_api_key,
+    path: (p) => p,
+    credentials: (caller, headers) =>
+      !caller.providerKey
+        ? []
+        : caller.own && headers.get("x-api-key") === null
+        ? [["authorization", `Bearer ${caller.providerKey}`]]
+        : [["x-api-key", caller.providerKey]],
+    usage(a) {
+      const u = a.usage as Record<string, unknown> | undefined;
+      return u && { prompt_tokens: n(u.input_tokens), completion_tokens: n(u.output_tokens) };
+    },
+  },
+  google: {
+    baseUrl: (c) => c.gemini_base_url,
+    serverKey: (c) => c.gemini_api_key,
+    path: (p) => p,
+    credentials: (caller) => caller.providerKey ? [["x-goog-api-key", caller.providerKey]] : [],
+    usage(a) {
+      const u = a.usageMetadata as Record<string, unknown> | undefined;
+      return u &&
+        { prompt_tokens: n(u.promptTokenCount), completion_tokens: n(u.candidatesTokenCount) };
+    },
+  },
+};
+
+/** Whose API a request speaks, by its credential headers and path. */
+export function providerOf(path: string, headers: Headers, search: URLSearchParams): ProviderId {
+  if (headers.has("x-goog-api-key") || search.has("key") || path.startsWith("/v1beta/")) {
+    return "google";
+  }
+  if (
+    headers.has("anthropic-version") || headers.has("anthropic-beta") ||
+    (headers.has("x-api-key") && !headers.has("authorization")) ||
+    path.startsWith("/v1/messages/")
+  ) return "anthropic";
+  return "openai";
+}
+
+/** Answers bigger than this are relayed without reading their usage. */
+const USAGE_READ_LIMIT = 4 * 2 ** 20;
+
+/** Relays a request the doors do not optimize to its provider, admitted and logged. */
+export async function passThrough(request: Request, ctx: RequestContext): Promise<Response> {
+  const { config, storage, registry } = ctx.app;
+  const url = new URL(request.url);
+  const headers = new Headers(request.headers);
+  const provider = providerOf(url.pathname, headers, url.searchParams) as keyof typeof PROVIDERS;
+  // Gemini's `key` parameter is a credential: it moves to its header, never into a URL.
+  const queryKey = url.searchParams.get("key");
+  if (queryKey !== null) {
+    url.searchParams.delete("key");
+    if (!headers.has("x-goog-api-key")) headers.set("x-goog-api-key", queryKey);
+  }
+  const api = PROVIDERS[provider];
+  const identity = await identify(headers, config, storage.keys);
+  const caller = callerFor(identity, api.serverKey(config), provider);
+  await admitCaller(identity, undefined, storage);
+  const contentLength = headers.get("content-length");
+  const hasBody = request.body !== null && request.method !== "GET" && request.method !== "HEAD";
+  // A declared length is checked up front and the body streams through; a body without one is
+  // read within the limit first, so the limit cannot be bypassed.
+  const body = !hasBody
+    ? undefined
+    : contentLength === null
+    ? await readBody(request, config.max_body_mb * 2 ** 20)
+    : (checkDeclaredLength(request, config.max_body_mb), request.body);
+  const upstream = await callUpstream({
+    url: `${api.baseUrl(config)}${api.path(url.pathname)}${url.search}`,
+    method: request.method,
+    headers: [
+      ...upstreamHeaders(
+        headers,
+        undefined,
+        hasBody && contentLength ? [["content-length", contentLength]] : [],
+      ),
+      ...api.credentials(caller, headers),
+    ],
+    body,
+    clientSignal: request.signal,
+    timeoutMs: config.upstream_timeout_s * 1000,
+  });
+  const tenant = await tenantOf(identity);
+  const log = (usage?: OpenAIUsage, model?: string) => {
+    const resolved = model ? registry.resolve(model) : undefined;
+    const prepared = { ...unoptimized({ json: {}, stream: false, model: model ?? "" }), resolved };
+    // A model outside the registry (embeddings, say) is priced by its exact catalogue entry.
+    const prices = resolved?.prices ?? (model && catalogueModelPrices(provider, model));
+    const priced = prices ? { requested: model, prices } as ResolvedModel : undefined;
+    const stats = buildStats({
+      tokens: { before: 0, after: 0 },
+      estimated: true,
+      optimizations: [],
+      requested: priced,
+      called: priced,
+      calledName: model ?? "",
+      usage,
+      cache: "bypass",
+    });
+    storage.log({
+      ...chatLogRow(ctx.id, tenant, ctx.started, prepared, {
+        status: upstream.status,
+        outcome: upstream.ok ? "passthrough" : "upstream_error",
+        stats,
+        usage,
+        upstreamRequestId: upstream.headers.get("x-request-id") ??
+          upstream.headers.get("request-id"),
+        content: null,
+        door: `passthrough ${provider} ${url.pathname}`,
+      }),
+      provider,
+    });
+  };
+  const out = relayedHeaders(upstream.headers, ctx.id);
+  const isJson = (upstream.headers.get("content-type") ?? "").includes("json");
+  const size = Number(upstream.headers.get("content-length") ?? 0);
+  if (!upstream.body || !isJson || size > USAGE_READ_LIMIT) {
+    log();
+    return new Response(upstream.body, {
+      status: upstream.status,
+      statusText: upstream.statusText,
+      headers: out,
+    });
+  }
+  // The client's copy streams on; the other is read for the usage the answer reports.
+  const [toClient, toRead] = upstream.body.tee();
+  new Response(toRead).text().then((text) => {
+    let answer: Record<string, unknown> | undefined;
+    try {
+      answer = text.length <= USAGE_READ_LIMIT ? JSON.parse(text) : undefined;
+    } catch {
+      answer = undefined;
+    }
+    const usage = answer && typeof answer === "object" ? api.usage(answer) : undefined;
+    log(usage, typeof answer?.model === "string" ? answer.model : undefined);
+  }, () => log());
+  return new Response(toClient, {
+    status: upstream.status,
+    statusText: upstream.statusText,
+    headers: out,
+  });
+}

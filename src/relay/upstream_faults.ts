@@ -1,0 +1,119 @@
+/**
+ * What can go wrong with an upstream's 200 (CONTRACT.md, Errors): an answer that is not the
+ * API's (a 502 `bad_upstream_response`, given before any byte reaches the client), and a stream
+ * that stops short of its terminal event, goes silent past the idle limit, or breaks off (each
+ * ends with the door's error event).
+ */
+import { GatewayError } from "../errors.ts";
+
+/** The upstream sent nothing for the idle limit; squint hung up on it. */
+export class StreamIdleError extends Error {
+  override name = "StreamIdleError";
+  constructor(readonly ms: number) {
+    super(
+      `the upstream sent nothing for ${
+        ms / 1000
+      } s (SQUINT_STREAM_IDLE_TIMEOUT_S); squint ended the stream`,
+    );
+  }
+}
+
+/** The upstream closed its stream before its terminal event. */
+export class IncompleteStreamError extends Error {
+  override name = "IncompleteStreamError";
+}
+
+/** How a stream ended short, as the log and the door's error event say it. */
+export interface StreamFault {
+  code: "stream_idle_timeout" | "incomplete_stream" | "upstream_stream_error";
+  outcome: "incomplete" | "upstream_error";
+  message: string;
+}
+
+/** The fault a stream read failed with: squint's own limits, else the upstream breaking off. */
+export function streamFault(e: unknown): StreamFault {
+  if (e instanceof StreamIdleError) {
+    return { code: "stream_idle_timeout", outcome: "incomplete", message: e.message };
+  }
+  if (e instanceof IncompleteStreamError) {
+    return { code: "incomplete_stream", outcome: "incomplete", message: e.message };
+  }
+  return {
+    code: "upstream_stream_error",
+    outcome: "upstream_error",
+    message: `upstream stream failed: ${(e as Error)?.message ?? e}`,
+  };
+}
+
+/** The fault of a stream that closed without its terminal event (`what`: that event). */
+export function incomplete(what: string): StreamFault {
+  return streamFault(
+    new IncompleteStreamError(`the upstream's stream ended without its terminal event (${what})`),
+  );
+}
+
+/**
+ * `source`, failing with a StreamIdleError when a read waits `ms` for the upstream (the source is
+ * cancelled then, which aborts its fetch). The clock runs only while a read waits, so a slow
+ * client never counts as a silent upstream.
+ */
+export function idleLimited(
+  source: ReadableStream<Uint8Array>,
+  ms: number,
+): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const silence = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new StreamIdleError(ms)), ms);
+      });
+      try {
+        const result = await Promise.race([reader.read(), silence]);
+        if (result.done) controller.close();
+        else controller.enqueue(result.value);
+      } catch (e) {
+        if (e instanceof StreamIdleError) reader.cancel(e).catch(() => {});
+        controller.error(e);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  }, { highWaterMark: 0 });
+}
+
+/** `body`, limited to `ms` of silence when a limit is set. */
+export function withIdleLimit(
+  body: ReadableStream<Uint8Array>,
+  ms: number | undefined,
+): ReadableStream<Uint8Array> {
+  return ms !== undefined && ms > 0 && Number.isFinite(ms) ? idleLimited(body, ms) : body;
+}
+
+/** A JSON object parsed from `text`, or undefined when `text` is anything else. */
+export function jsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value = JSON.parse(text);
+    return value && typeof value === "object" && !Array.isArray(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The 502 for an upstream 200 that is not the API's answer (`what` it should have been). */
+export function badUpstreamResponse(
+  upstream: string,
+  what: string,
+  contentType: string | null,
+  text: string,
+): GatewayError {
+  const sample = text.trim().slice(0, 200);
+  const said = sample === "" ? "an empty body" : `${contentType ?? "no content type"}: ${sample}`;
+  return new GatewayError(
+    502,
+    `${upstream} answered 200 with something that is not ${what} (${said})`,
+    "api_error",
+    "bad_upstream_response",
+  );
+}

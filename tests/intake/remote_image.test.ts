@@ -1,0 +1,119 @@
+/**
+ * The private-address guard of remote image fetches. Decisions are checked with `refuseReason`
+ * and an injected resolver, which never connects; only the redirect tests fetch, and only from
+ * loopback servers they start themselves.
+ */
+import assert from "node:assert/strict";
+import { type FetchPolicy, fetchRemoteImage, refuseReason } from "../../src/intake/remote_image.ts";
+
+/** A policy whose resolver answers `addresses` for every host name. */
+const policy = (allowPrivate: string[] = [], addresses: string[] = []): FetchPolicy => ({
+  allowPrivate,
+  maxBytes: 1 << 20,
+  timeoutMs: 5000,
+  resolve: () => Promise.resolve(addresses),
+});
+
+const refused = (href: string, p: FetchPolicy) => refuseReason(new URL(href), p);
+
+Deno.test("IPv6 literals embedding a loopback or private IPv4 are refused, as written or normalised", async () => {
+  for (
+    const href of [
+      "http://[::127.0.0.1]/a.png",
+      "http://[::7f00:1]/a.png",
+      "http://[::ffff:127.0.0.1]/a.png",
+      "http://[::ffff:a9fe:a9fe]/latest/meta-data",
+      "http://[64:ff9b::127.0.0.1]/a.png",
+      "http://[64:ff9b::a9fe:a9fe]/latest/meta-data",
+      "http://[64:ff9b:1::808:808]/a.png",
+      "http://[2002:7f00:1::1]/a.png",
+      "http://[2002:c0a8:101::]:8080/a.png",
+    ]
+  ) {
+    assert.match((await refused(href, policy()))!, /private address/, href);
+  }
+});
+
+Deno.test("a host resolving to an IPv6 address that embeds a private IPv4 is refused", async () => {
+  for (const address of ["::10.0.0.1", "64:ff9b::a00:1", "2002:a9fe:a9fe::1", "::ffff:7f00:1"]) {
+    assert.match(
+      (await refused("https://images.example/a.png", policy([], ["8.8.8.8", address])))!,
+      new RegExp(`private address ${address.replaceAll(".", "\\.")}$`),
+      address,
+    );
+  }
+});
+
+Deno.test("NAT64 and 6to4 literals embedding a public IPv4 are allowed", async () => {
+  for (const href of ["http://[64:ff9b::808:808]/a.png", "http://[2002:808:808::1]/a.png"]) {
+    assert.equal(await refused(href, policy()), undefined, href);
+  }
+});
+
+Deno.test("an allow-list entry with a port exempts that port of the address only", async () => {
+  const p = policy(["127.0.0.1:8302"]);
+  assert.equal(await refused("http://127.0.0.1:8302/a.png", p), undefined);
+  assert.match((await refused("http://127.0.0.1:8303/a.png", p))!, /private address 127\.0\.0\.1/);
+  assert.match((await refused("http://127.0.0.1/a.png", p))!, /private address 127\.0\.0\.1/);
+});
+
+Deno.test("a host:port entry exempts a private host on that port, its scheme's default included", async () => {
+  const p = policy(["images.corp.example:443"], ["10.0.0.9"]);
+  assert.equal(await refused("https://images.corp.example/a.png", p), undefined);
+  assert.equal(await refused("https://images.corp.example:443/a.png", p), undefined);
+  assert.match(
+    (await refused("http://images.corp.example/a.png", p))!,
+    /private address 10\.0\.0\.9/,
+  );
+});
+
+Deno.test("an allowed IPv4 range does not exempt an IPv6 form embedding one of its addresses", async () => {
+  const p = policy(["127.0.0.1:8302"]);
+  assert.match((await refused("http://[::7f00:1]:8302/a.png", p))!, /private address ::7f00:1/);
+});
+
+/** A loopback server answering `handler`, counting the requests it receives. */
+function loopbackServer(handler: () => Response) {
+  const hits: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+    hits.push(new URL(request.url).pathname);
+    return handler();
+  });
+  return { server, hits, origin: `http://127.0.0.1:${server.addr.port}` };
+}
+
+Deno.test("an image on the allowed port of a loopback host is fetched", async () => {
+  const image = loopbackServer(() =>
+    new Response(new Uint8Array([1, 2, 3]), { headers: { "content-type": "image/png" } })
+  );
+  await using _server = image.server;
+  const result = await fetchRemoteImage(
+    `${image.origin}/a.png`,
+    policy([`127.0.0.1:${image.server.addr.port}`]),
+  );
+  assert.deepEqual(result, {
+    ok: true,
+    bytes: new Uint8Array([1, 2, 3]),
+    mime: "image/png",
+    finalUrl: `${image.origin}/a.png`,
+  });
+});
+
+Deno.test("a redirect from the allowed port to another loopback port is refused without being fetched", async () => {
+  const hidden = loopbackServer(() => new Response(new Uint8Array([9])));
+  await using _hidden = hidden.server;
+  const redirector = loopbackServer(() =>
+    new Response(null, { status: 302, headers: { location: `${hidden.origin}/secret.png` } })
+  );
+  await using _redirector = redirector.server;
+  const result = await fetchRemoteImage(
+    `${redirector.origin}/a.png`,
+    policy([`127.0.0.1:${redirector.server.addr.port}`]),
+  );
+  assert.deepEqual(result, {
+    ok: false,
+    reason: "not fetched: host 127.0.0.1 resolves to private address 127.0.0.1",
+  });
+  assert.deepEqual(redirector.hits, ["/a.png"]);
+  assert.deepEqual(hidden.hits, []);
+});
