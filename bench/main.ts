@@ -20,7 +20,8 @@
  * production mode adds to a request vs embedded mode and vs the upstream alone (bench/production.ts).
  *
  * `--sections=a,b,c,d,e,f,g,h` runs a subset; `--render-levels=balanced` renders fewer fidelity levels
- * for bytes after in (a) (each level costs ~15 s on 2 cores).
+ * for bytes after in (a) (each level costs ~15 s on 2 cores); `--c-rounds=1 --c-window=3` shortens
+ * section (c) for a quick look (its figures are from 3 rounds of 5 s).
  *
  * @module
  */
@@ -189,7 +190,14 @@ try {
         console.log(method);
         const text = await runTextOverhead(
           { squint, relay, mock: { openai: mock, anthropic: anthropicMock } },
-          { threads: 1, connections: 32, windowS: 5, rounds: 3, warmupS: 1, settleMs: 250 },
+          {
+            threads: 1,
+            connections: 32,
+            windowS: Number(flag("c-window") ?? 5),
+            rounds: Number(flag("c-rounds") ?? 3),
+            warmupS: 1,
+            settleMs: 250,
+          },
           (line) => console.log(line),
         );
         results.textOverhead = text;

@@ -68,10 +68,11 @@ export const CHAT: Door<ChatRequest> = {
     const { config } = app;
     const own = request.admitted;
     const promptCache = config.prompt_cache === "auto";
-    if (config.canonical_tools === "on") sortTools(own.json);
+    if (config.canonical_tools === "on" && sortTools(own.json)) own.pristine = false;
     if (promptCache && route.provider === "openai" && !route.custom) {
       // One routing key per tenant, unless the client chose its own.
       own.json.prompt_cache_key ??= tenant ?? "squint";
+      own.pristine = false;
     }
     const { prepared } = await planChat(request, app, understood);
     const call = await upstreamRequest(

@@ -5,14 +5,11 @@
  * a row at a million rows, against a few µs).
  */
 
-/** A new time-ordered request id, `sq-` and 32 hex digits. */
+/**
+ * A new time-ordered request id, `sq-` and 32 hex digits: a random UUIDv4's bits (the cheapest
+ * randomness Deno offers) under a 48-bit millisecond timestamp and the version 7 nibble.
+ */
 export function requestId(now: number = Date.now()): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  for (let i = 5; i >= 0; i--) {
-    bytes[i] = now % 256;
-    now = Math.floor(now / 256);
-  }
-  bytes[6] = 0x70 | (bytes[6] & 0x0f);
-  bytes[8] = 0x80 | (bytes[8] & 0x3f);
-  return `sq-${bytes.toHex()}`;
+  const random = crypto.randomUUID().replaceAll("-", "");
+  return `sq-${now.toString(16).padStart(12, "0").slice(-12)}7${random.slice(13)}`;
 }

@@ -124,6 +124,8 @@ function overloadReason(e: PoolFullError | TaskError): string {
 /** What every path reads from a body: the controls (removed from it), its shape, its model. */
 export interface RequestFacts {
   controls: Controls;
+  /** The body carried a `squint` object (taken out of it). */
+  controlsInBody: boolean;
   model: string;
   /** Which upstream serves the model, and the name it knows it by. */
   route: Route;
@@ -136,12 +138,14 @@ function readRequest(
   headers: Headers,
   deps: PipelineDeps,
 ): RequestFacts {
+  const controlsInBody = json.squint !== undefined;
   const controls = takeControls(json, headers, deps.config);
   validate(json);
   const model = json.model as string;
   const route = routeModel(model, deps.config);
   return {
     controls,
+    controlsInBody,
     model,
     route,
     resolved: deps.registry.resolve(route.registryName),
@@ -157,15 +161,21 @@ function prepared(
   literals: ReadonlyMap<number, JsonLiteral>,
   passthroughReason?: string,
   videos?: PlannedVideos,
+  /** The bytes as they came, when nothing but what this function changes was changed. */
+  pristine?: Uint8Array,
 ): PreparedChat {
   const clientWantsUsage = askForUsage(json);
   const plans = videos?.plans ?? [];
   // Rendering may have kept a frame as it was: its tokens are counted again.
   for (const plan of plans) if (!plan.native) plan.tokens.after = framesTokens(plan.frames);
-  applyEdits(json, [...ocrEdits(json, images), ...(videos?.edits ?? [])]);
+  const edits = [...ocrEdits(json, images), ...(videos?.edits ?? [])];
+  applyEdits(json, edits);
+  // A text-only body nothing changed goes as it came: no need to write it out again.
+  const unchanged = pristine && literals.size === 0 && edits.length === 0 &&
+    json.stream !== true && json.model === facts.route.model;
   json.model = facts.route.model;
   return {
-    body: assembleBody(json, literals),
+    body: unchanged ? new Blob([pristine as BlobPart]) : assembleBody(json, literals),
     messages: json.messages,
     model: facts.model,
     resolved: facts.resolved,
@@ -251,6 +261,11 @@ export interface AdmittedChat {
   body: Uint8Array;
   /** Set when the workers could not read the request: it goes as it came. */
   passthroughReason?: string;
+  /**
+   * The body is as it came: no `squint` object taken out and nothing lifted from it. Whoever
+   * changes `json` after admission (tool order, a prompt-cache key) sets this false.
+   */
+  pristine: boolean;
 }
 
 /**
@@ -296,7 +311,9 @@ async function admit(
       },
     })
     : [];
-  return { json, facts, decoded, intake, videos, body: decoded.body };
+  const pristine = !facts.controlsInBody && decoded.inline.length === 0 &&
+    intake.images.length === 0 && videos.length === 0;
+  return { json, facts, decoded, intake, videos, body: decoded.body, pristine };
 }
 
 /** An admitted request with what its questions ask and what its images show. */
@@ -364,7 +381,15 @@ async function optimize(
     cache: deps.renderCache,
     maxPixels: config.max_image_pixels,
   }, intake.literals);
-  return prepared(json, facts, images, intake.literals, undefined, videos);
+  return prepared(
+    json,
+    facts,
+    images,
+    intake.literals,
+    undefined,
+    videos,
+    admitted.pristine ? admitted.body : undefined,
+  );
 }
 
 function factsOf(image: IntakeImage, number: number, found?: Understanding): ImageFacts {
@@ -400,6 +425,7 @@ function passthroughAdmitted(
     videos: [],
     body: bytes,
     passthroughReason: reason,
+    pristine: false,
   };
 }
 
@@ -446,8 +472,9 @@ export async function admitChat(
   return await orPassthrough(() => body, bytes.byteLength, deps, async () => {
     const decoded = await decodeBody(bytes, deps.pool);
     body = decoded.body;
-    if (model !== undefined) decoded.json.model = model;
-    return await admit(decoded, headers, deps);
+    if (model === undefined) return await admit(decoded, headers, deps);
+    decoded.json.model = model;
+    return { ...await admit(decoded, headers, deps), pristine: false };
   }, (original, reason) => passthroughAdmitted(original, headers, deps, reason, model));
 }
 

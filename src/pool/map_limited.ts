@@ -7,6 +7,7 @@ export async function mapLimited<T, R>(
   limit: number,
   fn: (item: T, index: number) => Promise<R>,
 ): Promise<R[]> {
+  if (items.length === 0) return [];
   const results = new Array<R>(items.length);
   let next = 0;
   const lane = async () => {

@@ -3,6 +3,7 @@
  * OpenAI's API (DeepSeek, vLLM, a corporate proxy) works by base URL.
  */
 import { GatewayError } from "../errors.ts";
+import { onDeadline } from "./deadlines.ts";
 
 /** Client headers never forwarded: hop-by-hop, squint's own, credentials (re-added per caller). */
 const DROPPED_REQUEST_HEADERS = new Set([
@@ -99,9 +100,9 @@ export async function callUpstream(call: UpstreamCall): Promise<Response> {
     controller.abort(new DOMException("client disconnected", "AbortError"));
   if (call.clientSignal.aborted) onClientGone();
   call.clientSignal.addEventListener("abort", onClientGone, { once: true });
-  const timer = setTimeout(
-    () => controller.abort(new DOMException("timeout", "TimeoutError")),
+  const cancelDeadline = onDeadline(
     call.timeoutMs,
+    () => controller.abort(new DOMException("timeout", "TimeoutError")),
   );
   try {
     return await fetch(call.url, {
@@ -131,6 +132,6 @@ export async function callUpstream(call: UpstreamCall): Promise<Response> {
       "upstream_unreachable",
     );
   } finally {
-    clearTimeout(timer);
+    cancelDeadline();
   }
 }

@@ -17,7 +17,7 @@ import { relayedHeaders } from "../providers/openai.ts";
 import type { Attempt } from "../providers/attempts.ts";
 import type { Storage } from "../storage/types.ts";
 import { relayChatStream } from "./chat_stream.ts";
-import { badUpstreamResponse, jsonObject, withIdleLimit } from "./upstream_faults.ts";
+import { badUpstreamResponse, jsonObject } from "./upstream_faults.ts";
 
 /** What relaying needs besides the two responses. */
 export interface RelayContext {
@@ -140,7 +140,8 @@ export async function relayChatResponse(
     return response;
   };
   if (prepared.stream && upstream.body && isStream) {
-    const body = relayChatStream(withIdleLimit(upstream.body, ctx.idleTimeoutMs), {
+    const body = relayChatStream(upstream.body, {
+      idleTimeoutMs: ctx.idleTimeoutMs,
       clientWantsUsage: prepared.clientWantsUsage,
       stats: (usage) => statsFor(prepared, cache, usage),
       onEnd: (usage, outcome) =>

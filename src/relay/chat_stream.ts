@@ -7,13 +7,15 @@
  */
 import type { OpenAIUsage, SquintStats } from "../accounting/stats.ts";
 import { eventData, splitEvents, SseBlocks, sseEvent } from "./sse.ts";
-import { incomplete, type StreamFault, streamFault } from "./upstream_faults.ts";
+import { IdleLimitedReader, incomplete, type StreamFault, streamFault } from "./upstream_faults.ts";
 
 /** How a relayed stream ended. */
 export type StreamOutcome = "complete" | "client_closed" | "upstream_error" | "incomplete";
 
 /** Options of `relayChatStream`. */
 export interface ChatStreamOptions {
+  /** Longest wait for the upstream's next bytes (none: no limit). */
+  idleTimeoutMs?: number;
   /** The client set `stream_options.include_usage`. */
   clientWantsUsage: boolean;
   /** Stats for the final chunk, given the usage the upstream reported (if any). */
@@ -44,7 +46,7 @@ export function relayChatStream(
   upstream: ReadableStream<Uint8Array>,
   options: ChatStreamOptions,
 ): ReadableStream<Uint8Array> {
-  const reader = upstream.getReader();
+  const reader = new IdleLimitedReader(upstream, options.idleTimeoutMs);
   const blocks = new SseBlocks();
   const encoder = new TextEncoder();
   let held: Record<string, unknown>[] = [];
@@ -56,6 +58,7 @@ export function relayChatStream(
   const end = (outcome: StreamOutcome) => {
     if (ended) return;
     ended = true;
+    reader.stop();
     options.onEnd(usage, outcome);
   };
 
@@ -160,7 +163,7 @@ export function relayChatStream(
     },
     async cancel(reason) {
       end("client_closed");
-      await reader.cancel(reason).catch(() => {});
+      await reader.cancel(reason);
     },
   });
 }

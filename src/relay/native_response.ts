@@ -22,11 +22,11 @@ import type { StreamOutcome } from "./chat_stream.ts";
 import { eventData, splitEvents, SseBlocks } from "./sse.ts";
 import {
   badUpstreamResponse,
+  IdleLimitedReader,
   incomplete,
   jsonObject,
   type StreamFault,
   streamFault,
-  withIdleLimit,
 } from "./upstream_faults.ts";
 
 type Json = Record<string, unknown>;
@@ -154,7 +154,8 @@ export async function relayNativeResponse(
   const contentType = upstream.headers.get("content-type");
   const isStream = (contentType ?? "").includes("text/event-stream");
   if (upstream.ok && upstream.body && isStream && prepared.stream) {
-    const body = relayNativeStream(withIdleLimit(upstream.body, ctx.idleTimeoutMs), dialect, {
+    const body = relayNativeStream(upstream.body, dialect, {
+      idleTimeoutMs: ctx.idleTimeoutMs,
       statsLine: (raw) =>
         statsLine(statsFor(prepared, cache, raw && dialect.openAIUsage(raw)), ctx),
       onEnd: (outcome, raw) => record(upstream.status, outcome, raw),
@@ -220,6 +221,8 @@ const SEQUENCE = /"sequence_number"\s*:\s*(\d+)/;
 
 /** Options of `relayNativeStream`. */
 interface NativeStreamOptions {
+  /** Longest wait for the upstream's next bytes (none: no limit). */
+  idleTimeoutMs?: number;
   /** The stats that end the stream, given the raw usage seen. */
   statsLine(raw: Json | undefined): string;
   /** Called once when the stream ends, however it ends. */
@@ -236,7 +239,7 @@ function relayNativeStream(
   dialect: Dialect,
   options: NativeStreamOptions,
 ): ReadableStream<Uint8Array> {
-  const reader = upstream.getReader();
+  const reader = new IdleLimitedReader(upstream, options.idleTimeoutMs);
   const blocks = new SseBlocks();
   const encoder = new TextEncoder();
   let usage: Json | undefined;
@@ -246,6 +249,7 @@ function relayNativeStream(
   const end = (outcome: StreamOutcome) => {
     if (ended) return;
     ended = true;
+    reader.stop();
     options.onEnd(outcome, usage);
   };
 
@@ -308,7 +312,7 @@ function relayNativeStream(
     },
     async cancel(reason) {
       end("client_closed");
-      await reader.cancel(reason).catch(() => {});
+      await reader.cancel(reason);
     },
   });
 }

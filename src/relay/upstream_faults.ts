@@ -53,42 +53,62 @@ export function incomplete(what: string): StreamFault {
 }
 
 /**
- * `source`, failing with a StreamIdleError when a read waits `ms` for the upstream (the source is
- * cancelled then, which aborts its fetch). The clock runs only while a read waits, so a slow
- * client never counts as a silent upstream.
+ * Reads an upstream body with an idle limit: a read that waits `ms` for the upstream ends the
+ * stream (the body is cancelled, which aborts its fetch) and `read` throws a StreamIdleError. The
+ * clock runs only while a read waits, so a slow client never counts as a silent upstream. One
+ * timer serves the whole stream (re-armed only when it fires), not one per read: a stream of
+ * hundreds of small events stays cheap.
  */
-export function idleLimited(
-  source: ReadableStream<Uint8Array>,
-  ms: number,
-): ReadableStream<Uint8Array> {
-  const reader = source.getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const silence = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new StreamIdleError(ms)), ms);
-      });
-      try {
-        const result = await Promise.race([reader.read(), silence]);
-        if (result.done) controller.close();
-        else controller.enqueue(result.value);
-      } catch (e) {
-        if (e instanceof StreamIdleError) reader.cancel(e).catch(() => {});
-        controller.error(e);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
-    cancel: (reason) => reader.cancel(reason),
-  }, { highWaterMark: 0 });
-}
+export class IdleLimitedReader {
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #ms: number;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the read under way started; -1 when none waits. */
+  #waitingSince = -1;
+  #idle = false;
 
-/** `body`, limited to `ms` of silence when a limit is set. */
-export function withIdleLimit(
-  body: ReadableStream<Uint8Array>,
-  ms: number | undefined,
-): ReadableStream<Uint8Array> {
-  return ms !== undefined && ms > 0 && Number.isFinite(ms) ? idleLimited(body, ms) : body;
+  constructor(body: ReadableStream<Uint8Array>, ms: number | undefined) {
+    this.#reader = body.getReader();
+    this.#ms = ms !== undefined && ms > 0 && Number.isFinite(ms) ? ms : 0;
+  }
+
+  #arm(delay: number): void {
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#waitingSince < 0) return;
+      const left = this.#ms - (performance.now() - this.#waitingSince);
+      if (left > 0) return this.#arm(left);
+      this.#idle = true;
+      this.#reader.cancel(new StreamIdleError(this.#ms)).catch(() => {});
+    }, delay);
+  }
+
+  /** The next chunk; throws StreamIdleError past the limit, or what the upstream failed with. */
+  async read(): Promise<ReadableStreamReadResult<Uint8Array>> {
+    if (this.#ms > 0) {
+      this.#waitingSince = performance.now();
+      if (this.#timer === undefined) this.#arm(this.#ms);
+    }
+    try {
+      const result = await this.#reader.read();
+      if (this.#idle) throw new StreamIdleError(this.#ms);
+      return result;
+    } finally {
+      this.#waitingSince = -1;
+    }
+  }
+
+  /** Stops the clock (the stream ended). */
+  stop(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Cancels the upstream body (the client went away). */
+  async cancel(reason: unknown): Promise<void> {
+    this.stop();
+    await this.#reader.cancel(reason).catch(() => {});
+  }
 }
 
 /** A JSON object parsed from `text`, or undefined when `text` is anything else. */
