@@ -64,7 +64,7 @@ export const CHAT: Door<ChatRequest> = {
     request.admitted.intake.images.map(({ site }) =>
       `/messages/${site.message}/content/${site.part}`
     ),
-  async prepare(request, route, caller, { headers, app, understood, tenant }) {
+  async prepare(request, route, caller, { headers, app, understood, tenant, chosen }) {
     const { config } = app;
     const own = request.admitted;
     const promptCache = config.prompt_cache === "auto";
@@ -84,8 +84,11 @@ export const CHAT: Door<ChatRequest> = {
       promptCache,
       app.pool,
     );
-    prepared.promptCacheBySquint = call.promptCachePlaced;
-    return { prepared, call, route };
+    return {
+      prepared: { ...prepared, promptCacheBySquint: call.promptCachePlaced, ...chosen },
+      call,
+      route,
+    };
   },
   answer: (response, { route, prepared }) => openAIAnswer(response, route, prepared.stream),
   relay: relayChatResponse,

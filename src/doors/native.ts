@@ -123,8 +123,8 @@ function nativeDoor(api: NativeApi): Door<NativeDoorRequest> {
       placed = changed && config.prompt_cache === "auto";
       return changed;
     });
-    prepared.plan.promptCacheBySquint = placed;
-    return { body: prepared.body, prepared: { ...prepared.plan, resolved: request.resolved } };
+    const plan = { ...prepared.plan, resolved: request.resolved, promptCacheBySquint: placed };
+    return { body: prepared.body, prepared: plan };
   };
   return {
     name: api.name,

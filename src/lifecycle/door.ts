@@ -106,6 +106,8 @@ export interface Door<R extends DoorRequest = DoorRequest> {
       app: AppParts;
       tenant: string | null;
       understood?: UnderstoodChat;
+      /** How squint chose the model (the first candidate only), for the figures. */
+      chosen?: Omit<Chosen<R>, "request">;
     },
   ): Promise<Outgoing>;
   /** The upstream's answer as this door's clients expect it (a translated provider's, in OpenAI's). */

@@ -82,10 +82,10 @@ export async function serveDoor<R extends DoorRequest>(
           app,
           tenant,
           understood: isFirst ? found.understood : undefined,
+          chosen: isFirst ? { routing: chosen.routing, before: chosen.before } : undefined,
         });
-        if (isFirst) {
-          Object.assign(outgoing.prepared, { routing: chosen.routing, before: chosen.before });
-        }
+        // Built once, read by the relay, the cache and the log: never changed after this.
+        Object.freeze(outgoing.prepared);
         return outgoing;
       },
       async send(outgoing, signal) {
