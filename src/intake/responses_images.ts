@@ -20,6 +20,8 @@ export interface ResponsesImage {
   path: string;
   /** The part has no `detail` field (a computer call's screenshot). */
   fixedDetail: boolean;
+  /** The array that holds the part, where `input_text` can take its place. */
+  container?: unknown[];
 }
 
 /** A Chat Completions body standing for a Responses one, for planning. */
@@ -37,7 +39,11 @@ const TEXT_PARTS = new Set(["input_text", "output_text", "text"]);
 /** Image parts: a message's or tool output's `input_image`, a computer call's screenshot. */
 const IMAGE_PARTS = new Set(["input_image", "computer_screenshot"]);
 
-function viewPart(part: unknown, view: ResponsesView, path: string): Json[] {
+/**
+ * The view's parts for one part at `path`, held by `container` (an array where text can take its
+ * place; none for a computer call's screenshot).
+ */
+function viewPart(part: unknown, view: ResponsesView, path: string, container?: unknown[]): Json[] {
   if (!isObject(part)) return [];
   if (TEXT_PARTS.has(String(part.type))) return [{ type: "text", text: String(part.text ?? "") }];
   const url = part.image_url;
@@ -52,7 +58,7 @@ function viewPart(part: unknown, view: ResponsesView, path: string): Json[] {
     url: inline ? marker(view.inline.push(url) - 1) : url,
     ...(typeof detail === "string" ? { detail } : {}),
   };
-  view.images.push({
+  const image = {
     part: part as ResponsesImage["part"],
     site,
     path,
@@ -60,7 +66,10 @@ function viewPart(part: unknown, view: ResponsesView, path: string): Json[] {
     get ref() {
       return markerRef(site.url) ?? -1;
     },
-  });
+  } as ResponsesImage;
+  // Not enumerable: a change sent to a worker (structured clone) must not copy the whole body.
+  Object.defineProperty(image, "container", { value: container });
+  view.images.push(image);
   return [{ type: "image_url", image_url: site }];
 }
 
@@ -78,7 +87,7 @@ function viewItem(item: unknown, out: ResponsesView, path: string): Json[] {
     typeof content === "string"
       ? content
       : Array.isArray(content)
-      ? content.flatMap((p, i) => viewPart(p, out, `${at}/${i}`))
+      ? content.flatMap((p, i) => viewPart(p, out, `${at}/${i}`, content))
       : isObject(content)
       ? viewPart(content, out, at)
       : "";
@@ -101,14 +110,18 @@ export function responsesView(body: Json): ResponsesView {
   if (typeof body.instructions === "string" && body.instructions) {
     messages.unshift({ role: "system", content: body.instructions });
   }
-  out.view = { model: body.model, squint: { ocr: "off" }, messages };
+  // A page goes as its text only where text can take its place (not a computer screenshot).
+  const textFits = out.images.every((image) => image.container !== undefined);
+  out.view = { model: body.model, ...(textFits ? {} : { squint: { ocr: "off" } }), messages };
   return out;
 }
 
-/** An image's new `image_url` (a `data:` URL), when it was rendered again. */
+/** An image's new `image_url` (a `data:` URL), when it was rendered again, or its text. */
 export interface NewResponsesImage {
   image: ResponsesImage;
   url?: string;
+  /** Its text goes in its place (before it, when a thumbnail stays). */
+  ocr?: { text: string; thumbnail: boolean };
 }
 
 /**
@@ -120,6 +133,8 @@ export function spliceResponses(
   changes: readonly NewResponsesImage[],
 ): string[] | undefined {
   const edits: Edit[] = [];
+  // A part replaced by text is not a splice: the body is written out.
+  if (changes.some((change) => change.ocr)) return undefined;
   for (const { image, url } of changes) {
     const at = stringAt(raw, image.part.image_url);
     if (!at) return undefined;

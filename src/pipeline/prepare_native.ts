@@ -89,21 +89,27 @@ export const MESSAGES_REQUEST: NativeRequest<AnthropicImage, NewImageData> = {
 export const RESPONSES_REQUEST: NativeRequest<ResponsesImage, NewResponsesImage> = {
   required: "input",
   view: responsesView,
-  change(image, literal) {
+  change(image, literal, planned) {
     const rendered = literal === undefined ? undefined : dataUrlOf(literal);
     // A fetched image kept as it was has its URL as its literal: nothing to change.
     const url = rendered === image.part.image_url ? undefined : rendered;
     const detailChanged = !image.fixedDetail && image.site.detail !== undefined &&
       image.site.detail !== image.part.detail;
-    return url !== undefined || detailChanged ? { image, url } : undefined;
+    const ocr = image.container && planned?.ocr;
+    return url !== undefined || detailChanged || ocr ? { image, url, ocr } : undefined;
   },
   api: "responses",
   apply(changes) {
-    for (const { image, url } of changes) {
+    for (const { image, url, ocr } of changes) {
       if (url !== undefined) image.part.image_url = url;
       if (image.site.detail !== undefined && !image.fixedDetail) {
         image.part.detail = image.site.detail;
       }
+      if (!ocr || !image.container) continue;
+      // The page's text takes the part's place (before it, when a thumbnail stays).
+      const at = image.container.indexOf(image.part);
+      const text = { type: "input_text", text: ocr.text };
+      image.container.splice(at, 1, ...(ocr.thumbnail ? [text, image.part] : [text]));
     }
   },
   holder: (image) => image.part,

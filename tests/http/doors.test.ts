@@ -468,3 +468,17 @@ Deno.test("a page in a Messages tool_result goes as its text in the image block'
   assert.deepEqual(result.content!.map((b) => b.type), ["text"]);
   assert.match(result.content![0].text!, /General document information/);
 });
+
+Deno.test("a page in a Responses tool output goes as input_text in the image's place", async () => {
+  await using it = startAll();
+  const page = "doc_slide_sparse_text_p2_150dpi.png";
+  const body = viewImageTurn([{ type: "input_image", image_url: corpusDataUrl(page) }]);
+  (body.input[0] as { content: { text: string }[] }).content[0].text = "Summarize this page.";
+  const response = await it.post("/v1/responses", { ...body, model: "gpt-4.1-mini" });
+  assert.equal(response.status, 200);
+  await response.json();
+  const sent = it.openai.requests[0].body as { input: { output?: Record<string, string>[] }[] };
+  const output = sent.input[2].output!;
+  assert.deepEqual(output.map((p) => p.type), ["input_text"]);
+  assert.match(output[0].text, /General document information/);
+});
