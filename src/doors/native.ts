@@ -162,7 +162,7 @@ function nativeDoor(api: NativeApi): Door<NativeDoorRequest> {
             ...upstreamHeaders(headers, undefined, [["content-type", "application/json"]]),
             ...api.credentials(headers, caller),
           ],
-          body: new Blob([body as BlobPart]),
+          body,
         },
         route: to,
       };

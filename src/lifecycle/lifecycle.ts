@@ -91,6 +91,7 @@ export async function serveDoor<R extends DoorRequest>(
       async send(outgoing, signal) {
         const response = await callUpstream({
           ...outgoing.call,
+          body: outgoing.call.body as BodyInit,
           method: "POST",
           clientSignal: signal,
           timeoutMs: config.upstream_timeout_s * 1000,

@@ -55,7 +55,7 @@ export interface PipelineDeps {
 
 /** A request ready to send, with its plan. */
 export interface PreparedChat {
-  body: Blob | string;
+  body: Blob | string | Uint8Array;
   /** The messages with inline images as markers (for the log, never the bytes). */
   messages: unknown;
   model: string;
@@ -175,7 +175,7 @@ function prepared(
     json.stream !== true && json.model === facts.route.model;
   json.model = facts.route.model;
   return {
-    body: unchanged ? new Blob([pristine as BlobPart]) : assembleBody(json, literals),
+    body: unchanged ? pristine : assembleBody(json, literals),
     messages: json.messages,
     model: facts.model,
     resolved: facts.resolved,

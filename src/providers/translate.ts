@@ -25,11 +25,35 @@ import type { Route } from "./route.ts";
 import type { Json, StreamEvent, StreamTranslator } from "./types.ts";
 import { UPSTREAMS } from "./upstreams.ts";
 
+/**
+ * A body to send: text and bytes go to fetch as they are (cheapest); a Blob joins an optimized
+ * body's parts without copying them (fetch streams it).
+ */
+export type OutgoingBody = Blob | string | Uint8Array;
+
+/** Its size in bytes (a string's in UTF-16 units: only compared with a limit). */
+function sizeOf(body: OutgoingBody): number {
+  return typeof body === "string"
+    ? body.length
+    : body instanceof Blob
+    ? body.size
+    : body.byteLength;
+}
+
+/** Its text. */
+async function textOf(body: OutgoingBody): Promise<string> {
+  return typeof body === "string"
+    ? body
+    : body instanceof Blob
+    ? await body.text()
+    : new TextDecoder().decode(body);
+}
+
 /** What `callUpstream` needs of one call. */
 export interface UpstreamRequestParts {
   url: string;
   headers: HeaderPairs;
-  body: Blob | string;
+  body: OutgoingBody;
   /** squint placed prompt-cache breakpoints in it. */
   promptCachePlaced?: boolean;
 }
@@ -55,11 +79,13 @@ export function retryPolicy(config: Config): RetryPolicy {
 async function inWorker(
   pool: WorkerPool,
   input: TranslateInput,
-  body: Blob | string,
+  body: OutgoingBody,
 ): Promise<TranslatedBody> {
   const bytes = typeof body === "string"
     ? new TextEncoder().encode(body)
-    : new Uint8Array(await body.arrayBuffer());
+    : body instanceof Blob
+    ? new Uint8Array(await body.arrayBuffer())
+    : body.slice();
   return await pool.run<TranslatedBody>({ kind: "translate", input, body: bytes }, [
     bytes.buffer as ArrayBuffer,
   ]);
@@ -67,7 +93,7 @@ async function inWorker(
 
 /** The call to make for an (optimized) OpenAI chat body on `route`. */
 export async function upstreamRequest(
-  body: Blob | string,
+  body: OutgoingBody,
   route: Route,
   providerKey: string | undefined,
   clientHeaders: Headers,
@@ -101,9 +127,8 @@ export async function upstreamRequest(
     stream,
     promptCache,
   };
-  const size = typeof body === "string" ? body.length : body.size;
-  const here = async () =>
-    translateBody({ ...input, text: typeof body === "string" ? body : await body.text() });
+  const size = sizeOf(body);
+  const here = async () => translateBody({ ...input, text: await textOf(body) });
   const translated = !pool || size <= MAIN_THREAD_PARSE_LIMIT
     ? await here()
     : await inWorker(pool, input, body).catch((e) => {
@@ -122,7 +147,7 @@ export async function upstreamRequest(
       ...(providerKey ? upstream.credentials(providerKey) : []),
       ...translated.headers,
     ],
-    body: new Blob([translated.body as BlobPart]),
+    body: translated.body,
     promptCachePlaced: translated.placed,
   };
 }

@@ -38,11 +38,14 @@ Deno.test("a large chat body is translated in a worker, as the main thread trans
     const inWorker = await upstreamRequest(photo, ROUTE, "sk-a", new Headers(), true, true, pool);
     assert.equal(pool.stats().completed, 1, "translated by the worker");
     const here = await upstreamRequest(photo, ROUTE, "sk-a", new Headers(), true, true);
-    assert.equal(await (inWorker.body as Blob).text(), await (here.body as Blob).text());
+    assert.equal(
+      await new Response(inWorker.body as BodyInit).text(),
+      await new Response(here.body as BodyInit).text(),
+    );
     assert.deepEqual(inWorker.headers, here.headers);
     assert.equal(inWorker.url, "http://127.0.0.1:9/v1/messages");
     assert.equal(inWorker.promptCachePlaced, here.promptCachePlaced);
-    const sent = JSON.parse(await (inWorker.body as Blob).text());
+    const sent = JSON.parse(await new Response(inWorker.body as BodyInit).text());
     assert.equal(sent.messages[0].content[1].source.type, "base64");
 
     const refused = body({ type: "input_audio", input_audio: { data: "x".repeat(400_000) } });

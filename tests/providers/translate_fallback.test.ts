@@ -49,7 +49,10 @@ Deno.test("a large body that finds the worker queue full is translated on the ma
     ]);
     assert.equal(pool.stats().completed, 1, "only the first went to the worker");
     const here = await upstreamRequest(second, ROUTE, "sk-a", new Headers(), true, true);
-    assert.equal(await (overflow.body as Blob).text(), await (here.body as Blob).text());
+    assert.equal(
+      await new Response(overflow.body as BodyInit).text(),
+      await new Response(here.body as BodyInit).text(),
+    );
     assert.deepEqual(overflow.headers, here.headers);
     assert.equal(overflow.url, "http://127.0.0.1:9/v1/messages");
     assert.equal(overflow.promptCachePlaced, here.promptCachePlaced);
@@ -74,7 +77,10 @@ Deno.test("a large body whose worker task times out is translated on the main th
     );
     assert.equal(pool.stats().replaced, 1, "the worker timed out and was replaced");
     const here = await upstreamRequest(body, ROUTE, "sk-a", new Headers(), false, false);
-    assert.equal(await (translated.body as Blob).text(), await (here.body as Blob).text());
+    assert.equal(
+      await new Response(translated.body as BodyInit).text(),
+      await new Response(here.body as BodyInit).text(),
+    );
   } finally {
     pool.close();
   }
