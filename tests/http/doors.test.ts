@@ -63,6 +63,40 @@ function sizeOf(data: string): { width: number; height: number } {
 
 const base64Of = (file: string) => corpusDataUrl(file).split(",")[1];
 
+/**
+ * A Claude-Code-like Messages turn: the user asks, the model calls a tool, its `tool_result`
+ * carries `before` blocks then the picture, and `after` follows the result in the same turn.
+ */
+function toolResultTurn(
+  question: string,
+  source: Record<string, string>,
+  before: unknown[] = [],
+  after: unknown[] = [],
+) {
+  return {
+    model: "claude-sonnet-4-6",
+    max_tokens: 100,
+    messages: [
+      { role: "user", content: question },
+      {
+        role: "assistant",
+        content: [{ type: "tool_use", id: "toolu_1", name: "Read", input: { file_path: "p.png" } }],
+      },
+      {
+        role: "user",
+        content: [
+          {
+            type: "tool_result",
+            tool_use_id: "toolu_1",
+            content: [...before, { type: "image", source }],
+          },
+          ...after,
+        ],
+      },
+    ],
+  };
+}
+
 /** A Codex-like Responses turn: the model called `view_image`, its output carries the picture. */
 function viewImageTurn(output: unknown, extra: Record<string, unknown> = {}) {
   return {
@@ -124,31 +158,11 @@ Deno.test("a computer_call_output screenshot is optimized and no detail field is
 
 Deno.test("/v1/optimize takes any door's body and names each image's JSON pointer", async () => {
   await using it = startAll();
-  const messages = {
-    model: "claude-sonnet-4-6",
-    max_tokens: 100,
-    messages: [
-      { role: "user", content: "Look at the screen." },
-      {
-        role: "assistant",
-        content: [{ type: "tool_use", id: "toolu_1", name: "screenshot", input: {} }],
-      },
-      {
-        role: "user",
-        content: [{
-          type: "tool_result",
-          tool_use_id: "toolu_1",
-          content: [
-            { type: "text", text: "Here it is." },
-            {
-              type: "image",
-              source: { type: "base64", media_type: "image/png", data: base64Of(SCREENSHOT) },
-            },
-          ],
-        }],
-      },
-    ],
-  };
+  const messages = toolResultTurn("Look at the screen.", {
+    type: "base64",
+    media_type: "image/png",
+    data: base64Of(SCREENSHOT),
+  }, [{ type: "text", text: "Here it is." }]);
   // Pixels kept (its text is another test's), so the block's new data can be read back.
   const planned = await (await it.post("/v1/optimize", messages, { "x-squint-ocr": "off" }))
     .json();
@@ -431,28 +445,12 @@ Deno.test("a page in a Messages tool_result goes as its text in the image block'
   await using it = startAll();
   // A slide of a few lines: its text is far cheaper than Claude's 1,452 tokens of pixels.
   const page = "doc_slide_sparse_text_p2_150dpi.png";
-  const body = {
-    model: "claude-sonnet-4-6",
-    max_tokens: 50,
-    messages: [
-      { role: "user", content: "Read the page and summarize this." },
-      {
-        role: "assistant",
-        content: [{ type: "tool_use", id: "toolu_1", name: "Read", input: { file_path: "p.png" } }],
-      },
-      {
-        role: "user",
-        content: [{
-          type: "tool_result",
-          tool_use_id: "toolu_1",
-          content: [{
-            type: "image",
-            source: { type: "base64", media_type: "image/png", data: base64Of(page) },
-          }],
-        }, { type: "text", text: "Summarize this." }],
-      },
-    ],
-  };
+  const body = toolResultTurn(
+    "Read the page and summarize this.",
+    { type: "base64", media_type: "image/png", data: base64Of(page) },
+    [],
+    [{ type: "text", text: "Summarize this." }],
+  );
   const response = await it.post("/v1/messages", body);
   assert.equal(response.status, 200);
   await response.json();
