@@ -6,7 +6,7 @@
 type Json = Record<string, unknown>;
 
 /** The doors a dry run can plan for. */
-export const DRY_RUN_DOORS = ["chat_completions", "messages", "responses"] as const;
+export const DRY_RUN_DOORS = ["chat_completions", "messages", "responses", "gemini"] as const;
 
 /** A dry-run door's name. */
 export type DryRunDoor = typeof DRY_RUN_DOORS[number];
@@ -21,6 +21,8 @@ const NAMES: Record<string, DryRunDoor> = {
   anthropic: "messages",
   responses: "responses",
   "/v1/responses": "responses",
+  gemini: "gemini",
+  generatecontent: "gemini",
 };
 
 /** Content block types only Anthropic's Messages API has. */
@@ -60,5 +62,6 @@ export function doorByShape(body: Json): DryRunDoor | { error: string } {
     };
   }
   if (body.input !== undefined && body.messages === undefined) return "responses";
+  if (body.contents !== undefined && body.messages === undefined) return "gemini";
   return anthropicShaped(body) ? "messages" : "chat_completions";
 }

@@ -6,10 +6,12 @@
 import { decideNativeCache, rawAnswers } from "../cache/native_cache.ts";
 import { lookUp } from "../cache/chat_cache.ts";
 import type { Config } from "../config.ts";
+import { type ErrorShape, GatewayError } from "../errors.ts";
 import type { AppParts } from "../lifecycle/context.ts";
 import type { Door, DoorRequest } from "../lifecycle/door.ts";
 import type { Caller } from "../keys/identity.ts";
 import {
+  GEMINI_REQUEST,
   MESSAGES_REQUEST,
   type NativeRead,
   type NativeRequest,
@@ -25,6 +27,7 @@ import type { ProviderId } from "../models/types.ts";
 import {
   ANTHROPIC_DIALECT,
   type Dialect,
+  GEMINI_DIALECT,
   relayNativeResponse,
   RESPONSES_DIALECT,
 } from "../relay/native_response.ts";
@@ -39,10 +42,14 @@ export interface NativeDoorRequest extends DoorRequest {
 /** What distinguishes one native door from another. */
 interface NativeApi {
   name: string;
-  errors: "openai" | "anthropic";
+  errors: ErrorShape;
   provider: ProviderId;
-  /** The upstream path (the client's query string is kept). */
-  path: string;
+  /** The upstream path for a request to `model` at `url` (the client's query string is kept). */
+  path(url: URL, model: string): string;
+  /** The model a request's URL names (an API that names it in the path). */
+  modelOf?(url: URL): string | undefined;
+  /** Whether the answer is an event stream, when the body's `stream` does not say. */
+  streams?(url: URL): boolean;
   request: NativeRequest<{ ref: number; path: string }, unknown>;
   dialect: Dialect;
   /** A finished stream holds this (what the cache keeps). */
@@ -80,7 +87,8 @@ const MESSAGES_API: NativeApi = {
   name: "messages",
   errors: "anthropic",
   provider: "anthropic",
-  path: "/v1/messages",
+  path: (url) =>
+    url.pathname.endsWith("/count_tokens") ? "/v1/messages/count_tokens" : "/v1/messages",
   request: MESSAGES_REQUEST as NativeRequest<{ ref: number; path: string }, unknown>,
   dialect: ANTHROPIC_DIALECT,
   terminal: /event:\s*message_stop/,
@@ -94,7 +102,7 @@ const RESPONSES_API: NativeApi = {
   name: "responses",
   errors: "openai",
   provider: "openai",
-  path: "/responses",
+  path: () => "/responses",
   request: RESPONSES_REQUEST as NativeRequest<{ ref: number; path: string }, unknown>,
   dialect: RESPONSES_DIALECT,
   terminal: /"type"\s*:\s*"response\.(completed|incomplete)"/,
@@ -107,6 +115,44 @@ const RESPONSES_API: NativeApi = {
     if (json.store !== false) return "stored by the provider (store is not false)";
     return undefined;
   },
+  spends: true,
+  cached: true,
+};
+
+/** Gemini's paths: `/{v1beta|v1}/models/{model}:{method}`. */
+export const GEMINI_PATH =
+  /^\/(v1beta|v1)\/models\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/;
+
+const GEMINI_API: NativeApi = {
+  name: "gemini",
+  errors: "google",
+  provider: "google",
+  path: (url, model) => {
+    const [, version, , method] = GEMINI_PATH.exec(url.pathname) ?? [];
+    return `/${version ?? "v1beta"}/models/${encodeURIComponent(model)}:${method}`;
+  },
+  modelOf: (url) => {
+    const named = GEMINI_PATH.exec(url.pathname)?.[2];
+    if (named === undefined) return undefined;
+    try {
+      return decodeURIComponent(named);
+    } catch {
+      throw new GatewayError(
+        400,
+        "model: the model in the path is not valid percent-encoded UTF-8",
+        "invalid_request_error",
+        null,
+        "model",
+      );
+    }
+  },
+  streams: (url) =>
+    url.pathname.endsWith(":streamGenerateContent") && url.searchParams.get("alt") === "sse",
+  request: GEMINI_REQUEST as NativeRequest<{ ref: number; path: string }, unknown>,
+  dialect: GEMINI_DIALECT,
+  terminal: /"finishReason"\s*:\s*"/,
+  credentials: (_headers, caller) =>
+    caller.providerKey ? [["x-goog-api-key", caller.providerKey]] : [],
   spends: true,
   cached: true,
 };
@@ -130,8 +176,11 @@ function nativeDoor(api: NativeApi): Door<NativeDoorRequest> {
     name: api.name,
     errors: api.errors,
     spends: api.spends,
-    async read(bytes, headers, app, model) {
-      const read = await readNative(bytes, headers, app, api.request, model) as NativeRead;
+    async read(bytes, headers, app, model, url) {
+      // A model in the URL; a dry run of such an API names it in `model` instead.
+      const named = (url && api.modelOf?.(url)) || model;
+      const read = await readNative(bytes, headers, app, api.request, model, named) as NativeRead;
+      if (url && api.streams) read.stream = api.streams(url);
       const to = route(read.model, app.config);
       return {
         model: read.model,
@@ -139,7 +188,8 @@ function nativeDoor(api: NativeApi): Door<NativeDoorRequest> {
         resolved: read.admitted?.facts.resolved ?? app.registry.resolve(to.registryName),
         stream: read.stream,
         admitted: read.admitted,
-        messages: read.admitted?.json.messages ?? read.json.messages ?? read.json.input,
+        messages: read.admitted?.json.messages ?? read.json.messages ?? read.json.input ??
+          read.json.contents,
         bytes,
         read,
       };
@@ -153,11 +203,10 @@ function nativeDoor(api: NativeApi): Door<NativeDoorRequest> {
     imagePaths: (request) => request.read.images.map((image) => image.path),
     async prepare(request, to, caller, { headers, url, app }) {
       const { body, prepared } = await plan(request, app);
-      const path = url.pathname.endsWith("/count_tokens") ? `${api.path}/count_tokens` : api.path;
       return {
         prepared,
         call: {
-          url: `${to.baseUrl}${path}${url.search}`,
+          url: `${to.baseUrl}${api.path(url, to.model)}${url.search}`,
           headers: [
             ...upstreamHeaders(headers, undefined, [["content-type", "application/json"]]),
             ...api.credentials(headers, caller),
@@ -212,6 +261,21 @@ export const MESSAGES: Door<NativeDoorRequest> = nativeDoor(MESSAGES_API);
 
 /** OpenAI Responses. */
 export const RESPONSES: Door<NativeDoorRequest> = nativeDoor(RESPONSES_API);
+
+/** Gemini's `generateContent` and `streamGenerateContent`. */
+export const GEMINI: Door<NativeDoorRequest> = nativeDoor(GEMINI_API);
+
+/** Gemini's `countTokens`: the count of the body squint would send; spends nothing. */
+export const GEMINI_COUNT_TOKENS: Door<NativeDoorRequest> = {
+  ...nativeDoor({ ...GEMINI_API, name: "gemini_count_tokens", spends: false, cached: false }),
+  relay: (response, _prepared, context) =>
+    Promise.resolve(
+      new Response(response.body, {
+        status: response.status,
+        headers: relayedHeaders(response.headers, context.requestId),
+      }),
+    ),
+};
 
 /** Anthropic's token counting: the count of the body squint would send; spends nothing. */
 export const COUNT_TOKENS: Door<NativeDoorRequest> = {

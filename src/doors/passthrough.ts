@@ -85,21 +85,39 @@ export function providerOf(path: string, headers: Headers, search: URLSearchPara
   return "openai";
 }
 
+/**
+ * The request with Gemini's `key` query parameter (a credential) moved to `x-goog-api-key`, so
+ * no URL that squint logs, relays or puts in a span carries it.
+ */
+export function keyOutOfUrl(request: Request): Request {
+  const url = new URL(request.url);
+  const key = url.searchParams.get("key");
+  if (key === null) return request;
+  url.searchParams.delete("key");
+  const headers = new Headers(request.headers);
+  if (!headers.has("x-goog-api-key")) headers.set("x-goog-api-key", key);
+  return new Request(url, {
+    method: request.method,
+    headers,
+    body: request.body,
+    signal: request.signal,
+  });
+}
+
 /** Answers bigger than this are relayed without reading their usage. */
 const USAGE_READ_LIMIT = 4 * 2 ** 20;
 
 /** Relays a request the doors do not optimize to its provider, admitted and logged. */
-export async function passThrough(request: Request, ctx: RequestContext): Promise<Response> {
+export async function passThrough(given: Request, ctx: RequestContext): Promise<Response> {
   const { config, storage, registry } = ctx.app;
+  const request = keyOutOfUrl(given);
   const url = new URL(request.url);
-  const headers = new Headers(request.headers);
-  const provider = providerOf(url.pathname, headers, url.searchParams) as keyof typeof PROVIDERS;
-  // Gemini's `key` parameter is a credential: it moves to its header, never into a URL.
-  const queryKey = url.searchParams.get("key");
-  if (queryKey !== null) {
-    url.searchParams.delete("key");
-    if (!headers.has("x-goog-api-key")) headers.set("x-goog-api-key", queryKey);
-  }
+  const headers = request.headers;
+  const provider = providerOf(
+    url.pathname,
+    headers,
+    new URL(given.url).searchParams,
+  ) as keyof typeof PROVIDERS;
   const api = PROVIDERS[provider];
   const identity = await identify(headers, config, storage.keys);
   const caller = callerFor(identity, api.serverKey(config), provider);

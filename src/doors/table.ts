@@ -8,7 +8,7 @@ import type { Door } from "../lifecycle/door.ts";
 import type { WorkerPool } from "../pool/pool.ts";
 import { doorByShape, type DryRunDoor } from "./by_shape.ts";
 import { CHAT } from "./chat.ts";
-import { COUNT_TOKENS, MESSAGES, RESPONSES } from "./native.ts";
+import { COUNT_TOKENS, GEMINI, MESSAGES, RESPONSES } from "./native.ts";
 
 /** The doors that carry a model, by path. */
 // deno-lint-ignore no-explicit-any
@@ -28,6 +28,7 @@ const BY_NAME: Record<DryRunDoor, Door<any>> = {
   chat_completions: CHAT,
   messages: MESSAGES,
   responses: RESPONSES,
+  gemini: GEMINI,
 };
 
 /**
@@ -38,7 +39,7 @@ export async function doorOfBody(
   bytes: Uint8Array,
   pool: WorkerPool,
   // deno-lint-ignore no-explicit-any
-): Promise<{ door: Door<any>; bytes: Uint8Array }> {
+): Promise<{ door: Door<any>; bytes: Uint8Array; model?: string }> {
   const json = await parseNativeBody(bytes, pool);
   if (!json || typeof json !== "object" || Array.isArray(json)) return { door: CHAT, bytes };
   const body = json as Record<string, unknown>;
@@ -46,7 +47,11 @@ export async function doorOfBody(
   if (typeof found === "object") {
     throw new GatewayError(400, found.error, "invalid_request_error", "unknown_door", "door");
   }
-  if (body.door === undefined) return { door: BY_NAME[found], bytes };
+  // Gemini names the model in its URL: a dry run names it in the body, taken out like `door`.
+  const model = found === "gemini" && typeof body.model === "string" ? body.model : undefined;
+  if (found === "gemini") delete body.model;
+  if (body.door === undefined && model === undefined) return { door: BY_NAME[found], bytes };
   delete body.door;
-  return { door: BY_NAME[found], bytes: await serializeJson(body, bytes.byteLength, pool) };
+  const written = await serializeJson(body, bytes.byteLength, pool);
+  return { door: BY_NAME[found], bytes: written, model };
 }

@@ -18,8 +18,8 @@ export const optimize: Handler = async (request, ctx) => {
   requireJson(request);
   const identity = await identify(request.headers, config, storage.keys);
   const given = await readBody(request, config.max_body_mb * 2 ** 20);
-  const { door, bytes } = await doorOfBody(given, ctx.app.pool);
-  const read = await door.read(bytes, request.headers, ctx.app);
+  const { door, bytes, model } = await doorOfBody(given, ctx.app.pool);
+  const read = await door.read(bytes, request.headers, ctx.app, model);
   const chosen = door.choose
     ? await door.choose(read, identity, request.headers, ctx.app)
     : { request: read, routing: undefined };

@@ -3,7 +3,8 @@
  * carries a model runs the one lifecycle (`lifecycle/lifecycle.ts`); a handler is a table entry.
  */
 import { DOORS, PASSTHROUGH_PREFIXES } from "../doors/table.ts";
-import { passThrough, providerOf } from "../doors/passthrough.ts";
+import { keyOutOfUrl, passThrough, providerOf } from "../doors/passthrough.ts";
+import { GEMINI, GEMINI_COUNT_TOKENS, GEMINI_PATH } from "../doors/native.ts";
 import { type ErrorShape, GatewayError } from "../errors.ts";
 import type { Handler } from "../lifecycle/context.ts";
 import type { Door } from "../lifecycle/door.ts";
@@ -38,8 +39,37 @@ const PARAMETER_ROUTES: Record<string, Record<string, Handler>> = {
   "/v1/requests/": { GET: requestRecord },
 };
 
+/** Gemini's doors: the model and method are in the path, a credential may be in the query. */
+const GEMINI_DOORS = {
+  generateContent: GEMINI,
+  streamGenerateContent: GEMINI,
+  countTokens: GEMINI_COUNT_TOKENS,
+} as const;
+
+function geminiDoor(path: string) {
+  const method = GEMINI_PATH.exec(path)?.[3] as keyof typeof GEMINI_DOORS | undefined;
+  return method && GEMINI_DOORS[method];
+}
+
+const serveGemini = (door: typeof GEMINI): Handler => (request, ctx) => {
+  requireJson(request);
+  return serveDoor(door, keyOutOfUrl(request), ctx);
+};
+
 /** The handler for a request, or a GatewayError (404/405). */
 export function route(method: string, path: string): Handler {
+  const gemini = geminiDoor(path);
+  if (gemini) {
+    if (method === "POST") return serveGemini(gemini);
+    throw new GatewayError(
+      405,
+      `${method} is not allowed on ${path}`,
+      "invalid_request_error",
+      "method_not_allowed",
+      null,
+      { allow: "POST" },
+    );
+  }
   const prefix = Object.keys(PARAMETER_ROUTES).find((p) =>
     path.startsWith(p) && path.length > p.length
   );
@@ -66,7 +96,7 @@ export function route(method: string, path: string): Handler {
  */
 export function errorShapeOf(url: URL, headers: Headers): ErrorShape {
   const path = url.pathname;
-  const door = DOORS[path];
+  const door = DOORS[path] ?? geminiDoor(path);
   if (door) return door.errors;
   const own = ROUTES[path] ?? Object.keys(PARAMETER_ROUTES).some((p) => path.startsWith(p));
   if (own || !PASSTHROUGH_PREFIXES.some((p) => path.startsWith(p))) return "openai";

@@ -11,12 +11,14 @@ import { PoolFullError, TaskError, type WorkerPool } from "../pool/pool.ts";
 import { spliceImages } from "./anthropic_images.ts";
 import { MAIN_THREAD_PARSE_LIMIT } from "./decode_body.ts";
 import { spliceResponses } from "./responses_images.ts";
+import { spliceGemini } from "./gemini_images.ts";
 import { checkNesting, nestingTooDeep } from "./depth.ts";
 
 /** The splicers by API: each writes its images' new data into the body's text. */
 export const SPLICERS = {
   messages: spliceImages,
   responses: spliceResponses,
+  gemini: spliceGemini,
 } as const;
 
 /** An API whose bodies squint splices. */

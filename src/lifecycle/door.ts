@@ -78,8 +78,17 @@ export interface Door<R extends DoorRequest = DoorRequest> {
   /** The door's name in the request log and metrics. */
   name: string;
   errors: ErrorShape;
-  /** Reads the body for `model` (default: the one it names); validates what squint reads. */
-  read(bytes: Uint8Array, headers: Headers, app: AppParts, model?: string): Promise<R>;
+  /**
+   * Reads the body for `model` (default: the one it names, in the body or in `url`); validates
+   * what squint reads.
+   */
+  read(
+    bytes: Uint8Array,
+    headers: Headers,
+    app: AppParts,
+    model?: string,
+    url?: URL,
+  ): Promise<R>;
   /** Whether a fallback `model` can be served through this door's API. */
   serves(model: string, config: Config): boolean;
   /** Picks the model (chat only). */

@@ -30,7 +30,7 @@ export async function serveDoor<R extends DoorRequest>(
   const url = new URL(request.url);
   const identity = await identify(request.headers, config, storage.keys);
   const bytes = await readBody(request, config.max_body_mb * 2 ** 20);
-  let read = await door.read(bytes, request.headers, app);
+  let read = await door.read(bytes, request.headers, app, undefined, url);
   const chosen = door.choose
     ? await door.choose(read, identity, request.headers, app)
     : { request: read };
@@ -38,7 +38,7 @@ export async function serveDoor<R extends DoorRequest>(
   // Past its budget, a key with a fallback model is served by that model.
   const admission = door.spends ? await admitCaller(identity, read.model, storage) : undefined;
   if (admission?.budgetFallback) {
-    read = await door.read(read.bytes, request.headers, app, admission.model);
+    read = await door.read(read.bytes, request.headers, app, admission.model, url);
   }
   const tenant = await tenantOf(identity);
   const relay: RelayContext & { statsEvent: boolean } = {
@@ -75,7 +75,9 @@ export async function serveDoor<R extends DoorRequest>(
       upstream: `${to.provider}:${to.baseUrl}`,
       async prepare() {
         const caller = callerFor(identity, to.serverKey, to.provider, keyless(to));
-        const own = isFirst ? first : await door.read(first.bytes, request.headers, app, model);
+        const own = isFirst
+          ? first
+          : await door.read(first.bytes, request.headers, app, model, url);
         const outgoing = await door.prepare(own, to, caller, {
           headers: request.headers,
           url,

@@ -21,6 +21,7 @@ import {
   responsesView,
 } from "../intake/responses_images.ts";
 import { base64DataUrl } from "../providers/openai_parts.ts";
+import { type GeminiImage, geminiView, type NewGeminiImage } from "../intake/gemini_images.ts";
 import type { PlannedImage } from "../optimize/plan_image.ts";
 import {
   admitDecoded,
@@ -37,7 +38,9 @@ type Json = Record<string, unknown>;
 export interface NativeRequest<Image extends { ref: number; path: string }, Change> {
   /** The field that must be present besides `model` (400 without it). */
   required: string;
-  view(body: Json): { view: Json; inline: string[]; images: Image[] };
+  /** Where the model is named: in the body (`model`), or in the URL (Gemini's path). */
+  modelIn: "body" | "url";
+  view(body: Json, model: string): { view: Json; inline: string[]; images: Image[] };
   /** What changed for `image`: its new literal (if rendered again), and its plan. */
   change(
     image: Image,
@@ -60,6 +63,7 @@ function dataUrlOf(literal: JsonLiteral): string {
 /** Anthropic Messages: base64 image blocks' `data` and `media_type`. */
 export const MESSAGES_REQUEST: NativeRequest<AnthropicImage, NewImageData> = {
   required: "messages",
+  modelIn: "body",
   view: chatView,
   change(image, literal, planned) {
     const parsed = literal === undefined ? undefined : base64DataUrl(dataUrlOf(literal));
@@ -88,6 +92,7 @@ export const MESSAGES_REQUEST: NativeRequest<AnthropicImage, NewImageData> = {
 /** OpenAI Responses: inline `input_image` parts' `image_url` and `detail`. */
 export const RESPONSES_REQUEST: NativeRequest<ResponsesImage, NewResponsesImage> = {
   required: "input",
+  modelIn: "body",
   view: responsesView,
   change(image, literal, planned) {
     const rendered = literal === undefined ? undefined : dataUrlOf(literal);
@@ -110,6 +115,38 @@ export const RESPONSES_REQUEST: NativeRequest<ResponsesImage, NewResponsesImage>
       const at = image.container.indexOf(image.part);
       const text = { type: "input_text", text: ocr.text };
       image.container.splice(at, 1, ...(ocr.thumbnail ? [text, image.part] : [text]));
+    }
+  },
+  holder: (image) => image.part,
+};
+
+/** Gemini `generateContent`: inline images' data and MIME type; a fetched file sent inline. */
+export const GEMINI_REQUEST: NativeRequest<GeminiImage, NewGeminiImage> = {
+  required: "contents",
+  modelIn: "url",
+  view: geminiView,
+  change(image, literal, planned) {
+    const parsed = literal === undefined ? undefined : base64DataUrl(dataUrlOf(literal));
+    const ocr = planned?.ocr;
+    if (!parsed && !ocr) return undefined;
+    return { image, mimeType: parsed?.mediaType, data: parsed?.data, ocr };
+  },
+  api: "gemini",
+  apply(changes) {
+    for (const { image, mimeType, data, ocr } of changes) {
+      const { part } = image;
+      if (data !== undefined && mimeType !== undefined) {
+        // A fetched file now goes inline, in the part's own spelling of the field.
+        const snake = "file_data" in part || "inline_data" in part;
+        for (const key of ["fileData", "file_data", "inlineData", "inline_data"]) delete part[key];
+        part[snake ? "inline_data" : "inlineData"] = snake
+          ? { mime_type: mimeType, data }
+          : { mimeType, data };
+      }
+      if (!ocr) continue;
+      const at = image.container.indexOf(part);
+      const text = { text: ocr.text };
+      image.container.splice(at, 1, ...(ocr.thumbnail ? [text, part] : [text]));
     }
   },
   holder: (image) => image.part,
@@ -143,22 +180,29 @@ export interface PreparedNative {
 }
 
 /** `json` as a request of an API whose bodies need `required` besides `model`. */
-function checked(json: unknown, required: string): Json {
+/** `json` as a request of `api`, and the model it is for (its own, or the URL's `named`). */
+function checked(
+  json: unknown,
+  api: Pick<NativeRequest<never, never>, "required" | "modelIn">,
+  named?: string,
+): { body: Json; model: string } {
   if (!json || typeof json !== "object" || Array.isArray(json)) {
     throw new GatewayError(400, "request body must be a JSON object");
   }
   const body = json as Json;
-  for (const field of ["model", required]) {
+  const fields = api.modelIn === "body" ? ["model", api.required] : [api.required];
+  for (const field of fields) {
     if (body[field] === undefined || body[field] === null || body[field] === "") {
       throw new GatewayError(400, `${field}: Field required`, "invalid_request_error", null, field);
     }
   }
-  if (typeof body.model !== "string") {
+  const model = api.modelIn === "body" ? body.model : named;
+  if (typeof model !== "string") {
     throw new GatewayError(400, "model: must be a string", "invalid_request_error", null, "model");
   }
-  const problem = modelNameProblem(body.model);
+  const problem = modelNameProblem(model);
   if (problem) throw new GatewayError(400, problem, "invalid_request_error", null, "model");
-  return body;
+  return { body, model };
 }
 
 /** The figures of a request sent as it came (the workers were too busy to read it). */
@@ -192,13 +236,21 @@ export async function readNative<Image extends { ref: number; path: string }, Ch
   deps: PipelineDeps,
   api: NativeRequest<Image, Change>,
   model?: string,
+  /** The model its URL names (a door whose model is in the path). */
+  named?: string,
 ): Promise<NativeRead<Image, Change>> {
-  const json = checked(await parseNativeBody(bytes, deps.pool), api.required);
+  const { body: json, model: own } = checked(
+    await parseNativeBody(bytes, deps.pool),
+    api,
+    named,
+  );
   const controls = json.squint;
   delete json.squint;
-  const rewritten = controls !== undefined || (model !== undefined && model !== json.model);
-  if (model !== undefined) json.model = model;
-  const { view, inline, images } = api.view(json);
+  const inBody = api.modelIn === "body";
+  const rewritten = controls !== undefined || (inBody && model !== undefined && model !== own);
+  if (inBody && model !== undefined) json.model = model;
+  const forModel = model ?? own;
+  const { view, inline, images } = api.view(json, forModel);
   if (controls !== undefined) {
     // The view keeps its own settings (no text in an image's place); a malformed object is
     // left for the controls' reader to name.
@@ -211,7 +263,7 @@ export async function readNative<Image extends { ref: number; path: string }, Ch
     bytes,
     images,
     rewritten,
-    model: json.model as string,
+    model: forModel,
     stream: json.stream === true,
   };
   try {

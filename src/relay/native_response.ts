@@ -14,7 +14,12 @@ import {
   type SquintStats,
   statsHeaders,
 } from "../accounting/stats.ts";
-import { anthropicErrorResponse, GatewayError, openAIErrorResponse } from "../errors.ts";
+import {
+  anthropicErrorResponse,
+  GatewayError,
+  googleErrorResponse,
+  openAIErrorResponse,
+} from "../errors.ts";
 import type { PreparedChat } from "../pipeline/prepare_chat.ts";
 import { relayedHeaders } from "../providers/openai.ts";
 import { callLogger, type RelayContext } from "./chat_response.ts";
@@ -43,6 +48,10 @@ export interface Dialect {
   openAIUsage(usage: Json): OpenAIUsage;
   /** The event types that end a stream, each with the outcome it means. */
   ends: Readonly<Record<string, StreamOutcome>>;
+  /** For an API whose events have no type: the outcome an event's data ends the stream with. */
+  endsWith?(data: string): StreamOutcome | undefined;
+  /** The answer may be a JSON array (Gemini's stream without `alt=sse`); its usage is last. */
+  arrayAnswers?: boolean;
   /** The error event that ends a stream squint cuts short (`sequence`: the next event's number). */
   errorEvent(fault: StreamFault, sequence: number): string;
   /** The door's error answer, given before any byte of the upstream's. */
@@ -106,6 +115,43 @@ export const RESPONSES_DIALECT: Dialect = {
       })
     }\n\n`,
   errorResponse: openAIErrorResponse,
+};
+
+/** The last object of a JSON array answer (Gemini's stream as one array), if it is one. */
+function lastOfArray(text: string): Json | undefined {
+  if (!text.trimStart().startsWith("[")) return undefined;
+  try {
+    const value = JSON.parse(text);
+    const last = Array.isArray(value) ? value.at(-1) : undefined;
+    return last && typeof last === "object" && !Array.isArray(last) ? last : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Gemini: usage in every chunk's `usageMetadata` (running totals); a finish reason ends it. */
+export const GEMINI_DIALECT: Dialect = {
+  door: "gemini",
+  answerUsage: (answer) => answer.usageMetadata as Json | undefined,
+  eventUsage: (event) => event.usageMetadata as Json | undefined,
+  openAIUsage: (u) => ({
+    prompt_tokens: n(u.promptTokenCount),
+    completion_tokens: n(u.candidatesTokenCount) + n(u.thoughtsTokenCount),
+    prompt_tokens_details: { cached_tokens: n(u.cachedContentTokenCount) },
+  }),
+  ends: {},
+  endsWith: (data) =>
+    /"finishReason"\s*:\s*"/.test(data) || /"blockReason"\s*:\s*"/.test(data)
+      ? "complete"
+      : /^\s*\{\s*"error"/.test(data)
+      ? "upstream_error"
+      : undefined,
+  arrayAnswers: true,
+  errorEvent: (fault) =>
+    `data: ${
+      JSON.stringify({ error: { code: 502, message: fault.message, status: "UNAVAILABLE" } })
+    }\n\n`,
+  errorResponse: googleErrorResponse,
 };
 
 /** The optimization label of an answer served without a call of its own. */
@@ -193,7 +239,11 @@ export async function relayNativeResponse(
       headers: [...base, ...statsHeaders(stats)],
     });
   }
-  const answer = prepared.stream ? undefined : jsonObject(text);
+  const answer = prepared.stream
+    ? undefined
+    : dialect.arrayAnswers
+    ? lastOfArray(text) ?? jsonObject(text)
+    : jsonObject(text);
   if (!answer) {
     const what = prepared.stream
       ? "a stream (text/event-stream)"
@@ -259,6 +309,7 @@ function relayNativeStream(
       (data === undefined ? undefined : DATA_TYPE.exec(data)?.[1]);
     if (type !== undefined && Object.hasOwn(dialect.ends, type)) finished = dialect.ends[type];
     if (data === undefined) return;
+    if (dialect.endsWith) finished = dialect.endsWith(data) ?? finished;
     const number = SEQUENCE.exec(data)?.[1];
     if (number !== undefined) sequence = Number(number) + 1;
     if (!data.includes('"usage"')) return;

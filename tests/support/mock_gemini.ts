@@ -2,7 +2,8 @@
  * A mock Gemini API (generativelanguage.googleapis.com) on loopback that speaks the real wire
  * format, for squint's Gemini tests; the Gemini twin of `mock_openai.ts`.
  *
- * Routes: `POST /v1beta/models/{model}:generateContent` and `…:streamGenerateContent` (`v1` too).
+ * Routes: `POST /v1beta/models/{model}:generateContent`, `…:streamGenerateContent` and
+ * `…:countTokens` (`{totalTokens}`, the prompt count below) (`v1` too).
  * With `?alt=sse` a stream is one SSE event per chunk, `data: {…}\r\n\r\n`, each chunk a whole
  * `GenerateContentResponse` with the running usage, framed and serialized as live captures show
  * (`"key": value` pairs joined by bare commas, `<>&='` escaped); without it, one JSON array.
@@ -96,7 +97,8 @@ interface Failure {
   details?: unknown[];
 }
 
-const ROUTE = /^\/(v1beta|v1)\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
+const ROUTE =
+  /^\/(v1beta|v1)\/models\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/;
 const SNIPPET_LENGTH = 60;
 const DEFAULT_IMAGE_TOKENS = 258;
 const RESET_AFTER_EVENTS = 2;
@@ -236,6 +238,10 @@ export function startMockGemini(options: MockGeminiOptions = {}): MockGemini {
       return fail(shuttingDown());
     }
     const plan = planAnswer(body as Json, model, script);
+    if (route[3] === "countTokens") {
+      const { text, image } = plan.promptTokens;
+      return json(200, { totalTokens: text + image });
+    }
     if (route[3] === "generateContent") {
       if (
         script.kind === "slow" &&

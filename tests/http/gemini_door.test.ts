@@ -1,0 +1,187 @@
+/**
+ * Gemini's own API as a door (`/v1beta/models/{model}:generateContent`, `:streamGenerateContent`,
+ * `:countTokens`): `@google/genai` works unchanged through squint, inline pictures are planned for
+ * the model and spliced into the client's bytes, the `key` query parameter is a credential that
+ * never reaches a URL or the log, and errors come in Google's shape.
+ */
+import assert from "node:assert/strict";
+import { GoogleGenAI } from "@google/genai";
+import { startMockGemini } from "../support/mock_gemini.ts";
+import { corpusDataUrl, startSquint } from "../support/squint.ts";
+import { probeImage } from "../../workers/image/probe.ts";
+
+const PHOTO = "photo_boats_sunset_2560x1600.jpg";
+const PAGE = "doc_slide_sparse_text_p2_150dpi.png";
+
+function startAll(env: Record<string, string> = {}) {
+  const gemini = startMockGemini();
+  const squint = startSquint({ SQUINT_GEMINI_BASE_URL: gemini.origin, ...env });
+  const client = new GoogleGenAI({ apiKey: "goog-own", httpOptions: { baseUrl: squint.origin } });
+  return {
+    gemini,
+    squint,
+    client,
+    async [Symbol.asyncDispose]() {
+      await squint.close();
+      await gemini.close();
+    },
+  };
+}
+
+const base64Of = (file: string) => corpusDataUrl(file).split(",")[1];
+
+function photoContents(question: string, file = PHOTO, mimeType = "image/jpeg") {
+  return [{
+    role: "user",
+    parts: [{ text: question }, { inlineData: { mimeType, data: base64Of(file) } }],
+  }];
+}
+
+type Recorded = { contents: { parts: { inlineData?: { data: string }; text?: string }[] }[] };
+
+Deno.test("@google/genai's generateContent works through squint, its picture sent at the size Gemini uses", async () => {
+  await using it = startAll();
+  const answer = await it.client.models.generateContent({
+    model: "gemini-2.5-flash",
+    contents: photoContents("What animal is this? One word."),
+  });
+  assert.match(answer.text ?? "", /^Echo: What animal is this\?/);
+  assert.ok(answer.usageMetadata?.promptTokenCount);
+  const received = it.gemini.requests[0];
+  assert.match(received.path, /^\/v1(beta)?\/models\/gemini-2.5-flash:generateContent$/);
+  assert.equal(received.headers["x-goog-api-key"], "goog-own");
+  const sent = (received.body as Recorded).contents[0].parts[1].inlineData!.data;
+  const info = probeImage(Uint8Array.fromBase64(sent))!;
+  assert.ok(info.width < 2560, `${info.width}×${info.height}`);
+  assert.ok(sent.length < base64Of(PHOTO).length);
+});
+
+Deno.test("@google/genai's stream (alt=sse) is relayed event by event, figures in headers and a closing comment", async () => {
+  await using it = startAll();
+  const stream = await it.client.models.generateContentStream({
+    model: "gemini-2.5-flash",
+    contents: photoContents("What is in this photo?"),
+  });
+  let text = "";
+  for await (const chunk of stream) text += chunk.text ?? "";
+  assert.match(text, /^Echo: What is in this photo\?/);
+  assert.equal(it.gemini.requests[0].query.alt, "sse");
+
+  const raw = await fetch(
+    `${it.squint.origin}/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse`,
+    {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-goog-api-key": "goog-own" },
+      body: JSON.stringify({ contents: photoContents("What is in this photo?") }),
+    },
+  );
+  assert.ok(Number(raw.headers.get("x-squint-tokens-before")) > 0);
+  const events = await raw.text();
+  assert.match(events, /"finishReason"/);
+  assert.match(events, /\n: squint \{.*"tokens_before"/);
+});
+
+Deno.test("a stream without alt=sse (one JSON array) is relayed whole with figures in headers", async () => {
+  await using it = startAll();
+  const response = await fetch(
+    `${it.squint.origin}/v1/models/gemini-2.5-flash:streamGenerateContent`,
+    {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-goog-api-key": "goog-own" },
+      body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: "Hello" }] }] }),
+    },
+  );
+  assert.equal(response.status, 200);
+  const chunks = await response.json();
+  assert.ok(Array.isArray(chunks) && chunks.length > 0);
+  assert.equal(it.gemini.requests[0].path, "/v1/models/gemini-2.5-flash:streamGenerateContent");
+  assert.ok(response.headers.get("x-squint-tokens-after"));
+});
+
+Deno.test("countTokens counts the body squint would send", async () => {
+  await using it = startAll();
+  const counted = await it.client.models.countTokens({
+    model: "gemini-2.5-flash",
+    contents: photoContents("What animal is this? One word."),
+  });
+  assert.ok((counted.totalTokens ?? 0) > 0);
+  const sent = (it.gemini.requests[0].body as Recorded).contents[0].parts[1].inlineData!.data;
+  assert.ok(sent.length < base64Of(PHOTO).length);
+  assert.match(it.gemini.requests[0].path, /^\/v1(beta)?\/models\/gemini-2.5-flash:countTokens$/);
+});
+
+Deno.test("the key query parameter goes upstream as x-goog-api-key, never in a URL or the log", async () => {
+  await using it = startAll({ SQUINT_LOG_CONTENT: "full" });
+  const response = await fetch(
+    `${it.squint.origin}/v1beta/models/gemini-2.5-flash:generateContent?key=goog-secret-1234`,
+    {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: "Hello" }] }] }),
+    },
+  );
+  assert.equal(response.status, 200);
+  await response.json();
+  const received = it.gemini.requests[0];
+  assert.deepEqual(received.query, {});
+  assert.equal(received.headers["x-goog-api-key"], "goog-secret-1234");
+  await it.squint.app.parts.storage.flush();
+  const row = await it.squint.app.parts.storage.request(response.headers.get("x-request-id")!);
+  assert.ok(row);
+  assert.equal(row.door, "gemini");
+  assert.doesNotMatch(JSON.stringify(row), /goog-secret-1234/);
+});
+
+Deno.test("errors at the Gemini door come in Google's shape", async () => {
+  await using it = startAll();
+  const post = (path: string, body: string) =>
+    fetch(`${it.squint.origin}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-goog-api-key": "goog-own" },
+      body,
+    });
+  const bad = await post("/v1beta/models/gemini-2.5-flash:generateContent", "{not json");
+  assert.equal(bad.status, 400);
+  assert.deepEqual(Object.keys((await bad.json()).error).sort(), ["code", "message", "status"]);
+  const missing = await post("/v1beta/models/gemini-2.5-flash:generateContent", "{}");
+  assert.equal(missing.status, 400);
+  assert.equal((await missing.json()).error.status, "INVALID_ARGUMENT");
+  const upstream = await post(
+    "/v1beta/models/mock-error-429:generateContent",
+    JSON.stringify({ contents: [{ role: "user", parts: [{ text: "Hello" }] }] }),
+  );
+  assert.equal(upstream.status, 429);
+  assert.equal((await upstream.json()).error.status, "RESOURCE_EXHAUSTED");
+});
+
+Deno.test("a page asked to be summarized goes to Gemini as its text", async () => {
+  await using it = startAll();
+  const answer = await it.client.models.generateContent({
+    model: "gemini-2.5-flash",
+    contents: photoContents("Summarize this page.", PAGE, "image/png"),
+  });
+  assert.ok(answer.text);
+  const parts = (it.gemini.requests[0].body as Recorded).contents[0].parts;
+  assert.equal(parts.length, 2);
+  assert.equal(parts[1].inlineData, undefined);
+  assert.match(parts[1].text ?? "", /General document information/);
+});
+
+Deno.test("/v1/optimize plans a Gemini body (its model named in the body) with JSON pointers", async () => {
+  await using it = startAll();
+  const response = await fetch(`${it.squint.origin}/v1/optimize`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      model: "gemini-2.5-flash",
+      contents: photoContents("What animal is this? One word."),
+    }),
+  });
+  assert.equal(response.status, 200);
+  const planned = await response.json();
+  assert.equal(planned.door, "gemini");
+  assert.equal(planned.model, "gemini-2.5-flash");
+  assert.equal(planned.request.model, undefined);
+  assert.deepEqual(planned.images.map((i: { path: string }) => i.path), ["/contents/0/parts/1"]);
+  assert.ok(planned.tokens.after < planned.tokens.before);
+});
