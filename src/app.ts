@@ -10,7 +10,7 @@ import { Circuits } from "./providers/attempts.ts";
 import type { Config } from "./config.ts";
 import type { AppParts, RequestContext } from "./lifecycle/context.ts";
 import { asGatewayError, ERROR_RESPONSES, GatewayError } from "./errors.ts";
-import { requestId } from "./http/request_id.ts";
+import { requestId } from "./accounting/request_id.ts";
 import { errorShapeOf, route } from "./http/router.ts";
 import { createRegistry } from "./models/registry.ts";
 import { RenderCache } from "./pipeline/render_cache.ts";

@@ -5,6 +5,7 @@
 import { DOORS, PASSTHROUGH_PREFIXES } from "../doors/table.ts";
 import { keyOutOfUrl, passThrough, providerOf } from "../doors/passthrough.ts";
 import { GEMINI, GEMINI_COUNT_TOKENS, GEMINI_PATH } from "../doors/native.ts";
+import { isWebSocketUpgrade, serveResponsesSocket } from "../doors/responses_socket.ts";
 import { type ErrorShape, GatewayError } from "../errors.ts";
 import type { Handler } from "../lifecycle/context.ts";
 import type { Door } from "../lifecycle/door.ts";
@@ -22,11 +23,25 @@ const serve = (door: Door<any>): Handler => (request, ctx) => {
   return serveDoor(door, request, ctx);
 };
 
+/** `GET /v1/responses`: the Responses API's WebSocket mode (anything else there is 405). */
+const responsesSocket: Handler = (request, ctx) => {
+  if (isWebSocketUpgrade(request)) return serveResponsesSocket(request, ctx);
+  throw new GatewayError(
+    405,
+    "GET /v1/responses is the WebSocket mode: send an upgrade, or POST a response",
+    "invalid_request_error",
+    "method_not_allowed",
+    null,
+    { allow: "GET, POST" },
+  );
+};
+
 /** Exact routes: path → method → handler. */
 const ROUTES: Record<string, Record<string, Handler>> = {
   ...Object.fromEntries(
     Object.entries(DOORS).map(([path, door]) => [path, { POST: serve(door) }]),
   ),
+  "/v1/responses": { POST: serve(DOORS["/v1/responses"]), GET: responsesSocket },
   "/v1/optimize": { POST: optimize },
   "/v1/usage": { GET: usage },
   "/health": { GET: health },

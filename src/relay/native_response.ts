@@ -52,6 +52,11 @@ export interface Dialect {
   endsWith?(data: string): StreamOutcome | undefined;
   /** The answer may be a JSON array (Gemini's stream without `alt=sse`); its usage is last. */
   arrayAnswers?: boolean;
+  /**
+   * False where clients' parsers cannot skip anything but `data:` blocks (Gemini CLI's SDK throws
+   * on a comment): squint's figures then ride in headers only.
+   */
+  statsInStream?: false;
   /** The error event that ends a stream squint cuts short (`sequence`: the next event's number). */
   errorEvent(fault: StreamFault, sequence: number): string;
   /** The door's error answer, given before any byte of the upstream's. */
@@ -147,6 +152,7 @@ export const GEMINI_DIALECT: Dialect = {
       ? "upstream_error"
       : undefined,
   arrayAnswers: true,
+  statsInStream: false,
   errorEvent: (fault) =>
     `data: ${
       JSON.stringify({ error: { code: 502, message: fault.message, status: "UNAVAILABLE" } })
@@ -203,7 +209,9 @@ export async function relayNativeResponse(
     const body = relayNativeStream(upstream.body, dialect, {
       idleTimeoutMs: ctx.idleTimeoutMs,
       statsLine: (raw) =>
-        statsLine(statsFor(prepared, cache, raw && dialect.openAIUsage(raw)), ctx),
+        dialect.statsInStream === false
+          ? ""
+          : statsLine(statsFor(prepared, cache, raw && dialect.openAIUsage(raw)), ctx),
       onEnd: (outcome, raw) => record(upstream.status, outcome, raw),
     });
     return new Response(body, {

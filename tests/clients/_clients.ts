@@ -134,3 +134,33 @@ export async function writeCodexConfig(codexHome: string, baseUrl: string, model
 export function codexEnv(codexHome: string, home: string): Record<string, string> {
   return { HOME: home, CODEX_HOME: codexHome, OPENAI_API_KEY: "sk-client-key" };
 }
+
+/**
+ * Writes Gemini CLI's `~/.gemini/settings.json` into `home`: API-key auth, and usage statistics,
+ * telemetry and update checks off. With usage statistics on, 0.61.0 looks up play.googleapis.com
+ * (seen with strace); with these it opens only the loopback base URL's socket.
+ */
+export async function writeGeminiSettings(home: string) {
+  const settings = {
+    security: { auth: { selectedType: "gemini-api-key" } },
+    privacy: { usageStatisticsEnabled: false },
+    telemetry: { enabled: false },
+    general: { enableAutoUpdate: false, enableAutoUpdateNotification: false },
+  };
+  await Deno.mkdir(`${home}/.gemini`, { recursive: true });
+  await Deno.writeTextFile(`${home}/.gemini/settings.json`, JSON.stringify(settings, null, 2));
+}
+
+/**
+ * Gemini CLI's environment for a loopback base URL (an origin: the CLI adds `/v1beta`). TMPDIR is
+ * the throwaway home too, where the CLI leaves its error reports.
+ */
+export function geminiEnv(origin: string, home: string): Record<string, string> {
+  return {
+    HOME: home,
+    TMPDIR: home,
+    GOOGLE_GEMINI_BASE_URL: origin,
+    GEMINI_API_KEY: "some-client-key",
+    GEMINI_CLI_TRUST_WORKSPACE: "true",
+  };
+}

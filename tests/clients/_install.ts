@@ -1,5 +1,5 @@
 /**
- * The real Claude Code and Codex CLIs, installed from npm at the versions pinned in
+ * The real Claude Code, Codex and Gemini CLIs, installed from npm at the versions pinned in
  * `npm/package.json` and `npm/package-lock.json` the first time a test needs them.
  *
  * A test file does
@@ -13,7 +13,7 @@
  * @module
  */
 
-import { runClient } from "./_clients.ts";
+import { runClient, tempDir } from "./_clients.ts";
 
 /** The npm folder sits apart: Deno gives a folder with a `package.json` its own fmt settings. */
 const NPM_DIR = new URL("./npm/", import.meta.url).pathname;
@@ -34,6 +34,7 @@ export interface Clients {
   ignore: boolean;
   claude: string[];
   codex: string[];
+  gemini: string[];
 }
 
 function exists(path: string): boolean {
@@ -143,12 +144,21 @@ function codexCommand(): string[] {
   return ["node", `${MODULES}/@openai/codex/bin/codex.js`];
 }
 
-/** Why a client does not answer `--version` with its pinned version, or null. */
+/** Gemini CLI's command: its bundled entry script (the package has no native binary). */
+function geminiCommand(): string[] {
+  return ["node", `${MODULES}/@google/gemini-cli/bundle/gemini.js`];
+}
+
+/**
+ * Why a client does not answer `--version` with its pinned version, or null. A throwaway HOME:
+ * even `gemini --version` writes into `~/.gemini`.
+ */
 async function versionProblem(name: string, command: () => string[]): Promise<string | null> {
   try {
+    await using home = await tempDir("squint-client-version-");
     const run = await runClient([...command(), "--version"], {
       cwd: NPM_DIR,
-      env: { HOME: Deno.env.get("HOME") ?? NPM_DIR },
+      env: { HOME: home.path },
       timeoutMs: 20_000,
     });
     if (run.code === 0 && run.stdout.includes(PINNED[name])) return null;
@@ -162,8 +172,16 @@ async function versionProblem(name: string, command: () => string[]): Promise<st
 async function prepare(): Promise<Clients> {
   const why = await install() ??
     await versionProblem("@anthropic-ai/claude-code", claudeCommand) ??
-    await versionProblem("@openai/codex", codexCommand);
-  if (why === null) return { ignore: false, claude: claudeCommand(), codex: codexCommand() };
+    await versionProblem("@openai/codex", codexCommand) ??
+    await versionProblem("@google/gemini-cli", geminiCommand);
+  if (why === null) {
+    return {
+      ignore: false,
+      claude: claudeCommand(),
+      codex: codexCommand(),
+      gemini: geminiCommand(),
+    };
+  }
   if (Deno.env.get("CI") === "true") {
     console.error(`FAILED: real-client tests (CI=true requires the clients): ${why}`);
     Deno.test("real-client tests: the pinned clients install and run under CI=true", () => {
@@ -172,7 +190,7 @@ async function prepare(): Promise<Clients> {
   } else {
     console.warn(`skipped: real-client tests: ${why}`);
   }
-  return { ignore: true, claude: [], codex: [] };
+  return { ignore: true, claude: [], codex: [], gemini: [] };
 }
 
 let clients: Promise<Clients> | undefined;

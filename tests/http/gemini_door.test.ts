@@ -56,7 +56,7 @@ Deno.test("@google/genai's generateContent works through squint, its picture sen
   assert.ok(sent.length < base64Of(PHOTO).length);
 });
 
-Deno.test("@google/genai's stream (alt=sse) is relayed event by event, figures in headers and a closing comment", async () => {
+Deno.test("@google/genai's stream (alt=sse) is relayed event by event, figures in headers only", async () => {
   await using it = startAll();
   const stream = await it.client.models.generateContentStream({
     model: "gemini-2.5-flash",
@@ -78,7 +78,8 @@ Deno.test("@google/genai's stream (alt=sse) is relayed event by event, figures i
   assert.ok(Number(raw.headers.get("x-squint-tokens-before")) > 0);
   const events = await raw.text();
   assert.match(events, /"finishReason"/);
-  assert.match(events, /\n: squint \{.*"tokens_before"/);
+  // No comment line: Gemini CLI's SDK throws on anything but data blocks.
+  assert.doesNotMatch(events, /squint/);
 });
 
 Deno.test("a stream without alt=sse (one JSON array) is relayed whole with figures in headers", async () => {

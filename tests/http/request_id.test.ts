@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { requestId } from "../../src/http/request_id.ts";
+import { requestId } from "../../src/accounting/request_id.ts";
 
 Deno.test("request ids are 32 hex digits after sq- and sort by the time they were made", () => {
   const early = requestId(Date.parse("2026-11-22T10:00:00Z"));

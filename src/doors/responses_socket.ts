@@ -1,0 +1,276 @@
+/**
+ * The Responses API's WebSocket mode (`GET /v1/responses` with an upgrade), relayed: squint opens
+ * the upstream's socket first (a refusal there is answered with `426 Upgrade Required`, on which
+ * Codex falls back to HTTPS at once), then takes the client's. Each `response.create` is read,
+ * admitted, planned and optimized like a `POST /v1/responses` body through the Responses door,
+ * and sent on; every upstream event comes back as it came. Each response is logged and accounted
+ * as its own request when its terminal event passes; squint's figures go onto the socket only
+ * when the upgrade asked for them (`X-Squint-Stats: event`).
+ */
+import { buildStats } from "../accounting/stats.ts";
+import { contentForLog } from "../accounting/log_content.ts";
+import { keepSent } from "../accounting/sent_record.ts";
+import { asGatewayError, GatewayError } from "../errors.ts";
+import { admitCaller } from "../keys/enforce.ts";
+import { callerFor, identify, type Identity, tenantOf } from "../keys/identity.ts";
+import type { RequestContext } from "../lifecycle/context.ts";
+import { upstreamHeaders } from "../providers/openai.ts";
+import { callLogger } from "../relay/chat_response.ts";
+import { RESPONSES_DIALECT } from "../relay/native_response.ts";
+import type { PreparedChat } from "../pipeline/prepare_chat.ts";
+import { requestId } from "../accounting/request_id.ts";
+import { RESPONSES } from "./native.ts";
+
+type Json = Record<string, unknown>;
+
+/** The longest squint waits for the upstream's socket to open. */
+const OPEN_TIMEOUT_MS = 30_000;
+
+/** Handshake headers of the client's upgrade, which the upstream's own handshake replaces. */
+const HANDSHAKE = /^sec-websocket-|^upgrade$|^connection$/;
+
+/** Whether `request` asks for a WebSocket. */
+export function isWebSocketUpgrade(request: Request): boolean {
+  return request.headers.get("upgrade")?.toLowerCase() === "websocket";
+}
+
+/** Opens a socket to `url`; rejects with why when the upstream refuses or does not answer. */
+function openSocket(url: string, headers: [string, string][]): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    // Deno's WebSocket takes handshake headers (the upstream's credential).
+    const socket = new WebSocket(url, { headers } as unknown as string[]);
+    const timer = setTimeout(() => {
+      socket.close();
+      reject(new Error(`no answer within ${OPEN_TIMEOUT_MS / 1000} s`));
+    }, OPEN_TIMEOUT_MS);
+    socket.onopen = () => {
+      clearTimeout(timer);
+      resolve(socket);
+    };
+    socket.onerror = (event) => {
+      clearTimeout(timer);
+      reject(new Error((event as ErrorEvent).message ?? "refused"));
+    };
+  });
+}
+
+/** A Responses `error` server event for a request squint refused. */
+function errorEvent(e: GatewayError): string {
+  return JSON.stringify({
+    type: "error",
+    status: e.status,
+    error: { type: e.type, code: e.code, message: e.message, param: e.param },
+  });
+}
+
+/** One response under way on the socket: its log context and figures. */
+interface Pending {
+  id: string;
+  started: number;
+  prepared: PreparedChat;
+  content: string | null;
+}
+
+/** Terminal events of a response, and the outcome each means. */
+const ENDS: Record<string, string> = {
+  "response.completed": "complete",
+  "response.incomplete": "complete",
+  "response.failed": "upstream_error",
+  error: "upstream_error",
+};
+
+const EVENT_TYPE = /^\s*\{\s*"type"\s*:\s*"([^"]+)"/;
+
+/** Serves one WebSocket session of the Responses API. */
+export async function serveResponsesSocket(
+  request: Request,
+  ctx: RequestContext,
+): Promise<Response> {
+  const { app } = ctx;
+  const { config, storage } = app;
+  const url = new URL(request.url);
+  const identity = await identify(request.headers, config, storage.keys);
+  const caller = callerFor(identity, config.openai_api_key, "openai");
+  const headers = upstreamHeaders(request.headers, caller.providerKey)
+    .filter(([name]) => !HANDSHAKE.test(name));
+  let upstream: WebSocket;
+  try {
+    upstream = await openSocket(
+      `${config.openai_base_url.replace(/^http/i, "ws")}/responses${url.search}`,
+      headers,
+    );
+  } catch (e) {
+    // Codex falls back to HTTPS on 426 only (a 404 or 405 makes it retry for seconds).
+    throw new GatewayError(
+      426,
+      `the upstream did not take a WebSocket (${
+        (e as Error).message
+      }); use HTTPS POST /v1/responses`,
+      "invalid_request_error",
+      "websocket_unavailable",
+      null,
+      { upgrade: "websocket" },
+    );
+  }
+  const { socket, response } = Deno.upgradeWebSocket(request);
+  const session = new ResponsesSession(socket, upstream, {
+    ctx,
+    identity,
+    tenant: await tenantOf(identity),
+    headers: request.headers,
+    url: new URL(url.href.replace(/^ws/i, "http")),
+    statsOnSocket: request.headers.get("x-squint-stats")?.trim().toLowerCase() === "event",
+  });
+  session.start();
+  return response;
+}
+
+/** What a session needs of its upgrade request. */
+interface SessionContext {
+  ctx: RequestContext;
+  identity: Identity;
+  tenant: string | null;
+  headers: Headers;
+  url: URL;
+  statsOnSocket: boolean;
+}
+
+/** The two sockets of one session and the responses under way between them. */
+class ResponsesSession {
+  /** Client messages are handled one after the other, in the order they came. */
+  #queue: Promise<void> = Promise.resolve();
+  /** Responses sent upstream and not yet finished, oldest first. */
+  #pending: Pending[] = [];
+  #usage: Json | undefined;
+
+  constructor(
+    readonly client: WebSocket,
+    readonly upstream: WebSocket,
+    readonly session: SessionContext,
+  ) {}
+
+  start(): void {
+    const { client, upstream } = this;
+    client.onmessage = (event) => {
+      this.#queue = this.#queue.then(() => this.#fromClient(event.data)).catch(() => {});
+    };
+    upstream.onmessage = (event) => this.#fromUpstream(event.data);
+    const closeBoth = (code?: number, reason?: string) => {
+      for (const socket of [client, upstream]) {
+        if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) {
+          socket.close(code === 1005 || code === 1006 || code === undefined ? 1000 : code, reason);
+        }
+      }
+      for (const pending of this.#pending.splice(0)) this.#log(pending, "client_closed");
+    };
+    client.onclose = (event) => closeBoth(event.code, event.reason);
+    upstream.onclose = (event) => closeBoth(event.code, event.reason);
+    client.onerror = () => closeBoth();
+    upstream.onerror = () => closeBoth();
+  }
+
+  /** A client message: a `response.create` is optimized and sent on; anything else as it came. */
+  async #fromClient(data: unknown): Promise<void> {
+    if (typeof data !== "string" || EVENT_TYPE.exec(data)?.[1] !== "response.create") {
+      this.#send(this.upstream, data);
+      return;
+    }
+    const { ctx, headers, url, identity } = this.session;
+    const id = requestId();
+    const started = performance.now();
+    try {
+      // The event is a Responses body with a `type`: read as one (the field is left alone).
+      const bytes = new TextEncoder().encode(data);
+      let read = await RESPONSES.read(bytes, headers, ctx.app, undefined, url);
+      const admission = await admitCaller(identity, read.model, ctx.app.storage);
+      if (admission.budgetFallback) {
+        read = await RESPONSES.read(bytes, headers, ctx.app, admission.model, url);
+      }
+      const { body: planned, prepared } = await RESPONSES.plan(read, ctx.app);
+      const text = typeof planned === "string"
+        ? planned
+        : planned instanceof Uint8Array
+        ? new TextDecoder().decode(planned)
+        : await planned.text();
+      this.#pending.push({
+        id,
+        started,
+        prepared,
+        content: contentForLog(read.messages, ctx.app.config.log_content),
+      });
+      keepSent(
+        ctx.app.storage.media,
+        id,
+        "/v1/responses (websocket)",
+        read.model,
+        bytes,
+        text,
+        prepared.plan,
+      );
+      this.#send(this.upstream, text);
+    } catch (e) {
+      const error = asGatewayError(e);
+      if (error.status >= 500 && !(e instanceof GatewayError)) {
+        console.error(`squint ${id}:`, e);
+      }
+      this.#send(this.client, errorEvent(error));
+    }
+  }
+
+  /** An upstream event: relayed as it came; a terminal one finishes the oldest response. */
+  #fromUpstream(data: unknown): void {
+    this.#send(this.client, data);
+    if (typeof data !== "string") return;
+    const type = EVENT_TYPE.exec(data)?.[1];
+    if (type === undefined || !(type in ENDS) || this.#pending.length === 0) return;
+    let event: Json | undefined;
+    try {
+      event = JSON.parse(data);
+    } catch {
+      event = undefined;
+    }
+    const usage = RESPONSES_DIALECT.eventUsage(event ?? {});
+    const pending = this.#pending.shift()!;
+    const stats = this.#log(pending, ENDS[type], usage);
+    if (this.session.statsOnSocket) {
+      this.#send(this.client, JSON.stringify({ type: "squint", ...stats }));
+    }
+  }
+
+  /** Logs a finished response; its figures. */
+  #log(pending: Pending, outcome: string, raw?: Json) {
+    const { ctx, tenant } = this.session;
+    const usage = raw && RESPONSES_DIALECT.openAIUsage(raw);
+    const { prepared } = pending;
+    const stats = buildStats({
+      tokens: prepared.plan.tokens,
+      estimated: prepared.plan.estimated,
+      optimizations: prepared.optimizations,
+      requested: prepared.resolved,
+      called: prepared.resolved,
+      calledName: prepared.model,
+      usage,
+      cache: "bypass",
+      passthroughReason: prepared.passthroughReason,
+    });
+    const log = callLogger(
+      {
+        requestId: pending.id,
+        keyId: tenant,
+        started: pending.started,
+        storage: ctx.app.storage,
+        content: pending.content,
+      },
+      prepared,
+      null,
+      "responses_websocket",
+    );
+    log(200, outcome, stats, usage);
+    return stats;
+  }
+
+  #send(socket: WebSocket, data: unknown): void {
+    if (socket.readyState !== WebSocket.OPEN) return;
+    socket.send(data as string);
+  }
+}
