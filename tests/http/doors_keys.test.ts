@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { startMockAnthropic } from "../support/mock_anthropic.ts";
+import { startMockGemini } from "../support/mock_gemini.ts";
 import { startMockOpenAI } from "../support/mock_openai.ts";
 import { startProductionSquint } from "../support/production_squint.ts";
 import { freshDatabase, productionServices, redisPrefix } from "../support/services.ts";
@@ -18,6 +19,7 @@ async function oneInstance() {
   const redis = await redisPrefix(services.redisUrl);
   const openai = startMockOpenAI();
   const anthropic = startMockAnthropic();
+  const gemini = startMockGemini();
   const squint = await startProductionSquint(
     { databaseUrl: db.url, redisUrl: services.redisUrl, redisPrefix: redis.prefix },
     {
@@ -27,6 +29,8 @@ async function oneInstance() {
       SQUINT_ENCRYPTION_KEY: "a-long-random-string-for-the-tests",
       SQUINT_OPENAI_BASE_URL: openai.baseUrl,
       SQUINT_ANTHROPIC_BASE_URL: anthropic.baseUrl,
+      SQUINT_GEMINI_API_KEY: "goog-server",
+      SQUINT_GEMINI_BASE_URL: gemini.origin,
     },
   );
   const post = (path: string, body: unknown, key: string) =>
@@ -52,12 +56,14 @@ async function oneInstance() {
     squint,
     openai,
     anthropic,
+    gemini,
     post,
     createKey,
     async [Symbol.asyncDispose]() {
       await squint.close();
       await openai.close();
       await anthropic.close();
+      await gemini.close();
       await redis.clear();
       await db.drop();
     },
@@ -155,5 +161,40 @@ Deno.test({
     assert.equal(refused.status, 429);
     assert.equal((await refused.json()).error.code, "budget_exhausted");
     assert.equal(it.openai.requests.length, 1);
+  },
+});
+
+Deno.test({
+  name: "the Gemini door applies a key's budget: 429 RESOURCE_EXHAUSTED, or the fallback model",
+  ignore: services.ignore,
+  async fn() {
+    await using it = await oneInstance();
+    const strict = await it.createKey({ name: "strict", budget_usd: 0.000001 });
+    const lenient = await it.createKey({
+      name: "lenient",
+      budget_usd: 0.000001,
+      fallback_model: "gemini-2.5-flash-lite",
+    });
+    const body = { contents: [{ role: "user", parts: [{ text: "Spend a little." }] }] };
+    const path = "/v1beta/models/gemini-2.5-flash:generateContent";
+    for (const { key } of [strict, lenient]) {
+      const first = await it.post(path, body, key);
+      assert.equal(first.status, 200);
+      await first.text();
+    }
+    assert.equal(it.gemini.requests[0].headers["x-goog-api-key"], "goog-server");
+    await it.squint.storage.flush();
+    const refused = await it.post(path, body, strict.key);
+    assert.equal(refused.status, 429);
+    const error = (await refused.json()).error;
+    assert.equal(error.status, "RESOURCE_EXHAUSTED");
+    assert.match(error.message, /budget exhausted/);
+    const fallback = await it.post(path, body, lenient.key);
+    assert.equal(fallback.status, 200);
+    await fallback.text();
+    assert.equal(
+      it.gemini.requests.at(-1)!.path,
+      "/v1beta/models/gemini-2.5-flash-lite:generateContent",
+    );
   },
 });

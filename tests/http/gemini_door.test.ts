@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { GoogleGenAI } from "@google/genai";
 import { startMockGemini } from "../support/mock_gemini.ts";
-import { corpusDataUrl, startSquint } from "../support/squint.ts";
+import { corpusDataUrl, corpusDir, startSquint } from "../support/squint.ts";
 import { probeImage } from "../../workers/image/probe.ts";
 
 const PHOTO = "photo_boats_sunset_2560x1600.jpg";
@@ -185,4 +185,38 @@ Deno.test("/v1/optimize plans a Gemini body (its model named in the body) with J
   assert.equal(planned.request.model, undefined);
   assert.deepEqual(planned.images.map((i: { path: string }) => i.path), ["/contents/0/parts/1"]);
   assert.ok(planned.tokens.after < planned.tokens.before);
+});
+
+Deno.test("an http(s) fileData picture is fetched under the guard and sent inline; gs:// passes untouched", async () => {
+  const bytes = Deno.readFileSync(`${corpusDir()}/images/${PHOTO}`);
+  const images = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response(bytes, { headers: { "content-type": "image/jpeg" } }),
+  );
+  try {
+    await using it = startAll({ SQUINT_ALLOW_PRIVATE_HOSTS: `127.0.0.1:${images.addr.port}` });
+    const uri = `http://127.0.0.1:${images.addr.port}/photo.jpg`;
+    const answer = await it.client.models.generateContent({
+      model: "gemini-2.5-flash",
+      contents: [{
+        role: "user",
+        parts: [
+          { text: "What animal is this? One word." },
+          { fileData: { mimeType: "image/jpeg", fileUri: uri } },
+          { fileData: { mimeType: "video/mp4", fileUri: "gs://bucket/clip.mp4" } },
+        ],
+      }],
+    });
+    assert.ok(answer.text);
+    type Part = { inlineData?: { mimeType: string; data: string }; fileData?: { fileUri: string } };
+    const parts = (it.gemini.requests[0].body as { contents: { parts: Part[] }[] }).contents[0]
+      .parts;
+    const inline = parts[1].inlineData!;
+    assert.equal(parts[1].fileData, undefined);
+    const info = probeImage(Uint8Array.fromBase64(inline.data))!;
+    assert.ok(info.width < 2560, `${info.width}×${info.height}`);
+    assert.equal(parts[2].fileData!.fileUri, "gs://bucket/clip.mp4");
+  } finally {
+    await images.shutdown();
+  }
 });
