@@ -74,21 +74,12 @@ const serveGemini = (door: typeof GEMINI): Handler => (request, ctx) => {
 /** The handler for a request, or a GatewayError (404/405). */
 export function route(method: string, path: string): Handler {
   const gemini = geminiDoor(path);
-  if (gemini) {
-    if (method === "POST") return serveGemini(gemini);
-    throw new GatewayError(
-      405,
-      `${method} is not allowed on ${path}`,
-      "invalid_request_error",
-      "method_not_allowed",
-      null,
-      { allow: "POST" },
-    );
-  }
   const prefix = Object.keys(PARAMETER_ROUTES).find((p) =>
     path.startsWith(p) && path.length > p.length
   );
-  const methods = ROUTES[path] ?? (prefix && PARAMETER_ROUTES[prefix]);
+  const methods = gemini
+    ? { POST: serveGemini(gemini) }
+    : ROUTES[path] ?? (prefix && PARAMETER_ROUTES[prefix]);
   if (methods) {
     const handler = methods[method];
     if (handler) return handler;
