@@ -104,6 +104,17 @@ export function claudeEnv(baseUrl: string, home: string): Record<string, string>
   };
 }
 
+/** Codex settings that keep it to its base URL: no update check, analytics or plugins. */
+const CODEX_OFFLINE = [
+  `check_for_update_on_startup = false`,
+  ``,
+  `[analytics]`,
+  `enabled = false`,
+  ``,
+  `[features]`,
+  `plugins = false`,
+];
+
 /**
  * Writes Codex's `config.toml` into `codexHome`: a Responses provider at `baseUrl`, and `model`.
  * Analytics and plugins are off, or Codex 0.171.0 looks up chatgpt.com, ab.chatgpt.com,
@@ -113,13 +124,7 @@ export async function writeCodexConfig(codexHome: string, baseUrl: string, model
   const lines = [
     `model = "${model}"`,
     `model_provider = "squint"`,
-    `check_for_update_on_startup = false`,
-    ``,
-    `[analytics]`,
-    `enabled = false`,
-    ``,
-    `[features]`,
-    `plugins = false`,
+    ...CODEX_OFFLINE,
     ``,
     `[model_providers.squint]`,
     `name = "squint"`,
@@ -133,6 +138,23 @@ export async function writeCodexConfig(codexHome: string, baseUrl: string, model
 /** Codex's environment: its home holding `config.toml`, and the key its provider reads. */
 export function codexEnv(codexHome: string, home: string): Record<string, string> {
   return { HOME: home, CODEX_HOME: codexHome, OPENAI_API_KEY: "sk-client-key" };
+}
+
+/**
+ * Writes Codex's `config.toml` for its built-in OpenAI provider, whose base URL and model come on
+ * the command line (`-c openai_base_url=… -m …`): only the settings that keep it off the network
+ * (with them, strace shows 0.171.0 opening only the loopback base URL's socket).
+ */
+export async function writeCodexOfflineConfig(codexHome: string) {
+  await Deno.writeTextFile(`${codexHome}/config.toml`, CODEX_OFFLINE.join("\n") + "\n");
+}
+
+/**
+ * Codex's environment for its built-in provider: `codex exec` 0.171.0 takes that provider's key
+ * from CODEX_API_KEY (with OPENAI_API_KEY alone it sends no Authorization header at all).
+ */
+export function codexBuiltInEnv(codexHome: string, home: string): Record<string, string> {
+  return { HOME: home, CODEX_HOME: codexHome, CODEX_API_KEY: "sk-client-key" };
 }
 
 /**

@@ -121,9 +121,12 @@ const NO_API_KEY = errorBody(
   "invalid_request_error",
 );
 
-/** Fields of `POST /v1/responses` that WebSocket mode refuses, with the reason its docs give. */
+/**
+ * Fields of `POST /v1/responses` that WebSocket mode refuses, with the reason its docs give. The
+ * docs say `stream` "should not be sent", but Codex sends `stream: true` on every
+ * `response.create` and the real API takes it: it is accepted here too.
+ */
 const TRANSPORT_FIELDS: Record<string, string> = {
-  stream: "stream is implicit over WebSocket and should not be sent.",
   background: "background is not supported over WebSocket.",
 };
 
