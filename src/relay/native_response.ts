@@ -48,6 +48,8 @@ export interface Dialect {
   openAIUsage(usage: Json): OpenAIUsage;
   /** The event types that end a stream, each with the outcome it means. */
   ends: Readonly<Record<string, StreamOutcome>>;
+  /** Events carry a `sequence_number` (an error event squint adds takes the next one). */
+  sequenced?: boolean;
   /** For an API whose events have no type: the outcome an event's data ends the stream with. */
   endsWith?(data: string): StreamOutcome | undefined;
   /** The answer may be a JSON array (Gemini's stream without `alt=sse`); its usage is last. */
@@ -91,6 +93,7 @@ export const ANTHROPIC_DIALECT: Dialect = {
 /** OpenAI Responses: usage on the response, sent whole in `response.completed`. */
 export const RESPONSES_DIALECT: Dialect = {
   door: "responses",
+  sequenced: true,
   answerUsage: (answer) => answer.usage as Json | undefined,
   eventUsage: (event) =>
     event.type === "response.completed"
@@ -318,8 +321,10 @@ function relayNativeStream(
     if (type !== undefined && Object.hasOwn(dialect.ends, type)) finished = dialect.ends[type];
     if (data === undefined) return;
     if (dialect.endsWith) finished = dialect.endsWith(data) ?? finished;
-    const number = SEQUENCE.exec(data)?.[1];
-    if (number !== undefined) sequence = Number(number) + 1;
+    if (dialect.sequenced) {
+      const number = SEQUENCE.exec(data)?.[1];
+      if (number !== undefined) sequence = Number(number) + 1;
+    }
     if (!data.includes('"usage"')) return;
     try {
       const found = dialect.eventUsage(JSON.parse(data));
@@ -362,9 +367,11 @@ function relayNativeStream(
           return;
         }
         // Whole events only, so that what squint adds never lands inside one cut short.
+        const whole = !blocks.pending;
         const block = blocks.push(result.value);
         if (!block) continue;
-        controller.enqueue(encoder.encode(block));
+        // A chunk of whole events (the common case) goes on as the bytes it came as.
+        controller.enqueue(whole && !blocks.pending ? result.value : encoder.encode(block));
         for (const event of splitEvents(block)) read(event);
         return;
       }

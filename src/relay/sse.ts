@@ -9,6 +9,11 @@ export class SseBlocks {
   #decoder = new TextDecoder();
   #pending = "";
 
+  /** Whether a part of an event is waiting for the rest of it. */
+  get pending(): boolean {
+    return this.#pending !== "";
+  }
+
   /** Feeds bytes; returns the whole events they completed, as one block ("" if none). */
   push(chunk: Uint8Array): string {
     const text = this.#pending + this.#decoder.decode(chunk, { stream: true });
