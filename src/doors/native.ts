@@ -57,7 +57,7 @@ interface NativeApi {
   /** The credential headers for the upstream. */
   credentials(headers: Headers, caller: Caller): HeaderPairs;
   /** Edits the deployment asks for on the parsed body; true when something changed. */
-  rewrite?(json: Json, config: Config): boolean;
+  rewrite?(json: Json, config: Config): Rewrite;
   /** Why an answer depends on state the provider keeps (never cached then). */
   providerState?(json: Json): string | undefined;
   spends: boolean;
@@ -77,10 +77,16 @@ function anthropicCredentials(headers: Headers, caller: Caller): HeaderPairs {
     : [["x-api-key", caller.providerKey]];
 }
 
-function anthropicRewrite(json: Json, config: Config): boolean {
+/** What a deployment's edit changed: anything at all, and prompt-cache breakpoints in particular. */
+interface Rewrite {
+  changed: boolean;
+  placed: boolean;
+}
+
+function anthropicRewrite(json: Json, config: Config): Rewrite {
   const sorted = config.canonical_tools === "on" && sortTools(json);
   const placed = config.prompt_cache === "auto" && placeBreakpoints(json) > 0;
-  return sorted || placed;
+  return { changed: sorted || placed, placed };
 }
 
 const MESSAGES_API: NativeApi = {
@@ -165,9 +171,9 @@ function nativeDoor(api: NativeApi): Door<NativeDoorRequest> {
     const { config } = app;
     let placed = false;
     const prepared = await prepareNative(request.read, app, (json) => {
-      const changed = api.rewrite?.(json, config) ?? false;
-      placed = changed && config.prompt_cache === "auto";
-      return changed;
+      const rewrite = api.rewrite?.(json, config);
+      placed = rewrite?.placed ?? false;
+      return rewrite?.changed ?? false;
     });
     const plan = { ...prepared.plan, resolved: request.resolved, promptCacheBySquint: placed };
     return { body: prepared.body, prepared: plan };
@@ -265,27 +271,28 @@ export const RESPONSES: Door<NativeDoorRequest> = nativeDoor(RESPONSES_API);
 /** Gemini's `generateContent` and `streamGenerateContent`. */
 export const GEMINI: Door<NativeDoorRequest> = nativeDoor(GEMINI_API);
 
-/** Gemini's `countTokens`: the count of the body squint would send; spends nothing. */
-export const GEMINI_COUNT_TOKENS: Door<NativeDoorRequest> = {
-  ...nativeDoor({ ...GEMINI_API, name: "gemini_count_tokens", spends: false, cached: false }),
-  relay: (response, _prepared, context) =>
-    Promise.resolve(
-      new Response(response.body, {
-        status: response.status,
-        headers: relayedHeaders(response.headers, context.requestId),
-      }),
-    ),
-};
+/**
+ * A token-counting door of `api`: the count of the body squint would send, relayed as it came
+ * (no figures, no log row); it spends nothing.
+ */
+function countingDoor(api: NativeApi, name: string): Door<NativeDoorRequest> {
+  return {
+    ...nativeDoor({ ...api, name, spends: false, cached: false }),
+    relay: (response, _prepared, context) =>
+      Promise.resolve(
+        new Response(response.body, {
+          status: response.status,
+          headers: relayedHeaders(response.headers, context.requestId),
+        }),
+      ),
+  };
+}
 
-/** Anthropic's token counting: the count of the body squint would send; spends nothing. */
-export const COUNT_TOKENS: Door<NativeDoorRequest> = {
-  ...nativeDoor({ ...MESSAGES_API, name: "count_tokens", spends: false, cached: false }),
-  // The count is relayed as it came: no figures, no log row.
-  relay: (response, _prepared, context) =>
-    Promise.resolve(
-      new Response(response.body, {
-        status: response.status,
-        headers: relayedHeaders(response.headers, context.requestId),
-      }),
-    ),
-};
+/** Gemini's `countTokens`. */
+export const GEMINI_COUNT_TOKENS: Door<NativeDoorRequest> = countingDoor(
+  GEMINI_API,
+  "gemini_count_tokens",
+);
+
+/** Anthropic's `messages/count_tokens`. */
+export const COUNT_TOKENS: Door<NativeDoorRequest> = countingDoor(MESSAGES_API, "count_tokens");

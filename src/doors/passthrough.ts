@@ -113,11 +113,8 @@ export async function passThrough(given: Request, ctx: RequestContext): Promise<
   const request = keyOutOfUrl(given);
   const url = new URL(request.url);
   const headers = request.headers;
-  const provider = providerOf(
-    url.pathname,
-    headers,
-    new URL(given.url).searchParams,
-  ) as keyof typeof PROVIDERS;
+  // A `key` parameter is now `x-goog-api-key`, which names Gemini as well.
+  const provider = providerOf(url.pathname, headers, url.searchParams) as keyof typeof PROVIDERS;
   const api = PROVIDERS[provider];
   const identity = await identify(headers, config, storage.keys);
   const caller = callerFor(identity, api.serverKey(config), provider);

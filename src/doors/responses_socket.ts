@@ -118,7 +118,7 @@ export async function serveResponsesSocket(
     identity,
     tenant: await tenantOf(identity),
     headers: request.headers,
-    url: new URL(url.href.replace(/^ws/i, "http")),
+    url,
     statsOnSocket: request.headers.get("x-squint-stats")?.trim().toLowerCase() === "event",
   });
   session.start();
@@ -141,7 +141,6 @@ class ResponsesSession {
   #queue: Promise<void> = Promise.resolve();
   /** Responses sent upstream and not yet finished, oldest first. */
   #pending: Pending[] = [];
-  #usage: Json | undefined;
 
   constructor(
     readonly client: WebSocket,

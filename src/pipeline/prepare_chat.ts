@@ -542,12 +542,3 @@ export function preparedFromStore(
     clientWantsUsage: stream && options.include_usage === true,
   };
 }
-
-/** Prepares a Chat Completions request; on overload it is passed through or refused. */
-export async function prepareChat(
-  bytes: Uint8Array,
-  headers: Headers,
-  deps: PipelineDeps,
-): Promise<PreparedChat> {
-  return await optimizeChat(await admitChat(bytes, headers, deps), deps);
-}

@@ -9,7 +9,6 @@
 import type { Config } from "../config.ts";
 import { GatewayError } from "../errors.ts";
 import type { ProviderId } from "../models/types.ts";
-import type { PreparedChat } from "../pipeline/prepare_chat.ts";
 import type { RetryPolicy } from "./attempts.ts";
 import { MAIN_THREAD_PARSE_LIMIT } from "../intake/decode_body.ts";
 import { PoolFullError, TaskError, type WorkerPool } from "../pool/pool.ts";
@@ -56,13 +55,6 @@ export interface UpstreamRequestParts {
   body: OutgoingBody;
   /** squint placed prompt-cache breakpoints in it. */
   promptCachePlaced?: boolean;
-}
-
-/** A call ready to send (and to send again), with what it was prepared from. */
-export interface Outgoing {
-  prepared: PreparedChat;
-  outgoing: UpstreamRequestParts;
-  route: Route;
 }
 
 /** The deployment's retry policy. */
