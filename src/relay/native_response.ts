@@ -371,7 +371,7 @@ function relayNativeStream(
         const block = blocks.push(result.value);
         if (!block) continue;
         // A chunk of whole events (the common case) goes on as the bytes it came as.
-        controller.enqueue(whole && !blocks.pending ? result.value : encoder.encode(block));
+        controller.enqueue(whole && !blocks.pending ? result.value.slice() : encoder.encode(block));
         for (const event of splitEvents(block)) read(event);
         return;
       }

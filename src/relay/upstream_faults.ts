@@ -52,15 +52,24 @@ export function incomplete(what: string): StreamFault {
   );
 }
 
+/** The reused read buffer of a byte stream: events are small, and a larger buffer costs its allocation per stream. */
+const READ_BUFFER_BYTES = 16 * 1024;
+
 /**
  * Reads an upstream body with an idle limit: a read that waits `ms` for the upstream ends the
  * stream (the body is cancelled, which aborts its fetch) and `read` throws a StreamIdleError. The
  * clock runs only while a read waits, so a slow client never counts as a silent upstream. One
  * timer serves the whole stream (re-armed only when it fires), not one per read: a stream of
  * hundreds of small events stays cheap.
+ *
+ * A byte stream (every fetch body) is read into one buffer of the reader's own, reused read after
+ * read: a default reader would allocate a fresh 64 KiB chunk for each read, which made the
+ * allocation and its garbage the largest single cost of relaying a stream. So a chunk `read`
+ * returns is valid until the next `read`; a caller that keeps it copies it.
  */
 export class IdleLimitedReader {
-  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader;
+  #buffer: ArrayBuffer | undefined;
   readonly #ms: number;
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** When the read under way started; -1 when none waits. */
@@ -68,7 +77,12 @@ export class IdleLimitedReader {
   #idle = false;
 
   constructor(body: ReadableStream<Uint8Array>, ms: number | undefined) {
-    this.#reader = body.getReader();
+    try {
+      this.#reader = body.getReader({ mode: "byob" });
+      this.#buffer = new ArrayBuffer(READ_BUFFER_BYTES);
+    } catch {
+      this.#reader = body.getReader(); // not a byte stream
+    }
     this.#ms = ms !== undefined && ms > 0 && Number.isFinite(ms) ? ms : 0;
   }
 
@@ -83,19 +97,33 @@ export class IdleLimitedReader {
     }, delay);
   }
 
-  /** The next chunk; throws StreamIdleError past the limit, or what the upstream failed with. */
+  /**
+   * The next chunk, valid until the next read; throws StreamIdleError past the limit, or what the
+   * upstream failed with.
+   */
   async read(): Promise<ReadableStreamReadResult<Uint8Array>> {
     if (this.#ms > 0) {
       this.#waitingSince = performance.now();
       if (this.#timer === undefined) this.#arm(this.#ms);
     }
     try {
-      const result = await this.#reader.read();
+      const result = await this.#next();
       if (this.#idle) throw new StreamIdleError(this.#ms);
       return result;
     } finally {
       this.#waitingSince = -1;
     }
+  }
+
+  async #next(): Promise<ReadableStreamReadResult<Uint8Array>> {
+    if (this.#buffer === undefined) {
+      return await (this.#reader as ReadableStreamDefaultReader<Uint8Array>).read();
+    }
+    const reader = this.#reader as ReadableStreamBYOBReader;
+    const result = await reader.read(new Uint8Array(this.#buffer));
+    // The buffer was transferred into the read and comes back as the chunk's own.
+    if (result.value) this.#buffer = result.value.buffer as ArrayBuffer;
+    return result as ReadableStreamReadResult<Uint8Array>;
   }
 
   /** Stops the clock (the stream ended). */
