@@ -19,7 +19,11 @@
  * (h) production storage: request-log write throughput into PostgreSQL vs SQLite, and the latency
  * production mode adds to a request vs embedded mode and vs the upstream alone (bench/production.ts).
  *
- * `--sections=a,b,c,d,e,f,g,h` runs a subset; `--render-levels=balanced` renders fewer fidelity levels
+ * (i) dashboard reads: the Overview from the hourly aggregate over 24 h, 7 d and 30 d, and the
+ * Requests page with and without filters, on a SQLite log of 1,000,000 rows
+ * (bench/dashboard_overview.ts).
+ *
+ * `--sections=a,b,c,d,e,f,g,h,i` runs a subset; `--render-levels=balanced` renders fewer fidelity levels
  * for bytes after in (a) (each level costs ~15 s on 2 cores); `--c-rounds=1 --c-window=3` shortens
  * section (c) for a quick look (its figures are from 3 rounds of 5 s).
  *
@@ -40,6 +44,7 @@ import { runUnderstanding } from "./understanding.ts";
 import { runPerceptual } from "./perceptual.ts";
 import { runVideo } from "./video.ts";
 import { runProduction } from "./production.ts";
+import { runDashboardOverview } from "./dashboard_overview.ts";
 import { formatAccuracy, measureOcr, nativeTesseractReader, squintReader } from "./ocr_accuracy.ts";
 import { formatTextOverhead, runTextOverhead, verdictLine } from "./text_overhead.ts";
 import { hasWrk, WRK_INSTALL } from "./wrk.ts";
@@ -53,7 +58,7 @@ function flag(name: string): string | undefined {
   return Deno.args.find((a) => a.startsWith(prefix))?.slice(prefix.length);
 }
 
-const sections = new Set((flag("sections") ?? "a,b,c,d,e,f,g,h").split(","));
+const sections = new Set((flag("sections") ?? "a,b,c,d,e,f,g,h,i").split(","));
 const renderLevels = (flag("render-levels") ?? LEVELS.join(",")).split(",") as Fidelity[];
 for (const level of renderLevels) {
   if (!LEVELS.includes(level)) throw new Error(`--render-levels: unknown level ${level}`);
@@ -146,18 +151,19 @@ try {
       args: ["run", "-A", "bench/serve_mock_anthropic.ts"],
       listening,
     });
+    const squintEnv = {
+      SQUINT_HOST: "127.0.0.1",
+      SQUINT_PORT: "0",
+      SQUINT_OPENAI_BASE_URL: `${mock.origin}/v1`,
+      SQUINT_ANTHROPIC_BASE_URL: anthropicMock.origin,
+      SQUINT_WORKERS: "1",
+      SQUINT_DATA_DIR: dataDir,
+      SQUINT_SHUTDOWN_GRACE_S: "2",
+    };
     const squint = await processes.startServer({
       name: "squint",
       args: ["run", "-A", "src/main.ts"],
-      env: {
-        SQUINT_HOST: "127.0.0.1",
-        SQUINT_PORT: "0",
-        SQUINT_OPENAI_BASE_URL: `${mock.origin}/v1`,
-        SQUINT_ANTHROPIC_BASE_URL: anthropicMock.origin,
-        SQUINT_WORKERS: "1",
-        SQUINT_DATA_DIR: dataDir,
-        SQUINT_SHUTDOWN_GRACE_S: "2",
-      },
+      env: squintEnv,
       listening: /^squint listening on (http:\/\/[^ ]+)/,
     });
     const squintProcess = `squint (deno run -A src/main.ts, SQUINT_WORKERS=1, SQUINT_PORT=0 read ` +
@@ -188,8 +194,19 @@ try {
           `${navigator.hardwareConcurrency} cores with whatever else runs here.`;
         results.processes = method;
         console.log(method);
+        const quiet = await processes.startServer({
+          name: "squint quiet",
+          args: ["run", "-A", "src/main.ts"],
+          env: {
+            ...squintEnv,
+            SQUINT_DATA_DIR: await Deno.makeTempDir({ prefix: "squint-bench-quiet-" }),
+            SQUINT_LOG_LEVEL: "off",
+            SQUINT_METRICS: "off",
+          },
+          listening: /^squint listening on (http:\/\/[^ ]+)/,
+        });
         const text = await runTextOverhead(
-          { squint, relay, mock: { openai: mock, anthropic: anthropicMock } },
+          { squint, quiet, relay, mock: { openai: mock, anthropic: anthropicMock } },
           {
             threads: 1,
             connections: 32,
@@ -205,7 +222,9 @@ try {
         for (const c of text.comparisons) {
           summary.push(
             `(c) ${c.mode}: CPU/request squint/relay ${verdictLine(c.cpuRatio, c.target)}; ` +
-              `req/s squint/relay ${c.throughputRatio.toFixed(2)}`,
+              `req/s squint/relay ${c.throughputRatio.toFixed(2)}; log line + metrics ` +
+              `${(c.squint.cpuUsPerRequest - c.quiet.cpuUsPerRequest).toFixed(1)} µs/req ` +
+              `(squint/quiet ${c.observingRatio.toFixed(2)})`,
           );
         }
       }
@@ -296,6 +315,14 @@ try {
       results.production = production.results;
       summary.push(...production.headline);
     }
+  }
+
+  if (sections.has("i")) {
+    heading("(i) Dashboard reads: Overview from the hourly aggregate, Requests pages, 1M-row log");
+    const dashboard = await runDashboardOverview();
+    console.log(dashboard.text);
+    results.dashboardOverview = dashboard.results;
+    summary.push(...dashboard.headline);
   }
 } finally {
   await cleanUp();

@@ -22,6 +22,9 @@
  *   request. Requests per second are wrk's. Each server's windows are pooled per mode; the
  *   ratios squint/relay are of the pooled figures, with the per-round ratios beside them. The
  *   mock's CPU per request is shown as a control: it should not depend on who calls it.
+ * - Operators' cost: a second squint process with its log line and `/metrics` off
+ *   (SQUINT_LOG_LEVEL=off, SQUINT_METRICS=off), interleaved the same way (relay, squint, quiet,
+ *   quiet, squint, relay): squint over quiet is what the line and the series cost per request.
  * - Targets: squint's CPU per request at most 1.4× the relay's non-stream, 1.8× streamed.
  *   Throughput is reported without a target: wrk, the mock and the server share the cores, so it
  *   follows CPU per request only loosely.
@@ -38,8 +41,8 @@ export const CPU_TARGET_JSON: Target = { kind: "max", value: 1.4 };
 /** squint's CPU per request over the relay's, streamed. */
 export const CPU_TARGET_STREAM: Target = { kind: "max", value: 1.8 };
 
-/** The two servers compared. */
-export type Server = "relay" | "squint";
+/** The servers compared: the relay, squint, and squint with its log line and metrics off. */
+export type Server = "relay" | "squint" | "quiet";
 /** The upstream APIs the mocks speak. */
 export type Upstream = "openai" | "anthropic";
 
@@ -112,6 +115,8 @@ export const MODES: readonly Mode[] = [
 /** The processes of the section. */
 export interface TextServers {
   squint: ServerChild;
+  /** squint with SQUINT_LOG_LEVEL=off and SQUINT_METRICS=off. */
+  quiet: ServerChild;
   relay: Record<Upstream, ServerChild>;
   mock: Record<Upstream, ServerChild>;
 }
@@ -155,7 +160,10 @@ export interface TextComparison {
   stream: boolean;
   relay: ServerFigures;
   squint: ServerFigures;
+  quiet: ServerFigures;
   cpuRatio: number;
+  /** squint's CPU per request over the quiet squint's: what the log line and metrics cost. */
+  observingRatio: number;
   throughputRatio: number;
   cpuRatioPerRound: number[];
   target: Target;
@@ -212,6 +220,7 @@ function compare(mode: Mode, windows: readonly TextWindow[], rounds: number): Te
     );
   const relay = of("relay");
   const squint = of("squint");
+  const quiet = of("quiet");
   const cpuRatio = squint.cpuUsPerRequest / relay.cpuUsPerRequest;
   const target = mode.stream ? CPU_TARGET_STREAM : CPU_TARGET_JSON;
   return {
@@ -219,7 +228,9 @@ function compare(mode: Mode, windows: readonly TextWindow[], rounds: number): Te
     stream: mode.stream,
     relay,
     squint,
+    quiet,
     cpuRatio,
+    observingRatio: squint.cpuUsPerRequest / quiet.cpuUsPerRequest,
     throughputRatio: squint.requestsPerSecond / relay.requestsPerSecond,
     cpuRatioPerRound: Array.from(
       { length: rounds },
@@ -238,7 +249,7 @@ export async function runTextOverhead(
 ): Promise<TextResult> {
   const started = performance.now();
   const serverOf = (server: Server, mode: Mode) =>
-    server === "squint" ? servers.squint : servers.relay[mode.upstream];
+    server === "relay" ? servers.relay[mode.upstream] : servers[server];
   const load = (server: Server, mode: Mode, durationS: number) =>
     runWrk({
       url: serverOf(server, mode).origin + mode.path,
@@ -250,7 +261,7 @@ export async function runTextOverhead(
     });
 
   for (const mode of MODES) {
-    for (const server of ["relay", "squint"] as const) {
+    for (const server of ["relay", "squint", "quiet"] as const) {
       const warm = await load(server, mode, options.warmupS);
       if (warm.requests === 0 || warm.errors.status > 0) {
         throw new Error(
@@ -264,7 +275,7 @@ export async function runTextOverhead(
   const windows: TextWindow[] = [];
   for (let round = 1; round <= options.rounds; round++) {
     for (const mode of MODES) {
-      for (const server of ["relay", "squint", "squint", "relay"] as const) {
+      for (const server of ["relay", "squint", "quiet", "quiet", "squint", "relay"] as const) {
         const pid = serverOf(server, mode).pid;
         const mockPid = servers.mock[mode.upstream].pid;
         const before = cpuTicks(pid);
@@ -302,7 +313,7 @@ export async function runTextOverhead(
 export function formatTextOverhead(result: TextResult): string {
   const o = result.options;
   const rows: Cell[][] = result.comparisons.flatMap((c) =>
-    (["relay", "squint"] as const).map((server) => {
+    (["relay", "squint", "quiet"] as const).map((server) => {
       const f = c[server];
       return [
         c.mode,
@@ -318,8 +329,9 @@ export function formatTextOverhead(result: TextResult): string {
     })
   );
   const lines = [
-    `wrk -t${o.threads} -c${o.connections} -d${o.windowS}s; per mode relay, squint, squint, ` +
-    `relay × ${o.rounds} rounds, interleaved; CPU = /proc utime+stime of the server process ` +
+    `wrk -t${o.threads} -c${o.connections} -d${o.windowS}s; per mode relay, squint, quiet, quiet, ` +
+    `squint, relay × ${o.rounds} rounds, interleaved (quiet: squint with its log line and ` +
+    `/metrics off); CPU = /proc utime+stime of the server process ` +
     `(CLK_TCK ${result.clockTicks}) over the window ÷ wrk's requests. p50/p99: median over the ` +
     `windows of wrk's latency percentiles.`,
     "",
@@ -341,6 +353,13 @@ export function formatTextOverhead(result: TextResult): string {
       `${c.mode}: CPU/request squint/relay ${verdictLine(c.cpuRatio, c.target)} ` +
         `(per round ${c.cpuRatioPerRound.map((r) => fixed(r, 2)).join(", ")}); ` +
         `req/s squint/relay ${fixed(c.throughputRatio, 2)}`,
+    );
+    lines.push(
+      `${c.mode}: log line + metrics cost ${
+        fixed(c.squint.cpuUsPerRequest - c.quiet.cpuUsPerRequest, 1)
+      } µs CPU/request (squint/quiet ${fixed(c.observingRatio, 2)}; quiet/relay ${
+        fixed(c.quiet.cpuUsPerRequest / c.relay.cpuUsPerRequest, 2)
+      })`,
     );
   }
   return lines.join("\n");

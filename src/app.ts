@@ -20,6 +20,8 @@ import { embeddedStorage } from "./storage/open.ts";
 import type { Storage } from "./storage/types.ts";
 import { SharedFlights } from "./cache/shared_flights.ts";
 import { SharedNearIndex } from "./cache/shared_near_index.ts";
+import { Observer } from "./observe/observer.ts";
+import { Telemetry, telemetryOn } from "./observe/telemetry.ts";
 
 /** A squint instance. */
 export interface App {
@@ -30,6 +32,31 @@ export interface App {
 
 const WORKER_URL = new URL("../workers/image_worker.ts", import.meta.url);
 const RENDER_CACHE_BYTES = 256 * 2 ** 20;
+
+/** The answer to one request; squint's own errors logged and answered in the door's shape. */
+async function answer(request: Request, ctx: RequestContext): Promise<Response> {
+  try {
+    const url = new URL(request.url);
+    return await route(request.method, url.pathname)(request, ctx);
+  } catch (e) {
+    const error = asGatewayError(e);
+    const url = new URL(request.url);
+    ctx.app.record(
+      errorLogRow(
+        ctx.id,
+        url.pathname,
+        ctx.started,
+        error.status,
+        error.message,
+        error.code ?? error.type,
+      ),
+    );
+    if (error.status >= 500 && !(e instanceof GatewayError)) {
+      console.error(`squint ${ctx.id}:`, e);
+    }
+    return ERROR_RESPONSES[errorShapeOf(url, request.headers)](error, ctx.id);
+  }
+}
 
 /** The picture index `config` asks for, following the store's shared record when it has one. */
 function pictureIndex(config: Config, storage: Storage): PictureIndex | undefined {
@@ -46,44 +73,45 @@ function pictureIndex(config: Config, storage: Storage): PictureIndex | undefine
  * embedded store, which needs no connecting).
  */
 export function createApp(config: Config, storage: Storage = embeddedStorage(config)): App {
+  const pool = new WorkerPool({
+    workerUrl: WORKER_URL,
+    size: config.workers,
+    queueLimit: config.worker_queue ?? config.workers * 16,
+    taskTimeoutMs: config.task_timeout_s * 1000,
+  });
+  const circuits = new Circuits(config.circuit_failures, config.circuit_cooldown_s * 1000);
+  const observer = new Observer(
+    storage,
+    config,
+    { pool, circuits },
+    telemetryOn() ? new Telemetry() : undefined,
+  );
   const parts: AppParts = {
     config,
-    pool: new WorkerPool({
-      workerUrl: WORKER_URL,
-      size: config.workers,
-      queueLimit: config.worker_queue ?? config.workers * 16,
-      taskTimeoutMs: config.task_timeout_s * 1000,
-    }),
+    pool,
     registry: createRegistry({ rulesVersion: config.rules_version, priceOverrides: config.prices }),
     renderCache: new RenderCache(RENDER_CACHE_BYTES),
     understandCache: new UnderstandCache(),
     flights: new Flights(),
-    circuits: new Circuits(config.circuit_failures, config.circuit_cooldown_s * 1000),
+    circuits,
     nearIndex: pictureIndex(config, storage),
     sharedFlights: storage.signals ? new SharedFlights(storage.kv, storage.signals) : undefined,
     storage,
+    observer,
+    record: observer.record,
   };
   return {
     parts,
     async handle(request: Request): Promise<Response> {
       const ctx: RequestContext = { id: requestId(), started: performance.now(), app: parts };
-      try {
-        const url = new URL(request.url);
-        return await route(request.method, url.pathname)(request, ctx);
-      } catch (e) {
-        const error = asGatewayError(e);
-        const url = new URL(request.url);
-        parts.storage.log(
-          errorLogRow(ctx.id, url.pathname, ctx.started, error.status, error.message),
-        );
-        if (error.status >= 500 && !(e instanceof GatewayError)) {
-          console.error(`squint ${ctx.id}:`, e);
-        }
-        return ERROR_RESPONSES[errorShapeOf(url, request.headers)](error, ctx.id);
-      }
+      observer.begin(ctx.id);
+      const response = await answer(request, ctx);
+      observer.answered(ctx.id, response);
+      return response;
     },
     async close(): Promise<void> {
       parts.pool.close();
+      await observer.close();
       await parts.storage.close();
     },
   };

@@ -129,6 +129,18 @@ const schema = z.object({
   encryption_key: z.string().min(16).optional(),
   log_content: z.enum(["off", "redacted", "full"]).default("off"),
   log_retention_days: z.coerce.number().int().min(1).default(30),
+  /** The line printed per request on stdout: readable text or one JSON object a line. */
+  log_format: z.enum(["text", "json"]).default("text"),
+  /** Request lines at or above this level are printed (info: answered, warn: 4xx, error: 5xx). */
+  log_level: z.enum(["debug", "info", "warn", "error", "off"]).default("info"),
+  /** `GET /metrics` and the series behind it. */
+  metrics: onOff.default("on"),
+  /** Bearer token `/metrics` asks for; unset: open. */
+  metrics_token: z.string().min(1).optional(),
+  /** A `key` label (the key id, never the key) on request series. */
+  metrics_key_label: onOff.default("off"),
+  /** Distinct model labels per series before the rest are counted as `other`. */
+  metrics_max_models: z.coerce.number().int().min(1).default(50),
   corpus_dir: z.string().min(1).default("../shared/corpus"),
   prices: z.record(z.string(), priceOverride).default({}),
 });
@@ -212,8 +224,9 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
 /** Whether clients must present a squint key (CONTRACT.md, Keys). */
 export function requiresSquintKey(config: Config): boolean {
   if (config.require_key) return config.require_key === "on";
+  // An admin token means squint keys are handed out (stored, in either storage mode).
   return config.api_keys.length > 0 || hasServerProviderKey(config) ||
-    (config.storage === "production" && config.admin_token !== undefined);
+    config.admin_token !== undefined;
 }
 
 /** Whether squint holds any provider key of its own. */

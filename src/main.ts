@@ -5,6 +5,7 @@
 import { createApp } from "./app.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { openStorage } from "./storage/open.ts";
+import { dashboardNotice } from "./dashboard/mod.ts";
 
 function load(): Config {
   try {
@@ -37,6 +38,7 @@ const server = Deno.serve({
     console.log(
       `squint listening on http://${hostname}:${port} (upstream ${config.openai_base_url}, ${config.workers} image workers)`,
     );
+    console.log(dashboardNotice(config, hostname, port));
   },
 }, (request) => app.handle(request));
 

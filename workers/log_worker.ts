@@ -4,7 +4,12 @@
  */
 /// <reference lib="deno.worker" />
 import { SqliteLog, type SqliteLogOptions } from "../src/storage/sqlite_log.ts";
-import type { RequestLogRow, UsageQuery } from "../src/storage/types.ts";
+import type {
+  OverviewQuery,
+  RequestLogRow,
+  RequestsQuery,
+  UsageQuery,
+} from "../src/storage/types.ts";
 
 /** What the log worker does; every task names its database. */
 export type LogTask =
@@ -17,6 +22,9 @@ export type LogTask =
     | { kind: "remove"; ids: string[] }
     | { kind: "count" }
     | { kind: "row"; id: string }
+    | { kind: "requests"; query: RequestsQuery }
+    | { kind: "overview"; query: OverviewQuery }
+    | { kind: "spent"; keyId: string; since: number }
     | { kind: "health" }
     | { kind: "close" }
   );
@@ -57,6 +65,12 @@ function run(task: LogTask): unknown {
       return log.count();
     case "row":
       return log.row(task.id) ?? null;
+    case "requests":
+      return log.requests(task.query);
+    case "overview":
+      return log.overview(task.query);
+    case "spent":
+      return log.spentSince(task.keyId, task.since);
   }
 }
 

@@ -2,7 +2,8 @@
 import type { PreparedChat } from "../pipeline/prepare_chat.ts";
 import type { Attempt } from "../providers/attempts.ts";
 import { savingsByChannel } from "./savings.ts";
-import type { RequestLogRow } from "../storage/types.ts";
+import type { LoggedImage, RequestLogRow } from "../storage/types.ts";
+import type { PlannedImage } from "../optimize/plan_image.ts";
 import { type OpenAIUsage, servedWithoutCall, type SquintStats } from "./stats.ts";
 
 /** How the call went. */
@@ -18,6 +19,35 @@ export interface CallOutcome {
   door?: string;
   /** Every upstream attempt, when there was more than one. */
   attempts?: readonly Attempt[];
+  timing?: RequestTiming;
+  /** JSON pointers of the plan's images in the client's body, in plan order. */
+  imagePaths?: readonly string[];
+}
+
+/** When a request reached the upstream and its answer the client (performance.now() ms). */
+export interface RequestTiming {
+  /** squint sent the first attempt upstream. */
+  upstreamSent?: number;
+  /** The first bytes of a streamed answer went to the client. */
+  firstByte?: number;
+}
+
+const ms = (x: number) => Math.round(x * 100) / 100;
+
+/** The per-image decisions the log keeps: no OCR text (that is content). */
+function loggedImages(
+  images: readonly PlannedImage[],
+  paths: readonly string[] = [],
+): LoggedImage[] {
+  return images.map((image, i) => ({
+    ...(paths[i] !== undefined ? { path: paths[i] } : {}),
+    action: image.action,
+    reasons: image.reasons,
+    ...(image.intent ? { intent: image.intent } : {}),
+    ...(image.content ? { content: image.content } : {}),
+    before: image.before,
+    after: image.after,
+  }));
 }
 
 /** The log row of one call. */
@@ -29,6 +59,10 @@ export function chatLogRow(
   call: CallOutcome,
 ): RequestLogRow {
   const s = call.stats;
+  const now = performance.now();
+  const { upstreamSent, firstByte } = call.timing ?? {};
+  const called = upstreamSent !== undefined && !servedWithoutCall(s.cache);
+  const images = prepared.plan.images;
   return {
     id,
     ts: Date.now(),
@@ -49,7 +83,7 @@ export function chatLogRow(
     optimizations: s.optimizations,
     cache: s.cache,
     estimated: s.estimated,
-    latencyMs: Math.round((performance.now() - started) * 100) / 100,
+    latencyMs: ms(now - started),
     outcome: prepared.passthroughReason && call.outcome === "complete"
       ? "passthrough"
       : call.outcome,
@@ -58,6 +92,15 @@ export function chatLogRow(
     content: call.content,
     attempts: call.attempts && call.attempts.length > 1 ? JSON.stringify(call.attempts) : null,
     savings: JSON.stringify(savingsByChannel(prepared, s, call.usage)),
+    upstreamMs: called ? ms(now - upstreamSent) : null,
+    firstTokenMs: firstByte !== undefined ? ms(firstByte - started) : null,
+    cachedInputTokens: call.usage
+      ? call.usage.prompt_tokens_details?.cached_tokens ?? call.usage.prompt_cache_hit_tokens ??
+        null
+      : null,
+    cacheWriteTokens: call.usage?.cache_creation_input_tokens ?? null,
+    passthroughReason: prepared.passthroughReason ?? null,
+    images: images.length ? JSON.stringify(loggedImages(images, call.imagePaths)) : null,
   };
 }
 
@@ -68,6 +111,7 @@ export function errorLogRow(
   started: number,
   status: number,
   error: string,
+  errorCode: string | null = null,
 ): RequestLogRow {
   return {
     id,
@@ -89,9 +133,10 @@ export function errorLogRow(
     optimizations: [],
     cache: "bypass",
     estimated: true,
-    latencyMs: Math.round((performance.now() - started) * 100) / 100,
+    latencyMs: ms(performance.now() - started),
     outcome: "error",
     error,
+    errorCode,
     upstreamRequestId: null,
     content: null,
   };

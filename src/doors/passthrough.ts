@@ -128,6 +128,7 @@ export async function passThrough(given: Request, ctx: RequestContext): Promise<
     : contentLength === null
     ? await readBody(request, config.max_body_mb * 2 ** 20)
     : (checkDeclaredLength(request, config.max_body_mb), request.body);
+  const timing = { upstreamSent: performance.now() };
   const upstream = await callUpstream({
     url: `${api.baseUrl(config)}${api.path(url.pathname)}${url.search}`,
     method: request.method,
@@ -160,7 +161,7 @@ export async function passThrough(given: Request, ctx: RequestContext): Promise<
       usage,
       cache: "bypass",
     });
-    storage.log({
+    ctx.app.record({
       ...chatLogRow(ctx.id, tenant, ctx.started, prepared, {
         status: upstream.status,
         outcome: upstream.ok ? "passthrough" : "upstream_error",
@@ -170,6 +171,7 @@ export async function passThrough(given: Request, ctx: RequestContext): Promise<
           upstream.headers.get("request-id"),
         content: null,
         door: `passthrough ${provider} ${url.pathname}`,
+        timing,
       }),
       provider,
     });

@@ -257,7 +257,7 @@ class ResponsesSession {
         requestId: pending.id,
         keyId: tenant,
         started: pending.started,
-        storage: ctx.app.storage,
+        record: ctx.app.record,
         content: pending.content,
       },
       prepared,

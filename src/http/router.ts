@@ -10,9 +10,11 @@ import { type ErrorShape, GatewayError } from "../errors.ts";
 import type { Handler } from "../lifecycle/context.ts";
 import type { Door } from "../lifecycle/door.ts";
 import { serveDoor } from "../lifecycle/lifecycle.ts";
-import { createKey, listKeys, revokeKey } from "./admin_keys.ts";
+import { DASHBOARD_METHODS } from "../dashboard/mod.ts";
+import { createKey, listKeys, revokeKey, updateKey } from "./admin_keys.ts";
 import { requireJson } from "./content_type.ts";
 import { health } from "./health.ts";
+import { metrics } from "./metrics.ts";
 import { optimize } from "./optimize.ts";
 import { requestRecord } from "./requests.ts";
 import { usage } from "./usage.ts";
@@ -45,13 +47,17 @@ const ROUTES: Record<string, Record<string, Handler>> = {
   "/v1/optimize": { POST: optimize },
   "/v1/usage": { GET: usage },
   "/health": { GET: health },
+  "/metrics": { GET: metrics },
   "/admin/keys": { GET: listKeys, POST: createKey },
+  // The operators' dashboard: its own table of paths inside (src/dashboard/mod.ts).
+  "/dashboard": DASHBOARD_METHODS,
 };
 
 /** Routes whose path continues past a prefix (the handler reads the rest): prefix → method → handler. */
 const PARAMETER_ROUTES: Record<string, Record<string, Handler>> = {
-  "/admin/keys/": { DELETE: revokeKey },
+  "/admin/keys/": { DELETE: revokeKey, PATCH: updateKey },
   "/v1/requests/": { GET: requestRecord },
+  "/dashboard/": DASHBOARD_METHODS,
 };
 
 /** Gemini's doors: the model and method are in the path, a credential may be in the query. */

@@ -7,6 +7,7 @@ import { keyId } from "../accounting/key_id.ts";
 import { type Config, requiresSquintKey } from "../config.ts";
 import type { KeyStore, ResolvedKey } from "./key_store.ts";
 import { SECRET_PREFIX } from "./secrets.ts";
+import { isDashboardAdmin } from "../dashboard/session.ts";
 import { GatewayError } from "../errors.ts";
 
 /** The outcome of authentication. */
@@ -19,25 +20,28 @@ export interface Caller {
   own?: boolean;
 }
 
-function bearer(headers: Headers): string | undefined {
+export function bearer(headers: Headers): string | undefined {
   const value = headers.get("authorization");
   const match = value?.match(/^Bearer\s+(.+)$/i);
   return match?.[1].trim() || undefined;
 }
 
 /** Equality whose time does not depend on where, or whether, the strings differ. */
-function safeEqual(a: string, b: string): boolean {
+export function safeEqual(a: string, b: string): boolean {
   const x = new TextEncoder().encode(a), y = new TextEncoder().encode(b);
   let diff = x.length ^ y.length;
   for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
   return diff === 0;
 }
 
-/** Whether the request carries the admin token; never when none is configured. */
+/**
+ * Whether the request carries the admin token (never when none is configured), or comes from a
+ * signed-in dashboard page (its session cookie and the dashboard's own header).
+ */
 export function isAdmin(headers: Headers, config: Config): boolean {
   const presented = bearer(headers);
-  return config.admin_token !== undefined && presented !== undefined &&
-    safeEqual(presented, config.admin_token);
+  return (config.admin_token !== undefined && presented !== undefined &&
+    safeEqual(presented, config.admin_token)) || isDashboardAdmin(headers, config);
 }
 
 /** Membership that compares every key in full, so timing does not reveal a near match. */

@@ -7,7 +7,14 @@
 import type { Sql } from "postgres";
 import { GatewayError } from "../errors.ts";
 import { spentSince } from "../storage/postgres_log.ts";
-import type { KeySpec, KeyStore, ResolvedKey, SquintKey } from "./key_store.ts";
+import {
+  type KeyPatch,
+  type KeySpec,
+  type KeyStore,
+  type ResolvedKey,
+  sealProviderKeys,
+  type SquintKey,
+} from "./key_store.ts";
 import { hashSecret, newSecret, type Sealer } from "./secrets.ts";
 
 /** How long a looked-up key is honoured while the database cannot be asked. */
@@ -45,19 +52,7 @@ export class PgKeyStore implements KeyStore {
 
   async create(spec: KeySpec): Promise<{ key: SquintKey; secret: string }> {
     const { secret, id } = newSecret();
-    const sealed: Record<string, string> = {};
-    for (const [provider, value] of Object.entries(spec.provider_keys ?? {})) {
-      if (!this.sealer) {
-        throw new GatewayError(
-          400,
-          "provider keys are stored encrypted: set SQUINT_ENCRYPTION_KEY first",
-          "invalid_request_error",
-          "no_encryption_key",
-          "provider_keys",
-        );
-      }
-      sealed[provider] = await this.sealer.seal(value);
-    }
+    const sealed = await sealProviderKeys(spec.provider_keys, this.sealer);
     const [row] = await this.sql`INSERT INTO squint_keys ${
       this.sql({
         id,
@@ -82,11 +77,29 @@ export class PgKeyStore implements KeyStore {
     return rows.map(listed);
   }
 
+  async update(id: string, patch: KeyPatch): Promise<SquintKey | undefined> {
+    const fields: Record<string, unknown> = Object.fromEntries(
+      Object.entries(patch).filter(([, value]) => value !== undefined),
+    );
+    if (fields.models) fields.models = this.sql.json(fields.models as string[]);
+    const rows = Object.keys(fields).length === 0
+      ? await this.sql`SELECT * FROM squint_keys WHERE id = ${id} AND revoked_at IS NULL`
+      : await this.sql`UPDATE squint_keys SET ${this.sql(fields)}
+        WHERE id = ${id} AND revoked_at IS NULL RETURNING *`;
+    this.#forget(id);
+    return rows[0] ? listed(rows[0]) : undefined;
+  }
+
   async revoke(id: string): Promise<boolean> {
     const result = await this.sql`UPDATE squint_keys SET revoked_at = ${Date.now()}
       WHERE id = ${id} AND revoked_at IS NULL`;
-    for (const [hash, seen] of this.#seen) if (seen.key?.id === id) this.#seen.delete(hash);
+    this.#forget(id);
     return result.count > 0;
+  }
+
+  /** Drops what outages would honour of key `id`, after it changed. */
+  #forget(id: string): void {
+    for (const [hash, seen] of this.#seen) if (seen.key?.id === id) this.#seen.delete(hash);
   }
 
   async find(secret: string): Promise<ResolvedKey | undefined> {

@@ -8,8 +8,9 @@ import type { PreparedChat } from "../pipeline/prepare_chat.ts";
 import type { Registry } from "../models/registry.ts";
 import type { RenderCache } from "../pipeline/render_cache.ts";
 import type { UnderstandCache } from "../pipeline/understand.ts";
+import type { Observer } from "../observe/observer.ts";
 import type { WorkerPool } from "../pool/pool.ts";
-import type { Storage } from "../storage/types.ts";
+import type { RequestLogRow, Storage } from "../storage/types.ts";
 
 /** The long-lived parts of a running squint. */
 export interface AppParts {
@@ -27,6 +28,13 @@ export interface AppParts {
   sharedFlights?: SharedFlights;
   /** Stored pictures by look (near-duplicate matching); absent when it is off. */
   nearIndex?: PictureIndex;
+  /**
+   * Takes every finished request's log row: the request log, the log line, the metrics and
+   * telemetry all read it here, so no door can be counted by one and missed by another.
+   */
+  record: (row: RequestLogRow) => void;
+  /** The log line, metrics and requests in flight (`record` feeds them). */
+  observer: Observer;
 }
 
 /** One request's context. */

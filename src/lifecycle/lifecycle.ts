@@ -45,7 +45,9 @@ export async function serveDoor<R extends DoorRequest>(
     requestId: ctx.id,
     keyId: tenant,
     started: ctx.started,
-    storage,
+    record: app.record,
+    timing: {},
+    imagePaths: () => door.imagePaths(read),
     content: contentForLog(read.messages, config.log_content),
     statsEvent: request.headers.get("x-squint-stats")?.trim().toLowerCase() === "event",
     idleTimeoutMs: config.stream_idle_timeout_s * 1000,
@@ -106,6 +108,7 @@ export async function serveDoor<R extends DoorRequest>(
   relay.attempts = attempts;
   const fallbacks = (config.fallbacks[first.model] ?? []).filter((m) => door.serves(m, config));
   const callUpstreams = async (signal: AbortSignal) => {
+    relay.timing!.upstreamSent = performance.now();
     const { response, prepared } = await callCandidates(
       [first.model, ...fallbacks].map((model, i) => candidate(model, i === 0)),
       retryPolicy(config),

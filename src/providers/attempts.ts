@@ -17,6 +17,9 @@ export interface Attempt {
   status?: number;
   /** Why there was no answer (timeout, reset, no key, circuit open). */
   error?: string;
+  /** When it started (ms since the epoch). */
+  at: number;
+  /** How long until the upstream answered (its headers) or failed. */
   ms: number;
 }
 
@@ -92,6 +95,28 @@ export class Circuits {
     if (state.failures >= this.threshold) state.openUntil = this.now() + this.cooldownMs;
     this.#state.set(upstream, state);
   }
+
+  /**
+   * Every upstream that has failed since it last answered: `open` while it is held off,
+   * `half_open` once the cool-down is over (the next call is its trial), else `closed`.
+   */
+  snapshot(): CircuitState[] {
+    const now = this.now();
+    return [...this.#state].map(([upstream, { failures, openUntil }]) => ({
+      upstream,
+      failures,
+      state: failures < this.threshold ? "closed" : now < openUntil ? "open" : "half_open",
+    }));
+  }
+}
+
+/** One upstream's circuit, as operators see it. */
+export interface CircuitState {
+  /** `provider:baseUrl`. */
+  upstream: string;
+  /** Failures in a row. */
+  failures: number;
+  state: "closed" | "open" | "half_open";
 }
 
 /** One attempt in a line: `gpt-4o 503`, `claude-sonnet-4-6 timeout …`. */
@@ -142,7 +167,7 @@ export async function callCandidates<P>(
     const { model, provider, upstream } = candidate;
     const started = Date.now();
     const record = (outcome: { status?: number; error?: string }) =>
-      attempts.push({ model, provider, ...outcome, ms: Date.now() - started });
+      attempts.push({ model, provider, ...outcome, at: started, ms: Date.now() - started });
     let prepared: P;
     try {
       prepared = await candidate.prepare();
@@ -162,7 +187,13 @@ export async function callCandidates<P>(
       let wait: number;
       try {
         const response = await candidate.send(prepared, signal);
-        attempts.push({ model, provider, status: response.status, ms: Date.now() - tried });
+        attempts.push({
+          model,
+          provider,
+          status: response.status,
+          at: tried,
+          ms: Date.now() - tried,
+        });
         if (!retryable(response.status)) {
           circuits.succeeded(upstream);
           keep(undefined);
@@ -174,7 +205,7 @@ export async function callCandidates<P>(
         if (n === policy.retries || Date.now() + wait > deadline) break;
       } catch (e) {
         if (!retryableError(e)) throw e;
-        attempts.push({ model, provider, error: e.message, ms: Date.now() - tried });
+        attempts.push({ model, provider, error: e.message, at: tried, ms: Date.now() - tried });
         circuits.failed(upstream);
         keep(e);
         wait = backoffMs(n + 1, policy);

@@ -4,7 +4,7 @@
  * request-log row when the answer is complete (or the client went away). A 200 that is not a
  * chat completion (or not a stream, when one was asked for) is a 502 `bad_upstream_response`.
  */
-import { chatLogRow } from "../accounting/request_log.ts";
+import { chatLogRow, type RequestTiming } from "../accounting/request_log.ts";
 import {
   buildStats,
   type OpenAIUsage,
@@ -15,7 +15,7 @@ import { GatewayError, openAIErrorResponse } from "../errors.ts";
 import type { PreparedChat } from "../pipeline/prepare_chat.ts";
 import { relayedHeaders } from "../providers/openai.ts";
 import type { Attempt } from "../providers/attempts.ts";
-import type { Storage } from "../storage/types.ts";
+import type { RequestLogRow } from "../storage/types.ts";
 import { relayChatStream } from "./chat_stream.ts";
 import { badUpstreamResponse, jsonObject } from "./upstream_faults.ts";
 
@@ -24,8 +24,13 @@ export interface RelayContext {
   requestId: string;
   keyId: string | null;
   started: number;
-  storage: Storage;
+  /** Takes the finished request's log row (the log, the log line, metrics, telemetry). */
+  record: (row: RequestLogRow) => void;
   content: string | null;
+  /** When the request reached the upstream and its answer the client (filled in as it goes). */
+  timing?: RequestTiming;
+  /** JSON pointers of the request's images in the client's body, in plan order. */
+  imagePaths?: () => readonly string[];
   /** Where the answer comes from (default: a call of its own, no cache asked). */
   cache?: SquintStats["cache"];
   /** The upstream attempts made (filled in as they happen). */
@@ -74,6 +79,11 @@ function statsFor(
   });
 }
 
+/** Notes when a stream's first bytes go to the client, for the log's time to first token. */
+export const firstBytesClock = (ctx: RelayContext) => () => {
+  if (ctx.timing) ctx.timing.firstByte = performance.now();
+};
+
 /** Writes the request-log row of one call once its outcome is known (`door`: if not chat). */
 export function callLogger(
   ctx: RelayContext,
@@ -88,7 +98,7 @@ export function callLogger(
     usage?: OpenAIUsage,
     error?: string,
   ): void =>
-    ctx.storage.log(chatLogRow(ctx.requestId, ctx.keyId, ctx.started, prepared, {
+    ctx.record(chatLogRow(ctx.requestId, ctx.keyId, ctx.started, prepared, {
       status,
       outcome,
       stats,
@@ -98,6 +108,8 @@ export function callLogger(
       content: ctx.content,
       door,
       attempts: ctx.attempts,
+      timing: ctx.timing,
+      imagePaths: prepared.plan.images.length ? ctx.imagePaths?.() : undefined,
     }));
 }
 
@@ -146,6 +158,7 @@ export async function relayChatResponse(
       stats: (usage) => statsFor(prepared, cache, usage),
       onEnd: (usage, outcome) =>
         record(upstream.status, outcome, statsFor(prepared, cache, usage), usage),
+      onFirstBytes: firstBytesClock(ctx),
     });
     return new Response(body, { status: upstream.status, headers: headersWith(early()) });
   }

@@ -22,6 +22,8 @@ export interface ChatStreamOptions {
   stats: (usage: OpenAIUsage | undefined) => SquintStats;
   /** Called once when the stream ends, however it ends. */
   onEnd: (usage: OpenAIUsage | undefined, outcome: StreamOutcome) => void;
+  /** Called once, as the first bytes go to the client. */
+  onFirstBytes?: () => void;
 }
 
 const FINISHED = /"finish_reason"\s*:\s*"/;
@@ -52,6 +54,14 @@ export function relayChatStream(
   let held: Record<string, unknown>[] = [];
   let usage: OpenAIUsage | undefined;
   let ended = false;
+  let sent = false;
+  const send = (controller: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array) => {
+    if (!sent) {
+      sent = true;
+      options.onFirstBytes?.();
+    }
+    controller.enqueue(bytes);
+  };
   /** The upstream's terminal `[DONE]`, or an error event of its own, has been relayed. */
   let finished: StreamOutcome | undefined;
 
@@ -133,7 +143,7 @@ export function relayChatStream(
     fault?: StreamFault,
   ) => {
     const text = [...out, ...release(), ...(fault ? [chatErrorEvent(fault)] : [])].join("");
-    if (text) controller.enqueue(encoder.encode(text));
+    if (text) send(controller, encoder.encode(text));
     controller.close();
     end(fault?.outcome ?? finished ?? "complete");
   };
@@ -156,7 +166,7 @@ export function relayChatStream(
         }
         const out = relayBlock(blocks.push(result.value));
         if (out) {
-          controller.enqueue(encoder.encode(out));
+          send(controller, encoder.encode(out));
           return;
         }
       }

@@ -22,7 +22,7 @@ import {
 } from "../errors.ts";
 import type { PreparedChat } from "../pipeline/prepare_chat.ts";
 import { relayedHeaders } from "../providers/openai.ts";
-import { callLogger, type RelayContext } from "./chat_response.ts";
+import { callLogger, firstBytesClock, type RelayContext } from "./chat_response.ts";
 import type { StreamOutcome } from "./chat_stream.ts";
 import { eventData, splitEvents, SseBlocks } from "./sse.ts";
 import {
@@ -216,6 +216,7 @@ export async function relayNativeResponse(
           ? ""
           : statsLine(statsFor(prepared, cache, raw && dialect.openAIUsage(raw)), ctx),
       onEnd: (outcome, raw) => record(upstream.status, outcome, raw),
+      onFirstBytes: firstBytesClock(ctx),
     });
     return new Response(body, {
       status: upstream.status,
@@ -288,6 +289,8 @@ interface NativeStreamOptions {
   statsLine(raw: Json | undefined): string;
   /** Called once when the stream ends, however it ends. */
   onEnd(outcome: StreamOutcome, raw: Json | undefined): void;
+  /** Called once, as the first bytes go to the client. */
+  onFirstBytes?: () => void;
 }
 
 /**
@@ -307,6 +310,14 @@ function relayNativeStream(
   let finished: StreamOutcome | undefined;
   let sequence = 0;
   let ended = false;
+  let sent = false;
+  const send = (controller: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array) => {
+    if (!sent) {
+      sent = true;
+      options.onFirstBytes?.();
+    }
+    controller.enqueue(bytes);
+  };
   const end = (outcome: StreamOutcome) => {
     if (ended) return;
     ended = true;
@@ -341,7 +352,7 @@ function relayNativeStream(
     fault?: StreamFault,
   ) => {
     const error = fault ? dialect.errorEvent(fault, sequence) : "";
-    controller.enqueue(encoder.encode(tail + options.statsLine(usage) + error));
+    send(controller, encoder.encode(tail + options.statsLine(usage) + error));
     controller.close();
     end(fault?.outcome ?? finished ?? "complete");
   };
@@ -371,7 +382,7 @@ function relayNativeStream(
         const block = blocks.push(result.value);
         if (!block) continue;
         // A chunk of whole events (the common case) goes on as the bytes it came as.
-        controller.enqueue(whole && !blocks.pending ? result.value.slice() : encoder.encode(block));
+        send(controller, whole && !blocks.pending ? result.value.slice() : encoder.encode(block));
         for (const event of splitEvents(block)) read(event);
         return;
       }

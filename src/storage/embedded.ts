@@ -4,15 +4,24 @@
  * a failed write keeps its rows for the next try; retention runs at start and hourly.
  */
 import type { LogTask } from "../../workers/log_worker.ts";
+import { LocalSpend } from "../keys/local_spend.ts";
+import { Sealer } from "../keys/secrets.ts";
+import { SqliteKeyStore } from "../keys/sqlite_key_store.ts";
 import { WorkerPool } from "../pool/pool.ts";
 import type { SqliteLogOptions } from "./sqlite_log.ts";
+import { overviewRange } from "./hourly_usage.ts";
+import { requestsFilter } from "./request_pages.ts";
 import { MemoryCounters } from "./counters.ts";
 import { MemoryKeyValue } from "./memory_kv.ts";
 import type { MediaStore } from "./media_store.ts";
 import type {
   Counters,
   KeyValueStore,
+  OverviewQuery,
+  OverviewReport,
   RequestLogRow,
+  RequestsPage,
+  RequestsQuery,
   Storage,
   UsageQuery,
   UsageReport,
@@ -28,6 +37,11 @@ export interface EmbeddedOptions extends SqliteLogOptions {
   media?: MediaStore;
   /** Days the media store keeps what requests sent. */
   mediaRetentionDays?: number;
+  /**
+   * Keeps squint keys in `<data dir>/keys.db`, provider keys sealed with `encryptionKey`
+   * (without it keys take no provider keys); absent: no key store (the production spill).
+   */
+  keys?: { encryptionKey?: string };
 }
 
 const LOG_WORKER = new URL("../../workers/log_worker.ts", import.meta.url);
@@ -53,12 +67,28 @@ export class EmbeddedStorage implements Storage {
   readonly kv: KeyValueStore;
   readonly counters: Counters = new MemoryCounters();
   readonly media?: MediaStore;
+  readonly keys?: SqliteKeyStore;
+  /** Stored keys' use, counted in memory from the log's sums (so a restart keeps a budget). */
+  #spend: LocalSpend;
 
   constructor(options: EmbeddedOptions) {
     this.kv = new MemoryKeyValue(options.kvMaxBytes ?? 256 * 2 ** 20);
     this.media = options.media;
     this.#db = { dataDir: options.dataDir, retentionDays: options.retentionDays };
     this.#batchSize = options.batchSize ?? 500;
+    this.#spend = new LocalSpend(this.counters, (keyId, since) => {
+      // Queued rows are written first: the one log worker runs tasks in order.
+      this.flush().catch(() => {});
+      return this.#run<number>({ kind: "spent", keyId, since });
+    });
+    if (options.keys) {
+      const { encryptionKey } = options.keys;
+      this.keys = new SqliteKeyStore({
+        dataDir: options.dataDir,
+        sealer: encryptionKey ? new Sealer(encryptionKey) : undefined,
+        spentSince: (id, since) => this.#spend.spentSince(id, since),
+      });
+    }
     this.#timer = setInterval(() => this.flush(), options.flushIntervalMs ?? 100);
     this.#timer.unref();
     const retention = () => {
@@ -76,6 +106,8 @@ export class EmbeddedStorage implements Storage {
 
   log(row: RequestLogRow): void {
     this.#queue.push(row);
+    // Stored keys' limits read what is metered; without a key store nothing would.
+    if (this.keys) this.#spend.meter(row).catch(() => {});
     if (this.#queue.length >= this.#batchSize) this.flush();
   }
 
@@ -110,6 +142,17 @@ export class EmbeddedStorage implements Storage {
     await this.flush();
     return await this.#run<UsageReport>({ kind: "usage", query });
   }
+  async requests(query: RequestsQuery): Promise<RequestsPage> {
+    requestsFilter(query); // a bad query is a 400 here, not a worker's error
+    await this.flush();
+    return await this.#run<RequestsPage>({ kind: "requests", query });
+  }
+
+  async overview(query: OverviewQuery): Promise<OverviewReport> {
+    overviewRange(query); // a bad query is a 400 here, not a worker's error
+    await this.flush();
+    return await this.#run<OverviewReport>({ kind: "overview", query });
+  }
 
   async health(): Promise<{ ok: boolean; detail: string }> {
     try {
@@ -142,6 +185,7 @@ export class EmbeddedStorage implements Storage {
     clearInterval(this.#retentionTimer);
     await this.flush();
     await this.#run({ kind: "close" }).catch(() => {});
+    this.keys?.close();
     await this.media?.close();
     this.#pool.close();
   }

@@ -44,6 +44,63 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
     version: 3,
     sql: `ALTER TABLE requests ADD COLUMN savings TEXT;`,
   },
+  {
+    // The dashboard: per-request timings and prompt-cache figures, and the hourly aggregate the
+    // Overview reads (src/storage/hourly_usage.ts says what its rows hold: channel '' has the
+    // totals, a channel's row only what it saved). The aggregate is filled from the rows already
+    // logged and then written with each batch; retention never deletes from it. (ts, id) and
+    // (key_id, ts, id) serve the Requests page newest first.
+    version: 4,
+    sql: `
+      ALTER TABLE requests ADD COLUMN upstream_ms REAL;
+      ALTER TABLE requests ADD COLUMN first_token_ms REAL;
+      ALTER TABLE requests ADD COLUMN cached_input_tokens INTEGER;
+      ALTER TABLE requests ADD COLUMN cache_write_tokens INTEGER;
+      ALTER TABLE requests ADD COLUMN passthrough_reason TEXT;
+      ALTER TABLE requests ADD COLUMN images TEXT;
+      DROP INDEX requests_ts;
+      CREATE INDEX requests_ts_id ON requests (ts, id);
+      CREATE INDEX requests_key_ts_id ON requests (key_id, ts, id);
+      CREATE TABLE usage_hourly (
+        hour INTEGER NOT NULL,
+        key_id TEXT NOT NULL,
+        model TEXT NOT NULL,
+        door TEXT NOT NULL,
+        cache TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        requests INTEGER NOT NULL,
+        errors INTEGER NOT NULL,
+        tokens_before INTEGER NOT NULL,
+        tokens_after INTEGER NOT NULL,
+        upstream_input_tokens INTEGER NOT NULL,
+        upstream_output_tokens INTEGER NOT NULL,
+        cost_before_usd REAL NOT NULL,
+        cost_after_usd REAL NOT NULL,
+        cost_saved_usd REAL NOT NULL,
+        PRIMARY KEY (hour, key_id, model, door, cache, channel)
+      ) WITHOUT ROWID;
+      CREATE INDEX usage_hourly_key_hour ON usage_hourly (key_id, hour);
+      INSERT INTO usage_hourly
+      SELECT ts - ts % 3600000, coalesce(key_id, ''), coalesce(model_called, model_requested, ''),
+        door, cache, '', count(*), count(CASE WHEN status >= 400 THEN 1 END),
+        coalesce(sum(CASE WHEN status < 400 THEN tokens_before END), 0),
+        coalesce(sum(CASE WHEN status < 400 THEN tokens_after END), 0),
+        coalesce(sum(CASE WHEN status < 400 THEN upstream_input_tokens END), 0),
+        coalesce(sum(CASE WHEN status < 400 THEN upstream_output_tokens END), 0),
+        coalesce(sum(CASE WHEN status < 400 THEN cost_before_usd END), 0.0),
+        coalesce(sum(CASE WHEN status < 400 THEN cost_after_usd END), 0.0),
+        coalesce(sum(CASE WHEN status < 400 THEN cost_saved_usd END), 0.0)
+      FROM requests GROUP BY 1, 2, 3, 4, 5;
+      INSERT INTO usage_hourly
+      SELECT r.ts - r.ts % 3600000, coalesce(r.key_id, ''),
+        coalesce(r.model_called, r.model_requested, ''), r.door, r.cache, s.key, count(*),
+        0, 0, 0, 0, 0, 0.0, 0.0, coalesce(sum(CASE WHEN r.status < 400 THEN s.value END), 0.0)
+      FROM requests r, json_each(CASE WHEN json_valid(r.savings)
+        THEN CASE json_type(r.savings) WHEN 'object' THEN r.savings END END) s
+      WHERE s.key <> '' AND s.type IN ('integer', 'real')
+      GROUP BY 1, 2, 3, 4, 5, 6;
+    `,
+  },
 ];
 
 /** Applies pending migrations; returns the schema version reached. */

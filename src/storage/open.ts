@@ -19,6 +19,7 @@ export function embeddedStorage(config: Config): EmbeddedStorage {
       ? new FileMediaStore(`${config.data_dir}/media`)
       : undefined,
     mediaRetentionDays: config.media_retention_days,
+    keys: { encryptionKey: config.encryption_key },
   });
 }
 

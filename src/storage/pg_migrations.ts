@@ -78,6 +78,67 @@ export const PG_MIGRATIONS: readonly { version: number; sql: string }[] = [
       );
     `,
   },
+  {
+    // The dashboard: per-request timings and prompt-cache figures (`images` is text, as the log
+    // gives it, like `attempts`), and the hourly aggregate the Overview reads
+    // (src/storage/hourly_usage.ts says what its rows hold: channel '' has the totals, a
+    // channel's row only what it saved). The aggregate is filled from the rows already logged and
+    // then written by the statement that writes each batch; retention never deletes from it.
+    // (ts, id) and (key_id, ts, id) serve the Requests page newest first.
+    version: 3,
+    sql: `
+      ALTER TABLE requests
+        ADD COLUMN upstream_ms double precision,
+        ADD COLUMN first_token_ms double precision,
+        ADD COLUMN cached_input_tokens bigint,
+        ADD COLUMN cache_write_tokens bigint,
+        ADD COLUMN passthrough_reason text,
+        ADD COLUMN images text;
+      DROP INDEX requests_ts;
+      DROP INDEX requests_key_ts;
+      CREATE INDEX requests_ts_id ON requests (ts, id);
+      CREATE INDEX requests_key_ts_id ON requests (key_id, ts, id);
+      CREATE TABLE usage_hourly (
+        hour bigint NOT NULL,
+        key_id text NOT NULL,
+        model text NOT NULL,
+        door text NOT NULL,
+        cache text NOT NULL,
+        channel text NOT NULL,
+        requests bigint NOT NULL,
+        errors bigint NOT NULL,
+        tokens_before bigint NOT NULL,
+        tokens_after bigint NOT NULL,
+        upstream_input_tokens bigint NOT NULL,
+        upstream_output_tokens bigint NOT NULL,
+        cost_before_usd double precision NOT NULL,
+        cost_after_usd double precision NOT NULL,
+        cost_saved_usd double precision NOT NULL,
+        PRIMARY KEY (hour, key_id, model, door, cache, channel)
+      );
+      CREATE INDEX usage_hourly_key_hour ON usage_hourly (key_id, hour);
+      INSERT INTO usage_hourly
+      SELECT ts - ts % 3600000, coalesce(key_id, ''), coalesce(model_called, model_requested, ''),
+        door, cache, '', count(*), count(*) FILTER (WHERE status >= 400),
+        coalesce(sum(tokens_before) FILTER (WHERE status < 400), 0),
+        coalesce(sum(tokens_after) FILTER (WHERE status < 400), 0),
+        coalesce(sum(upstream_input_tokens) FILTER (WHERE status < 400), 0),
+        coalesce(sum(upstream_output_tokens) FILTER (WHERE status < 400), 0),
+        coalesce(sum(cost_before_usd) FILTER (WHERE status < 400), 0),
+        coalesce(sum(cost_after_usd) FILTER (WHERE status < 400), 0),
+        coalesce(sum(cost_saved_usd) FILTER (WHERE status < 400), 0)
+      FROM requests GROUP BY 1, 2, 3, 4, 5;
+      INSERT INTO usage_hourly
+      SELECT r.ts - r.ts % 3600000, coalesce(r.key_id, ''),
+        coalesce(r.model_called, r.model_requested, ''), r.door, r.cache, s.key, count(*),
+        0, 0, 0, 0, 0, 0, 0,
+        coalesce(sum((s.value #>> '{}')::float8) FILTER (WHERE r.status < 400), 0)
+      FROM requests r, jsonb_each(CASE jsonb_typeof(r.savings)
+        WHEN 'object' THEN r.savings ELSE '{}' END) s
+      WHERE s.key <> '' AND jsonb_typeof(s.value) = 'number'
+      GROUP BY 1, 2, 3, 4, 5, 6;
+    `,
+  },
 ];
 
 /** Any constant both sides agree on: the lock that serializes migrating instances. */

@@ -1,12 +1,28 @@
 /**
  * The request log in PostgreSQL. A batch of rows goes in one statement that also adds them to
- * the daily usage aggregates; a row already present (a replay after an outage) is skipped and
- * not counted again, so every request counts once however often it is written.
+ * the daily and hourly usage aggregates; a row already present (a replay after an outage) is
+ * skipped and not counted again, so every request counts once however often it is written.
  */
 import type postgres from "postgres";
 import type { Sql } from "postgres";
+import {
+  HOURLY_KEY,
+  HOURLY_SUMS,
+  hourlyShares,
+  overviewRange,
+  overviewReport,
+  overviewStatement,
+} from "./hourly_usage.ts";
+import { type RequestsFilter, requestsPage, requestsSql } from "./request_pages.ts";
 import { channelFigures, COLUMNS, FIGURES, figures, rowFrom, usageFilter } from "./sqlite_log.ts";
-import type { RequestLogRow, UsageQuery, UsageReport } from "./types.ts";
+import type {
+  OverviewQuery,
+  OverviewReport,
+  RequestLogRow,
+  RequestsPage,
+  UsageQuery,
+  UsageReport,
+} from "./types.ts";
 
 /** Columns summed into `usage_daily` (answered requests only, as `/v1/usage` counts them). */
 const SUMMED = [
@@ -19,22 +35,37 @@ const SUMMED = [
   "cost_saved_usd",
 ];
 
+/** The hourly shares ($2, one per row and channel, with the row's id) as a record set. */
+const SHARES = `json_to_recordset($2::json) AS s(id text, ${
+  [
+    ...HOURLY_KEY.map((c) => `${c} ${c === "hour" ? "bigint" : "text"}`),
+    ...HOURLY_SUMS.map((c) => `${c} ${c.endsWith("_usd") ? "float8" : "bigint"}`),
+  ].join(", ")
+})`;
+
 const INSERT = `
   WITH added AS (
     INSERT INTO requests (${COLUMNS.join(", ")})
     SELECT ${COLUMNS.join(", ")} FROM json_populate_recordset(null::requests, $1::json)
     ON CONFLICT (id) DO NOTHING
     RETURNING *
+  ), daily AS (
+    INSERT INTO usage_daily (day, key_id, model, requests, errors, ${SUMMED.join(", ")})
+    SELECT (to_timestamp(ts / 1000.0) AT TIME ZONE 'UTC')::date, coalesce(key_id, ''),
+      coalesce(model_called, ''), count(*), count(*) FILTER (WHERE status >= 400),
+      ${SUMMED.map((c) => `coalesce(sum(${c}) FILTER (WHERE status < 400), 0)`).join(", ")}
+    FROM added GROUP BY 1, 2, 3
+    ON CONFLICT (day, key_id, model) DO UPDATE SET
+      requests = usage_daily.requests + excluded.requests,
+      errors = usage_daily.errors + excluded.errors,
+      ${SUMMED.map((c) => `${c} = usage_daily.${c} + excluded.${c}`).join(",\n      ")}
   )
-  INSERT INTO usage_daily (day, key_id, model, requests, errors, ${SUMMED.join(", ")})
-  SELECT (to_timestamp(ts / 1000.0) AT TIME ZONE 'UTC')::date, coalesce(key_id, ''),
-    coalesce(model_called, ''), count(*), count(*) FILTER (WHERE status >= 400),
-    ${SUMMED.map((c) => `coalesce(sum(${c}) FILTER (WHERE status < 400), 0)`).join(", ")}
-  FROM added GROUP BY 1, 2, 3
-  ON CONFLICT (day, key_id, model) DO UPDATE SET
-    requests = usage_daily.requests + excluded.requests,
-    errors = usage_daily.errors + excluded.errors,
-    ${SUMMED.map((c) => `${c} = usage_daily.${c} + excluded.${c}`).join(",\n    ")}`;
+  INSERT INTO usage_hourly (${[...HOURLY_KEY, ...HOURLY_SUMS].join(", ")})
+  SELECT ${HOURLY_KEY.join(", ")}, ${HOURLY_SUMS.map((c) => `sum(${c})`).join(", ")}
+  FROM ${SHARES} WHERE s.id IN (SELECT id FROM added)
+  GROUP BY ${HOURLY_KEY.join(", ")}
+  ON CONFLICT (${HOURLY_KEY.join(", ")}) DO UPDATE SET
+    ${HOURLY_SUMS.map((c) => `${c} = usage_hourly.${c} + excluded.${c}`).join(",\n    ")}`;
 
 /** PostgreSQL text holds no NUL character; an upstream's message may (U+FFFD stands in). */
 function text(value: string | null): string | null {
@@ -70,6 +101,12 @@ function record(r: RequestLogRow): Record<string, unknown> {
     content: text(r.content),
     attempts: text(r.attempts ?? null),
     savings: r.savings ? JSON.parse(r.savings) : null,
+    upstream_ms: r.upstreamMs ?? null,
+    first_token_ms: r.firstTokenMs ?? null,
+    cached_input_tokens: r.cachedInputTokens ?? null,
+    cache_write_tokens: r.cacheWriteTokens ?? null,
+    passthrough_reason: text(r.passthroughReason ?? null),
+    images: text(r.images ?? null),
   };
 }
 
@@ -90,10 +127,19 @@ const GROUPINGS: Record<NonNullable<UsageQuery["groupBy"]>, { key: string; from:
   },
 };
 
-/** Writes rows (all or none); resolves to how many were new. */
+/**
+ * Writes rows and adds the new ones to the aggregates (all or none). A batch naming an id twice
+ * keeps the first, as the database does, so its shares count once.
+ */
 export async function insertRows(sql: Sql, rows: readonly RequestLogRow[]): Promise<void> {
   if (rows.length === 0) return;
-  await sql.unsafe(INSERT, [sql.json(rows.map(record) as postgres.JSONValue)]);
+  const seen = new Set<string>();
+  const unique = rows.filter((r) => !seen.has(r.id) && seen.add(r.id));
+  const shares = unique.flatMap((r) => hourlyShares(r).map((share) => ({ id: r.id, ...share })));
+  await sql.unsafe(INSERT, [
+    sql.json(unique.map(record) as postgres.JSONValue),
+    sql.json(shares as postgres.JSONValue),
+  ]);
 }
 
 /** Totals and groups over the log, as `/v1/usage` reports them. */
@@ -116,6 +162,19 @@ export async function usageReport(sql: Sql, query: UsageQuery): Promise<UsageRep
   report.group_by = query.groupBy;
   report.groups = rows.map((row) => ({ key: row.key ?? null, ...figures(row) }));
   return report;
+}
+
+/** The dashboard's Overview, from the hourly aggregate. */
+export async function readOverview(sql: Sql, query: OverviewQuery): Promise<OverviewReport> {
+  const statement = overviewStatement(overviewRange(query), (n) => `$${n}`);
+  return overviewReport(query, await sql.unsafe(statement.sql, statement.params));
+}
+
+/** A page of the log, newest first. */
+export async function readRequests(sql: Sql, filter: RequestsFilter): Promise<RequestsPage> {
+  const { sql: text, params } = requestsSql(filter, (n) => `$${n}`);
+  const rows = await sql.unsafe(text, params);
+  return requestsPage(rows.map(rowFrom), filter.limit);
 }
 
 /** The row with this id. */

@@ -20,12 +20,30 @@ import { RedisCounters } from "./counters.ts";
 import { EmbeddedStorage } from "./embedded.ts";
 import type { MediaStore } from "./media_store.ts";
 import { migratePg } from "./pg_migrations.ts";
-import { deleteOlderThan, insertRows, rowById, usageReport } from "./postgres_log.ts";
+import { overviewRange } from "./hourly_usage.ts";
+import {
+  deleteOlderThan,
+  insertRows,
+  readOverview,
+  readRequests,
+  rowById,
+  usageReport,
+} from "./postgres_log.ts";
 import { redact, RedisLink } from "./redis.ts";
 import { RedisKeyValue } from "./redis_kv.ts";
 import { RedisNearFeed } from "./redis_near_feed.ts";
 import { RedisSignals } from "./redis_signals.ts";
-import type { RequestLogRow, Storage, UsageQuery, UsageReport } from "./types.ts";
+import { requestsFilter } from "./request_pages.ts";
+import type {
+  OverviewQuery,
+  OverviewReport,
+  RequestLogRow,
+  RequestsPage,
+  RequestsQuery,
+  Storage,
+  UsageQuery,
+  UsageReport,
+} from "./types.ts";
 
 /** What the production store connects to and how it buffers. */
 export interface ProductionOptions {
@@ -267,6 +285,18 @@ export class ProductionStorage implements Storage {
   async usage(query: UsageQuery): Promise<UsageReport> {
     await this.flush();
     return await this.#read(() => usageReport(this.sql, query));
+  }
+
+  async requests(query: RequestsQuery): Promise<RequestsPage> {
+    const filter = requestsFilter(query); // a bad query is a 400, never read as an outage
+    await this.flush();
+    return await this.#read(() => readRequests(this.sql, filter));
+  }
+
+  async overview(query: OverviewQuery): Promise<OverviewReport> {
+    overviewRange(query); // a bad query is a 400, never read as an outage
+    await this.flush();
+    return await this.#read(() => readOverview(this.sql, query));
   }
 
   /** A read of the log, or 503 while the database is away. */

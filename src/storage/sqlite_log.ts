@@ -3,8 +3,27 @@
  * inside the log worker (`workers/log_worker.ts`), never on the event loop.
  */
 import { DatabaseSync } from "node:sqlite";
+import {
+  hourlyShares,
+  hourlyUpsert,
+  overviewRange,
+  overviewReport,
+  overviewStatement,
+  shareValues,
+  sumShares,
+} from "./hourly_usage.ts";
 import { migrate } from "./migrations.ts";
-import type { RequestLogRow, UsageFigures, UsageQuery, UsageReport } from "./types.ts";
+import { requestsFilter, requestsPage, requestsSql } from "./request_pages.ts";
+import type {
+  OverviewQuery,
+  OverviewReport,
+  RequestLogRow,
+  RequestsPage,
+  RequestsQuery,
+  UsageFigures,
+  UsageQuery,
+  UsageReport,
+} from "./types.ts";
 
 /** Where the log lives and how long it keeps rows. */
 export interface SqliteLogOptions {
@@ -94,6 +113,12 @@ export const COLUMNS: readonly string[] = [
   "content",
   "attempts",
   "savings",
+  "upstream_ms",
+  "first_token_ms",
+  "cached_input_tokens",
+  "cache_write_tokens",
+  "passthrough_reason",
+  "images",
 ];
 
 function values(r: RequestLogRow): (string | number | null)[] {
@@ -124,6 +149,12 @@ function values(r: RequestLogRow): (string | number | null)[] {
     r.content,
     r.attempts ?? null,
     r.savings ?? null,
+    r.upstreamMs ?? null,
+    r.firstTokenMs ?? null,
+    r.cachedInputTokens ?? null,
+    r.cacheWriteTokens ?? null,
+    r.passthroughReason ?? null,
+    r.images ?? null,
   ];
 }
 
@@ -162,6 +193,12 @@ export function rowFrom(r: Record<string, unknown>): RequestLogRow {
     content: text("content"),
     attempts: json("attempts"),
     savings: json("savings"),
+    upstreamMs: num("upstream_ms"),
+    firstTokenMs: num("first_token_ms"),
+    cachedInputTokens: num("cached_input_tokens"),
+    cacheWriteTokens: num("cache_write_tokens"),
+    passthroughReason: text("passthrough_reason"),
+    images: json("images"),
   };
 }
 
@@ -186,28 +223,36 @@ export function figures(row: Record<string, unknown>): UsageFigures {
 export class SqliteLog {
   #db: DatabaseSync;
   #insert: ReturnType<DatabaseSync["prepare"]>;
+  #addHourly: ReturnType<DatabaseSync["prepare"]>;
 
   constructor(readonly options: SqliteLogOptions) {
     const path = options.dataDir === ":memory:" ? ":memory:" : `${options.dataDir}/squint.db`;
     if (path !== ":memory:") Deno.mkdirSync(options.dataDir, { recursive: true });
     this.#db = new DatabaseSync(path);
+    // Sorts and groupings (the Overview's buckets) in memory, not in temp files.
     this.#db.exec(
-      "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;",
+      "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; " +
+        "PRAGMA temp_store = MEMORY;",
     );
     migrate(this.#db);
+    // A row already written (same id) is kept as it was and not counted again.
     this.#insert = this.#db.prepare(
-      `INSERT OR REPLACE INTO requests (${COLUMNS.join(", ")}) VALUES (${
+      `INSERT INTO requests (${COLUMNS.join(", ")}) VALUES (${
         COLUMNS.map(() => "?").join(", ")
-      })`,
+      }) ON CONFLICT (id) DO NOTHING`,
     );
+    this.#addHourly = this.#db.prepare(hourlyUpsert(() => "?"));
   }
 
-  /** Writes rows in one transaction (all or none). */
+  /** Writes rows and adds the new ones to the hourly aggregate, in one transaction (all or none). */
   insert(rows: readonly RequestLogRow[]): void {
     if (rows.length === 0) return;
     this.#db.exec("BEGIN");
     try {
-      for (const row of rows) this.#insert.run(...values(row));
+      const added = rows.filter((row) => Number(this.#insert.run(...values(row)).changes) > 0);
+      for (const share of sumShares(added.flatMap(hourlyShares))) {
+        this.#addHourly.run(...shareValues(share));
+      }
       this.#db.exec("COMMIT");
     } catch (e) {
       this.#db.exec("ROLLBACK");
@@ -250,7 +295,19 @@ export class SqliteLog {
     );
   }
 
-  /** Deletes rows older than the retention period; returns how many. */
+  /** USD key `keyId` spent on answered requests from `since` (ms): seeds its budget counter. */
+  spentSince(keyId: string, since: number): number {
+    // From the hourly aggregate (channel '': answered requests' totals), which outlives the
+    // log's retention; a budget period starts on a whole UTC day, so on a whole hour.
+    const hour = Math.floor(since / 3_600_000) * 3_600_000;
+    const row = this.#db.prepare(
+      `SELECT coalesce(sum(cost_after_usd), 0) AS usd FROM usage_hourly
+      WHERE key_id = ? AND channel = '' AND hour >= ?`,
+    ).get(keyId, hour) as { usd: number };
+    return Number(row.usd);
+  }
+
+  /** Deletes rows older than the retention period; returns how many (the aggregate is kept). */
   applyRetention(now = Date.now()): number {
     const cutoff = now - this.options.retentionDays * 86_400_000;
     return Number(this.#db.prepare("DELETE FROM requests WHERE ts < ?").run(cutoff).changes);
@@ -279,6 +336,20 @@ export class SqliteLog {
       }));
     }
     return report;
+  }
+
+  /** The dashboard's Overview, from the hourly aggregate. */
+  overview(query: OverviewQuery): OverviewReport {
+    const { sql, params } = overviewStatement(overviewRange(query), (n) => `?${n}`);
+    return overviewReport(query, this.#db.prepare(sql).all(...params) as Record<string, unknown>[]);
+  }
+
+  /** A page of the log, newest first. */
+  requests(query: RequestsQuery): RequestsPage {
+    const filter = requestsFilter(query);
+    const { sql, params } = requestsSql(filter, (n) => `?${n}`);
+    const rows = this.#db.prepare(sql).all(...params) as Record<string, unknown>[];
+    return requestsPage(rows.map(rowFrom), filter.limit);
   }
 
   /** Whether the database answers. */

@@ -37,6 +37,35 @@ export interface RequestLogRow {
   attempts?: string | null;
   /** USD saved per channel as JSON (`{"images":…,"cache":…}`), summing to `costSavedUsd`. */
   savings?: string | null;
+  /**
+   * ms from squint sending the request upstream (first attempt) until the answer was complete at
+   * squint (a stream's last event); null when no upstream was called (cache hit, dedup, error).
+   */
+  upstreamMs?: number | null;
+  /** ms from the request's arrival to the first bytes of a streamed answer sent to the client. */
+  firstTokenMs?: number | null;
+  /** Input tokens the provider read from its prompt cache (billed usage), when it says. */
+  cachedInputTokens?: number | null;
+  /** Input tokens the provider wrote to its prompt cache (billed usage), when it says. */
+  cacheWriteTokens?: number | null;
+  /** Why squint sent the request unoptimized, when it did. */
+  passthroughReason?: string | null;
+  /** squint's error code (CONTRACT.md) when squint answered with its own error; for the log line. */
+  errorCode?: string | null;
+  /** The per-image decisions as JSON (`LoggedImage[]`), kept whether or not media is stored. */
+  images?: string | null;
+}
+
+/** One image's decision as the request log keeps it (no OCR text: that is content). */
+export interface LoggedImage {
+  /** JSON pointer of the image in the client's body. */
+  path?: string;
+  action: string;
+  reasons: string[];
+  intent?: { label: string; confidence: number };
+  content?: { label: string; confidence: number };
+  before: { width: number; height: number; bytes: number; format: string; tokens: number };
+  after: { width: number; height: number; bytes: number; format: string; tokens: number };
 }
 
 /** `GET /v1/usage` query. */
@@ -72,6 +101,62 @@ export interface UsageReport {
   groups?: (UsageFigures & { key: string | null })[];
 }
 
+/** The dashboard's Overview query: a time range, cut into buckets. */
+export interface OverviewQuery {
+  from: Date;
+  to: Date;
+  /** Bucket width of the series. */
+  bucket: "hour" | "day";
+  /** Only this key's rows. */
+  keyId?: string;
+}
+
+/** The dashboard's Overview, read from the hourly aggregate (never the log). */
+export interface OverviewReport {
+  from: string;
+  to: string;
+  bucket: "hour" | "day";
+  /** Over the whole range; `saved_pct` = cost_saved_usd / cost_before_usd × 100 (0 when none). */
+  totals: UsageFigures & { saved_pct: number };
+  /** One entry per bucket start (ISO) that has requests. */
+  series: {
+    t: string;
+    requests: number;
+    errors: number;
+    cost_before_usd: number;
+    cost_after_usd: number;
+    cost_saved_usd: number;
+    /** USD saved per channel in this bucket (images, ocr, cache, dedup, routing, prompt_cache…). */
+    saved_by_channel: Record<string, number>;
+  }[];
+  /** Models by requests, most first (at most 10). */
+  top_models: { model: string; requests: number; cost_after_usd: number; cost_saved_usd: number }[];
+}
+
+/** The dashboard's Requests query: newest first, filtered, a page at a time. */
+export interface RequestsQuery {
+  from?: Date;
+  to?: Date;
+  door?: string;
+  /** Matches the model asked for or the model called. */
+  model?: string;
+  keyId?: string;
+  /** A status class (`2xx`, `4xx`, `5xx`) or an exact status (`429`). */
+  status?: string;
+  cache?: string;
+  /** Page size (default 50, at most 1000). */
+  limit?: number;
+  /** The `next` cursor of the page before. */
+  cursor?: string;
+}
+
+/** One page of the request log. */
+export interface RequestsPage {
+  rows: RequestLogRow[];
+  /** Cursor of the next (older) page; absent on the last. */
+  next?: string;
+}
+
 /** State behind one interface; the embedded and production stores implement it. */
 export interface Storage {
   /** Shared byte values with a TTL (response cache, leases). */
@@ -91,6 +176,10 @@ export interface Storage {
   usage(query: UsageQuery): Promise<UsageReport>;
   /** One request's log row, by squint's request id. */
   request(id: string): Promise<RequestLogRow | undefined>;
+  /** The log, newest first, filtered and paginated (the dashboard's Requests page). */
+  requests(query: RequestsQuery): Promise<RequestsPage>;
+  /** Figures over time from the hourly aggregate written with the log (the dashboard's Overview). */
+  overview(query: OverviewQuery): Promise<OverviewReport>;
   /** Whether the store answers. */
   health(): Promise<{ ok: boolean; detail: string }>;
   /** Writes queued rows now. */

@@ -92,6 +92,7 @@ Deno.test({
         "schema_migrations",
         "squint_keys",
         "usage_daily",
+        "usage_hourly",
       ]);
       assert.equal(await migratePg(sql), LATEST);
       const applied = await sql`SELECT version FROM schema_migrations ORDER BY version`;

@@ -29,6 +29,7 @@ export async function startProductionSquint(
     SQUINT_REDIS_PREFIX: services.redisPrefix,
     SQUINT_DATA_DIR: dataDir,
     SQUINT_WORKERS: "1",
+    SQUINT_LOG_LEVEL: "off",
     ...env,
   });
   const storage = await ProductionStorage.open({

@@ -17,7 +17,13 @@ export interface RunningSquint {
 
 /** Starts squint with `env` (SQUINT_* variables) over test defaults. */
 export function startSquint(env: Record<string, string> = {}): RunningSquint {
-  const config = loadConfig({ SQUINT_DATA_DIR: ":memory:", SQUINT_WORKERS: "1", ...env });
+  // The per-request log line is tested on its own (tests/observe/); here it would only be noise.
+  const config = loadConfig({
+    SQUINT_DATA_DIR: ":memory:",
+    SQUINT_WORKERS: "1",
+    SQUINT_LOG_LEVEL: "off",
+    ...env,
+  });
   return serveApp(createApp(config));
 }
 

@@ -239,6 +239,8 @@ export async function recognize(
       // Dark pages are already inverted here; tesseract's own retry of weak lines inverted
       // costs a second recognition of those lines and changed no corpus page's text.
       tessedit_do_invert: "0",
+      // tesseract prints notes ("Estimating resolution as …") to its debug file, stderr by default.
+      debug_file: "/dev/null",
     });
     return (await worker.recognize(file, {}, { text: false, blocks: true })).data;
   });
