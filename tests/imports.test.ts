@@ -104,7 +104,7 @@ Deno.test("only the server's entry imports the HTTP layer", () => {
   );
 });
 
-Deno.test("planners, providers, relay, storage and workers never import the doors or the lifecycle", () => {
+Deno.test("planners, providers, relay, storage, observers and workers never import the doors, the lifecycle or the dashboard", () => {
   const lower = under(
     "src/optimize/",
     "src/models/",
@@ -117,10 +117,14 @@ Deno.test("planners, providers, relay, storage and workers never import the door
     "src/routing/",
     "src/pipeline/",
     "src/keys/",
+    "src/observe/",
     "workers/",
   );
   assert.deepEqual(
-    imports(lower, under("src/doors/", "src/lifecycle/lifecycle.ts", "src/http/")),
+    imports(
+      lower,
+      under("src/doors/", "src/lifecycle/lifecycle.ts", "src/http/", "src/dashboard/"),
+    ),
     [],
   );
 });

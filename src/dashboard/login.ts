@@ -9,7 +9,7 @@ import type { Handler } from "../lifecycle/context.ts";
 import { GatewayError } from "../errors.ts";
 import { redirect } from "./answer.ts";
 import { assetAt, serveAsset } from "./assets.ts";
-import { authOf, clearedCookie, sessionCookie } from "./session.ts";
+import { authOf, clearedCookie, sessionCookie } from "../keys/sessions.ts";
 
 const HOME = "/dashboard";
 const FORM = "/dashboard/login";

@@ -16,7 +16,7 @@ import { loginPage, signIn, signOut } from "./login.ts";
 import { overview } from "./overview_api.ts";
 import { requestDetail } from "./request_detail.ts";
 import { requestsCsv, requestsPage } from "./requests_api.ts";
-import { authOf, DASHBOARD_HEADER } from "./session.ts";
+import { authOf, DASHBOARD_HEADER } from "../keys/sessions.ts";
 
 interface Route {
   /** Who may: anyone (`public`), or a signed-in page (`session`). */

@@ -7,7 +7,7 @@ import { keyId } from "../accounting/key_id.ts";
 import { type Config, requiresSquintKey } from "../config.ts";
 import type { KeyStore, ResolvedKey } from "./key_store.ts";
 import { SECRET_PREFIX } from "./secrets.ts";
-import { isDashboardAdmin } from "../dashboard/session.ts";
+import { isDashboardAdmin } from "./sessions.ts";
 import { GatewayError } from "../errors.ts";
 
 /** The outcome of authentication. */

@@ -9,7 +9,7 @@ import {
   SESSION_COOKIE,
   SESSION_MS,
   sessionCookie,
-} from "../../src/dashboard/session.ts";
+} from "../../src/keys/sessions.ts";
 
 Deno.test("the admin token signs in as often as asked, anything else never", () => {
   const auth = new DashboardAuth("the-token");
