@@ -36,6 +36,18 @@ const ERROR_EVENT = /^\s*\{\s*"error"\s*:/;
 /** A block that holds any of these needs event-by-event handling; most blocks hold none. */
 const NEEDS_HANDLING = /"finish_reason"\s*:\s*"|"usage"\s*:\s*\{|\[DONE\]|\r|data: ?\{\s*"error"/;
 
+/** `controller.enqueue`, calling `onFirstBytes` once, before the first chunk goes out. */
+export function enqueuer(onFirstBytes?: () => void) {
+  let sent = false;
+  return (controller: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array) => {
+    if (!sent) {
+      sent = true;
+      onFirstBytes?.();
+    }
+    controller.enqueue(bytes);
+  };
+}
+
 /** The OpenAI error event that ends a stream squint cuts short. */
 function chatErrorEvent(fault: StreamFault): string {
   return sseEvent(JSON.stringify({
@@ -54,14 +66,7 @@ export function relayChatStream(
   let held: Record<string, unknown>[] = [];
   let usage: OpenAIUsage | undefined;
   let ended = false;
-  let sent = false;
-  const send = (controller: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array) => {
-    if (!sent) {
-      sent = true;
-      options.onFirstBytes?.();
-    }
-    controller.enqueue(bytes);
-  };
+  const send = enqueuer(options.onFirstBytes);
   /** The upstream's terminal `[DONE]`, or an error event of its own, has been relayed. */
   let finished: StreamOutcome | undefined;
 

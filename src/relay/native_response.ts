@@ -23,7 +23,7 @@ import {
 import type { PreparedChat } from "../pipeline/prepare_chat.ts";
 import { relayedHeaders } from "../providers/openai.ts";
 import { callLogger, firstBytesClock, type RelayContext } from "./chat_response.ts";
-import type { StreamOutcome } from "./chat_stream.ts";
+import { enqueuer, type StreamOutcome } from "./chat_stream.ts";
 import { eventData, splitEvents, SseBlocks } from "./sse.ts";
 import {
   badUpstreamResponse,
@@ -310,14 +310,7 @@ function relayNativeStream(
   let finished: StreamOutcome | undefined;
   let sequence = 0;
   let ended = false;
-  let sent = false;
-  const send = (controller: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array) => {
-    if (!sent) {
-      sent = true;
-      options.onFirstBytes?.();
-    }
-    controller.enqueue(bytes);
-  };
+  const send = enqueuer(options.onFirstBytes);
   const end = (outcome: StreamOutcome) => {
     if (ended) return;
     ended = true;
