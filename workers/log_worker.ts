@@ -25,6 +25,7 @@ export type LogTask =
     | { kind: "requests"; query: RequestsQuery }
     | { kind: "overview"; query: OverviewQuery }
     | { kind: "spent"; keyId: string; since: number }
+    | { kind: "median_output"; keyId: string | null; task: string }
     | { kind: "health" }
     | { kind: "close" }
   );
@@ -71,6 +72,8 @@ function run(task: LogTask): unknown {
       return log.overview(task.query);
     case "spent":
       return log.spentSince(task.keyId, task.since);
+    case "median_output":
+      return log.medianOutputTokens(task.keyId, task.task) ?? null;
   }
 }
 

@@ -101,6 +101,7 @@ export function chatLogRow(
     cacheWriteTokens: call.usage?.cache_creation_input_tokens ?? null,
     passthroughReason: prepared.passthroughReason ?? null,
     images: images.length ? JSON.stringify(loggedImages(images, call.imagePaths)) : null,
+    task: prepared.routing?.task ?? null,
   };
 }
 

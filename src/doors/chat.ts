@@ -17,7 +17,7 @@ import {
 import { sortTools } from "../providers/prompt_cache.ts";
 import { openAIAnswer, upstreamRequest } from "../providers/translate.ts";
 import { relayChatResponse } from "../relay/chat_response.ts";
-import { routeChat } from "../routing/route_request.ts";
+import { routeChat, routingAsSent } from "../routing/route_request.ts";
 
 /** A Chat Completions request read for one model. */
 export interface ChatRequest extends DoorRequest {
@@ -85,7 +85,12 @@ export const CHAT: Door<ChatRequest> = {
       app.pool,
     );
     return {
-      prepared: { ...prepared, promptCacheBySquint: call.promptCachePlaced, ...chosen },
+      prepared: {
+        ...prepared,
+        promptCacheBySquint: call.promptCachePlaced,
+        ...chosen,
+        routing: routingAsSent(chosen?.routing, prepared),
+      },
       call,
       route,
     };

@@ -3,6 +3,7 @@
  * by its shape), without calling any model. The answer embeds the exact body squint would send,
  * spliced in without re-parsing it; each image names its place in the body as a JSON pointer.
  */
+import { routingAsSent } from "../routing/route_request.ts";
 import { inputCostUsd } from "../models/prices.ts";
 import { readBody } from "../intake/body.ts";
 import { identify } from "../keys/identity.ts";
@@ -23,8 +24,8 @@ export const optimize: Handler = async (request, ctx) => {
   const chosen = door.choose
     ? await door.choose(read, identity, request.headers, ctx.app)
     : { request: read, routing: undefined };
-  const { routing } = chosen;
   const { body: sent, prepared } = await door.plan(chosen.request, ctx.app);
+  const routing = routingAsSent(chosen.routing, prepared);
   const paths = door.imagePaths(chosen.request);
   const prices = prepared.resolved?.prices;
   const images = prepared.plan.images.map((i, at) => ({

@@ -8,6 +8,55 @@ const ANTHROPIC = { provider: "anthropic", vision: true, maxInputSide: 8000 } as
 
 /** Anthropic, §2.3: standard tier, and the high-resolution tier for "Claude 4.7 and later" [A1]. */
 export const ANTHROPIC_FAMILIES: ModelFamily[] = [
+  // Claude 3.x, retired on the Claude API but still served elsewhere and listed by catalogues:
+  // every model before "Claude 4.7" is on the standard tier [A1].
+  {
+    ...ANTHROPIC,
+    id: "claude-3-haiku",
+    aliases: ["claude-3-haiku-20240307"],
+    image: CLAUDE_STANDARD,
+    contextWindow: 200_000,
+    sources: ["A1", "A2"],
+  },
+  {
+    ...ANTHROPIC,
+    id: "claude-3-sonnet",
+    aliases: ["claude-3-sonnet-20240229"],
+    image: CLAUDE_STANDARD,
+    contextWindow: 200_000,
+    sources: ["A1", "A2"],
+  },
+  {
+    ...ANTHROPIC,
+    id: "claude-3-opus",
+    aliases: ["claude-3-opus-20240229", "claude-3-opus-latest"],
+    image: CLAUDE_STANDARD,
+    contextWindow: 200_000,
+    priceId: "claude-3-opus-latest",
+    sources: ["A1", "A2"],
+  },
+  // Both dated ids are "Claude 3.5 Sonnet" at one price; `-latest` named the newer.
+  {
+    ...ANTHROPIC,
+    id: "claude-3-5-sonnet",
+    aliases: [
+      "claude-3-5-sonnet-20240620",
+      "claude-3-5-sonnet-20241022",
+      "claude-3-5-sonnet-latest",
+    ],
+    image: CLAUDE_STANDARD,
+    contextWindow: 200_000,
+    sources: ["A1", "A2"],
+  },
+  {
+    ...ANTHROPIC,
+    id: "claude-3-7-sonnet",
+    aliases: ["claude-3-7-sonnet-20250219", "claude-3-7-sonnet-latest"],
+    image: CLAUDE_STANDARD,
+    contextWindow: 200_000,
+    priceId: "claude-3-7-sonnet-latest",
+    sources: ["A1", "A2"],
+  },
   {
     ...ANTHROPIC,
     id: "claude-3-5-haiku",

@@ -15,6 +15,14 @@ export const GOOGLE_FAMILIES: ModelFamily[] = [
     contextWindow: 1_000_000,
     sources: ["G1", "G3"],
   },
+  {
+    ...GOOGLE,
+    id: "gemini-2.0-flash-lite",
+    aliases: ["gemini-2.0-flash-lite-001"],
+    image: GEMINI_TILES,
+    contextWindow: 1_000_000,
+    sources: ["G1", "G3"],
+  },
   // gemini-2.5-pro and the 3.x Pro previews have no catalogue window: 1,048,576 from Google's model pages.
   {
     ...GOOGLE,

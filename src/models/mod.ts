@@ -15,6 +15,8 @@
 
 export { imageTokens, mediaResolutionTokens } from "./image_tokens.ts";
 export { FAMILIES, LOCAL_FAMILY } from "./families.ts";
+export { MODEL_ALIASES, type ModelAlias } from "./aliases.ts";
+export { isUnknownModelReason, unknownModelReason } from "./unknown_model.ts";
 export {
   DEFAULT_RULES_VERSION,
   familyForVersion,

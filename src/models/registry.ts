@@ -4,6 +4,7 @@
  * the first call per name.
  */
 
+import { MODEL_ALIASES, type ModelAlias } from "./aliases.ts";
 import { FAMILIES, LOCAL_FAMILY } from "./families.ts";
 import { cataloguePrices, LOCAL_PRICES, overridePrices, type PriceOverride } from "./prices.ts";
 import { DEFAULT_RULES_VERSION, familyForVersion, type RulesVersion } from "./rules_versions.ts";
@@ -21,15 +22,15 @@ export interface RegistryOptions {
 export interface Registry {
   /** The rules version in force. */
   readonly rulesVersion: RulesVersion;
-  /** Every family, with the image rules of `rulesVersion`. */
+  /** Every family, with the image rules of `rulesVersion`; the alias table's models last. */
   readonly families: readonly ModelFamily[];
   /** `priceOverrides` keys that are no family id (typos, aliases), for the config loader to report. */
   readonly unknownOverrides: readonly string[];
   /**
    * The family and price of `name` as a client sent it, or undefined for an unknown model (the
-   * caller passes it through unpriced). Accepted: a family id or alias; either followed by
-   * `-YYYY-MM-DD` or `-YYYYMMDD`; `ft:<base>:…` (base family's image rule, no price);
-   * `ollama/<model>` (local family, $0).
+   * caller passes it through unpriced). Accepted: a family id or alias, or a model of the
+   * alias table (`aliases.ts`); any of them followed by `-YYYY-MM-DD` or `-YYYYMMDD`;
+   * `ft:<base>:…` (base family's image rule, no price); `ollama/<model>` (local family, $0).
    */
   resolve(name: string): ResolvedModel | undefined;
 }
@@ -41,17 +42,40 @@ const FINE_TUNE_PREFIX = "ft:";
 /** Bound on cached names, so a client inventing model names cannot grow memory without limit. */
 const MAX_CACHED_NAMES = 4096;
 
-/** Build a registry over the built-in family table. */
+/**
+ * The alias table's `alias` as a family of its own: `family`'s image rule (in the registry's
+ * rules version), its own name, window and price entry — never `family`'s price.
+ */
+function aliasFamily(alias: ModelAlias, family: ModelFamily | undefined): ModelFamily {
+  if (!family) throw new Error(`model alias ${alias.name} names no family ${alias.family}`);
+  const { priceId: _, ...rule } = family;
+  return {
+    ...rule,
+    id: alias.name,
+    aliases: [],
+    contextWindow: alias.contextWindow ?? family.contextWindow,
+    ...(alias.priceId ? { priceId: alias.priceId } : {}),
+    imageRuleOf: family.id,
+    sources: [...new Set([...alias.sources, ...family.sources])],
+  };
+}
+
+/** Build a registry over the built-in family and alias tables. */
 export function createRegistry(options: RegistryOptions = {}): Registry {
   const rulesVersion = options.rulesVersion ?? DEFAULT_RULES_VERSION;
   const overrides = options.priceOverrides ?? {};
-  const families = FAMILIES.map((f) => familyForVersion(f, rulesVersion));
+  const ruled = FAMILIES.map((f) => familyForVersion(f, rulesVersion));
+  const byId = new Map(ruled.map((f) => [f.id, f]));
+  const families = [
+    ...ruled,
+    ...MODEL_ALIASES.map((alias) => aliasFamily(alias, byId.get(alias.family))),
+  ];
 
   const byName = new Map<string, ModelFamily>();
   for (const family of families) {
     for (const name of [family.id, ...family.aliases]) {
       if (byName.has(name)) {
-        throw new Error(`model name ${name} is listed twice in the family table`);
+        throw new Error(`model name ${name} is listed twice in the family and alias tables`);
       }
       byName.set(name, family);
     }

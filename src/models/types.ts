@@ -158,6 +158,8 @@ export interface ModelFamily {
   contextWindow: number;
   /** Id in the price catalogue, when it differs from `id`. */
   priceId?: string;
+  /** For a model of the alias table (`aliases.ts`): the family whose image rule it takes. */
+  imageRuleOf?: string;
   /** Documentation source tags from providers.md (e.g. `S1`, `A1`). */
   sources: string[];
 }

@@ -12,6 +12,7 @@
  * @module
  */
 import type { Config } from "../config.ts";
+import { isUnknownModelReason } from "../models/unknown_model.ts";
 import type { WorkerPool } from "../pool/pool.ts";
 import type { Circuits } from "../providers/attempts.ts";
 import type { LoggedImage, RequestLogRow } from "../storage/types.ts";
@@ -100,6 +101,7 @@ export class RequestMetrics {
   readonly #images: Counter;
   readonly #retries: Counter;
   readonly #fallbacks: Counter;
+  readonly #unknownModels: Counter;
 
   constructor(
     config: Pick<Config, "metrics_key_label" | "metrics_max_models">,
@@ -235,6 +237,13 @@ export class RequestMetrics {
         "provider",
       ]),
     );
+    this.#unknownModels = r.add(
+      new Counter(
+        "squint_unknown_model_requests_total",
+        "Requests for a model squint has no image rule or price for (sent as they came), by door.",
+        ["door"],
+      ),
+    );
     r.add(
       new Gauge(
         "squint_circuit_state",
@@ -288,6 +297,7 @@ export class RequestMetrics {
       this.#firstToken.observe([door, provider], seconds(row.firstTokenMs));
     }
     if (row.attempts) this.#attempts(row.attempts);
+    if (isUnknownModelReason(row.passthroughReason)) this.#unknownModels.inc([door]);
     const images = row.images ? JSON.parse(row.images) as LoggedImage[] : [];
     for (const image of images) this.#images.inc([image.action]);
     // Errors are counted, never credited with figures (as /v1/usage does).

@@ -14,6 +14,7 @@ import { assembleBody, type JsonLiteral } from "../intake/inline_images.ts";
 import { collectImages, type Intake, type IntakeImage } from "../intake/intake.ts";
 import type { Registry } from "../models/registry.ts";
 import type { ResolvedModel } from "../models/types.ts";
+import { unknownModelReason } from "../models/unknown_model.ts";
 import { type Controls, takeControls } from "../optimize/controls.ts";
 import { type Route, routeModel } from "../providers/route.ts";
 import { takesImageUrls } from "../providers/upstreams.ts";
@@ -189,7 +190,9 @@ function prepared(
     ],
     stream: json.stream === true,
     clientWantsUsage,
-    passthroughReason,
+    // A model the registry does not know is named, so operators see what squint could not help.
+    passthroughReason: passthroughReason ??
+      (facts.resolved ? undefined : unknownModelReason(facts.model)),
   };
 }
 
@@ -390,6 +393,15 @@ async function optimize(
     videos,
     admitted.pristine ? admitted.body : undefined,
   );
+}
+
+/**
+ * Each image of an admitted request as the planner takes it, before any worker looked at what it
+ * shows (routing prices its options on these).
+ */
+export function imageFacts(admitted: AdmittedChat): ImageFacts[] {
+  const asked = intents(admitted.json, admitted.intake.images);
+  return admitted.intake.images.map((image, i) => ({ ...factsOf(image, i + 1), ...asked[i] }));
 }
 
 function factsOf(image: IntakeImage, number: number, found?: Understanding): ImageFacts {

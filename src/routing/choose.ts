@@ -2,12 +2,15 @@
  * Choosing a model, by the numbers: `model: "auto"` picks among the capability table's models by
  * strategy, and cascading moves a named model to a cheaper sibling; both only to a model that can
  * do the task (level, vision, tools, context) and, for a cascade, only when the *total* expected
- * cost on the target — its own image-token rule and prices — is lower. Pure; the decision keeps
- * every option's figures, for `/v1/optimize` and the stats.
+ * cost on the target is lower. Each option is priced on the plan its images would really get on
+ * that model (glance, detail, resize: the image planner run for its family; what only a worker
+ * can tell — a page's text, a named region — is not known yet), and on the output the request is
+ * expected to produce. Pure; the decision keeps every option's figures, for `/v1/optimize` and
+ * the stats.
  */
-import { imageTokens } from "../models/image_tokens.ts";
+import { type ImageControls, type ImageFacts, planImage } from "../optimize/plan_image.ts";
 import type { Registry } from "../models/registry.ts";
-import type { Detail } from "../models/types.ts";
+import type { Prices } from "../models/types.ts";
 import {
   CAPABILITIES,
   type Capability,
@@ -22,10 +25,14 @@ export interface RoutingInput {
   task: TaskLabel;
   /** squint's estimate of the request's text tokens. */
   textTokens: number;
-  /** Each image's size and the detail the client asked for. */
-  images: readonly { width: number; height: number; detail?: Detail }[];
-  /** Output tokens expected (the request's limit, else a default). */
+  /** Each image as intake found it, with the question asked of it. */
+  images: readonly ImageFacts[];
+  /** The request's image controls (fidelity, detail, OCR), as the planner takes them. */
+  controls: ImageControls;
+  /** Output tokens expected. */
   outputTokens: number;
+  /** Where that figure comes from (CONTRACT: the limit, else the tenant's history, else 500). */
+  outputFrom?: "max_tokens" | "history" | "default";
   tools: boolean;
   /** Intents of the image questions (a cascade keeps the named model for detail or text). */
   intents: readonly string[];
@@ -52,8 +59,15 @@ export interface RoutingDecision {
   task: TaskLabel;
   strategy?: Strategy;
   reason: string;
+  /** The output each option was priced on, and where that figure came from. */
+  output?: { tokens: number; from: NonNullable<RoutingInput["outputFrom"]> };
   options: RoutingOption[];
 }
+
+const outputOf = (input: RoutingInput) => ({
+  tokens: input.outputTokens,
+  from: input.outputFrom ?? "default" as const,
+});
 
 /** `model: "auto"` strategies. */
 export type Strategy = "cheapest" | "balanced" | "best";
@@ -75,16 +89,44 @@ export function weigh(
   if (input.images.length && !family.vision) return { ...option, excluded: "no vision" };
   if (input.tools && !tools) return { ...option, excluded: "no tools" };
   const images = input.images.reduce(
-    (sum, i) => sum + imageTokens(family.image, i.width, i.height, i.detail ?? "auto").tokens,
+    (sum, facts) => sum + planImage(facts, family, input.controls).after.tokens,
     0,
   );
   const inputTokens = input.textTokens + images;
   if (family.contextWindow > 0 && inputTokens + input.outputTokens > family.contextWindow) {
     return { ...option, excluded: "context window too small" };
   }
-  const cost = (inputTokens * prices.inputPerMTok + input.outputTokens * prices.outputPerMTok) /
-    1e6;
-  return { ...option, costUsd: usd(cost), imageTokens: images };
+  return {
+    ...option,
+    costUsd: callCost(prices, inputTokens, input.outputTokens),
+    imageTokens: images,
+  };
+}
+
+/** Expected USD of a call: input and output at the model's prices. */
+export function callCost(prices: Prices, inputTokens: number, outputTokens: number): number {
+  return usd((inputTokens * prices.inputPerMTok + outputTokens * prices.outputPerMTok) / 1e6);
+}
+
+/**
+ * The decision with the chosen option's figures replaced by those of the request as sent (its
+ * final plan: OCR and crops included), so `/v1/optimize` and the stats show what was sent.
+ */
+export function withSentFigures(
+  decision: RoutingDecision,
+  sent: { textTokens: number; imageTokens: number; prices?: Prices },
+): RoutingDecision {
+  if (!sent.prices || !decision.output) return decision;
+  const { prices, textTokens, imageTokens } = sent;
+  const output = decision.output.tokens;
+  return {
+    ...decision,
+    options: decision.options.map((o) =>
+      o.model === decision.model && o.costUsd !== undefined
+        ? { ...o, imageTokens, costUsd: callCost(prices, textTokens + imageTokens, output) }
+        : o
+    ),
+  };
 }
 
 const cheapestOf = (options: RoutingOption[]) =>
@@ -120,6 +162,7 @@ export function chooseAuto(
     model: chosen.model,
     task: input.task,
     strategy,
+    output: outputOf(input),
     reason: strategy === "best"
       ? `${input.task}: the strongest level (${top}), cheapest of those at $${chosen.costUsd}`
       : `${input.task}: the cheapest at level ≥ ${Math.min(needed, top)}, $${chosen.costUsd}`,
@@ -151,6 +194,7 @@ export function chooseCascade(
     model: chosen,
     task: input.task,
     reason,
+    output: outputOf(input),
     options,
   });
   const kept = input.intents.find((i) => KEEP_FOR.has(i));

@@ -8,48 +8,61 @@ import type { Config } from "../config.ts";
 import { GatewayError } from "../errors.ts";
 import type { Identity } from "../keys/identity.ts";
 import type { ProviderId, ResolvedModel } from "../models/types.ts";
+import { tenantOf } from "../keys/identity.ts";
 import {
   admitChat,
   type AdmittedChat,
-  intents,
+  imageFacts,
   type PipelineDeps,
+  type PreparedChat,
 } from "../pipeline/prepare_chat.ts";
 import { routeModel } from "../providers/route.ts";
+import type { Storage } from "../storage/types.ts";
 import {
   chooseAuto,
   chooseCascade,
   type RoutingDecision,
   type RoutingInput,
   weigh,
+  withSentFigures,
 } from "./choose.ts";
 import { CASCADES } from "./capabilities.ts";
 import { classifyTask, taskInput } from "./task/classify.ts";
 
-/** Output tokens assumed when the request sets no limit. */
+/**
+ * Output tokens assumed when the request sets no limit and its tenant has no answered request of
+ * its task in the log: about a long paragraph.
+ */
 export const DEFAULT_OUTPUT_TOKENS = 500;
 
-/** The figures a choice is made from. */
-export function routingInput(admitted: AdmittedChat): RoutingInput {
-  const { json, facts, intake } = admitted;
+/**
+ * The figures a choice is made from. Output: the request's `max_completion_tokens` /
+ * `max_tokens`, else the median output of the tenant's recent requests of that task in the log
+ * (`history`), else `DEFAULT_OUTPUT_TOKENS`.
+ */
+export function routingInput(
+  admitted: AdmittedChat,
+  history?: (task: string) => Promise<number | undefined>,
+): Promise<RoutingInput> | RoutingInput {
+  const { json, facts } = admitted;
   const messages = (json.messages ?? []) as Parameters<typeof taskInput>[0];
   const limit = json.max_completion_tokens ?? json.max_tokens;
-  return {
+  const images = imageFacts(admitted);
+  const input: RoutingInput = {
     task: classifyTask(taskInput(messages)).label,
     textTokens: facts.textTokens,
-    images: intake.images.flatMap((image) => {
-      const info = image.inspected?.info;
-      return info
-        ? [{
-          width: info.displayWidth,
-          height: info.displayHeight,
-          detail: image.site.imageUrl.detail,
-        }]
-        : [];
-    }),
-    outputTokens: typeof limit === "number" ? limit : DEFAULT_OUTPUT_TOKENS,
+    images,
+    controls: facts.controls,
+    outputTokens: DEFAULT_OUTPUT_TOKENS,
+    outputFrom: "default",
     tools: Array.isArray(json.tools) && json.tools.length > 0,
-    intents: intents(json, intake.images).map((asked) => asked.intent.label),
+    intents: images.flatMap((image) => image.intent ? [image.intent.label] : []),
   };
+  if (typeof limit === "number") return { ...input, outputTokens: limit, outputFrom: "max_tokens" };
+  if (!history) return input;
+  return history(input.task).then((median) =>
+    median === undefined ? input : { ...input, outputTokens: median, outputFrom: "history" }
+  );
 }
 
 /**
@@ -91,16 +104,21 @@ function baseline(
   };
 }
 
+/** The model of a Chat Completions request squint chooses, when it does (auto, cascade). */
 export async function routeChat(
   admitted: AdmittedChat,
   identity: Identity,
   headers: Headers,
-  deps: PipelineDeps,
+  deps: PipelineDeps & { storage: Pick<Storage, "medianOutputTokens"> },
 ): Promise<Routed> {
   const { facts } = admitted;
   const auto = facts.model === "auto";
   if (!auto && !facts.controls.cascade) return { admitted };
-  const input = routingInput(admitted);
+  const tenant = await tenantOf(identity);
+  const input = await routingInput(
+    admitted,
+    (task) => deps.storage.medianOutputTokens(tenant, task),
+  );
   const routing = auto
     ? chooseAuto(input, facts.controls.strategy, available(identity, deps.config), deps.registry)
     : chooseCascade(facts.model, input, deps.registry, {
@@ -124,4 +142,19 @@ export async function routeChat(
     routing: { ...routing, from: facts.model },
     before,
   };
+}
+
+/** `routing` with the chosen model's figures those of `prepared`, the request as sent. */
+export function routingAsSent(
+  routing: RoutingDecision | undefined,
+  prepared: PreparedChat,
+): RoutingDecision | undefined {
+  if (!routing) return undefined;
+  const { images, tokens } = prepared.plan;
+  const imageTokens = images.reduce((sum, image) => sum + image.after.tokens, 0);
+  return withSentFigures(routing, {
+    textTokens: tokens.after - imageTokens,
+    imageTokens,
+    prices: prepared.resolved?.prices,
+  });
 }

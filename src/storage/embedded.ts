@@ -154,6 +154,12 @@ export class EmbeddedStorage implements Storage {
     return await this.#run<OverviewReport>({ kind: "overview", query });
   }
 
+  async medianOutputTokens(keyId: string | null, task: string): Promise<number | undefined> {
+    // Rows still queued (the last 100 ms) are left out: a history needs no more.
+    const found = await this.#run<number | null>({ kind: "median_output", keyId, task });
+    return found ?? undefined;
+  }
+
   async health(): Promise<{ ok: boolean; detail: string }> {
     try {
       return await this.#run<{ ok: boolean; detail: string }>({ kind: "health" });

@@ -101,6 +101,15 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
       GROUP BY 1, 2, 3, 4, 5, 6;
     `,
   },
+  {
+    // Routing: the task a routed request was classified as, and the index its tenant's median
+    // output for that task is read from.
+    version: 5,
+    sql: `
+      ALTER TABLE requests ADD COLUMN task TEXT;
+      CREATE INDEX requests_key_task_ts ON requests (key_id, task, ts) WHERE task IS NOT NULL;
+    `,
+  },
 ];
 
 /** Applies pending migrations; returns the schema version reached. */

@@ -23,6 +23,7 @@ import type {
   UsageQuery,
   UsageReport,
 } from "./types.ts";
+import { median, OUTPUT_HISTORY_ROWS } from "./types.ts";
 
 /** Columns summed into `usage_daily` (answered requests only, as `/v1/usage` counts them). */
 const SUMMED = [
@@ -107,6 +108,7 @@ function record(r: RequestLogRow): Record<string, unknown> {
     cache_write_tokens: r.cacheWriteTokens ?? null,
     passthrough_reason: text(r.passthroughReason ?? null),
     images: text(r.images ?? null),
+    task: r.task ?? null,
   };
 }
 
@@ -188,6 +190,19 @@ export async function spentSince(sql: Sql, keyId: string, since: number): Promis
   const [row] = await sql`SELECT coalesce(sum(cost_after_usd), 0) AS usd FROM usage_daily
     WHERE key_id = ${keyId} AND day >= (to_timestamp(${since / 1000}) AT TIME ZONE 'UTC')::date`;
   return Number(row.usd);
+}
+
+/** The median output tokens of the tenant's last answered requests of `task` (routing). */
+export async function medianOutputTokens(
+  sql: Sql,
+  keyId: string | null,
+  task: string,
+): Promise<number | undefined> {
+  const rows = await sql`SELECT upstream_output_tokens AS n FROM requests
+    WHERE key_id IS NOT DISTINCT FROM ${keyId} AND task = ${task} AND status < 400
+      AND upstream_output_tokens IS NOT NULL
+    ORDER BY ts DESC LIMIT ${OUTPUT_HISTORY_ROWS}`;
+  return median(rows.map((r) => Number(r.n)));
 }
 
 /** Deletes rows older than `days`; resolves to how many (the aggregates are kept). */

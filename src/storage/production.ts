@@ -24,6 +24,7 @@ import { overviewRange } from "./hourly_usage.ts";
 import {
   deleteOlderThan,
   insertRows,
+  medianOutputTokens,
   readOverview,
   readRequests,
   rowById,
@@ -297,6 +298,11 @@ export class ProductionStorage implements Storage {
     overviewRange(query); // a bad query is a 400, never read as an outage
     await this.flush();
     return await this.#read(() => readOverview(this.sql, query));
+  }
+
+  async medianOutputTokens(keyId: string | null, task: string): Promise<number | undefined> {
+    // A history that cannot be read leaves routing to its default, never fails the request.
+    return await medianOutputTokens(this.sql, keyId, task).catch(() => undefined);
   }
 
   /** A read of the log, or 503 while the database is away. */

@@ -24,6 +24,7 @@ import type {
   UsageQuery,
   UsageReport,
 } from "./types.ts";
+import { median, OUTPUT_HISTORY_ROWS } from "./types.ts";
 
 /** Where the log lives and how long it keeps rows. */
 export interface SqliteLogOptions {
@@ -119,6 +120,7 @@ export const COLUMNS: readonly string[] = [
   "cache_write_tokens",
   "passthrough_reason",
   "images",
+  "task",
 ];
 
 function values(r: RequestLogRow): (string | number | null)[] {
@@ -155,6 +157,7 @@ function values(r: RequestLogRow): (string | number | null)[] {
     r.cacheWriteTokens ?? null,
     r.passthroughReason ?? null,
     r.images ?? null,
+    r.task ?? null,
   ];
 }
 
@@ -199,6 +202,7 @@ export function rowFrom(r: Record<string, unknown>): RequestLogRow {
     cacheWriteTokens: num("cache_write_tokens"),
     passthroughReason: text("passthrough_reason"),
     images: json("images"),
+    task: text("task"),
   };
 }
 
@@ -293,6 +297,16 @@ export class SqliteLog {
     return Number(
       (this.#db.prepare("SELECT count(*) AS n FROM requests").get() as { n: number }).n,
     );
+  }
+
+  /** The median output tokens of the tenant's last answered requests of `task` (routing). */
+  medianOutputTokens(keyId: string | null, task: string): number | undefined {
+    const rows = this.#db.prepare(
+      `SELECT upstream_output_tokens AS n FROM requests
+      WHERE key_id IS ? AND task = ? AND status < 400 AND upstream_output_tokens IS NOT NULL
+      ORDER BY ts DESC LIMIT ${OUTPUT_HISTORY_ROWS}`,
+    ).all(keyId, task) as { n: number }[];
+    return median(rows.map((r) => Number(r.n)));
   }
 
   /** USD key `keyId` spent on answered requests from `since` (ms): seeds its budget counter. */

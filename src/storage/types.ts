@@ -52,6 +52,8 @@ export interface RequestLogRow {
   passthroughReason?: string | null;
   /** squint's error code (CONTRACT.md) when squint answered with its own error; for the log line. */
   errorCode?: string | null;
+  /** The task squint's router classified the request as, when it routed it. */
+  task?: string | null;
   /** The per-image decisions as JSON (`LoggedImage[]`), kept whether or not media is stored. */
   images?: string | null;
 }
@@ -99,6 +101,16 @@ export interface UsageReport {
   totals: UsageFigures;
   group_by?: string;
   groups?: (UsageFigures & { key: string | null })[];
+}
+
+/** Rows of a tenant's task history a median output is taken over. */
+export const OUTPUT_HISTORY_ROWS = 200;
+
+/** The median of `values` (the lower middle of an even count); undefined when empty. */
+export function median(values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[(sorted.length - 1) >> 1];
 }
 
 /** The dashboard's Overview query: a time range, cut into buckets. */
@@ -180,6 +192,12 @@ export interface Storage {
   requests(query: RequestsQuery): Promise<RequestsPage>;
   /** Figures over time from the hourly aggregate written with the log (the dashboard's Overview). */
   overview(query: OverviewQuery): Promise<OverviewReport>;
+  /**
+   * The median output tokens of a tenant's recent answered requests of one task (the last
+   * `OUTPUT_HISTORY_ROWS`), or undefined when it has none: what routing expects a request with
+   * no output limit to answer.
+   */
+  medianOutputTokens(keyId: string | null, task: string): Promise<number | undefined>;
   /** Whether the store answers. */
   health(): Promise<{ ok: boolean; detail: string }>;
   /** Writes queued rows now. */

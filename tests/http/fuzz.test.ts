@@ -1,6 +1,6 @@
 /**
  * A seeded fuzz of every door: a few thousand malformed requests (see
- * `tests/support/fuzz_bodies.ts`) sent 8 at a time to squint, mock upstreams behind it. None may
+ * `tests/support/fuzz/bodies.ts`) sent 8 at a time to squint, mock upstreams behind it. None may
  * bring squint's process down or be answered 500; an error squint makes itself must be in its
  * door's error shape (an upstream's error passes through as the upstream wrote it); each must be
  * answered, whole, within 15 s.
@@ -15,13 +15,9 @@
  * @module
  */
 import assert from "node:assert/strict";
-import {
-  type ErrorShape,
-  type FuzzCase,
-  fuzzCase,
-  type FuzzImages,
-  requestInit,
-} from "../support/fuzz_bodies.ts";
+import { type FuzzCase, fuzzCase, requestInit } from "../support/fuzz/bodies.ts";
+import type { ErrorShape } from "../support/fuzz/doors.ts";
+import type { FuzzImages } from "../support/fuzz/images.ts";
 import { startMockAnthropic } from "../support/mock_anthropic.ts";
 import { startMockGemini } from "../support/mock_gemini.ts";
 import { startMockOpenAI } from "../support/mock_openai.ts";

@@ -5,6 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { createRegistry } from "../../src/models/registry.ts";
+import type { ImageFacts } from "../../src/optimize/plan_image.ts";
+import type { IntentDecision } from "../../src/optimize/intent/classify.ts";
 import { chooseAuto, chooseCascade, type RoutingInput } from "../../src/routing/choose.ts";
 import { TASK_LABELS } from "../../src/routing/task/classify.ts";
 import { startStack } from "../http/_stack.ts";
@@ -13,15 +15,37 @@ import { corpusDataUrl } from "../support/squint.ts";
 const registry = createRegistry();
 const everything = () => true;
 
+const CONTROLS = { optimize: true, fidelity: "balanced", detail: "auto", ocr: "on" } as const;
+
 function input(extra: Partial<RoutingInput> = {}): RoutingInput {
   return {
     task: "simple_qa",
     textTokens: 50,
     images: [],
+    controls: CONTROLS,
     outputTokens: 500,
     tools: false,
     intents: [],
     ...extra,
+  };
+}
+
+/** A JPEG photo of `width`×`height` as intake finds it, optionally with the question's intent. */
+function photo(width: number, height: number, intent?: IntentDecision): ImageFacts {
+  return {
+    info: {
+      format: "jpeg",
+      width,
+      height,
+      orientation: 1,
+      displayWidth: width,
+      displayHeight: height,
+      mayHaveAlpha: false,
+      animated: false,
+      bytes: width * height / 4,
+    },
+    bytes: width * height / 4,
+    ...(intent ? { intent } : {}),
   };
 }
 
@@ -63,8 +87,11 @@ Deno.test("auto uses only models whose provider squint can call", () => {
 
 Deno.test("a gpt-4o image request is never cascaded to gpt-4o-mini when that costs more in total", () => {
   // gpt-4o-mini bills an image at ~33x gpt-4o's tokens: with a short answer, mini costs more.
-  const photo = { width: 1024, height: 1024 };
-  const decision = chooseCascade("gpt-4o", input({ images: [photo], outputTokens: 50 }), registry)!;
+  const decision = chooseCascade(
+    "gpt-4o",
+    input({ images: [photo(1024, 1024)], outputTokens: 50 }),
+    registry,
+  )!;
   assert.equal(decision.model, "gpt-4o");
   const mini = decision.options.find((o) => o.model === "gpt-4o-mini")!;
   assert.match(mini.excluded!, /costs more in total/);

@@ -242,6 +242,7 @@ for (const store of STORES) {
         cachedInputTokens: 1024,
         cacheWriteTokens: 2048,
         passthroughReason: "x-squint-optimize: off",
+        task: "simple_qa",
         images: JSON.stringify([{
           path: "/messages/0/content/1/image_url/url",
           action: "resized",
@@ -264,7 +265,32 @@ for (const store of STORES) {
         [old!.upstreamMs, old!.firstTokenMs, old!.cachedInputTokens, old!.cacheWriteTokens],
         [null, null, null, null],
       );
-      assert.deepEqual([old!.passthroughReason, old!.images], [null, null]);
+      assert.deepEqual([old!.passthroughReason, old!.images, old!.task], [null, null, null]);
+    },
+  });
+
+  Deno.test({
+    name:
+      `${store.name}: routing's expected output is the median of the tenant's last answered requests of the task`,
+    ignore: store.ignore,
+    async fn() {
+      await using opened = await store.open();
+      const key = "key_median_tenant";
+      const of = (i: number, over: Partial<RequestLogRow>) =>
+        row(`sq-median-${i}`, { keyId: key, task: "simple_qa", ts: H0 + i * 1000, ...over });
+      await logAll(opened.storage, [
+        of(1, { upstreamOutputTokens: 3 }),
+        of(2, { upstreamOutputTokens: 9 }),
+        of(3, { upstreamOutputTokens: 4 }),
+        of(4, { upstreamOutputTokens: 900, status: 502 }), // an error is not an answer
+        of(5, { upstreamOutputTokens: 700, task: "coding" }), // another task
+        of(6, { upstreamOutputTokens: 800, keyId: "key_other" }), // another tenant
+        of(7, { upstreamOutputTokens: null }), // no usage reported
+      ]);
+      assert.equal(await opened.storage.medianOutputTokens(key, "simple_qa"), 4);
+      assert.equal(await opened.storage.medianOutputTokens(key, "coding"), 700);
+      assert.equal(await opened.storage.medianOutputTokens(key, "math"), undefined);
+      assert.equal(await opened.storage.medianOutputTokens(null, "simple_qa"), undefined);
     },
   });
 
@@ -718,6 +744,7 @@ Deno.test({
       cacheWriteTokens: 0,
       passthroughReason: "unsupported content part",
       images: JSON.stringify([{ action: "kept", reasons: [], before: {}, after: {} }]),
+      task: "describe",
     });
     let before: unknown[][];
     {
