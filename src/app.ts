@@ -21,6 +21,7 @@ import type { Storage } from "./storage/types.ts";
 import { SharedFlights } from "./cache/shared_flights.ts";
 import { SharedNearIndex } from "./cache/shared_near_index.ts";
 import { Observer } from "./observe/observer.ts";
+import { BackgroundReads } from "./pipeline/reading.ts";
 import { Telemetry, telemetryOn } from "./observe/telemetry.ts";
 
 /** A squint instance. */
@@ -79,6 +80,21 @@ export function createApp(config: Config, storage: Storage = embeddedStorage(con
     queueLimit: config.worker_queue ?? config.workers * 16,
     taskTimeoutMs: config.task_timeout_s * 1000,
   });
+  // Pages are read in a lane of their own, so a photo's picture work never queues behind a page;
+  // its workers start with the first page read.
+  let readingPool: WorkerPool | undefined;
+  const reading = {
+    get pool(): WorkerPool {
+      return readingPool ??= new WorkerPool({
+        workerUrl: WORKER_URL,
+        size: config.reading_workers,
+        queueLimit: config.reading_workers * 16,
+        taskTimeoutMs: config.task_timeout_s * 1000,
+      });
+    },
+    reads: new BackgroundReads(),
+    kv: storage.kv,
+  };
   const circuits = new Circuits(config.circuit_failures, config.circuit_cooldown_s * 1000);
   const observer = new Observer(
     storage,
@@ -99,6 +115,7 @@ export function createApp(config: Config, storage: Storage = embeddedStorage(con
     storage,
     observer,
     record: observer.record,
+    reading,
   };
   return {
     parts,
@@ -111,6 +128,7 @@ export function createApp(config: Config, storage: Storage = embeddedStorage(con
     },
     async close(): Promise<void> {
       parts.pool.close();
+      readingPool?.close();
       await observer.close();
       await parts.storage.close();
     },

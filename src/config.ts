@@ -86,6 +86,10 @@ const schema = z.object({
   fidelity: z.enum(["lossless", "balanced", "aggressive"]).default("balanced"),
   detail: z.enum(["auto", "low", "high"]).default("auto"),
   ocr: z.enum(["off", "on", "text+thumbnail"]).default("on"),
+  /** Longest a request waits for a page's text before its pixels go (reading goes on). */
+  ocr_budget_ms: z.coerce.number().int().min(0).default(1000),
+  /** Workers that read pages (OCR), apart from the picture workers. */
+  reading_workers: z.coerce.number().int().min(1).default(1),
   rules_version: z.enum(["2026-11", "2026-06", "2025"]).default("2026-11"),
   cache: z.enum(["off", "read", "write", "on"]).default("off"),
   cache_ttl_s: z.coerce.number().int().positive().default(3600),

@@ -10,7 +10,8 @@ import type { RenderCache } from "../pipeline/render_cache.ts";
 import type { UnderstandCache } from "../pipeline/understand.ts";
 import type { Observer } from "../observe/observer.ts";
 import type { WorkerPool } from "../pool/pool.ts";
-import type { RequestLogRow, Storage } from "../storage/types.ts";
+import type { KeyValueStore, RequestLogRow, Storage } from "../storage/types.ts";
+import type { BackgroundReads } from "../pipeline/reading.ts";
 
 /** The long-lived parts of a running squint. */
 export interface AppParts {
@@ -35,6 +36,8 @@ export interface AppParts {
   record: (row: RequestLogRow) => void;
   /** The log line, metrics and requests in flight (`record` feeds them). */
   observer: Observer;
+  /** The reading lane (pages' OCR), its background readings and where their text is kept. */
+  reading: { pool: WorkerPool; reads: BackgroundReads; kv: KeyValueStore };
 }
 
 /** One request's context. */

@@ -156,14 +156,32 @@ function anthropicLegacyTokens(
   return { tokens, width: w, height: h, estimated: true };
 }
 
-/** Gemini 2.x image-understanding rule, §3.2 [G1],[G3]; the doc's own example is fragile (§8 *). */
+/** The side every Gemini 2.x crop unit is scaled to: "tiled into 768×768 tiles" [G1]. */
+const GEMINI_TILE_SIDE = 768;
+
+/**
+ * Gemini 2.x image-understanding rule, §3.2 [G1],[G3]; the doc's own example is fragile (§8 *).
+ * Each crop unit (floor(min side / 1.5) px square) becomes one 768-px tile, so a picture whose
+ * unit is larger than 768 px is seen at 768/unit of its size: its short side at about 1152 px
+ * (1.5 × 768), e.g. 6028×3391 at 2048×1152. The size reported is that one, floored: its unit
+ * is at least 768 and each side shrinks by 768/unit, so it never costs a tile more.
+ */
 function geminiTileTokens(rule: GeminiTileRule, width: number, height: number): ImageCost {
   if (width <= rule.smallSide && height <= rule.smallSide) {
     return { tokens: rule.perTile, width, height, units: 1, estimated: true };
   }
   const unit = Math.max(1, Math.floor(Math.min(width, height) / 1.5));
   const tiles = Math.ceil(width / unit) * Math.ceil(height / unit);
-  return { tokens: tiles * rule.perTile, width, height, units: tiles, estimated: true };
+  // Integer products over the unit: exact, so the short side never falls below 1152.
+  const seen = (side: number) =>
+    unit > GEMINI_TILE_SIDE ? Math.floor((side * GEMINI_TILE_SIDE) / unit) : side;
+  return {
+    tokens: tiles * rule.perTile,
+    width: seen(width),
+    height: seen(height),
+    units: tiles,
+    estimated: true,
+  };
 }
 
 /** How `detail` maps to `media_resolution`: auto is the model default, original has no match. */

@@ -22,6 +22,7 @@ const CONTROLS = {
   cache_ttl_s: { schema: z.coerce.number().int().positive(), header: "x-squint-cache-ttl" },
   cascade: { schema: onOff, header: "x-squint-cascade" },
   strategy: { schema: z.enum(["cheapest", "balanced", "best"]), header: "x-squint-strategy" },
+  ocr_budget_ms: { schema: z.coerce.number().int().min(0), header: "x-squint-ocr-budget-ms" },
 } as const;
 
 type ControlName = keyof typeof CONTROLS;
@@ -38,6 +39,8 @@ export interface Controls {
   cacheTtlS?: number;
   cascade: boolean;
   strategy: "cheapest" | "balanced" | "best";
+  /** Longest a request waits for a page's text (then its pixels go, and reading goes on). */
+  ocrBudgetMs: number;
 }
 
 function read(name: ControlName, value: unknown, where: string): unknown {
@@ -103,5 +106,6 @@ export function takeControls(
     cacheTtlS: value("cache_ttl_s") as number | undefined,
     cascade: (value("cascade") ?? config.cascade) === "on",
     strategy: (value("strategy") ?? "balanced") as Controls["strategy"],
+    ocrBudgetMs: (value("ocr_budget_ms") ?? config.ocr_budget_ms) as number,
   };
 }

@@ -81,11 +81,16 @@ export interface ImageDecision {
   /** Present when the pixels must be rendered anew. */
   render?: RenderSpec;
   /**
-   * The render replaces the original even when it comes out larger: it costs fewer tokens, or the
-   * original cannot be sent as it is (rotated, animated, a format providers refuse). A render
-   * that only does what the provider would do anyway is dropped if it is not smaller.
+   * The render replaces the original even when it comes out larger: the original cannot be sent
+   * as it is (rotated, animated, a format providers refuse), or the render saves at least
+   * `GROWTH_MIN_TOKEN_SAVING` of the tokens. Any other render is dropped if it is not smaller.
    */
   replaceEvenIfLarger?: boolean;
+  /**
+   * With a render: the tokens of the original picture sent with the planned `detail`, which
+   * is what the image costs if the render is dropped. Internal (not in `/v1/optimize`).
+   */
+  originalTokens?: number;
   /** Present when the part's `detail` must change. */
   detail?: Detail;
   /** Short labels for stats (`resize`, `detail_low`, `reencode`). */
@@ -96,9 +101,20 @@ export interface ImageDecision {
 
 /** Formats every provider accepts as they are; others are converted. */
 const ACCEPTED_FORMATS: ReadonlySet<ImageFormat> = new Set(["jpeg", "png", "webp", "gif"]);
-/** Formats whose re-encoding to JPEG may shrink the payload. */
-const REENCODABLE: ReadonlySet<ImageFormat> = new Set(["png", "gif", "webp", "bmp", "tiff"]);
+/**
+ * Lossless formats whose re-encoding alone (same size, same detail) may shrink the payload: a
+ * photo PNG as JPEG, a chart as a palette PNG. Lossy sources are not re-encoded for bytes alone.
+ */
+const REENCODABLE: ReadonlySet<ImageFormat> = new Set(["png", "gif", "bmp", "tiff"]);
 const JPEG_QUALITY = 85;
+
+/**
+ * The least share of the tokens a render must save to be sent when it comes out larger than
+ * the original. Balanced fidelity keeps ≥ 90% of the pixels, so on the near-linear rules
+ * (Claude, patch models) shaving pixels at its edge saves under 10%: not worth a larger
+ * upload. Savings from a rule's steps (tiles, a glance, a crop) are 30-90% and are kept.
+ */
+export const GROWTH_MIN_TOKEN_SAVING = 0.1;
 
 function keep(
   facts: ImageFacts,
@@ -227,10 +243,12 @@ export function planImage(
   }
   const upright = info.orientation !== 1;
   if (upright) reasons.push(`EXIF orientation ${info.orientation} applied`);
-  const reencode = controls.fidelity !== "lossless" && REENCODABLE.has(info.format);
+  // A `detail` change alone sends the bytes as they came: re-encoding them buys nothing.
+  const reencode = controls.fidelity !== "lossless" && REENCODABLE.has(info.format) &&
+    detail === clientDetail;
   const needsRender = resized || mustConvert || upright || reencode;
   const format: RenderSpec["format"] = controls.fidelity === "lossless"
-    ? (info.format === "jpeg" ? "jpeg" : "png")
+    ? (info.format === "jpeg" || info.format === "webp" ? info.format : "png")
     : "auto";
   const after: ImageSide = {
     width: target.width,
@@ -265,7 +283,13 @@ export function planImage(
   if (needsRender) {
     decision.render = { width: target.width, height: target.height, format, quality: JPEG_QUALITY };
     if (crop) decision.render.crop = crop;
-    decision.replaceEvenIfLarger = target.tokens < before.tokens || mustConvert || upright;
+    // What the render itself saves: the planned detail applies to the original too.
+    const original = detail === clientDetail
+      ? before.tokens
+      : imageTokens(rule, w, h, detail).tokens;
+    decision.originalTokens = original;
+    decision.replaceEvenIfLarger = mustConvert || upright ||
+      original - target.tokens >= GROWTH_MIN_TOKEN_SAVING * original;
   }
   return routeToText(decision, facts, rule, controls, intent);
 }
@@ -292,10 +316,14 @@ function routeToText(
 ): ImageDecision {
   const ocr = facts.ocr;
   if (controls.ocr === "off" || !facts.info) return decision;
-  const bar = ocrQuestionBar(intent, facts.question ?? "") ?? contentBar(facts.content) ??
-    (ocr ? ocrReadingBar(ocr) : facts.ocrSkipped ?? "not read");
+  // A reading that did not finish (budget, failure) is why, before what was not examined.
+  const unread = !facts.content && !ocr ? facts.ocrSkipped : undefined;
+  const bar = ocrQuestionBar(intent, facts.question ?? "") ?? unread ??
+    contentBar(facts.content) ?? (ocr ? ocrReadingBar(ocr) : facts.ocrSkipped ?? "not read");
   if (bar || !ocr) {
-    if (facts.content || ocr) decision.reasons.push(`not sent as text: ${bar}`);
+    if (facts.content || ocr || facts.ocrSkipped) {
+      decision.reasons.push(`not sent as text: ${bar}`);
+    }
     return decision;
   }
   const number = facts.number ?? 1;
@@ -337,6 +365,7 @@ function routeToText(
   delete routed.render;
   delete routed.detail;
   delete routed.replaceEvenIfLarger;
+  delete routed.originalTokens;
   if (glance) {
     routed.render = {
       width: glance.width,

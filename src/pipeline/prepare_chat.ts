@@ -18,6 +18,9 @@ import { unknownModelReason } from "../models/unknown_model.ts";
 import { type Controls, takeControls } from "../optimize/controls.ts";
 import { type Route, routeModel } from "../providers/route.ts";
 import { takesImageUrls } from "../providers/upstreams.ts";
+import { type Form, formKeys, historyForms, KEPT_AS_PIXELS, rememberForms } from "./first_form.ts";
+import type { KeyValueStore } from "../storage/types.ts";
+import type { ReadingDeps } from "./reading.ts";
 import type { RoutingDecision } from "../routing/choose.ts";
 import type { ImageFacts } from "../optimize/plan_image.ts";
 import {
@@ -52,6 +55,8 @@ export interface PipelineDeps {
   registry: Registry;
   renderCache: RenderCache;
   understandCache: UnderstandCache;
+  /** The reading lane (pages' OCR), its background readings and where their text is kept. */
+  reading?: Omit<ReadingDeps, "cache" | "maxPixels" | "timeoutMs" | "budgetMs">;
 }
 
 /** A request ready to send, with its plan. */
@@ -327,6 +332,8 @@ export interface UnderstoodChat {
   found: (Understanding | undefined)[];
   /** Per video: its frames worth sending. */
   videos: ReadVideo[];
+  /** Per image: where its first form is recorded, and the form a history image keeps. */
+  forms?: { keys: { key: string; history: boolean }[]; kept: (Form | undefined)[] };
 }
 
 async function understand(
@@ -337,20 +344,32 @@ async function understand(
   const { config, pool } = deps;
   const { json, facts, intake } = admitted;
   const asked = intents(json, intake.images);
+  const forms = deps.reading && await imageForms(json, intake, deps.reading.kv);
   const found = await understandImages(
     intake.images,
-    intake.images.map((image, i) => textBudget(image, asked[i], facts)),
+    // A history image first sent as pixels is not read: it goes as pixels again.
+    intake.images.map((image, i) =>
+      forms?.kept[i] === "pixels" ? undefined : textBudget(image, asked[i], facts)
+    ),
     facts.controls.ocr !== "off",
     {
       pool,
       cache: deps.understandCache,
       maxPixels: config.max_image_pixels,
       timeoutMs: OCR_TIMEOUT_FACTOR * config.task_timeout_s * 1000,
+      reading: deps.reading && { ...deps.reading, budgetMs: facts.controls.ocrBudgetMs },
     },
     look,
   );
   const videos = await readVideos(admitted.videos, intents(json, admitted.videos), deps);
-  return { asked, found, videos };
+  return { asked, found, videos, forms };
+}
+
+/** Where each image's first form is recorded, and the forms history images keep. */
+async function imageForms(json: Record<string, unknown>, intake: Intake, kv: KeyValueStore) {
+  const messages = Array.isArray(json.messages) ? json.messages : [];
+  const keys = await formKeys(messages, intake.images.map((image) => image.site));
+  return { keys, kept: await historyForms(kv, keys) };
 }
 
 async function optimize(
@@ -360,12 +379,16 @@ async function optimize(
 ): Promise<PreparedChat> {
   const { config, pool } = deps;
   const { json, facts, intake } = admitted;
-  const { asked, found } = understood;
+  const { asked, found, forms } = understood;
   const { images } = planRequest(
     intake.images.map((image, i) => ({
       message: image.site.message,
       part: image.site.part,
-      facts: { ...factsOf(image, i + 1, found[i]), ...asked[i] },
+      facts: {
+        ...factsOf(image, i + 1, found[i]),
+        ...asked[i],
+        ...(forms?.kept[i] === "pixels" ? { ocrSkipped: KEPT_AS_PIXELS } : {}),
+      },
     })),
     facts.resolved?.family,
     facts.controls,
@@ -378,6 +401,7 @@ async function optimize(
     { maxFrames: config.video_max_frames, gemini: config.video_gemini },
     intake.literals,
   );
+  if (forms && deps.reading) rememberForms(deps.reading.kv, forms.keys, images);
   const frames = videos.plans.flatMap((v) => v.frames);
   await renderPlan([...images, ...frames], [...intake.images, ...videos.frames], {
     pool,

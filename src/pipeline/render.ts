@@ -1,10 +1,13 @@
 /**
  * Runs a plan's renders in the worker pool and decides, from the real output, whether each
  * rendered image replaces the original: output is never larger than input unless the original
- * cannot be sent as it is (wrong orientation, format, or more pixels than the model uses).
+ * cannot be sent as it is (wrong orientation, animated, a format providers refuse) or the render
+ * saves at least `GROWTH_MIN_TOKEN_SAVING` of the tokens; a render that only does what the
+ * provider would do anyway, or saves less, is dropped when it is not smaller.
  */
 import type { JsonLiteral } from "../intake/inline_images.ts";
 import type { IntakeImage } from "../intake/intake.ts";
+import { GROWTH_MIN_TOKEN_SAVING } from "../optimize/plan_image.ts";
 import type { PlannedImage } from "../optimize/plan_request.ts";
 import { mapLimited } from "../pool/map_limited.ts";
 import { TaskError, type WorkerPool } from "../pool/pool.ts";
@@ -18,13 +21,36 @@ export interface RenderDeps {
   maxPixels: number;
 }
 
+/** Drops the render: the original bytes go, with the planned `detail` if it changed. */
 function keepOriginal(planned: PlannedImage, reason: string): void {
-  planned.action = "keep";
-  planned.after = { ...planned.before };
+  planned.action = planned.detail ? "detail" : "keep";
+  planned.after = { ...planned.before, tokens: planned.originalTokens ?? planned.before.tokens };
   planned.reasons.push(reason);
-  planned.optimizations = planned.optimizations.filter((o) => o !== "resize" && o !== "reencode");
+  planned.optimizations = planned.optimizations.filter((o) =>
+    o !== "resize" && o !== "reencode" && o !== "crop"
+  );
   delete planned.render;
   delete planned.replaceEvenIfLarger;
+  delete planned.originalTokens;
+}
+
+const percent = (share: number) => `${Math.round(share * 1000) / 10}%`;
+
+/** Why a render larger than the original is sent, or is not. */
+function growthReason(planned: PlannedImage, result: RenderResult): string {
+  const before = planned.before;
+  const original = planned.originalTokens ?? before.tokens;
+  const saved = original > 0 ? (original - planned.after.tokens) / original : 0;
+  const grew = `${result.format} came out larger than the original ${before.format} ` +
+    `(${result.byteLength} > ${before.bytes} bytes)`;
+  if (!planned.replaceEvenIfLarger) {
+    return `${grew} and saves ${percent(saved)} of the tokens, under the ${
+      percent(GROWTH_MIN_TOKEN_SAVING)
+    } a larger upload needs; original sent`;
+  }
+  return saved >= GROWTH_MIN_TOKEN_SAVING
+    ? `${grew}; sent: it saves ${percent(saved)} of the tokens`
+    : `${grew}; sent all the same: the original has to be turned upright, reduced to one frame or converted`;
 }
 
 async function renderOne(
@@ -53,13 +79,18 @@ async function renderOne(
     keepOriginal(planned, `could not decode (${e.message}); original sent`);
     return;
   }
-  if (result.byteLength >= planned.before.bytes && !planned.replaceEvenIfLarger) {
-    keepOriginal(
-      planned,
-      `re-encoded ${result.format} was not smaller (${result.byteLength} ≥ ${planned.before.bytes} bytes); original sent`,
-    );
+  const grew = result.byteLength > planned.before.bytes;
+  if (grew && !planned.replaceEvenIfLarger) {
+    keepOriginal(planned, growthReason(planned, result));
     return;
   }
+  const cheaper = planned.after.tokens < (planned.originalTokens ?? planned.before.tokens);
+  // Neither smaller nor cheaper: the client's own bytes go.
+  if (result.byteLength === planned.before.bytes && !cheaper && !planned.replaceEvenIfLarger) {
+    keepOriginal(planned, `re-encoded ${result.format} was no smaller; original sent`);
+    return;
+  }
+  if (grew) planned.reasons.push(growthReason(planned, result));
   planned.after = {
     ...planned.after,
     width: result.width,
@@ -75,6 +106,7 @@ async function renderOne(
       }`,
     );
   }
+  delete planned.originalTokens;
   literals.set(image.ref!, result.literal);
 }
 

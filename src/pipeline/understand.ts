@@ -9,6 +9,7 @@ import { TaskError, type WorkerPool } from "../pool/pool.ts";
 import { PromiseCache } from "./promise_cache.ts";
 import type { UnderstandResult } from "../../workers/image/protocol.ts";
 import type { Understanding } from "../../workers/image/understand.ts";
+import { type ReadingDeps, readWithinBudget } from "./reading.ts";
 
 /** Answers kept (each is a few KB of text at most). */
 const MAX_REMEMBERED = 1024;
@@ -27,6 +28,8 @@ export interface UnderstandDeps {
   maxPixels: number;
   /** OCR reads a page in seconds, not milliseconds: its own time limit. */
   timeoutMs: number;
+  /** The reading lane and the budget: pages are read there, never waited on past the budget. */
+  reading?: Omit<ReadingDeps, "cache" | "maxPixels" | "timeoutMs">;
 }
 
 /** Budgets are rounded to this many tokens in the cache key. */
@@ -54,6 +57,14 @@ export function understandImages(
       ? undefined
       : Math.ceil(budget / BUDGET_STEP) * BUDGET_STEP;
     const reads = ocr && textBudget !== undefined;
+    if (reads && deps.reading) {
+      return await readWithinBudget(image, `${inspected.hash}|true|${textBudget}`, textBudget, {
+        ...deps.reading,
+        cache: deps.cache,
+        maxPixels: deps.maxPixels,
+        timeoutMs: deps.timeoutMs,
+      });
+    }
     try {
       return await deps.cache.get(`${inspected.hash}|${reads}|${textBudget}`, async () => {
         const result = await deps.pool.run<UnderstandResult>(

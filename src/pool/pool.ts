@@ -62,8 +62,12 @@ type Reply =
   | { ok: true; result: unknown }
   | { ok: false; code: string; message: string };
 
-/** A bounded pool of Web Workers speaking the `{ok, result}` reply protocol. */
-export class WorkerPool {
+/**
+ * A bounded pool of Web Workers speaking the `{ok, result}` reply protocol. It dispatches
+ * `task-start` and `task-end` events (a `CustomEvent` whose detail is the task's `kind`), so
+ * tests can tell the order in which work ran without timing it.
+ */
+export class WorkerPool extends EventTarget {
   #slots: Slot[] = [];
   #queue: Task[] = [];
   #closed = false;
@@ -73,6 +77,7 @@ export class WorkerPool {
   #readyWaiters: (() => void)[] = [];
 
   constructor(readonly options: PoolOptions) {
+    super();
     for (let i = 0; i < options.size; i++) {
       const slot: Slot = {};
       this.#spawn(slot);
@@ -174,6 +179,12 @@ export class WorkerPool {
       );
     }, task.timeoutMs);
     slot.worker!.postMessage(task.message, task.transfer);
+    this.#tell("task-start", task);
+  }
+
+  #tell(type: "task-start" | "task-end", task: Task): void {
+    const kind = (task.message as { kind?: unknown } | null)?.kind;
+    this.dispatchEvent(new CustomEvent(type, { detail: kind }));
   }
 
   #settle(slot: Slot, reply: Exclude<Reply, { ready: true }>): void {
@@ -182,6 +193,7 @@ export class WorkerPool {
     slot.task = undefined;
     if (task) {
       this.#crashStreak = 0;
+      this.#tell("task-end", task);
       if (reply.ok) {
         this.#counts.completed++;
         task.resolve(reply.result);
@@ -203,6 +215,7 @@ export class WorkerPool {
     slot.task = undefined;
     if (task) {
       this.#counts.failed++;
+      this.#tell("task-end", task);
       task.reject(error);
     }
     if (this.#closed) return;

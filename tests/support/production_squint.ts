@@ -30,6 +30,7 @@ export async function startProductionSquint(
     SQUINT_DATA_DIR: dataDir,
     SQUINT_WORKERS: "1",
     SQUINT_LOG_LEVEL: "off",
+    SQUINT_OCR_BUDGET_MS: "600000",
     ...env,
   });
   const storage = await ProductionStorage.open({

@@ -22,6 +22,9 @@ export function startSquint(env: Record<string, string> = {}): RunningSquint {
     SQUINT_DATA_DIR: ":memory:",
     SQUINT_WORKERS: "1",
     SQUINT_LOG_LEVEL: "off",
+    // Tests that read pages wait for their text unless they set a budget of their own: what a
+    // request gets then never depends on how fast this machine reads.
+    SQUINT_OCR_BUDGET_MS: "600000",
     ...env,
   });
   return serveApp(createApp(config));

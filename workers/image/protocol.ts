@@ -140,7 +140,7 @@ export interface Ingested {
 export interface RenderResult {
   literal: Uint8Array;
   byteLength: number;
-  format: "jpeg" | "png";
+  format: "jpeg" | "png" | "webp";
   width: number;
   height: number;
   formatReason?: string;

@@ -9,16 +9,13 @@
 import { type Canvas, createCanvas, Image } from "@napi-rs/canvas";
 import type { ImageFormat, ImageInfo, Rendered, RenderSpec } from "./types.ts";
 import { resizeUpright } from "./downscale.ts";
-import { colorStats, describeStats, hasTransparency, isPhotoLike } from "./pixel_stats.ts";
+import { encodeLikeSource } from "./encode_like_source.ts";
 
 /** Largest picture (stored pixels) this module will decode: ~400 MB of RGBA. */
 export const MAX_DECODE_PIXELS = 100_000_000;
 
 /** Largest output side; Skia surfaces beyond this are refused or very slow. */
 export const MAX_OUTPUT_SIDE = 16_384;
-
-/** Long side of the nearest-neighbour copy on which `auto` measures colour statistics. */
-const STATS_SIDE = 256;
 
 /** Why a render failed, for the worker to turn into an HTTP error at the edge. */
 export type RenderFailure = "too_large" | "unsupported" | "decode_failed" | "bad_spec";
@@ -113,17 +110,6 @@ function validateSpec(spec: RenderSpec, info: ImageInfo): void {
   }
 }
 
-/** Colour statistics of the decoded picture, from a nearest-neighbour copy (no new colours). */
-function sampleStats(image: Image) {
-  const scale = Math.min(1, STATS_SIDE / Math.max(image.naturalWidth, image.naturalHeight));
-  const w = Math.max(1, Math.round(image.naturalWidth * scale));
-  const h = Math.max(1, Math.round(image.naturalHeight * scale));
-  const ctx = createCanvas(w, h).getContext("2d");
-  ctx.imageSmoothingEnabled = false;
-  ctx.drawImage(image, 0, 0, w, h);
-  return colorStats(ctx.getImageData(0, 0, w, h).data);
-}
-
 /** The picture upright at the spec's size: the whole of it, or the spec's crop of it. */
 function drawUpright(image: Image, info: ImageInfo, spec: RenderSpec): Canvas {
   const upright = (width: number, height: number) =>
@@ -157,16 +143,12 @@ function drawUpright(image: Image, info: ImageInfo, spec: RenderSpec): Canvas {
   return out;
 }
 
-const encodeJpeg = (canvas: Canvas, quality: number) =>
-  new Uint8Array(canvas.encodeSync("jpeg", Math.round(quality)));
-const encodePng = (canvas: Canvas) => new Uint8Array(canvas.encodeSync("png"));
-
 /**
  * Decodes `bytes`, turns it upright (EXIF/irot orientation, applied exactly once), resizes it
- * to `spec.width`×`spec.height` (display-oriented) and encodes it. Animated images give their
- * first frame. Real transparency always keeps PNG, whatever the spec asks. With `format:
- * "auto"`, JPEG input stays JPEG and other input becomes JPEG only when it is photo-like and
- * the JPEG is smaller than the PNG; `formatReason` says which rule decided.
+ * to `spec.width`×`spec.height` (display-oriented) and encodes it in the source's own economy
+ * (encode_like_source.ts): JPEG stays JPEG, WebP stays WebP, PNG becomes the smallest PNG that
+ * holds the pixels, or a JPEG when photo-like and smaller. Animated images give their first
+ * frame; real transparency never goes to JPEG. `formatReason` says which rule decided.
  *
  * @throws {RenderError} for unsupported formats, oversized headers, undecodable bytes and
  * invalid specs.
@@ -180,53 +162,5 @@ export async function renderImage(
   validateSpec(spec, info);
   const image = await (options.decode ?? decodeImage)(bytes, info, options);
   const canvas = drawUpright(image, info, spec);
-  const size = { width: spec.width, height: spec.height };
-  // Only a header that allows alpha is worth a pixel read; the read is ~10 MB at 1568x1568.
-  const ctx = canvas.getContext("2d");
-  if (info.mayHaveAlpha && hasTransparency(ctx.getImageData(0, 0, size.width, size.height).data)) {
-    const asked = spec.format === "jpeg" ? " (jpeg was asked; it would lose the alpha)" : "";
-    return {
-      ...size,
-      format: "png",
-      bytes: encodePng(canvas),
-      formatReason: `transparent${asked}`,
-    };
-  }
-  if (spec.format !== "auto") {
-    const encoded = spec.format === "jpeg" ? encodeJpeg(canvas, spec.quality) : encodePng(canvas);
-    return { ...size, format: spec.format, bytes: encoded, formatReason: "as asked" };
-  }
-  if (info.format === "jpeg") {
-    return {
-      ...size,
-      format: "jpeg",
-      bytes: encodeJpeg(canvas, spec.quality),
-      formatReason: "jpeg input",
-    };
-  }
-  const stats = sampleStats(image);
-  if (!isPhotoLike(stats)) {
-    return {
-      ...size,
-      format: "png",
-      bytes: encodePng(canvas),
-      formatReason: `not photo-like: ${describeStats(stats)}`,
-    };
-  }
-  const jpeg = encodeJpeg(canvas, spec.quality);
-  const png = encodePng(canvas);
-  const sizes = `jpeg ${jpeg.length} B, png ${png.length} B`;
-  return jpeg.length < png.length
-    ? {
-      ...size,
-      format: "jpeg",
-      bytes: jpeg,
-      formatReason: `photo-like, ${sizes}: ${describeStats(stats)}`,
-    }
-    : {
-      ...size,
-      format: "png",
-      bytes: png,
-      formatReason: `photo-like but png is no larger, ${sizes}`,
-    };
+  return encodeLikeSource({ canvas, image, source: bytes, info, spec });
 }

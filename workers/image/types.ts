@@ -40,11 +40,12 @@ export interface RenderSpec {
   width: number;
   height: number;
   /**
-   * `jpeg` or `png`, or `auto`: transparency keeps PNG, JPEG input stays JPEG, and other input
-   * becomes JPEG only when photo-like and smaller (see render.ts). Transparency always wins.
+   * `jpeg`, `png` or `webp`, or `auto`: the source's own economy (encode_like_source.ts):
+   * JPEG stays JPEG, WebP stays WebP, other input becomes the smallest PNG, or JPEG when
+   * photo-like and smaller. Transparency never goes to JPEG.
    */
-  format: "jpeg" | "png" | "auto";
-  /** JPEG quality 1-100. */
+  format: "jpeg" | "png" | "webp" | "auto";
+  /** JPEG (and lossy WebP) quality 1-100; a JPEG source saved lower keeps its own. */
   quality: number;
   /** A part of the picture to keep (display coordinates), scaled to `width`×`height`. */
   crop?: CropBox;
@@ -61,7 +62,7 @@ export interface CropBox {
 /** The result of a render. */
 export interface Rendered {
   bytes: Uint8Array;
-  format: "jpeg" | "png";
+  format: "jpeg" | "png" | "webp";
   width: number;
   height: number;
   /** Why `auto` picked the format it did. */

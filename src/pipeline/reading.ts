@@ -1,0 +1,130 @@
+/**
+ * Reading a page within a latency budget (`SQUINT_OCR_BUDGET_MS`, `squint.ocr_budget_ms`): a
+ * request never waits longer than the budget for a page's text. Reading runs in the reading lane
+ * (workers of its own, so a photo's picture work never queues behind a page), and when the budget
+ * runs out the request goes on with the pixels while the reading finishes in the background. Its
+ * text is then remembered by the image's content hash in the storage interface (the response
+ * cache's key-value store: shared by every instance in production), so the next request where
+ * those bytes are new gets the text with no wait.
+ *
+ * The planner never races a clock: what the step hands it is either the text (known) or the
+ * reason it is not known yet, an explicit fact of the image.
+ *
+ * @module
+ */
+import type { IntakeImage } from "../intake/intake.ts";
+import type { WorkerPool } from "../pool/pool.ts";
+import { TaskError } from "../pool/pool.ts";
+import type { KeyValueStore } from "../storage/types.ts";
+import type { UnderstandResult } from "../../workers/image/protocol.ts";
+import type { Understanding } from "../../workers/image/understand.ts";
+import type { PromiseCache } from "./promise_cache.ts";
+
+/** How long a page's text is remembered in the storage interface. */
+export const TEXT_TTL_MS = 7 * 86_400_000;
+
+/** Readings under way that no request waits for any more. */
+export class BackgroundReads {
+  #running = new Set<Promise<unknown>>();
+  #waiters: (() => void)[] = [];
+
+  /** Tracks `reading` until it settles. */
+  track(reading: Promise<unknown>): void {
+    if (this.#running.has(reading)) return;
+    this.#running.add(reading);
+    const done = () => {
+      this.#running.delete(reading);
+      if (this.#running.size === 0) { for (const wake of this.#waiters.splice(0)) wake(); }
+    };
+    reading.then(done, done);
+  }
+
+  /** How many readings are under way. */
+  get size(): number {
+    return this.#running.size;
+  }
+
+  /** Resolves once no reading is under way (tests, shutdown). */
+  settled(): Promise<void> {
+    if (this.#running.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+}
+
+/** What reading needs. */
+export interface ReadingDeps {
+  /** The reading lane. */
+  pool: WorkerPool;
+  /** Readings by content hash and text budget, in flight or done (this process). */
+  cache: PromiseCache<Understanding>;
+  kv: KeyValueStore;
+  reads: BackgroundReads;
+  budgetMs: number;
+  maxPixels: number;
+  /** The worker's own limit for one page. */
+  timeoutMs: number;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** The key of a page's reading in the storage interface. */
+const storedKey = (key: string) => `squint:text:${key}`;
+
+/** The reason a page goes as pixels when its text was not ready within the budget. */
+export function notReadWithin(ms: number): string {
+  return `its text was not read within the ${ms} ms budget: its pixels go now, and the next ` +
+    `request that sends these bytes gets the text (reading goes on)`;
+}
+
+/**
+ * The page's reading (`key`: its content hash and text budget): remembered, or read within the
+ * budget, or — past it — a reason, with the reading left to finish in the background.
+ */
+export async function readWithinBudget(
+  image: IntakeImage,
+  key: string,
+  textBudget: number,
+  deps: ReadingDeps,
+): Promise<Understanding> {
+  const inspected = image.inspected!;
+  // Known text is looked up before the clock starts: it never waits on a budget.
+  const stored = await deps.kv.get(storedKey(key)).catch(() => undefined);
+  if (stored) return JSON.parse(decoder.decode(stored)) as Understanding;
+  const start = async (): Promise<Understanding> => {
+    // A copy goes to the worker: the request may go on (and render) without waiting for it.
+    const bytes = inspected.bytes!.slice();
+    const result = await deps.pool.run<UnderstandResult>(
+      {
+        kind: "understand",
+        bytes,
+        info: inspected.info,
+        ocr: true,
+        maxPixels: deps.maxPixels,
+        hash: inspected.hash,
+        textBudget,
+      },
+      [bytes.buffer as ArrayBuffer],
+      deps.timeoutMs,
+    );
+    const { bytes: _, ...found } = result;
+    const value = encoder.encode(JSON.stringify(found));
+    deps.kv.set(storedKey(key), value, TEXT_TTL_MS).catch(() => {});
+    return found;
+  };
+  const reading = deps.cache.get(key, start);
+  deps.reads.track(reading);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => resolve("late"), deps.budgetMs);
+  });
+  try {
+    const first = await Promise.race([reading, late]);
+    return first === "late" ? { ocrSkipped: notReadWithin(deps.budgetMs) } : first;
+  } catch (e) {
+    if (!(e instanceof TaskError)) throw e;
+    return { ocrSkipped: `could not be read (${e.code}): its pixels go` };
+  } finally {
+    clearTimeout(timer);
+  }
+}

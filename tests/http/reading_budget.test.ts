@@ -1,0 +1,160 @@
+/**
+ * The reading budget on a real corpus page: with a budget of 0 ms the page's pixels go at once
+ * and its text is read in the background; the next request that sends the same bytes (another
+ * conversation) gets the text with no wait — on another instance too, through the shared store.
+ * The budget is set per request and the background reading awaited by its event, so nothing here
+ * depends on how fast this machine reads.
+ */
+import assert from "node:assert/strict";
+import { startMockOpenAI } from "../support/mock_openai.ts";
+import { startProductionSquint } from "../support/production_squint.ts";
+import { freshDatabase, productionServices, redisPrefix } from "../support/services.ts";
+import type { RunningSquint } from "../support/squint.ts";
+import { corpusDataUrl, imageMessage } from "./_images.ts";
+import { startStack } from "./_stack.ts";
+
+/** A book paragraph: its text costs fewer tokens than its pixels on gpt-4o. */
+const PAGE = "doc_crop_book_paragraph_556x257.png";
+const NO_WAIT = { ocr_budget_ms: 0 };
+
+function summarize(question = "Summarize this.") {
+  return {
+    model: "gpt-4o",
+    messages: [imageMessage(question, [corpusDataUrl(PAGE)])],
+    squint: NO_WAIT,
+  };
+}
+
+async function chat(squint: RunningSquint, body: unknown) {
+  const response = await fetch(`${squint.baseUrl}/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: "Bearer sk-client" },
+    body: JSON.stringify(body),
+  });
+  assert.equal(response.status, 200);
+  return await response.json() as { squint: { optimizations: string[] } };
+}
+
+Deno.test("budget 0: the page's pixels go now; once read in the background, another conversation with the same page gets its text at once", async () => {
+  await using stack = startStack();
+  const first = await chat(stack.squint, summarize());
+  assert.ok(!first.squint.optimizations.includes("ocr"));
+  const sentFirst = stack.mock.requests[0].body as { messages: { content: { type: string }[] }[] };
+  assert.equal(sentFirst.messages[0].content[1].type, "image_url");
+  await stack.squint.app.parts.reading.reads.settled();
+
+  const again = await chat(stack.squint, summarize("What does this paragraph say?"));
+  assert.ok(again.squint.optimizations.includes("ocr"), again.squint.optimizations.join());
+  const sent = stack.mock.requests[1].body as {
+    messages: { content: { type: string; text?: string }[] }[];
+  };
+  assert.deepEqual(sent.messages[0].content.map((p) => p.type), ["text", "text"]);
+  assert.match(sent.messages[0].content[1].text!, /small implementation projects/);
+});
+
+Deno.test("/v1/optimize says why a page goes as pixels when its text is not known yet, and sends text once it is", async () => {
+  await using stack = startStack();
+  const plan = async () => {
+    const response = await stack.post("/optimize", summarize());
+    assert.equal(response.status, 200);
+    return (await response.json()).images[0] as { action: string; reasons: string[] };
+  };
+  const unknown = await plan();
+  assert.notEqual(unknown.action, "ocr");
+  assert.match(unknown.reasons.join(" | "), /not read within the 0 ms budget/);
+  await stack.squint.app.parts.reading.reads.settled();
+  assert.equal((await plan()).action, "ocr");
+});
+
+const services = await productionServices();
+
+Deno.test({
+  name: "production: a page read in the background by one instance goes as text from the other",
+  ignore: services.ignore,
+  async fn() {
+    const db = await freshDatabase(services.postgresUrl);
+    const redis = await redisPrefix(services.redisUrl);
+    await using upstream = startMockOpenAI();
+    const shared = { databaseUrl: db.url, redisUrl: services.redisUrl, redisPrefix: redis.prefix };
+    const env = { SQUINT_OPENAI_BASE_URL: upstream.baseUrl };
+    const a = await startProductionSquint(shared, env);
+    const b = await startProductionSquint(shared, env);
+    try {
+      const first = await chat(a, summarize());
+      assert.ok(!first.squint.optimizations.includes("ocr"));
+      await a.app.parts.reading.reads.settled();
+      const other = await chat(b, summarize("And this one?"));
+      assert.ok(other.squint.optimizations.includes("ocr"), other.squint.optimizations.join());
+      // b never read it: its reading lane was never started.
+      assert.equal(b.app.parts.reading.reads.size, 0);
+    } finally {
+      await a.close();
+      await b.close();
+      await redis.clear();
+      await db.drop();
+    }
+  },
+});
+
+Deno.test("history keeps its first form: a page first sent as pixels stays pixels in later turns though its text is known now, and one first sent as text stays text", async () => {
+  await using stack = startStack();
+  type Sent = { messages: { content: string | { type: string }[] }[] };
+  const sentParts = (i: number) =>
+    ((stack.mock.requests[i].body as Sent).messages[0].content as { type: string }[]).map((p) =>
+      p.type
+    );
+  const turn = (question: string, more: unknown[] = []) => ({
+    model: "gpt-4o",
+    messages: [imageMessage(question, [corpusDataUrl(PAGE)]), ...more],
+    squint: NO_WAIT,
+  });
+  const next = [
+    { role: "assistant", content: "It is about small projects." },
+    { role: "user", content: "And who wrote it?" },
+  ];
+  // Conversation A: its first turn goes before the text is known.
+  await chat(stack.squint, turn("Summarize this."));
+  assert.deepEqual(sentParts(0), ["text", "image_url"]);
+  await stack.squint.app.parts.reading.reads.settled();
+  await chat(stack.squint, turn("Summarize this.", next));
+  assert.deepEqual(sentParts(1), ["text", "image_url"], "flipped to text in A's history");
+  // Conversation B starts with the text known: text, and text again in its next turn.
+  await chat(stack.squint, turn("What does this paragraph say?"));
+  assert.deepEqual(sentParts(2), ["text", "text"]);
+  await chat(stack.squint, turn("What does this paragraph say?", next));
+  assert.deepEqual(sentParts(3), ["text", "text"], "flipped to pixels in B's history");
+});
+
+Deno.test("a photo's picture work runs while a page is being read: the reading lane is its own", async () => {
+  await using stack = startStack();
+  const { pool, reading } = stack.squint.app.parts;
+  const order: string[] = [];
+  const note = (lane: string) => (event: Event) =>
+    order.push(`${lane} ${event.type} ${(event as CustomEvent).detail}`);
+  const readingStarted = new Promise<void>((resolve) =>
+    reading.pool.addEventListener("task-start", () => resolve(), { once: true })
+  );
+  reading.pool.addEventListener("task-start", note("reading"));
+  reading.pool.addEventListener("task-end", note("reading"));
+  pool.addEventListener("task-start", note("pictures"));
+  // A full two-column page at 300 dpi, read with no budget: its request waits for the text.
+  const page = chat(stack.squint, {
+    model: "gpt-4o",
+    messages: [imageMessage("Summarize this.", [
+      corpusDataUrl("doc_acm_sigconf_title_twocol_p1_300dpi.png"),
+    ])],
+    squint: { ocr_budget_ms: 600_000 },
+  });
+  await readingStarted;
+  order.length = 0;
+  const photo = await chat(stack.squint, {
+    model: "gpt-4o",
+    messages: [imageMessage("Is it raining?", [corpusDataUrl("photo_storm_road_1920x1280.jpg")])],
+  });
+  assert.ok(photo.squint.optimizations.length > 0);
+  await page;
+  // The photo's picture tasks started (and its answer came) before the page's reading ended.
+  const readingEnd = order.indexOf("reading task-end understand");
+  const firstPicture = order.findIndex((e) => e.startsWith("pictures task-start"));
+  assert.ok(firstPicture >= 0 && readingEnd > firstPicture, order.join(", "));
+});

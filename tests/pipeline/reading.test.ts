@@ -1,0 +1,124 @@
+/**
+ * Reading within a budget, with a reading lane whose answers the test releases by hand: the
+ * request's answer depends on whether the text is known, never on a clock racing the planner.
+ */
+import assert from "node:assert/strict";
+import type { IntakeImage } from "../../src/intake/intake.ts";
+import {
+  BackgroundReads,
+  notReadWithin,
+  type ReadingDeps,
+  readWithinBudget,
+} from "../../src/pipeline/reading.ts";
+import { UnderstandCache } from "../../src/pipeline/understand.ts";
+import { TaskError, type WorkerPool } from "../../src/pool/pool.ts";
+import { MemoryKeyValue } from "../../src/storage/memory_kv.ts";
+
+/** A reading lane whose tasks wait until the test answers them. */
+function lane() {
+  const waiting: { resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
+  let started = 0;
+  let wake: (() => void) | undefined;
+  const pool = {
+    run(_message: unknown, transfer: Transferable[]) {
+      started++;
+      // The lane gets a copy: the request keeps its own bytes.
+      assert.equal(transfer.length, 1);
+      const task = new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+      wake?.();
+      return task;
+    },
+  } as unknown as WorkerPool;
+  /** The oldest task, once one is waiting. */
+  const next = async () => {
+    if (!waiting.length) await new Promise<void>((resolve) => wake = resolve);
+    return waiting.shift()!;
+  };
+  return {
+    pool,
+    started: () => started,
+    answer: async (text: string) =>
+      (await next()).resolve({ bytes: new Uint8Array(0), ocr: { text }, content: undefined }),
+    fail: async () => (await next()).reject(new TaskError("timeout", "task timed out")),
+  };
+}
+
+function page(): IntakeImage {
+  return {
+    site: { message: 0, part: 1, imageUrl: { url: "marker" } },
+    inspected: {
+      info: {
+        format: "png",
+        width: 800,
+        height: 1000,
+        orientation: 1,
+        displayWidth: 800,
+        displayHeight: 1000,
+        mayHaveAlpha: false,
+        animated: false,
+        bytes: 4,
+      },
+      bytes: new Uint8Array([1, 2, 3, 4]),
+      hash: "page-hash",
+    },
+  } as unknown as IntakeImage;
+}
+
+function deps(pool: WorkerPool, budgetMs: number, kv = new MemoryKeyValue(2 ** 20)): ReadingDeps {
+  return {
+    pool,
+    cache: new UnderstandCache(),
+    kv,
+    reads: new BackgroundReads(),
+    budgetMs,
+    maxPixels: 1e8,
+    timeoutMs: 60_000,
+  };
+}
+
+Deno.test("past the budget the request goes on with a reason; the reading finishes in the background and the next request gets the text at once", async () => {
+  const reading = lane();
+  const d = deps(reading.pool, 0);
+  const image = page();
+  const first = await readWithinBudget(image, "page-hash|true|500", 500, d);
+  assert.deepEqual(first, { ocrSkipped: notReadWithin(0) });
+  assert.equal(d.reads.size, 1);
+  // The request's own bytes are whole: it can still be rendered.
+  assert.equal(image.inspected!.bytes!.byteLength, 4);
+  await reading.answer("Chapter 1. It was a bright cold day in April.");
+  await d.reads.settled();
+  const again = await readWithinBudget(page(), "page-hash|true|500", 500, d);
+  assert.equal(again.ocr?.text, "Chapter 1. It was a bright cold day in April.");
+  assert.equal(reading.started(), 1);
+});
+
+Deno.test("the text is kept in the storage interface: another instance (same store, its own memory) gets it without reading", async () => {
+  const kv = new MemoryKeyValue(2 ** 20);
+  const one = lane();
+  const first = deps(one.pool, 0, kv);
+  await readWithinBudget(page(), "page-hash|true|500", 500, first);
+  await one.answer("the page's text");
+  await first.reads.settled();
+  const other = lane();
+  const second = deps(other.pool, 0, kv);
+  const found = await readWithinBudget(page(), "page-hash|true|500", 500, second);
+  assert.equal(found.ocr?.text, "the page's text");
+  assert.equal(other.started(), 0);
+});
+
+Deno.test("within the budget the request waits for the text; a reading that fails says why and is not remembered", async () => {
+  const reading = lane();
+  const d = deps(reading.pool, 60_000);
+  const waiting = readWithinBudget(page(), "page-hash|true|500", 500, d);
+  await reading.answer("read in time");
+  assert.equal((await waiting).ocr?.text, "read in time");
+
+  const failing = lane();
+  const f = deps(failing.pool, 60_000);
+  const failed = readWithinBudget(page(), "other|true|500", 500, f);
+  await failing.fail();
+  assert.deepEqual(await failed, { ocrSkipped: "could not be read (timeout): its pixels go" });
+  const retried = readWithinBudget(page(), "other|true|500", 500, f);
+  await failing.answer("second try");
+  assert.equal((await retried).ocr?.text, "second try");
+});
