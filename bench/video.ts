@@ -3,7 +3,9 @@
  * encode the kept frames) timed side by side with ffmpeg alone decoding the same video at the
  * same rate to nothing (the floor any frame sampler pays), as a realtime factor and a ratio; and
  * the frames and image tokens sent against the naive request (every sampled frame as an image
- * under the model's rule; Gemini: its video tokens per second).
+ * under the model's rule; Gemini: its video tokens per second). Then (c) the generated video
+ * set (`bench/video_set`, built into `.squint/video_set` when missing): frames kept per video
+ * against its scenes or screenfuls, scored rule by rule, tuning and frozen halves apart.
  *
  * @module
  */
@@ -13,6 +15,7 @@ import { planVideo } from "../src/optimize/plan_video.ts";
 import { extractFrames } from "../workers/video/extract.ts";
 import { ffmpegPath } from "../workers/video/ffmpeg.ts";
 import { fixed, percent, table } from "./table.ts";
+import { scoreSet, setReport } from "./video_set/score.ts";
 
 const MODELS = ["gpt-4o", "claude-sonnet-4-6", "gemini-2.5-flash"];
 
@@ -125,6 +128,7 @@ export async function runVideo(corpus: string) {
     });
   }
   const perMinute = (squintMs1080 / seconds1080) * 60;
+  const set = setReport(await scoreSet());
   const text = [
     "(a) Extraction time, squint (sample + fingerprint + select + encode kept frames) vs ffmpeg alone decoding at 1 fps:",
     table(
@@ -147,11 +151,18 @@ export async function runVideo(corpus: string) {
     "",
     "(b) Frames and image tokens sent vs the naive request (gemini: 263 tokens per second of video, and the video itself is sent when that is cheaper):",
     table(["video", "model", "sampled", "sent as", "naive tokens", "tokens sent", "saved"], tokens),
+    "",
+    "(c) Generated video set (bench/video_set/manifest.json): frames kept against the truth. Rules: a scroll or pan",
+    "    showing ≥ 2 screenfuls keeps ≤ 1.5 frames per screenful, at least one, and its end; a zoom, a still shot or a",
+    "    pan showing < 2 keeps ≤ 2; every slide or step is kept, with at most one frame more than the slides/steps.",
+    "    'content kept': share of what the moving shots showed that is in a kept frame.",
+    set.text,
   ].join("\n");
   const headline = [
     `(g) video: ${fixed(perMinute / 1000, 1)} s per minute of 1080p (${
       fixed(60_000 / perMinute, 1)
     }× realtime)`,
+    set.headline,
   ];
-  return { text, results, headline };
+  return { text, results: { corpus: results, generated: set.results }, headline };
 }

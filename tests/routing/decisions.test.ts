@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { createRegistry } from "../../src/models/registry.ts";
 import type { ImageFacts } from "../../src/optimize/plan_image.ts";
-import type { IntentDecision } from "../../src/optimize/intent/classify.ts";
 import { chooseAuto, chooseCascade, type RoutingInput } from "../../src/routing/choose.ts";
+import { balanced, jpeg } from "../optimize/_plan.ts";
 import { TASK_LABELS } from "../../src/routing/task/classify.ts";
 import { startStack } from "../http/_stack.ts";
 import { corpusDataUrl } from "../support/squint.ts";
@@ -15,14 +15,12 @@ import { corpusDataUrl } from "../support/squint.ts";
 const registry = createRegistry();
 const everything = () => true;
 
-const CONTROLS = { optimize: true, fidelity: "balanced", detail: "auto", ocr: "on" } as const;
-
 function input(extra: Partial<RoutingInput> = {}): RoutingInput {
   return {
     task: "simple_qa",
     textTokens: 50,
     images: [],
-    controls: CONTROLS,
+    controls: balanced,
     outputTokens: 500,
     tools: false,
     intents: [],
@@ -30,23 +28,10 @@ function input(extra: Partial<RoutingInput> = {}): RoutingInput {
   };
 }
 
-/** A JPEG photo of `width`×`height` as intake finds it, optionally with the question's intent. */
-function photo(width: number, height: number, intent?: IntentDecision): ImageFacts {
-  return {
-    info: {
-      format: "jpeg",
-      width,
-      height,
-      orientation: 1,
-      displayWidth: width,
-      displayHeight: height,
-      mayHaveAlpha: false,
-      animated: false,
-      bytes: width * height / 4,
-    },
-    bytes: width * height / 4,
-    ...(intent ? { intent } : {}),
-  };
+/** A JPEG photo of `width`×`height` as intake finds it. */
+function photo(width: number, height: number): ImageFacts {
+  const info = jpeg(width, height, { bytes: width * height / 4 });
+  return { info, bytes: info.bytes };
 }
 
 Deno.test("the auto decision table: balanced differs from cheapest where capability matters", () => {

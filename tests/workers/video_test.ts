@@ -56,12 +56,13 @@ Deno.test("a slideshow whose slides come back keeps exactly its distinct slides,
   assert.match(video.dropped.find((d) => d.t === 27)!.reason, /near-identical.*\(00:04\)/);
 });
 
-Deno.test("a slow pan and zoom over one photo keeps at most 3 frames", async () => {
+Deno.test("a slow pan and zoom over one photo keeps at most 2 frames", async () => {
   const { entry, bytes } = corpusVideo("kenburns");
   const video = await extractFrames(bytes, options());
   assert.equal(entry.distinct_scenes, 1);
   assert.equal(video.sampled, 20);
-  assert.ok(video.frames.length >= 1 && video.frames.length <= 3, `${video.frames.length}`);
+  // A zoom or pan revealing less than a new screenful: at most 2 frames (issue 17; it keeps 1).
+  assert.ok(video.frames.length >= 1 && video.frames.length <= 2, `${video.frames.length}`);
   assert.equal(video.frames[0].t, 0);
 });
 
@@ -77,13 +78,14 @@ Deno.test("a page scrolled in steps keeps one frame per resting position", async
   assert.deepEqual(rests, [0, 1, 2, 3, 4, 5]);
 });
 
-Deno.test("a continuous scroll keeps one to two frames per screenful of new content, and its end", async () => {
+Deno.test("a continuous scroll keeps one to 1.5 frames per screenful of content, and its end", async () => {
   const { entry, bytes } = corpusVideo("scroll_r_intro");
   const video = await extractFrames(bytes, options());
   const screens = Number(entry.screens_covered);
   assert.equal(screens, 4.6);
   const kept = video.frames.length;
-  assert.ok(kept >= screens && kept <= 2 * screens, `${kept} frames for ${screens} screens`);
+  // Issue 17's target (it keeps 5: a frame only when the next would leave content unseen).
+  assert.ok(kept >= screens && kept <= 1.5 * screens, `${kept} frames for ${screens} screens`);
   // The bottom of the document (the last resting stretch, 22-24 s) is sent.
   assert.ok(video.frames.at(-1)!.t >= 22, `last frame at ${video.frames.at(-1)!.t}`);
   assert.equal(video.frames.at(-1)!.reason, "where the motion came to rest");

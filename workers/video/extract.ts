@@ -15,6 +15,7 @@ import {
   coverTimeline,
   FrameSelector,
   type FrameVerdict,
+  type Settled,
 } from "../../src/optimize/video_frames.ts";
 import {
   probeVideo,
@@ -128,30 +129,34 @@ export async function extractFrames(
     });
     if (frames.length > options.maxCandidates) thin(frames, options.maxCandidates, header);
   };
-  /** The held frame turned out to be where motion rested: no longer dropped, kept. */
-  const keepHeld = async (rested: { verdict: FrameVerdict } | undefined) => {
-    if (!rested || !held) return;
-    dropped.splice(dropped.findIndex((d) => d.t === held!.t), 1);
-    await keep(held.t, held.data, rested.verdict);
+  const why = (verdict: FrameVerdict) =>
+    verdict.duplicateOf === undefined
+      ? verdict.reason
+      : `${verdict.reason} (${clock(selector.kept[verdict.duplicateOf].t)})`;
+  /** A held frame's final verdict: kept (its pixels were held), or dropped for a better reason. */
+  const settle = async (settled: Settled | undefined) => {
+    if (!settled) return;
+    const at = dropped.findIndex((d) => d.t === settled.t);
+    if (!settled.verdict.keep) {
+      if (at !== -1) dropped[at].reason = why(settled.verdict);
+      return;
+    }
+    if (held?.t !== settled.t) throw new Error(`no pixels held for the frame at ${settled.t} s`);
+    if (at !== -1) dropped.splice(at, 1);
+    await keep(held.t, held.data, settled.verdict);
   };
   for await (const frame of sampleFrames(bytes, { fps, width, height }, options)) {
     if (frame.index % stride !== 0) continue;
     if (++sampled % options.maxSampled === 0 && header.durationS === undefined) stride *= 2;
     const t = Math.round((frame.index / fps) * 1000) / 1000;
     const offered = selector.offer(t, fingerprint(frame.data, width, height));
-    await keepHeld(offered.rested);
-    held = undefined;
+    await settle(offered.settled);
     if (offered.current.keep) await keep(t, frame.data, offered.current);
-    else {
-      const twin = offered.current.duplicateOf;
-      const reason = twin === undefined
-        ? offered.current.reason
-        : `${offered.current.reason} (${clock(selector.kept[twin].t)})`;
-      dropped.push({ t, reason });
-      if (selector.held === t) held = { t, data: frame.data };
-    }
+    else dropped.push({ t, reason: why(offered.current) });
+    if (selector.held === t) held = { t, data: frame.data };
+    else if (selector.held === undefined) held = undefined;
   }
-  await keepHeld(selector.finish());
+  await settle(selector.finish());
   if (sampled === 0) {
     throw new VideoError("unreadable_video", "the video has no frame ffmpeg could decode");
   }

@@ -1,12 +1,11 @@
 /**
  * A sampled frame's fingerprint: a 128×128 grid of luma area averages (rows ~8 px apart on a
- * 1080p frame, fine enough to see text lines move) and the pHash/dHash of that grid. Built in
- * one pass over the RGBA buffer; the frame selection compares fingerprints, never pixels.
+ * 1080p frame, fine enough to see text lines move). Built in one pass over the RGBA buffer; the
+ * frame selection compares fingerprints, never pixels.
  *
  * @module
  */
 
-import { perceptualHashes } from "../image/perceptual.ts";
 import type { FrameFingerprint } from "../../src/optimize/video_frames.ts";
 
 /** Columns and rows of the luma grid. */
@@ -42,11 +41,5 @@ export function lumaGrid(data: Uint8Array, width: number, height: number): Uint8
 
 /** The fingerprint of one RGBA frame. */
 export function fingerprint(data: Uint8Array, width: number, height: number): FrameFingerprint {
-  const grid = lumaGrid(data, width, height);
-  const rgba = new Uint8Array(grid.length * 4);
-  for (let k = 0; k < grid.length; k++) {
-    rgba[4 * k] = rgba[4 * k + 1] = rgba[4 * k + 2] = grid[k];
-    rgba[4 * k + 3] = 255;
-  }
-  return { grid, ...perceptualHashes({ width: GRID_SIDE, height: GRID_SIDE, data: rgba }) };
+  return { grid: lumaGrid(data, width, height) };
 }
