@@ -80,6 +80,8 @@ export function createApp(config: Config, storage: Storage = embeddedStorage(con
     queueLimit: config.worker_queue ?? config.workers * 16,
     taskTimeoutMs: config.task_timeout_s * 1000,
   });
+
+  const circuits = new Circuits(config.circuit_failures, config.circuit_cooldown_s * 1000);
   // Pages are read in a lane of their own, so a photo's picture work never queues behind a page;
   // its workers start with the first page read.
   let readingPool: WorkerPool | undefined;
@@ -95,11 +97,14 @@ export function createApp(config: Config, storage: Storage = embeddedStorage(con
     reads: new BackgroundReads(),
     kv: storage.kv,
   };
-  const circuits = new Circuits(config.circuit_failures, config.circuit_cooldown_s * 1000);
   const observer = new Observer(
     storage,
     config,
-    { pool, circuits },
+    {
+      pool,
+      circuits,
+      reading: { pool: () => readingPool, background: () => reading.reads.size },
+    },
     telemetryOn() ? new Telemetry() : undefined,
   );
   const parts: AppParts = {

@@ -62,6 +62,8 @@ export const OVERHEAD_BUCKETS = [
 /** What the scrape reads besides the rows. */
 export interface MetricSources {
   pool: Pick<WorkerPool, "stats">;
+  /** The reading lane (undefined until its first page) and the readings no request waits for. */
+  reading?: { pool: () => Pick<WorkerPool, "stats"> | undefined; background: () => number };
   circuits: Pick<Circuits, "snapshot">;
   /** Requests squint is working on (a stream until its last event). */
   inFlight: () => number;
@@ -266,6 +268,21 @@ export class RequestMetrics {
         () => {
           const { size, busy, queued } = sources.pool.stats();
           return [[["workers"], size], [["busy"], busy], [["queued"], queued]];
+        },
+      ),
+    );
+    r.add(
+      new Gauge(
+        "squint_reading_pool",
+        "The reading lane (pages' OCR): running, busy, tasks queued, and readings under way that no request waits for (past its budget).",
+        ["state"],
+        () => {
+          const stats = sources.reading?.pool()?.stats();
+          const { size = 0, busy = 0, queued = 0 } = stats ?? {};
+          const background = sources.reading?.background() ?? 0;
+          return [[["workers"], size], [["busy"], busy], [["queued"], queued], [[
+            "background",
+          ], background]];
         },
       ),
     );

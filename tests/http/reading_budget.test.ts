@@ -42,6 +42,10 @@ Deno.test("budget 0: the page's pixels go now; once read in the background, anot
   const sentFirst = stack.mock.requests[0].body as { messages: { content: { type: string }[] }[] };
   assert.equal(sentFirst.messages[0].content[1].type, "image_url");
   await stack.squint.app.parts.reading.reads.settled();
+  // The lane started with this page and is idle again: nothing left reading in the background.
+  const metrics = await (await fetch(`${stack.squint.origin}/metrics`)).text();
+  assert.match(metrics, /^squint_reading_pool\{state="workers"\} 1$/m);
+  assert.match(metrics, /^squint_reading_pool\{state="background"\} 0$/m);
 
   const again = await chat(stack.squint, summarize("What does this paragraph say?"));
   assert.ok(again.squint.optimizations.includes("ocr"), again.squint.optimizations.join());
