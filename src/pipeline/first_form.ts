@@ -5,11 +5,12 @@
  *
  * How squint knows: an agent re-sends the whole conversation each turn, so an image's message and
  * every message before it come back unchanged. When squint sends an image of the newest user turn
- * it records the form under the hash of that prefix (the messages up to and including the
+ * as text it records that under the hash of that prefix (the messages up to and including the
  * image's, inline data as content ids) and the image's part; in a later turn an image in an
- * earlier message looks its form up there. An image of the history squint has no record of (the
- * conversation began elsewhere, or the record expired) stays as the client sent it: pixels.
- * Records live in the storage interface's key-value store (shared in production), 24 hours.
+ * earlier message looks its form up there. Pixels need no record: an image of the history with
+ * none (sent as pixels, the conversation began elsewhere, or the record expired) stays as the
+ * client sent it. Records live in the storage interface's key-value store (shared in
+ * production), 24 hours.
  *
  * @module
  */
@@ -69,7 +70,7 @@ export async function historyForms(
   }));
 }
 
-/** Records the form each image of the newest turn goes in (the first record stands). */
+/** Records the images of the newest turn that go as text (the first record stands). */
 export function rememberForms(
   kv: KeyValueStore,
   keys: readonly { key: string; history: boolean }[],
@@ -77,8 +78,8 @@ export function rememberForms(
 ): void {
   planned.forEach((image, i) => {
     const place = keys[i];
-    if (!place || place.history) return;
-    const form: Form = image.action === "ocr" ? "text" : "pixels";
-    kv.setIfAbsent(place.key, new TextEncoder().encode(form), FORM_TTL_MS).catch(() => {});
+    if (!place || place.history || image.action !== "ocr") return;
+    const text: Form = "text";
+    kv.setIfAbsent(place.key, new TextEncoder().encode(text), FORM_TTL_MS).catch(() => {});
   });
 }
