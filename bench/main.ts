@@ -42,6 +42,7 @@ import { Processes } from "./processes.ts";
 import { ratioLine } from "./table.ts";
 import { runUnderstanding } from "./understanding.ts";
 import { runPerceptual } from "./perceptual.ts";
+import { runReadingBudget } from "./reading_budget.ts";
 import { runVideo } from "./video.ts";
 import { runProduction } from "./production.ts";
 import { runDashboardOverview } from "./dashboard_overview.ts";
@@ -264,6 +265,13 @@ try {
     heading("(e) OCR accuracy against the truth texts (document, invoice, receipt, letter pages)");
     const ocr = await measureOcr(corpusRoot(), await squintReader());
     console.log(formatAccuracy(ocr));
+    heading(
+      "(e) Reading budget: time added to text pages on first sight and repeat, vs the oracle",
+    );
+    const readingBudget = await runReadingBudget(corpusRoot());
+    console.log(readingBudget.text);
+    results.readingBudget = readingBudget.results;
+    summary.push(...readingBudget.headline);
     const nativeReader = await nativeTesseractReader();
     const native = nativeReader && await measureOcr(corpusRoot(), nativeReader);
     heading("(e) Reference: native tesseract on the same pages (psm 3, one thread)");
