@@ -1,20 +1,6 @@
 import assert from "node:assert/strict";
+import { waitForLine } from "./support/child_output.ts";
 import { startMockOpenAI } from "./support/mock_openai.ts";
-
-/** Reads lines of the child's stdout until one matches. */
-async function waitForLine(
-  reader: ReadableStreamDefaultReader<string>,
-  pattern: RegExp,
-): Promise<RegExpMatchArray> {
-  let buffer = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`squint exited before printing ${pattern}: ${buffer}`);
-    buffer += value;
-    const match = buffer.match(pattern);
-    if (match) return match;
-  }
-}
 
 Deno.test("on SIGTERM squint stops accepting, lets an in-flight stream finish, then exits 0", async () => {
   const mock = startMockOpenAI({ slowChunkMs: 20, slowMaxChunks: 25 });

@@ -4,6 +4,7 @@
  * admin API stays off for the bearer, and the Keys page says how to turn key changes on.
  */
 import assert from "node:assert/strict";
+import { waitForLine } from "../support/child_output.ts";
 import { startMockOpenAI } from "../support/mock_openai.ts";
 import {
   assertNoConsoleErrors,
@@ -12,21 +13,6 @@ import {
   startBrowser,
   watchedPage,
 } from "./_browser.ts";
-
-/** Reads the child's stdout until a line matches. */
-async function lineMatching(
-  reader: ReadableStreamDefaultReader<string>,
-  pattern: RegExp,
-): Promise<RegExpMatchArray> {
-  let seen = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`squint exited before printing ${pattern}: ${seen}`);
-    seen += value;
-    const match = seen.match(pattern);
-    if (match) return match;
-  }
-}
 
 Deno.test("the one-time login URL squint prints without an admin token signs in once, not twice", async () => {
   await using mock = startMockOpenAI();
@@ -43,7 +29,7 @@ Deno.test("the one-time login URL squint prints without an admin token signs in 
   }).spawn();
   const stdout = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   try {
-    const [url, origin, code] = await lineMatching(
+    const [url, origin, code] = await waitForLine(
       stdout,
       /(http:\/\/127\.0\.0\.1:\d+)\/dashboard\/login\?code=([\w-]{43})\b/,
     );

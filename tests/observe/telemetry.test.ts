@@ -4,6 +4,7 @@
  * client span, and the GenAI client metrics have the conventions' buckets.
  */
 import assert from "node:assert/strict";
+import { waitForLine } from "../support/child_output.ts";
 import { startMockOpenAI } from "../support/mock_openai.ts";
 
 interface OtlpAttribute {
@@ -101,9 +102,7 @@ Deno.test("OTEL_DENO: GenAI attributes on the server span, a client span per att
     stderr: "inherit",
   }).spawn();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let out = "";
-  while (!/listening on (http:\S+)/.test(out)) out += (await reader.read()).value ?? "";
-  const origin = /listening on (http:\/\/\S+?:\d+)/.exec(out)![1];
+  const [, origin] = await waitForLine(reader, /listening on (http:\/\/\S+?:\d+)/);
   try {
     const post = (body: unknown) =>
       fetch(`${origin}/v1/chat/completions`, {
