@@ -344,7 +344,9 @@ async function understand(
   const { config, pool } = deps;
   const { json, facts, intake } = admitted;
   const asked = intents(json, intake.images);
-  const forms = deps.reading && await imageForms(json, intake, deps.reading.kv);
+  const forms = deps.reading && intake.images.length > 0
+    ? await imageForms(json, intake, deps.reading.kv)
+    : undefined;
   const found = await understandImages(
     intake.images,
     // A history image first sent as pixels is not read: it goes as pixels again.
