@@ -24,11 +24,23 @@ import { Observer } from "./observe/observer.ts";
 import { BackgroundReads } from "./pipeline/reading.ts";
 import { Telemetry, telemetryOn } from "./observe/telemetry.ts";
 
+/** The upstream addresses one request goes to, when not the configured ones (the library). */
+export type UpstreamBases = Partial<
+  Pick<Config, "openai_base_url" | "anthropic_base_url" | "gemini_base_url">
+>;
+
 /** A squint instance. */
 export interface App {
   parts: AppParts;
-  handle(request: Request): Promise<Response>;
+  /** Answers one request; `upstream` sends it to other provider addresses than the config's. */
+  handle(request: Request, upstream?: UpstreamBases): Promise<Response>;
   close(): Promise<void>;
+}
+
+/** What a program embedding squint may hand it besides configuration and storage. */
+export interface AppOptions {
+  /** The fetch upstream calls go through (default: the global fetch). */
+  fetch?: typeof fetch;
 }
 
 const WORKER_URL = new URL("../workers/image_worker.ts", import.meta.url);
@@ -73,7 +85,11 @@ function pictureIndex(config: Config, storage: Storage): PictureIndex | undefine
  * Builds the parts from configuration, on `storage` (`openStorage(config)`; default: the
  * embedded store, which needs no connecting).
  */
-export function createApp(config: Config, storage: Storage = embeddedStorage(config)): App {
+export function createApp(
+  config: Config,
+  storage: Storage = embeddedStorage(config),
+  options: AppOptions = {},
+): App {
   const pool = new WorkerPool({
     workerUrl: WORKER_URL,
     size: config.workers,
@@ -120,12 +136,29 @@ export function createApp(config: Config, storage: Storage = embeddedStorage(con
     storage,
     observer,
     record: observer.record,
+    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
     reading,
+  };
+  // The same parts with other upstream addresses, one per set of addresses seen.
+  const elsewhere = new Map<string, AppParts>();
+  const partsFor = (upstream: UpstreamBases | undefined): AppParts => {
+    if (!upstream) return parts;
+    const key = JSON.stringify(upstream);
+    let found = elsewhere.get(key);
+    if (!found) {
+      found = { ...parts, config: { ...config, ...upstream } };
+      elsewhere.set(key, found);
+    }
+    return found;
   };
   return {
     parts,
-    async handle(request: Request): Promise<Response> {
-      const ctx: RequestContext = { id: requestId(), started: performance.now(), app: parts };
+    async handle(request: Request, upstream?: UpstreamBases): Promise<Response> {
+      const ctx: RequestContext = {
+        id: requestId(),
+        started: performance.now(),
+        app: partsFor(upstream),
+      };
       observer.begin(ctx.id);
       const response = await answer(request, ctx);
       observer.answered(ctx.id, response);

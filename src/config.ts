@@ -155,6 +155,9 @@ const FILE_ONLY = new Set(["prices", "providers", "fallbacks", "cascades"]);
 /** The validated configuration. */
 export type Config = z.infer<typeof schema>;
 
+/** Settings as a program gives them: any of the configuration's keys, with its values. */
+export type Settings = Partial<Config>;
+
 /** A setting with a bad value; names the variable and what it expects. */
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -212,6 +215,22 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
   if (unknownKeys.length > 0) {
     throw new ConfigError(`SQUINT_CONFIG: unknown setting ${unknownKeys.join(", ")}`);
   }
+  return parseSettings(raw, envName);
+}
+
+/**
+ * Validates settings given as values (`{fidelity: "balanced", workers: 2}`) — the library's way
+ * in, the same schema as the server's. Throws `ConfigError` naming the first bad setting by
+ * `nameOf` (the environment variable for the server, the key itself for the library).
+ */
+export function parseSettings(
+  raw: Record<string, unknown>,
+  nameOf: (key: string) => string = (key) => key,
+): Config {
+  const unknownKeys = Object.keys(raw).filter((k) => !(k in schema.shape));
+  if (unknownKeys.length > 0) {
+    throw new ConfigError(`unknown setting ${unknownKeys.map(nameOf).join(", ")}`);
+  }
   const result = schema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0];
@@ -219,7 +238,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     const inner = issue.path.slice(1).join(".");
     const got = raw[key] === undefined || inner ? "" : `, got ${JSON.stringify(raw[key])}`;
     throw new ConfigError(
-      `${envName(key)}${inner ? ` (${key}.${inner})` : ""}: ${issue.message}${got}`,
+      `${nameOf(key)}${inner ? ` (${key}.${inner})` : ""}: ${issue.message}${got}`,
     );
   }
   return result.data;

@@ -143,6 +143,7 @@ export async function passThrough(given: Request, ctx: RequestContext): Promise<
     body,
     clientSignal: request.signal,
     timeoutMs: config.upstream_timeout_s * 1000,
+    fetch: ctx.app.fetch,
   });
   const tenant = await tenantOf(identity);
   const log = (usage?: OpenAIUsage, model?: string) => {

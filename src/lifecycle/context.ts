@@ -36,6 +36,8 @@ export interface AppParts {
   record: (row: RequestLogRow) => void;
   /** The log line, metrics and requests in flight (`record` feeds them). */
   observer: Observer;
+  /** The fetch upstream calls go through (the global one; a library user's own in-process). */
+  fetch: typeof fetch;
   /** The reading lane (pages' OCR), its background readings and where their text is kept. */
   reading: { pool: WorkerPool; reads: BackgroundReads; kv: KeyValueStore };
 }

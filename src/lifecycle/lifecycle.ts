@@ -99,6 +99,7 @@ export async function serveDoor<R extends DoorRequest>(
           method: "POST",
           clientSignal: signal,
           timeoutMs: config.upstream_timeout_s * 1000,
+          fetch: app.fetch,
         });
         return await door.answer(response, outgoing);
       },

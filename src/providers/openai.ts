@@ -88,6 +88,8 @@ export interface UpstreamCall {
   clientSignal: AbortSignal;
   /** Time allowed until the response headers arrive. */
   timeoutMs: number;
+  /** The fetch that reaches the upstream (the global one, or the one a library user wraps). */
+  fetch: typeof fetch;
 }
 
 /**
@@ -105,7 +107,7 @@ export async function callUpstream(call: UpstreamCall): Promise<Response> {
     () => controller.abort(new DOMException("timeout", "TimeoutError")),
   );
   try {
-    return await fetch(call.url, {
+    return await call.fetch(call.url, {
       method: call.method,
       headers: call.headers,
       body: call.body,
