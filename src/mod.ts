@@ -26,4 +26,4 @@ export type { MiddlewareStats, SquintMiddleware } from "./library/ai_middleware.
 export { SquintError } from "./library/squint_error.ts";
 export { ConfigError } from "./config.ts";
 export type { Settings } from "./config.ts";
-export type { Storage } from "./storage/types.ts";
+export type { Storage, UsageQuery, UsageReport } from "./storage/types.ts";

@@ -8,7 +8,7 @@
 import { type App, createApp } from "../app.ts";
 import { type Config, parseSettings, type Settings } from "../config.ts";
 import { openStorage } from "../storage/open.ts";
-import type { Storage } from "../storage/types.ts";
+import type { Storage, UsageQuery, UsageReport } from "../storage/types.ts";
 import { SquintError } from "./squint_error.ts";
 import { providerDoor } from "./provider_paths.ts";
 import { type ImageOptions, imageRequest, type OptimizedImage, sentImage } from "./image.ts";
@@ -47,6 +47,11 @@ export interface Squint {
   optimize(body: Record<string, unknown>, options?: { door?: DoorName }): Promise<Plan>;
   /** One image optimized for a model and a question: the bytes to send, and why. */
   optimizeImage(bytes: Uint8Array, options: ImageOptions): Promise<OptimizedImage>;
+  /**
+   * Totals and savings of the requests it has served, as `GET /v1/usage` answers them (`from`,
+   * `to`, `groupBy`: model, optimization, channel or key).
+   */
+  usage(query?: UsageQuery): Promise<UsageReport>;
   /**
    * `task-start` and `task-end` events of its picture workers (a `CustomEvent` whose detail is
    * the task's kind): what work a call cost, told as it happens.
@@ -134,6 +139,9 @@ export function createSquint(options: SquintOptions = {}): Squint {
     async optimizeImage(bytes, imageOptions) {
       const plan = await optimize(imageRequest(bytes, imageOptions));
       return sentImage(plan);
+    },
+    async usage(query = {}) {
+      return await (await app()).parts.storage.usage(query);
     },
     tasks,
     async close() {

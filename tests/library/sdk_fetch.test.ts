@@ -150,6 +150,13 @@ Deno.test("a text-only request through squint.fetch costs no worker task; other 
 
     await client.chat.completions.create(chatBody());
     assert.ok(tasks.count > 0, "an image costs picture work");
+
+    // Accounted as the server accounts them: the two chat requests (the model list went
+    // straight to the provider, past squint).
+    const { totals } = await squint.usage();
+    assert.equal(totals.requests, 2);
+    assert.equal(totals.tokens_saved, 425 - 85);
+    assert.ok(totals.cost_saved_usd > 0);
   } finally {
     await squint.close();
   }
