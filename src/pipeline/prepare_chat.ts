@@ -20,7 +20,7 @@ import { type Route, routeModel } from "../providers/route.ts";
 import { takesImageUrls } from "../providers/upstreams.ts";
 import { type Form, formKeys, historyForms, KEPT_AS_PIXELS, rememberForms } from "./first_form.ts";
 import type { KeyValueStore } from "../storage/types.ts";
-import type { ReadingDeps } from "./reading.ts";
+import { notReadWithin, type ReadingDeps } from "./reading.ts";
 import type { RoutingDecision } from "../routing/choose.ts";
 import type { ImageFacts } from "../optimize/plan_image.ts";
 import {
@@ -30,7 +30,7 @@ import {
   totals,
 } from "../optimize/plan_request.ts";
 import { PoolFullError, TaskError, type WorkerPool } from "../pool/pool.ts";
-import { renderPlan } from "./render.ts";
+import { renderAhead, renderPlan } from "./render.ts";
 import {
   type ContentEdit,
   type PlannedVideos,
@@ -82,6 +82,8 @@ export interface PreparedChat {
 
 /** Reading a page takes seconds: understanding gets this many times the task time limit. */
 const OCR_TIMEOUT_FACTOR = 4;
+/** Set aside from a reading's budget for what follows the wait: planning, splicing, sending. */
+const AFTER_READING_MS = 20;
 
 /** The few fields squint reads; everything else passes through untouched. */
 const chatShape = z.looseObject({
@@ -274,6 +276,8 @@ export interface AdmittedChat {
    * changes `json` after admission (tool order, a prompt-cache key) sets this false.
    */
   pristine: boolean;
+  /** `performance.now()` when it was admitted: a reading's budget counts from here. */
+  admittedAt: number;
 }
 
 /**
@@ -293,6 +297,7 @@ async function admit(
   headers: Headers,
   deps: PipelineDeps,
 ): Promise<AdmittedChat> {
+  const started = performance.now();
   const { config, pool } = deps;
   const json = decoded.json;
   const facts = readRequest(json, headers, deps);
@@ -321,7 +326,16 @@ async function admit(
     : [];
   const pristine = !facts.controlsInBody && decoded.inline.length === 0 &&
     intake.images.length === 0 && videos.length === 0;
-  return { json, facts, decoded, intake, videos, body: decoded.body, pristine };
+  return {
+    json,
+    facts,
+    decoded,
+    intake,
+    videos,
+    body: decoded.body,
+    pristine,
+    admittedAt: started,
+  };
 }
 
 /** An admitted request with what its questions ask and what its images show. */
@@ -347,24 +361,74 @@ async function understand(
   const forms = deps.reading && intake.images.length > 0
     ? await imageForms(json, intake, deps.reading.kv)
     : undefined;
-  const found = await understandImages(
-    intake.images,
-    // A history image first sent as pixels is not read: it goes as pixels again.
-    intake.images.map((image, i) =>
-      forms?.kept[i] === "pixels" ? undefined : textBudget(image, asked[i], facts)
-    ),
-    facts.controls.ocr !== "off",
-    {
+  // A history image first sent as pixels is not read: it goes as pixels again.
+  const budgets = intake.images.map((image, i) =>
+    forms?.kept[i] === "pixels" ? undefined : textBudget(image, asked[i], facts)
+  );
+  const reads = facts.controls.ocr !== "off";
+  // The budget covers the whole time squint holds the request for reading: what admitting it
+  // took is spent, and what is left after the wait (writing the body out) is set aside.
+  const budgetMs = facts.controls.ocrBudgetMs;
+  const waitMs = Math.max(
+    0,
+    budgetMs - (performance.now() - admitted.admittedAt) - AFTER_READING_MS,
+  );
+  const ahead = deps.reading && reads
+    ? pixelsAhead(admitted, { asked, forms }, budgets, waitMs, deps)
+    : undefined;
+  let found: (Understanding | undefined)[];
+  try {
+    found = await understandImages(intake.images, budgets, reads, {
       pool,
       cache: deps.understandCache,
       maxPixels: config.max_image_pixels,
       timeoutMs: OCR_TIMEOUT_FACTOR * config.task_timeout_s * 1000,
-      reading: deps.reading && { ...deps.reading, budgetMs: facts.controls.ocrBudgetMs },
-    },
-    look,
-  );
+      reading: deps.reading && { ...deps.reading, budgetMs, waitMs },
+    }, look);
+  } finally {
+    ahead?.cancel();
+  }
   const videos = await readVideos(admitted.videos, intents(json, admitted.videos), deps);
   return { asked, found, videos, forms };
+}
+
+/**
+ * Shortly before the wait for the pages' text ends (`waitMs`), renders the pixels each page being
+ * read would go as if its text came too late, so that, when it does, they are ready and the
+ * request is held no longer than the budget. The plan is the planner's own for "not read within
+ * the budget"; a page whose text comes in time has only cost a render in the picture lane.
+ */
+function pixelsAhead(
+  admitted: AdmittedChat,
+  understood: Pick<UnderstoodChat, "asked" | "forms">,
+  budgets: readonly (number | undefined)[],
+  waitMs: number,
+  deps: PipelineDeps,
+): { cancel(): void } {
+  const read = (_: unknown, i: number) => budgets[i] !== undefined;
+  const images = admitted.intake.images.filter(read);
+  if (images.length === 0) return { cancel() {} };
+  const lead = Math.max(...images.map((image) => renderLeadMs(image.inspected?.info)));
+  const timer = setTimeout(() => {
+    const late: Understanding = { ocrSkipped: notReadWithin(admitted.facts.controls.ocrBudgetMs) };
+    const found = budgets.map((budget) => budget === undefined ? undefined : late);
+    const planned = planImages(admitted, { ...understood, found }).filter(read);
+    renderAhead(planned, images, {
+      pool: deps.pool,
+      cache: deps.renderCache,
+      maxPixels: deps.config.max_image_pixels,
+    });
+  }, Math.max(0, waitMs - lead));
+  return { cancel: () => clearTimeout(timer) };
+}
+
+/**
+ * How long before it is needed a page's render starts: decoding, resizing and encoding take
+ * ~100 ms plus ~50 ms per megapixel on the picture lane while the reading lane is busy (a 300 dpi
+ * page, 8.4 MP, took 410-610 ms on 2 shared cores).
+ */
+function renderLeadMs(info: { width: number; height: number } | undefined): number {
+  return info ? 100 + 50 * (info.width * info.height) / 1e6 : 100;
 }
 
 /** Where each image's first form is recorded, and the forms history images keep. */
@@ -374,15 +438,13 @@ async function imageForms(json: Record<string, unknown>, intake: Intake, kv: Key
   return { keys, kept: await historyForms(kv, keys) };
 }
 
-async function optimize(
+/** The plan of each image of a request, from what its questions ask and its images show. */
+function planImages(
   admitted: AdmittedChat,
-  understood: UnderstoodChat,
-  deps: PipelineDeps,
-): Promise<PreparedChat> {
-  const { config, pool } = deps;
-  const { json, facts, intake } = admitted;
-  const { asked, found, forms } = understood;
-  const { images } = planRequest(
+  { asked, found, forms }: Pick<UnderstoodChat, "asked" | "found" | "forms">,
+) {
+  const { facts, intake } = admitted;
+  return planRequest(
     intake.images.map((image, i) => ({
       message: image.site.message,
       part: image.site.part,
@@ -395,7 +457,18 @@ async function optimize(
     facts.resolved?.family,
     facts.controls,
     facts.textTokens,
-  );
+  ).images;
+}
+
+async function optimize(
+  admitted: AdmittedChat,
+  understood: UnderstoodChat,
+  deps: PipelineDeps,
+): Promise<PreparedChat> {
+  const { config, pool } = deps;
+  const { json, facts, intake } = admitted;
+  const { forms } = understood;
+  const images = planImages(admitted, understood);
   const videos = planVideos(
     understood.videos,
     facts.resolved?.family,
@@ -464,6 +537,7 @@ function passthroughAdmitted(
     body: bytes,
     passthroughReason: reason,
     pristine: false,
+    admittedAt: performance.now(),
   };
 }
 

@@ -60,6 +60,8 @@ export interface ReadingDeps {
   kv: KeyValueStore;
   reads: BackgroundReads;
   budgetMs: number;
+  /** How long this request may still wait for the text (default: the whole budget). */
+  waitMs?: number;
   maxPixels: number;
   /** The worker's own limit for one page. */
   timeoutMs: number;
@@ -116,7 +118,7 @@ export async function readWithinBudget(
   deps.reads.track(reading);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<"late">((resolve) => {
-    timer = setTimeout(() => resolve("late"), deps.budgetMs);
+    timer = setTimeout(() => resolve("late"), deps.waitMs ?? deps.budgetMs);
   });
   try {
     const first = await Promise.race([reading, late]);

@@ -36,6 +36,41 @@ function keepOriginal(planned: PlannedImage, reason: string): void {
 
 const percent = (share: number) => `${Math.round(share * 1000) / 10}%`;
 
+/** The render of `planned` from the cache, or started on `bytes` as `give` hands them over. */
+function rendered(
+  planned: PlannedImage,
+  image: IntakeImage,
+  deps: RenderDeps,
+  give: (bytes: Uint8Array) => Uint8Array,
+): Promise<RenderResult> {
+  const { info, bytes, hash } = image.inspected!;
+  const spec = planned.render!;
+  return deps.cache.get(`${hash}|${JSON.stringify(spec)}`, () => {
+    const sent = give(bytes!);
+    return deps.pool.run<RenderResult>(
+      { kind: "render", bytes: sent, info: info!, spec, maxPixels: deps.maxPixels, hash },
+      [sent.buffer as ArrayBuffer],
+    );
+  });
+}
+
+/**
+ * Starts rendering the planned images that ask for it into the cache, ahead of need, on copies of
+ * their bytes (the request still holds its own): a page whose reading may outlast its budget has
+ * its pixels ready when the budget runs out. A failure here is forgotten; the render proper
+ * tries again and says what went wrong.
+ */
+export function renderAhead(
+  planned: readonly PlannedImage[],
+  images: readonly IntakeImage[],
+  deps: RenderDeps,
+): void {
+  planned.forEach((p, i) => {
+    if (!p.render || !images[i].inspected?.bytes) return;
+    rendered(p, images[i], deps, (bytes) => bytes.slice()).catch(() => {});
+  });
+}
+
 /** Why a render larger than the original is sent, or is not. */
 function growthReason(planned: PlannedImage, result: RenderResult): string {
   const before = planned.before;
@@ -59,20 +94,11 @@ async function renderOne(
   deps: RenderDeps,
   literals: Map<number, JsonLiteral>,
 ): Promise<void> {
-  const { info, bytes, hash } = image.inspected!;
-  const spec = planned.render!;
   let result: RenderResult;
   try {
-    result = await deps.cache.get(
-      `${hash}|${JSON.stringify(spec)}`,
-      // The decoded bytes move to the worker (no copy on the event loop); nothing here needs
-      // them afterwards.
-      () =>
-        deps.pool.run<RenderResult>(
-          { kind: "render", bytes: bytes!, info: info!, spec, maxPixels: deps.maxPixels, hash },
-          [bytes!.buffer as ArrayBuffer],
-        ),
-    );
+    // The decoded bytes move to the worker (no copy on the event loop); nothing here needs
+    // them afterwards.
+    result = await rendered(planned, image, deps, (bytes) => bytes);
   } catch (e) {
     // A picture the codec cannot read stays as it was; overload and timeouts go to the caller.
     if (!(e instanceof TaskError) || e.code !== "image_error") throw e;

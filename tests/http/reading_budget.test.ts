@@ -37,8 +37,15 @@ async function chat(squint: RunningSquint, body: unknown) {
 
 Deno.test("budget 0: the page's pixels go now; once read in the background, another conversation with the same page gets its text at once", async () => {
   await using stack = startStack();
+  const renders: string[] = [];
+  stack.squint.app.parts.pool.addEventListener("task-start", (event) => {
+    if ((event as CustomEvent).detail === "render") renders.push("render");
+  });
   const first = await chat(stack.squint, summarize());
   assert.ok(!first.squint.optimizations.includes("ocr"));
+  // Its pixels were rendered ahead of the budget's end (at once, with a budget of 0) and the
+  // request joined that render: the plan for "not read in time" is the one it was sent with.
+  assert.deepEqual(renders, ["render"]);
   const sentFirst = stack.mock.requests[0].body as { messages: { content: { type: string }[] }[] };
   assert.equal(sentFirst.messages[0].content[1].type, "image_url");
   await stack.squint.app.parts.reading.reads.settled();
