@@ -6,9 +6,11 @@ WORKDIR /app
 COPY deno.json deno.lock ./
 COPY src ./src
 COPY workers ./workers
-# Install the pinned npm packages (native addons included) into node_modules at build time,
-# so the container starts without reaching a registry.
-RUN deno install --frozen --entrypoint src/main.ts src/keys/cli.ts workers/image_worker.ts workers/log_worker.ts \
+COPY dashboard ./dashboard
+# Install the pinned npm packages the gateway runs (native addons, the OCR data and the
+# dashboard's chart library included; deno.json holds no test package) into node_modules at
+# build time, so the container starts without reaching a registry.
+RUN deno install --frozen \
   && mkdir -p /data && chown deno:deno /data
 
 ENV SQUINT_HOST=0.0.0.0 \

@@ -6,6 +6,11 @@
  * local model folder (the hub is never contacted). Without it, frames are ranked by how much new
  * content they brought (the selection's own novelty), which needs nothing.
  *
+ * `@huggingface/transformers` (with onnxruntime, about 490 MB) is not in deno.json, so serving
+ * and the binary do not install it: the first CLIP load imports {@link TRANSFORMERS} by a
+ * specifier Deno cannot see ahead, and Deno installs it then (deno.dev.json pins the same version
+ * for the tests). The compiled binary has no CLIP.
+ *
  * @module
  */
 
@@ -50,6 +55,25 @@ export function embeddingScorer(embedder: Embedder): RelevanceScorer {
   };
 }
 
+/**
+ * The pinned transformers.js, imported by a specifier held in a variable: a literal one would put
+ * it (and onnxruntime) in every module graph that reaches this file, and so in every install.
+ */
+export const TRANSFORMERS: string = "npm:@huggingface/transformers@4.3.1";
+
+type Loader<T> = { from_pretrained(id: string): Promise<T> };
+type Tensor = { data: ArrayLike<number> };
+
+/** The part of transformers.js used here (its own types are not loaded: see above). */
+interface Transformers {
+  env: { allowRemoteModels: boolean; localModelPath: string };
+  AutoTokenizer: Loader<(texts: string[], options: Record<string, boolean>) => unknown>;
+  CLIPTextModelWithProjection: Loader<(inputs: unknown) => Promise<{ text_embeds: Tensor }>>;
+  AutoProcessor: Loader<(image: unknown) => Promise<unknown>>;
+  CLIPVisionModelWithProjection: Loader<(inputs: unknown) => Promise<{ image_embeds: Tensor }>>;
+  RawImage: { fromBlob(blob: Blob): Promise<unknown> };
+}
+
 /** The CLIP scorer could not load its model. */
 export class ModelLoadError extends Error {
   override name = "ModelLoadError";
@@ -62,7 +86,12 @@ export class ModelLoadError extends Error {
  * the folder named, instead of reaching for the network.
  */
 export async function clipEmbedder(modelPath: string): Promise<Embedder> {
-  const hf = await import("@huggingface/transformers");
+  let hf: Transformers;
+  try {
+    hf = await import(TRANSFORMERS);
+  } catch (e) {
+    throw new ModelLoadError(`could not load ${TRANSFORMERS} for CLIP: ${(e as Error).message}`);
+  }
   const slash = modelPath.replace(/\/+$/, "").lastIndexOf("/");
   hf.env.allowRemoteModels = false;
   hf.env.localModelPath = slash > 0 ? modelPath.slice(0, slash + 1) : "./";
@@ -78,12 +107,12 @@ export async function clipEmbedder(modelPath: string): Promise<Embedder> {
       async embedText(text) {
         const inputs = tokenizer([text], { padding: true, truncation: true });
         const { text_embeds } = await textModel(inputs);
-        return Float32Array.from(text_embeds.data as Float32Array);
+        return Float32Array.from(text_embeds.data);
       },
       async embedImage(frame) {
         const image = await hf.RawImage.fromBlob(new Blob([frame.bytes as BlobPart]));
         const { image_embeds } = await visionModel(await processor(image));
-        return Float32Array.from(image_embeds.data as Float32Array);
+        return Float32Array.from(image_embeds.data);
       },
     };
   } catch (e) {
