@@ -23,7 +23,10 @@
  * Requests page with and without filters, on a SQLite log of 1,000,000 rows
  * (bench/dashboard_overview.ts).
  *
- * `--sections=a,b,c,d,e,f,g,h,i` runs a subset; `--render-levels=balanced` renders fewer fidelity levels
+ * (j) squint in-process: the time `createSquint().fetch` adds to a text-only request against plain
+ * `fetch` to the mock, and per corpus image against the server path (bench/library.ts).
+ *
+ * `--sections=a,b,c,d,e,f,g,h,i,j` runs a subset; `--render-levels=balanced` renders fewer fidelity levels
  * for bytes after in (a) (each level costs ~15 s on 2 cores); `--c-rounds=1 --c-window=3` shortens
  * section (c) for a quick look (its figures are from 3 rounds of 5 s).
  *
@@ -46,6 +49,7 @@ import { runReadingBudget } from "./reading_budget.ts";
 import { runVideo } from "./video.ts";
 import { runProduction } from "./production.ts";
 import { runDashboardOverview } from "./dashboard_overview.ts";
+import { runLibrary } from "./library.ts";
 import { formatAccuracy, measureOcr, nativeTesseractReader, squintReader } from "./ocr_accuracy.ts";
 import { formatTextOverhead, runTextOverhead, verdictLine } from "./text_overhead.ts";
 import { hasWrk, WRK_INSTALL } from "./wrk.ts";
@@ -59,7 +63,7 @@ function flag(name: string): string | undefined {
   return Deno.args.find((a) => a.startsWith(prefix))?.slice(prefix.length);
 }
 
-const sections = new Set((flag("sections") ?? "a,b,c,d,e,f,g,h,i").split(","));
+const sections = new Set((flag("sections") ?? "a,b,c,d,e,f,g,h,i,j").split(","));
 const renderLevels = (flag("render-levels") ?? LEVELS.join(",")).split(",") as Fidelity[];
 for (const level of renderLevels) {
   if (!LEVELS.includes(level)) throw new Error(`--render-levels: unknown level ${level}`);
@@ -331,6 +335,13 @@ try {
     console.log(dashboard.text);
     results.dashboardOverview = dashboard.results;
     summary.push(...dashboard.headline);
+  }
+
+  if (sections.has("j")) {
+    heading("(j) squint in-process: added time per text-only request and per corpus image");
+    const library = await runLibrary();
+    console.log(library.text);
+    results.library = library.results;
   }
 } finally {
   await cleanUp();
