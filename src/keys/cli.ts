@@ -1,9 +1,9 @@
 /**
- * `deno task keys create|list|update|revoke`: squint keys from the command line, straight in the
- * store the configuration names (SQUINT_STORAGE, SQUINT_CONFIG): embedded, `keys.db` in
- * SQUINT_DATA_DIR, which a running squint picks up on its next request; production, the database
- * at SQUINT_DATABASE_URL. Provider keys are sealed with SQUINT_ENCRYPTION_KEY. The secret of a new
- * key is printed once.
+ * `deno task keys create|list|update|revoke` and `squint keys …` (`keysCommand`): squint keys from
+ * the command line, straight in the store the configuration names (SQUINT_STORAGE, SQUINT_CONFIG):
+ * embedded, `keys.db` in SQUINT_DATA_DIR, which a running squint picks up on its next request;
+ * production, the database at SQUINT_DATABASE_URL. Provider keys are sealed with
+ * SQUINT_ENCRYPTION_KEY. The secret of a new key is printed once.
  *
  *   deno task keys create --name ci --models "gpt-4o*,claude-*" --rpm 60 --tpm 100000 \
  *     --budget-usd 50 --budget-period month --fallback-model gpt-4o-mini \
@@ -21,15 +21,19 @@ import { keyPatch, keySpec, type KeyStore } from "./key_store.ts";
 import { PgKeyStore } from "./pg_key_store.ts";
 import { Sealer } from "./secrets.ts";
 import { SqliteKeyStore } from "./sqlite_key_store.ts";
+import { CliError, EXIT, type ExitCode, usageError } from "../cli/cli_error.ts";
 
-const USAGE = `usage: deno task keys create --name NAME [--models a,b*] [--rpm N] [--tpm N]
+/** How the command is called, as `program` (`deno task keys`, `squint keys`). */
+export function keysUsage(program = "deno task keys"): string {
+  return `usage: ${program} create --name NAME [--models a,b*] [--rpm N] [--tpm N]
          [--budget-usd X] [--budget-period day|month] [--fallback-model M]
          [--provider-key provider=key ...]
-       deno task keys list
-       deno task keys update KEY_ID [--name NAME] [--models a,b*] [--rpm N] [--tpm N]
+       ${program} list
+       ${program} update KEY_ID [--name NAME] [--models a,b*] [--rpm N] [--tpm N]
          [--budget-usd X] [--budget-period day|month] [--fallback-model M]
          (the value none clears --models, --rpm, --tpm, --budget-usd, --fallback-model)
-       deno task keys revoke KEY_ID`;
+       ${program} revoke KEY_ID`;
+}
 
 /** The options that set a key's limits, as `create` and `update` take them. */
 const LIMITS = [
@@ -42,9 +46,9 @@ const LIMITS = [
   "fallback-model",
 ] as const;
 
+/** Stops the command: its message goes to stderr and it exits 2. */
 function fail(message: string): never {
-  console.error(`squint keys: ${message}`);
-  Deno.exit(2);
+  throw usageError(message);
 }
 
 type Values = Record<string, string | string[] | undefined>;
@@ -88,11 +92,11 @@ function specOf(values: Values) {
 }
 
 /** The change the `update` options describe. */
-function patchOf(values: Values) {
+function patchOf(values: Values, program: string) {
   if (values["provider-key"]) fail("provider keys are set at creation only");
   const fields = limitsOf(values);
   if (Object.keys(fields).length === 0) {
-    fail(`update takes at least one of --${LIMITS.join(", --")}\n${USAGE}`);
+    fail(`update takes at least one of --${LIMITS.join(", --")}\n${keysUsage(program)}`);
   }
   return checked(keyPatch.safeParse(fields));
 }
@@ -126,7 +130,8 @@ async function openKeys(config: Config): Promise<{ keys: KeyStore; close(): Prom
   return { keys: new PgKeyStore(sql, sealer), close: () => sql.end({ timeout: 2 }) };
 }
 
-async function main(args: string[]): Promise<void> {
+/** `program create|list|update|revoke …` with `args`; exits 2 (`CliError`) on any failure. */
+async function run(args: string[], program: string): Promise<void> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -144,13 +149,13 @@ async function main(args: string[]): Promise<void> {
       },
     });
   } catch (e) {
-    fail(`${(e as Error).message.split("\n")[0]}\n${USAGE}`);
+    fail(`${(e as Error).message.split("\n")[0]}\n${keysUsage(program)}`);
   }
   const { values, positionals } = parsed;
   const [command, id] = positionals;
-  if (!["create", "list", "update", "revoke"].includes(command)) fail(USAGE);
+  if (!["create", "list", "update", "revoke"].includes(command)) fail(keysUsage(program));
   if ((command === "update" || command === "revoke") && !id) {
-    fail(`${command} takes a key id (see deno task keys list)`);
+    fail(`${command} takes a key id (see ${program} list)`);
   }
   let config;
   try {
@@ -159,7 +164,7 @@ async function main(args: string[]): Promise<void> {
     fail((e as ConfigError).message);
   }
   const spec = command === "create" ? specOf(values) : undefined;
-  const patch = command === "update" ? patchOf(values) : undefined;
+  const patch = command === "update" ? patchOf(values, program) : undefined;
   let store;
   try {
     store = await openKeys(config);
@@ -189,4 +194,23 @@ async function main(args: string[]): Promise<void> {
   }
 }
 
-if (import.meta.main) await main(Deno.args);
+/**
+ * Runs the keys command with `args` (`program` names it in messages); resolves to the exit code:
+ * 0, or 2 with the reason on stderr.
+ */
+export async function keysCommand(args: string[], program = "deno task keys"): Promise<ExitCode> {
+  if (args[0] === "--help" || args[0] === "-h") {
+    console.log(keysUsage(program));
+    return EXIT.done;
+  }
+  try {
+    await run(args, program);
+    return EXIT.done;
+  } catch (e) {
+    if (!(e instanceof CliError)) throw e;
+    console.error(`squint keys: ${e.message}`);
+    return e.exitCode;
+  }
+}
+
+if (import.meta.main) Deno.exit(await keysCommand(Deno.args));

@@ -1,7 +1,8 @@
 /**
  * OCR with tesseract.js inside an image worker: one warm tesseract worker per image worker,
  * created on first use and reused, fully offline (the English LSTM model shipped in
- * `@tesseract.js-data/eng`, never a CDN).
+ * `@tesseract.js-data/eng`, or the folder `SQUINT_OCR_DATA_DIR` names: see `ocr_data.ts`; never
+ * a CDN).
  *
  * Preprocessing, measured with `bench/ocr_accuracy.ts` on the corpus pages (CER on collapsed
  * whitespace, per page, scale 1× → 2×): images up to 2400 px on the long side (150-200 dpi pages,
@@ -47,9 +48,9 @@
 
 import { createCanvas, Image, ImageData } from "@napi-rs/canvas";
 import { createWorker, OEM, PSM, type Worker } from "tesseract.js";
-import { fileURLToPath } from "node:url";
 import { analyzeLayout } from "./ocr_layout.ts";
 import { isCameraPhoto, localThreshold } from "./ocr_preprocess.ts";
+import { missingOcrData, ocrDataDir } from "./ocr_data.ts";
 
 /** One recognised word; box in input-image pixels, confidence 0-100. */
 export interface OcrWord {
@@ -98,28 +99,16 @@ let engine: Promise<Worker> | undefined;
 /** The last queued recognition: parameters and recognition of one call must not interleave. */
 let queue: Promise<unknown> = Promise.resolve();
 
-/** The folder holding `eng.traineddata.gz`, found through the package's own module path. */
-function langPath(): string {
-  try {
-    return fileURLToPath(
-      new URL("./4.0.0_best_int", import.meta.resolve("@tesseract.js-data/eng")),
-    );
-  } catch {
-    return fileURLToPath(
-      new URL("../../node_modules/@tesseract.js-data/eng/4.0.0_best_int", import.meta.url),
-    );
-  }
-}
-
 function ocrEngine(): Promise<Worker> {
-  engine ??= createWorker("eng", OEM.LSTM_ONLY, {
-    langPath: langPath(),
-    gzip: true,
-    cacheMethod: "none",
-  }).catch((error) => {
-    engine = undefined;
-    throw error;
-  });
+  if (engine) return engine;
+  const langPath = ocrDataDir();
+  const missing = missingOcrData(langPath);
+  if (missing) return Promise.reject(new Error(missing));
+  engine = createWorker("eng", OEM.LSTM_ONLY, { langPath, gzip: true, cacheMethod: "none" })
+    .catch((error) => {
+      engine = undefined;
+      throw error;
+    });
   return engine;
 }
 

@@ -11,7 +11,14 @@
  * @module
  */
 
-import bundled from "@ffmpeg-installer/ffmpeg";
+/**
+ * The static ffmpeg of `@ffmpeg-installer/ffmpeg`, when its platform package is installed (the
+ * package throws at load time when it is not, which must not take the image worker down).
+ */
+const bundled = await import("@ffmpeg-installer/ffmpeg").then(
+  (m) => m.default as { path?: string },
+  () => undefined,
+);
 
 /** Why a video could not be read; `code` tells a client error from a missing tool. */
 export class VideoError extends Error {
@@ -37,7 +44,11 @@ export interface VideoHeader {
 export function ffmpegPath(configured?: string): string {
   const path = configured ?? bundled?.path;
   if (!path) {
-    throw new VideoError("no_ffmpeg", "no ffmpeg: set SQUINT_FFMPEG_PATH to an ffmpeg binary");
+    throw new VideoError(
+      "no_ffmpeg",
+      "ffmpeg missing: @ffmpeg-installer/ffmpeg has no binary for this platform; set " +
+        "SQUINT_FFMPEG_PATH to an ffmpeg binary",
+    );
   }
   return path;
 }
@@ -187,7 +198,8 @@ function spawn(options: RunOptions, args: string[], source: Source): Deno.ChildP
   } catch (e) {
     throw new VideoError(
       "no_ffmpeg",
-      `could not run ffmpeg at ${options.ffmpeg} (SQUINT_FFMPEG_PATH): ${(e as Error).message}`,
+      `ffmpeg missing: could not run ${options.ffmpeg} (${(e as Error).message}); set ` +
+        "SQUINT_FFMPEG_PATH to an ffmpeg binary",
     );
   }
   if (!source.stdin) process.stdin.close().catch(() => {});
