@@ -5,6 +5,7 @@
  *
  * @module
  */
+import assert from "node:assert/strict";
 import { createSquint } from "../../src/mod.ts";
 import { imageRequest } from "../../src/library/image.ts";
 import type { Plan } from "../../src/library/plan.ts";
@@ -71,6 +72,21 @@ export function figureCells(label: string, before: number, after: number): strin
   const n = (x: number) => x.toLocaleString("en-US");
   const saved = before - after;
   return [label, n(before), n(after), n(saved), `${Math.round((saved / before) * 100)}%`];
+}
+
+/**
+ * Asserts the table's figure rows (label → before, after) and its cost row are the plan's: the
+ * rows every `optimize` table has.
+ */
+export function assertFigures(
+  table: string,
+  figures: Record<string, [number, number]>,
+  cost: Plan["cost"],
+): void {
+  for (const [label, [before, after]] of Object.entries(figures)) {
+    assert.deepEqual(tableRow(table, label), figureCells(label, before, after));
+  }
+  assert.deepEqual(tableRow(table, "cost"), costCells(cost));
 }
 
 /** The cost row the command prints for a plan's cost. */

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { sentImage } from "../../src/library/image.ts";
 import { probeImage } from "../../workers/image/probe.ts";
-import { corpusImage, costCells, figureCells, libraryPlan, squint, tableRow } from "./_cli.ts";
+import { assertFigures, corpusImage, libraryPlan, squint, tableRow } from "./_cli.ts";
 
 const PHOTO = corpusImage("photo_coffee_cup_600x400.png");
 const PAGE = corpusImage("doc_r_intro_prose_p15_200dpi.png");
@@ -30,19 +30,11 @@ Deno.test("the table of a corpus photo holds the library's tokens and cost for g
         `${image.after.width}×${image.after.height} ${image.after.format}`,
       ],
     );
-    assert.deepEqual(
-      tableRow(run.stdout, "bytes"),
-      figureCells("bytes", image.before.bytes, image.after.bytes),
-    );
-    assert.deepEqual(
-      tableRow(run.stdout, "image tokens"),
-      figureCells("image tokens", image.before.tokens, image.after.tokens),
-    );
-    assert.deepEqual(
-      tableRow(run.stdout, "request tokens"),
-      figureCells("request tokens", plan.tokens.before, plan.tokens.after),
-    );
-    assert.deepEqual(tableRow(run.stdout, "cost"), costCells(plan.cost));
+    assertFigures(run.stdout, {
+      "bytes": [image.before.bytes, image.after.bytes],
+      "image tokens": [image.before.tokens, image.after.tokens],
+      "request tokens": [plan.tokens.before, plan.tokens.after],
+    }, plan.cost);
     for (const reason of image.reasons) assert.ok(run.stdout.includes(`  - ${reason}\n`), reason);
     assert.match(run.stdout, /\nsent: image\/jpeg picture, [\d,]+ bytes\n/);
     assert.equal(run.stderr, "");
@@ -75,15 +67,10 @@ Deno.test("a document page for gpt-4o goes as a smaller picture: the table holds
   const plan = await libraryPlan(PAGE, "gpt-4o", question);
   const [image] = plan.images;
   assert.equal(image.action, "resize");
-  assert.deepEqual(
-    tableRow(run.stdout, "image tokens"),
-    figureCells("image tokens", image.before.tokens, image.after.tokens),
-  );
-  assert.deepEqual(
-    tableRow(run.stdout, "request tokens"),
-    figureCells("request tokens", plan.tokens.before, plan.tokens.after),
-  );
-  assert.deepEqual(tableRow(run.stdout, "cost"), costCells(plan.cost));
+  assertFigures(run.stdout, {
+    "image tokens": [image.before.tokens, image.after.tokens],
+    "request tokens": [plan.tokens.before, plan.tokens.after],
+  }, plan.cost);
   assert.match(run.stdout, /not sent as text: its ~\d+ text tokens are not clearly cheaper/);
 });
 

@@ -7,7 +7,7 @@ import { createSquint } from "../../src/mod.ts";
 import { mediaRequest } from "../../src/cli/media_request.ts";
 import { readInput } from "../../src/cli/input.ts";
 import { cliConfig } from "../../src/cli/cli_config.ts";
-import { corpusVideo, costCells, figureCells, squint, tableRow } from "./_cli.ts";
+import { assertFigures, corpusVideo, squint, tableRow } from "./_cli.ts";
 
 const SLIDESHOW = corpusVideo("video_slideshow_hardcuts_720p_30s.mp4");
 
@@ -28,16 +28,11 @@ Deno.test("a corpus video: the frames kept, the library's tokens and cost, and -
       run.stdout.split("\n")[0],
       `${SLIDESHOW} for gpt-4o: 5 of 30 sampled frames kept (30 s, 1 fps)`,
     );
-    assert.deepEqual(tableRow(run.stdout, "frames"), figureCells("frames", 30, 5));
-    assert.deepEqual(
-      tableRow(run.stdout, "video tokens"),
-      figureCells("video tokens", video.tokens.before, video.tokens.after),
-    );
-    assert.deepEqual(
-      tableRow(run.stdout, "request tokens"),
-      figureCells("request tokens", plan.tokens.before, plan.tokens.after),
-    );
-    assert.deepEqual(tableRow(run.stdout, "cost"), costCells(plan.cost));
+    assertFigures(run.stdout, {
+      "frames": [30, 5],
+      "video tokens": [video.tokens.before, video.tokens.after],
+      "request tokens": [plan.tokens.before, plan.tokens.after],
+    }, plan.cost);
     assert.deepEqual(
       ["00:00", "00:04", "00:11", "00:15", "00:23"].map((t) => tableRow(run.stdout, `  ${t}`)[0]),
       ["00:00", "00:04", "00:11", "00:15", "00:23"],

@@ -5,40 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { EmbeddedStorage } from "../../src/storage/embedded.ts";
+import { logRow } from "../support/log_row.ts";
 import type { RequestLogRow } from "../../src/storage/types.ts";
 import { squint, tableRow } from "./_cli.ts";
 
 const HOUR = 3_600_000;
 
-function row(over: Partial<RequestLogRow>): RequestLogRow {
-  return {
-    id: crypto.randomUUID(),
-    ts: Date.now() - HOUR,
-    door: "chat_completions",
-    keyId: "k1",
-    modelRequested: "gpt-4o",
-    modelCalled: "gpt-4o",
-    provider: "openai",
-    status: 200,
-    stream: false,
-    tokensBefore: 1000,
-    tokensAfter: 400,
-    upstreamInputTokens: 410,
-    upstreamOutputTokens: 5,
-    costBeforeUsd: 0.0025,
-    costAfterUsd: 0.001,
-    costSavedUsd: 0.0015,
-    optimizations: ["resize"],
-    cache: "bypass",
-    estimated: true,
-    latencyMs: 12,
-    outcome: "complete",
-    error: null,
-    upstreamRequestId: null,
-    content: null,
-    ...over,
-  };
-}
+const row = (over: Partial<RequestLogRow>) => logRow({ ts: Date.now() - HOUR, ...over });
 
 /** A data folder whose log holds three requests: two an hour ago, one ten days ago. */
 async function seededFolder(): Promise<string> {

@@ -2,37 +2,9 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { EmbeddedStorage } from "../../src/storage/embedded.ts";
 import { migrate, MIGRATIONS } from "../../src/storage/migrations.ts";
-import type { RequestLogRow } from "../../src/storage/types.ts";
+import { logRow } from "../support/log_row.ts";
 
-function row(over: Partial<RequestLogRow>): RequestLogRow {
-  return {
-    id: crypto.randomUUID(),
-    ts: Date.parse("2026-11-20T12:00:00Z"),
-    door: "chat_completions",
-    keyId: "k1",
-    modelRequested: "gpt-4o",
-    modelCalled: "gpt-4o",
-    provider: "openai",
-    status: 200,
-    stream: false,
-    tokensBefore: 1000,
-    tokensAfter: 400,
-    upstreamInputTokens: 410,
-    upstreamOutputTokens: 5,
-    costBeforeUsd: 0.0025,
-    costAfterUsd: 0.001,
-    costSavedUsd: 0.0015,
-    optimizations: ["resize"],
-    cache: "bypass",
-    estimated: true,
-    latencyMs: 12,
-    outcome: "complete",
-    error: null,
-    upstreamRequestId: null,
-    content: null,
-    ...over,
-  };
-}
+const row = logRow;
 
 Deno.test("migrations create the schema once and are idempotent", () => {
   const db = new DatabaseSync(":memory:");
