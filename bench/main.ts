@@ -9,7 +9,9 @@
  *
  * Prints plain tables and writes the same figures to bench/results.json. Flags:
  * (e) understanding: intent, content classes, the OCR route, OCR accuracy and the savings of each
- * lever (bench/understanding.ts).
+ * lever (bench/understanding.ts); the reading budget (bench/reading_budget.ts); the legibility
+ * floor: text images read from what each provider sees of squint's picture, per model and intent,
+ * and the glance's savings before and after the floor (bench/legibility.ts).
  * (f) perceptual matching: near-duplicate index latency vs a linear scan, hits and false hits on
  * corpus copies with the safety policy, and the cost of hashing (bench/perceptual.ts).
  *
@@ -46,6 +48,7 @@ import { ratioLine } from "./table.ts";
 import { runUnderstanding } from "./understanding.ts";
 import { runPerceptual } from "./perceptual.ts";
 import { runReadingBudget } from "./reading_budget.ts";
+import { runLegibility } from "./legibility.ts";
 import { runVideo } from "./video.ts";
 import { runProduction } from "./production.ts";
 import { runDashboardOverview } from "./dashboard_overview.ts";
@@ -276,6 +279,18 @@ try {
     console.log(readingBudget.text);
     results.readingBudget = readingBudget.results;
     summary.push(...readingBudget.headline);
+    heading(
+      "(e) Legibility floor: text images read from what each provider sees of squint's picture",
+    );
+    const legibility = await runLegibility(corpusRoot());
+    console.log(legibility.text);
+    results.legibility = {
+      reader: legibility.reader,
+      failures: legibility.failures,
+      savings: legibility.savings,
+      rows: legibility.rows,
+    };
+    summary.push(...legibility.headline);
     const nativeReader = await nativeTesseractReader();
     const native = nativeReader && await measureOcr(corpusRoot(), nativeReader);
     heading("(e) Reference: native tesseract on the same pages (psm 3, one thread)");

@@ -238,9 +238,22 @@ export async function runReadingBudget(
       summarise(model, "oracle", oracle),
     );
   }
+  // The pages whose text cannot pay: those the oracle, which waits for every text, sends as
+  // pixels for this question.
+  const payable = new Set<string>();
+  await run(async (squint, page) => {
+    const sample = await send(squint, upstreams, {
+      model: "gpt-4o",
+      question: DESCRIBE,
+      page,
+      controls: WAIT_FOR_TEXT,
+    });
+    if (sample.asText) payable.add(sample.file);
+  });
   const cannotPay: Sample[] = [];
   await run(async (squint, page) => {
-    cannotPay.push(await send(squint, upstreams, { model: "gpt-4o", question: DESCRIBE, page }));
+    const sample = await send(squint, upstreams, { model: "gpt-4o", question: DESCRIBE, page });
+    if (!payable.has(sample.file)) cannotPay.push(sample);
   });
   cases.push(summarise("gpt-4o", "cannot pay", cannotPay));
 
@@ -287,7 +300,8 @@ export async function runReadingBudget(
   const lines = [
     `Reading budget: ${pages.length} corpus text pages (manifest expect_route "ocr"), one ` +
     `request at a time, "${SUMMARY}" (repeat: "${SUMMARY_AGAIN}", a new conversation after the ` +
-    `background reading settled; cannot pay: "${DESCRIBE}"). squint in-process, default ` +
+    `background reading settled; cannot pay: "${DESCRIBE}" on the pages an oracle run of it ` +
+    `sends as pixels). squint in-process, default ` +
     `settings: SQUINT_OCR_BUDGET_MS 1000, pool of ${pool.pictureWorkers} picture worker(s) + ` +
     `${pool.readingWorkers} reading worker(s) on ${pool.cores} cores, in-memory store; mock upstreams answer at once; ` +
     `added ms = through squint minus straight to the mock. Oracle: a fresh squint with ` +

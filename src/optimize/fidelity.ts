@@ -1,9 +1,19 @@
 /**
  * Fidelity levels: the least share of the pixels the provider itself would use that squint keeps
  * when it picks a token-cheaper size. `lossless` only removes what the provider would discard.
+ * A picture of text keeps more when the level's share would shrink its body text below the
+ * legibility floor (legibility.ts).
  */
 import { imageTokens } from "../models/image_tokens.ts";
 import type { Detail, ImageRule } from "../models/types.ts";
+import {
+  floorText,
+  keepsLegible,
+  type LegibilityFloor,
+  legibleShare,
+  lineAfter,
+  scaleOf,
+} from "./legibility.ts";
 
 /** The per-request and per-deployment fidelity setting. */
 export type Fidelity = "lossless" | "balanced" | "aggressive";
@@ -52,4 +62,36 @@ export function cheapestSize(
     if (tokens < best.tokens) best = { width: w, height: h, tokens };
   }
   return best;
+}
+
+/** What `fittedSize` sizes. */
+export interface Fitting {
+  /** The size the provider would show the picture at, and its tokens. */
+  view: { width: number; height: number; tokens: number };
+  detail: Detail;
+  /** The fidelity level's least share of the view's pixels. */
+  share: number;
+  floor?: LegibilityFloor;
+  original: { width: number; height: number };
+}
+
+/**
+ * The fidelity level's cheapest size, raised to the legibility floor when it would shrink body
+ * text below it (legibility.ts); `explain.reasons` then says so.
+ */
+export function fittedSize(
+  rule: ImageRule,
+  { view, detail, share, floor, original }: Fitting,
+  explain: { fidelity: Fidelity; reasons: string[] },
+): { width: number; height: number; tokens: number } {
+  const fitted = cheapestSize(rule, view, detail, share);
+  if (!floor || keepsLegible(floor, scaleOf(original, fitted))) return fitted;
+  const legible = cheapestSize(rule, view, detail, legibleShare(floor, scaleOf(original, view)));
+  explain.reasons.push(
+    `${explain.fidelity} would send ${fitted.width}×${fitted.height}, its body text ${
+      lineAfter(floor, scaleOf(original, fitted))
+    } px tall; kept at ${legible.width}×${legible.height} (${legible.tokens} tokens) so it stays ` +
+      `legible (${floorText(floor)})`,
+  );
+  return legible;
 }

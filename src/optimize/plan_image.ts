@@ -14,8 +14,10 @@ import type {
 } from "../../workers/image/types.ts";
 import { planCrop } from "./crop.ts";
 import type { CropBox } from "../../workers/image/types.ts";
-import { cheapestSize, type Fidelity, MIN_PIXEL_SHARE } from "./fidelity.ts";
-import { glanceView } from "./glance.ts";
+import { type Fidelity, fittedSize, MIN_PIXEL_SHARE } from "./fidelity.ts";
+import { glanceView, planGlance } from "./glance.ts";
+import { legibilityFloor, LEGIBLE_LINE_PX, scaleOf, textFacts } from "./legibility.ts";
+import type { TextLines } from "../../workers/image/line_height.ts";
 import type { IntentDecision } from "./intent/classify.ts";
 import {
   OCR_TOKEN_MARGIN,
@@ -53,6 +55,8 @@ export interface ImageFacts {
   intent?: IntentDecision;
   /** What it shows, when the worker looked. */
   content?: ContentFacts;
+  /** Its body-text lines, when the worker found text lines (for the legibility floor). */
+  textLines?: TextLines;
   /** Its text, when the worker read it. */
   ocr?: OcrFacts;
   /** Why the worker stopped reading it (its text would cost more than its pixels). */
@@ -107,6 +111,8 @@ const ACCEPTED_FORMATS: ReadonlySet<ImageFormat> = new Set(["jpeg", "png", "webp
  */
 const REENCODABLE: ReadonlySet<ImageFormat> = new Set(["png", "gif", "bmp", "tiff"]);
 const JPEG_QUALITY = 85;
+/** Lossy sources, whose text a re-encode in kind would blur further. */
+const LOSSY_FORMATS: ReadonlySet<ImageFormat> = new Set(["jpeg", "webp", "avif", "heic"]);
 
 /**
  * The least share of the tokens a render must save to be sent when it comes out larger than
@@ -144,11 +150,18 @@ function effectiveDetail(client: Detail | undefined, control: ImageControls["det
   return control === "auto" ? (client ?? "auto") : control;
 }
 
+/** How the planner itself is tuned; the defaults are production's. */
+export interface PlanOptions {
+  /** The legibility floor in pixels per text line (legibility.ts); 0 turns it off (bench). */
+  legibleLinePx?: number;
+}
+
 /** Plans one image for `family` (undefined: a model squint does not know). */
 export function planImage(
   facts: ImageFacts,
   family: ModelFamily | undefined,
   controls: ImageControls,
+  options: PlanOptions = {},
 ): ImageDecision {
   const info = facts.info;
   if (!info) {
@@ -176,9 +189,17 @@ export function planImage(
     reasons.push("fine detail asked: every pixel the model would use is kept");
   }
   const view = imageTokens(rule, w, h, detail);
+  const linePx = options.legibleLinePx ?? LEGIBLE_LINE_PX;
+  const text = linePx > 0 ? textFacts(facts.textLines, facts.content) : undefined;
+  const floor = text?.known
+    ? legibilityFloor(text.lineHeight, scaleOf({ width: w, height: h }, view), linePx)
+    : undefined;
   const fitted = rule.kind === "local" || rule.kind === "gemini_media_resolution"
     ? { width: view.width, height: view.height, tokens: view.tokens }
-    : cheapestSize(rule, view, detail, share);
+    : fittedSize(rule, { view, detail, share, floor, original: { width: w, height: h } }, {
+      fidelity: controls.fidelity,
+      reasons,
+    });
   let target: { width: number; height: number; tokens: number } = fitted;
   let crop: CropBox | undefined;
   let estimated = before.estimated || view.estimated;
@@ -186,23 +207,29 @@ export function planImage(
   const lossy = controls.fidelity !== "lossless";
   // A client that asked for high detail gets it, whatever the question.
   if (intent === "glance" && controls.detail === "auto" && clientDetail !== "high" && lossy) {
-    const glance = glanceView(rule, w, h, clientDetail);
-    if (glance.tokens < fitted.tokens) {
-      target = glance;
-      detail = glance.detail;
-      estimated ||= glance.estimated;
-      reasons.push(
-        `a glance is enough: ${glance.width}×${glance.height}${
-          glance.detail === "low" ? " at detail low" : ""
-        } for ${glance.tokens} tokens`,
-      );
+    const planned = planGlance(rule, { width: w, height: h }, clientDetail, {
+      text,
+      floor,
+      view,
+      fitted: fitted.tokens,
+    });
+    if (planned.reason) reasons.push(planned.reason);
+    if (planned.glance) {
+      target = planned.glance;
+      detail = planned.glance.detail;
+      estimated ||= planned.glance.estimated;
     }
   } else if (intent === "region" && lossy) {
     const named = namedRegion(facts.question ?? "");
     if ("none" in named) {
       reasons.push(`region question, but ${named.none}: the whole image is sent`);
     } else {
-      const planned = planCrop(rule, w, h, named.box, fitted.width / w, detail);
+      // At the fitted size, which the floor already holds: the crop's text is as legible.
+      const planned = planCrop(rule, { width: w, height: h }, named.box, {
+        whole: fitted,
+        detail,
+        samePixels: text !== undefined,
+      });
       if (planned.tokens < fitted.tokens) {
         target = planned;
         crop = planned.box;
@@ -247,9 +274,19 @@ export function planImage(
   const reencode = controls.fidelity !== "lossless" && REENCODABLE.has(info.format) &&
     detail === clientDetail;
   const needsRender = resized || mustConvert || upright || reencode;
-  const format: RenderSpec["format"] = controls.fidelity === "lossless"
+  // Text from a lossy source goes lossless: re-encoding resized strokes costs the model
+  // characters (PNG sources keep their own lossless economy).
+  const textAsPng = text !== undefined && LOSSY_FORMATS.has(info.format);
+  const format: RenderSpec["format"] = textAsPng
+    ? "png"
+    : controls.fidelity === "lossless"
     ? (info.format === "jpeg" || info.format === "webp" ? info.format : "png")
     : "auto";
+  if (textAsPng && needsRender) {
+    reasons.push(
+      `text rendered as a lossless PNG: a ${info.format} re-encode would blur its strokes`,
+    );
+  }
   const after: ImageSide = {
     width: target.width,
     height: target.height,

@@ -45,6 +45,7 @@ import { type UnderstandCache, understandImages } from "./understand.ts";
 import { classifyIntent, type IntentDecision } from "../optimize/intent/classify.ts";
 import { intentInput } from "../optimize/intent/conversation.ts";
 import { OCR_TOKEN_MARGIN, ocrQuestionBar } from "../optimize/ocr_route.ts";
+import { legibilityAtStake } from "../optimize/legibility.ts";
 import { planImage } from "../optimize/plan_image.ts";
 import type { Understanding } from "../../workers/image/understand.ts";
 
@@ -384,7 +385,7 @@ async function understand(
       maxPixels: config.max_image_pixels,
       timeoutMs: OCR_TIMEOUT_FACTOR * config.task_timeout_s * 1000,
       reading: deps.reading && { ...deps.reading, budgetMs, waitMs },
-    }, look);
+    }, look || asked.map((a) => legibilityAtStake(a.intent.label, facts.controls)));
   } finally {
     ahead?.cancel();
   }
@@ -512,6 +513,7 @@ function factsOf(image: IntakeImage, number: number, found?: Understanding): Ima
     unreadable: image.unreadable,
     number,
     content: found?.content,
+    textLines: found?.textLines,
     ocr: found?.ocr,
     ocrSkipped: found?.ocrSkipped,
   };

@@ -37,21 +37,22 @@ const BUDGET_STEP = 50;
 
 /**
  * For each image: what it shows and its text, when `budgets[i]` is set — the text tokens beyond
- * which its text cannot replace it (the worker then reads the top of a page first). With `look`,
- * images without a budget are looked at too (what they show and their perceptual hashes, no
- * reading): the cache matches photos by look.
+ * which its text cannot replace it (the worker then reads the top of a page first). With `look`
+ * (for every image, or per image), images without a budget are looked at too (what they show,
+ * their text lines and perceptual hashes, no reading): the cache matches photos by look, and the
+ * planner keeps a glanced page's text legible.
  */
 export function understandImages(
   images: readonly IntakeImage[],
   budgets: readonly (number | undefined)[],
   ocr: boolean,
   deps: UnderstandDeps,
-  look = false,
+  look: boolean | readonly boolean[] = false,
 ): Promise<(Understanding | undefined)[]> {
   return mapLimited(images, deps.pool.options.size, async (image, i) => {
     const inspected = image.inspected;
     const budget = budgets[i];
-    if (budget === undefined && !look) return undefined;
+    if (budget === undefined && !(typeof look === "boolean" ? look : look[i])) return undefined;
     if (!inspected?.info || !inspected.bytes || !inspected.hash) return undefined;
     const textBudget = budget === undefined
       ? undefined

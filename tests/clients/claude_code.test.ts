@@ -68,7 +68,7 @@ async function claudeReadsScreenshot() {
 
 Deno.test({
   name:
-    "Claude Code's Read of a screenshot reaches Anthropic inside a tool_result with fewer pixels than the model would see, and Claude Code prints the answer",
+    "Claude Code's Read of a screenshot reaches Anthropic inside a tool_result with no more pixels than the model would see, and Claude Code prints the answer",
   ignore: clients.ignore,
   async fn() {
     await using session = await claudeReadsScreenshot();
@@ -97,15 +97,16 @@ Deno.test({
 
     const model = String(received.body!.model);
     const seen = modelView(model, client);
+    // A screenshot's text is small: the legibility floor keeps it at the model's own view.
     assert.ok(
-      pixels(upstreamPicture) < pixels(seen),
+      pixels(upstreamPicture) <= pixels(seen),
       `${model} sees ${seen.width}×${seen.height} of the ${file.width}×${file.height} file; ` +
         `squint sent ${upstreamPicture.width}×${upstreamPicture.height}`,
     );
-    assert.ok(modelView(model, upstreamPicture).tokens < seen.tokens);
+    assert.ok(modelView(model, upstreamPicture).tokens <= seen.tokens);
     const before = Number(sent.answerHeaders["x-squint-tokens-before"]);
     const after = Number(sent.answerHeaders["x-squint-tokens-after"]);
-    assert.ok(before > after, `x-squint-tokens-before ${before}, after ${after}`);
+    assert.ok(before >= after, `x-squint-tokens-before ${before}, after ${after}`);
   },
 });
 

@@ -148,7 +148,7 @@ Deno.test("through /v1/chat/completions the upstream gets the text and the stats
   assert.equal(squint.estimated, true);
 });
 
-Deno.test("a dense page whose text would cost more than its pixels is not read to the end", async () => {
+Deno.test("a dense page whose text would cost more than its pixels is not read: its layout says so", async () => {
   await using stack = startStack();
   const { image } = await plan(
     stack,
@@ -160,6 +160,6 @@ Deno.test("a dense page whose text would cost more than its pixels is not read t
   assert.equal(image.content?.label, "text");
   assert.match(
     image.reasons.join(" | "),
-    /not sent as text: its text, estimated from the top 30% of the page at ~\d+ tokens, would cost more than the image \(\d+ at most\)/,
+    /not sent as text: its text, estimated from its layout \(\d+(\.\d)? lines of \d+ px\) at ~\d+ tokens, would cost more than the image \(\d+ at most\): not read/,
   );
 });

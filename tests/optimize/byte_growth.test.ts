@@ -112,17 +112,18 @@ async function grayPhotoPng(): Promise<Uint8Array> {
 Deno.test("palette PNGs resized for a model stay palette PNGs, smaller than they came", async () => {
   await withSquint(async (origin) => {
     const cases = [
-      // colour type 3 on disk: a glance on gpt-4o sends it at 512 px
-      ["doc_crop_book_paragraph_556x257.png", "gpt-4o", GLANCE, 3],
+      // colour type 3 on disk: squint.detail low on gpt-4o sends it at 512 px (a glance no
+      // longer does: the legibility floor keeps its 12-px lines)
+      ["doc_crop_book_paragraph_556x257.png", "gpt-4o", GLANCE, 3, { detail: "low" }],
       // colour type 3 with tRNS: gpt-4o sees it at 934×768, the rest is not uploaded
-      ["ui_gwenview_thumbnails_1027x844.png", "gpt-4o", DESCRIBE, 3],
+      ["ui_gwenview_thumbnails_1027x844.png", "gpt-4o", DESCRIBE, 3, {}],
       // RGB on disk but 245 colours: a palette is its economy
-      ["term_pdfinfo_green_80x24.png", "claude-sonnet-4-6", DESCRIBE, 2],
+      ["term_pdfinfo_green_80x24.png", "claude-sonnet-4-6", DESCRIBE, 2, {}],
     ] as const;
-    for (const [file, model, question, sourceType] of cases) {
+    for (const [file, model, question, sourceType, squint] of cases) {
       const label = `${file} on ${model}`;
       assert.equal(ihdrColorType(corpusBytes(file)), sourceType, label);
-      const planned = await optimize(origin, corpusDataUrl(file), model, question);
+      const planned = await optimize(origin, corpusDataUrl(file), model, question, squint);
       assert.equal(planned.action, "resize", label);
       assertSentAsPlanned(planned, label);
       assert.equal(ihdrColorType(planned.sent), PNG_COLOR_TYPE.indexed, label);
@@ -135,15 +136,15 @@ Deno.test("palette PNGs resized for a model stay palette PNGs, smaller than they
 Deno.test("gray pages and screenshots resized for a model stay grayscale PNGs, smaller than they came", async () => {
   await withSquint(async (origin) => {
     const cases = [
-      // colour type 0 on disk
-      ["code_terminal_cat_cpp_light.png", "gpt-4o", GLANCE],
+      // colour type 0 on disk; squint.detail low (a glance keeps its 13-px lines legible)
+      ["code_terminal_cat_cpp_light.png", "gpt-4o", GLANCE, { detail: "low" }],
       // RGB on disk, every pixel gray
-      ["doc_r_intro_prose_p15_200dpi.png", "claude-sonnet-4-6", DESCRIBE],
-      ["diagram_debian_policy_upgrade_flowchart_998x805.png", "claude-sonnet-4-6", DESCRIBE],
+      ["doc_r_intro_prose_p15_200dpi.png", "claude-sonnet-4-6", DESCRIBE, {}],
+      ["diagram_debian_policy_upgrade_flowchart_998x805.png", "claude-sonnet-4-6", DESCRIBE, {}],
     ] as const;
-    for (const [file, model, question] of cases) {
+    for (const [file, model, question, squint] of cases) {
       const label = `${file} on ${model}`;
-      const planned = await optimize(origin, corpusDataUrl(file), model, question);
+      const planned = await optimize(origin, corpusDataUrl(file), model, question, squint);
       assert.equal(planned.action, "resize", label);
       assertSentAsPlanned(planned, label);
       assert.equal(ihdrColorType(planned.sent), PNG_COLOR_TYPE.gray, label);

@@ -2,12 +2,16 @@
  * What an image shows and, for text-heavy candidates, the text it holds: the worker side of
  * the understanding step. Cheap pixel signals decide first; only a candidate for `text` is
  * read by OCR, and OCR's own evidence (words, confidence, area) confirms or refutes `text`.
+ * Pictures with text lines also get their body text's line height (line_height.ts), which the
+ * planner's legibility floor needs.
  */
 import type { Image } from "@napi-rs/canvas";
 import { classifyContent, contentSample, contentSignals, type ContentVerdict } from "./content.ts";
 import { resizeUpright } from "./downscale.ts";
 import { lumaOnWhite, recognize } from "./ocr.ts";
 import { hashesOfImage, type PerceptualHashes } from "./perceptual.ts";
+import { type TextLines, textLinesOf } from "./line_height.ts";
+import { unreadForLayout } from "./text_amount.ts";
 import { estimateStringTokens } from "../../src/accounting/text_tokens.ts";
 import { decodeImage, RenderError, type RenderOptions } from "./render.ts";
 import type { ContentFacts, ImageInfo } from "./types.ts";
@@ -24,6 +28,8 @@ export interface Understanding {
   /** Why the page was not read to the end (its text would cost more than its pixels). */
   ocrSkipped?: string;
   content?: ContentFacts;
+  /** Its body-text lines, when it shows text lines (the planner's legibility floor). */
+  textLines?: TextLines;
   ocr?: {
     text: string;
     words: number;
@@ -62,6 +68,12 @@ function uprightForOcr(image: Image, info: ImageInfo) {
   });
 }
 
+/**
+ * Whether a picture's text lines are measured: text, a text candidate, or a screen with captions
+ * (`ui`: menus, labels and web pages are read by their text). Photos, charts and art are not.
+ */
+const showsTextLines = (v: ContentVerdict) => v.candidate || v.label === "text" || v.label === "ui";
+
 /** What the main thread keeps of a verdict. */
 const factsOf = (v: ContentVerdict): ContentFacts => ({
   label: v.label,
@@ -92,14 +104,21 @@ export async function understandImage(
   const signals = contentSignals(sample.data, sample.width, sample.height);
   const cheap = classifyContent(signals);
   const perceptual = hashesOfImage(image, pendingOrientation(info));
-  if (!options.ocr || !cheap.candidate) return { content: factsOf(cheap), perceptual };
+  const textLines = showsTextLines(cheap)
+    ? textLinesOf(image, pendingOrientation(info))
+    : undefined;
+  if (!options.ocr || !cheap.candidate) return { content: factsOf(cheap), textLines, perceptual };
+  // Decided before recognising: a page whose text its layout shows to cost clearly more than
+  // its pixels is never read.
+  const unread = unreadForLayout(textLines, info.displayWidth, options.textBudget);
+  if (unread) return { content: factsOf(cheap), textLines, ocrSkipped: unread, perceptual };
   const canvas = uprightForOcr(image, info);
   const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
   const page = { rgba: pixels.data, width: canvas.width, height: canvas.height };
   const skipped = options.textBudget === undefined
     ? undefined
     : await overBudget(page, sample, options.textBudget);
-  if (skipped) return { content: factsOf(cheap), ocrSkipped: skipped, perceptual };
+  if (skipped) return { content: factsOf(cheap), textLines, ocrSkipped: skipped, perceptual };
   const read = await recognize(page);
   const judged = classifyContent(signals, {
     words: read.words.length,
@@ -108,6 +127,7 @@ export async function understandImage(
   });
   return {
     content: factsOf(judged),
+    textLines,
     perceptual,
     ocr: {
       text: read.text,
