@@ -14,6 +14,7 @@
 
 import { type Canvas, createCanvas, Image } from "@napi-rs/canvas";
 import { resizeUpright, uprightFit } from "./downscale.ts";
+import { inkMap } from "./ink.ts";
 
 /** Long side of the copy the signals are measured on: 300 dpi text lines stay ~8 px tall. */
 export const CONTENT_SIDE = 768;
@@ -35,30 +36,12 @@ export interface ContentSignals {
   shortStrokes: number;
 }
 
-/** Per-tile background tolerance: luminance within this of the tile's mode is background. */
-const BG_DELTA = 12;
-/** Contrast to the tile background that makes a pixel ink; anti-aliased 300 dpi text clears it. */
-const INK_DELTA = 60;
-/** Tile side for the local background; a photographed page on a table keeps its paper white. */
-const TILE = 32;
 /** A run at least this long (px) is a ruling, a frame or an axis, not a glyph. */
 const RULE = 40;
 /** Glyph strokes at `CONTENT_SIDE` are at most this wide (px). */
 const SHORT_RUN = 6;
 /** Vertical strips for the row profile, so that columns with unaligned baselines still show. */
 const STRIPS = 4;
-
-/** The luminance whose ±`BG_DELTA` window holds the most pixels. */
-function dominantLuminance(histogram: Uint32Array): number {
-  let level = 0, count = -1, inWindow = 0;
-  for (let l = 0; l <= BG_DELTA; l++) inWindow += histogram[l];
-  for (let l = 0; l < 256; l++) {
-    if (inWindow > count) [count, level] = [inWindow, l];
-    if (l + BG_DELTA + 1 < 256) inWindow += histogram[l + BG_DELTA + 1];
-    if (l - BG_DELTA >= 0) inWindow -= histogram[l - BG_DELTA];
-  }
-  return level;
-}
 
 /** Luminance (alpha composited over white) and the 4-bit colour histogram. */
 function luminanceAndColours(rgba: Uint8ClampedArray | Uint8Array, n: number) {
@@ -71,27 +54,6 @@ function luminanceAndColours(rgba: Uint8ClampedArray | Uint8Array, n: number) {
     colours[((r >> 4) << 8) | ((g >> 4) << 4) | (b >> 4)]++;
   }
   return { lum, colours };
-}
-
-/** Ink map: pixels that stand out from their own tile's dominant luminance. */
-function inkMap(lum: Uint8Array, width: number, height: number) {
-  const ink = new Uint8Array(width * height);
-  const histogram = new Uint32Array(256);
-  for (let ty = 0; ty < height; ty += TILE) {
-    for (let tx = 0; tx < width; tx += TILE) {
-      const y1 = Math.min(height, ty + TILE), x1 = Math.min(width, tx + TILE);
-      histogram.fill(0);
-      for (let y = ty; y < y1; y++) for (let x = tx; x < x1; x++) histogram[lum[y * width + x]]++;
-      const level = dominantLuminance(histogram);
-      for (let y = ty; y < y1; y++) {
-        for (let x = tx; x < x1; x++) {
-          const p = y * width + x;
-          if (Math.abs(lum[p] - level) > INK_DELTA) ink[p] = 1;
-        }
-      }
-    }
-  }
-  return ink;
 }
 
 /**

@@ -20,6 +20,7 @@
  */
 import type { Image } from "@napi-rs/canvas";
 import { resizeUpright, uprightFit } from "./downscale.ts";
+import { inkMap } from "./ink.ts";
 
 /**
  * Long side the lines are measured at. At 1600 px a 300-dpi page's 10-pt lines are ~15 px
@@ -36,12 +37,6 @@ export interface TextLines {
   lines: number;
 }
 
-/** Tile side for the local background, in measured pixels. */
-const TILE = 32;
-/** Background tolerance around the tile's dominant luminance. */
-const BG_DELTA = 12;
-/** Contrast to the tile's background that makes a pixel ink. */
-const INK_DELTA = 60;
 /** A run of ink this long (measured px) is a ruling or a frame, not a glyph. */
 const RULE = 60;
 /** Strip width in measured pixels (at least one strip). */
@@ -56,18 +51,6 @@ const MIN_STROKES = 1.5;
 /** Fewest text lines (per strip) for a line height to be reported. */
 export const MIN_LINES = 2;
 
-/** The luminance whose ±`BG_DELTA` window holds the most pixels. */
-function dominantLuminance(histogram: Uint32Array): number {
-  let level = 0, count = -1, inWindow = 0;
-  for (let l = 0; l <= BG_DELTA; l++) inWindow += histogram[l];
-  for (let l = 0; l < 256; l++) {
-    if (inWindow > count) [count, level] = [inWindow, l];
-    if (l + BG_DELTA + 1 < 256) inWindow += histogram[l + BG_DELTA + 1];
-    if (l - BG_DELTA >= 0) inWindow -= histogram[l - BG_DELTA];
-  }
-  return level;
-}
-
 /** Ink: pixels that stand out from their tile's dominant luminance (alpha on white). */
 function inkOf(rgba: Uint8ClampedArray | Uint8Array, width: number, height: number): Uint8Array {
   const lum = new Uint8Array(width * height);
@@ -75,22 +58,7 @@ function inkOf(rgba: Uint8ClampedArray | Uint8Array, width: number, height: numb
     const a = rgba[i + 3] / 255, white = 255 * (1 - a);
     lum[p] = (0.299 * rgba[i] + 0.587 * rgba[i + 1] + 0.114 * rgba[i + 2]) * a + white;
   }
-  const ink = new Uint8Array(width * height);
-  const histogram = new Uint32Array(256);
-  for (let ty = 0; ty < height; ty += TILE) {
-    for (let tx = 0; tx < width; tx += TILE) {
-      const y1 = Math.min(height, ty + TILE), x1 = Math.min(width, tx + TILE);
-      histogram.fill(0);
-      for (let y = ty; y < y1; y++) for (let x = tx; x < x1; x++) histogram[lum[y * width + x]]++;
-      const level = dominantLuminance(histogram);
-      for (let y = ty; y < y1; y++) {
-        for (let x = tx; x < x1; x++) {
-          if (Math.abs(lum[y * width + x] - level) > INK_DELTA) ink[y * width + x] = 1;
-        }
-      }
-    }
-  }
-  return ink;
+  return inkMap(lum, width, height);
 }
 
 /** Takes out horizontal and vertical runs of ink at least `RULE` long (rulings, frames). */

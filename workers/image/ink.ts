@@ -1,0 +1,47 @@
+/**
+ * Ink: the pixels that stand out from their own tile's background, dark-on-light and
+ * light-on-dark alike. What the content signals (content.ts) and the text-line measure
+ * (line_height.ts) both look at.
+ *
+ * @module
+ */
+
+/** Tile side for the local background; a photographed page on a table keeps its paper white. */
+const TILE = 32;
+/** Per-tile background tolerance: luminance within this of the tile's mode is background. */
+const BG_DELTA = 12;
+/** Contrast to the tile background that makes a pixel ink; anti-aliased 300 dpi text clears it. */
+const INK_DELTA = 60;
+
+/** The luminance whose ±`BG_DELTA` window holds the most pixels. */
+function dominantLuminance(histogram: Uint32Array): number {
+  let level = 0, count = -1, inWindow = 0;
+  for (let l = 0; l <= BG_DELTA; l++) inWindow += histogram[l];
+  for (let l = 0; l < 256; l++) {
+    if (inWindow > count) [count, level] = [inWindow, l];
+    if (l + BG_DELTA + 1 < 256) inWindow += histogram[l + BG_DELTA + 1];
+    if (l - BG_DELTA >= 0) inWindow -= histogram[l - BG_DELTA];
+  }
+  return level;
+}
+
+/** Ink map of a luminance plane: 1 where a pixel stands out from its tile's dominant level. */
+export function inkMap(lum: Uint8Array, width: number, height: number): Uint8Array {
+  const ink = new Uint8Array(width * height);
+  const histogram = new Uint32Array(256);
+  for (let ty = 0; ty < height; ty += TILE) {
+    for (let tx = 0; tx < width; tx += TILE) {
+      const y1 = Math.min(height, ty + TILE), x1 = Math.min(width, tx + TILE);
+      histogram.fill(0);
+      for (let y = ty; y < y1; y++) for (let x = tx; x < x1; x++) histogram[lum[y * width + x]]++;
+      const level = dominantLuminance(histogram);
+      for (let y = ty; y < y1; y++) {
+        for (let x = tx; x < x1; x++) {
+          const p = y * width + x;
+          if (Math.abs(lum[p] - level) > INK_DELTA) ink[p] = 1;
+        }
+      }
+    }
+  }
+  return ink;
+}
