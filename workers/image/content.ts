@@ -14,7 +14,7 @@
 
 import { type Canvas, createCanvas, Image } from "@napi-rs/canvas";
 import { resizeUpright, uprightFit } from "./downscale.ts";
-import { inkMap } from "./ink.ts";
+import { forEachBand, inkMap } from "./ink.ts";
 
 /** Long side of the copy the signals are measured on: 300 dpi text lines stay ~8 px tall. */
 export const CONTENT_SIDE = 768;
@@ -87,29 +87,10 @@ function forEachRun(
 function stripBands(glyphs: Uint8Array, width: number, height: number, x0: number, x1: number) {
   const stripWidth = x1 - x0;
   let inkedRows = 0, lineRows = 0, lines = 0;
-  for (let y = 0; y < height;) {
-    const top = y;
-    let inkSum = 0, runSum = 0;
-    for (; y < height; y++) {
-      let inked = 0, runs = 0;
-      for (let x = x0, previous = 0; x < x1; x++) {
-        const v = glyphs[y * width + x];
-        inked += v;
-        if (v && !previous) runs++;
-        previous = v;
-      }
-      if (!inked) break;
-      inkSum += inked;
-      runSum += runs;
-    }
-    const rows = y - top;
-    if (rows === 0) {
-      y++;
-      continue;
-    }
+  forEachBand(glyphs, width, height, x0, x1, ({ rows, inked, runs }) => {
     inkedRows += rows;
-    const density = inkSum / (rows * stripWidth);
-    const runsPer100px = (runSum / rows) * 100 / stripWidth;
+    const density = inked / (rows * stripWidth);
+    const runsPer100px = (runs / rows) * 100 / stripWidth;
     if (
       rows >= 3 && rows <= Math.max(12, height * 0.06) && density >= 0.04 && density <= 0.6 &&
       runsPer100px >= 1.5
@@ -117,7 +98,7 @@ function stripBands(glyphs: Uint8Array, width: number, height: number, x0: numbe
       lineRows += rows;
       lines++;
     }
-  }
+  });
   return { inkedRows, lineRows, lines };
 }
 

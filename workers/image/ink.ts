@@ -45,3 +45,55 @@ export function inkMap(lum: Uint8Array, width: number, height: number): Uint8Arr
   }
   return ink;
 }
+
+/** A band of inked rows in one vertical strip: its height, ink, stroke starts and extent. */
+export interface InkBand {
+  rows: number;
+  /** Inked pixels in the band. */
+  inked: number;
+  /** Runs of ink started along its rows (strokes crossed). */
+  runs: number;
+  /** First and last inked column. */
+  left: number;
+  right: number;
+}
+
+/**
+ * Visits each band of consecutive inked rows (between blank rows) of the strip `x0`..`x1` of an
+ * ink map: where text lines show, one band is one line.
+ */
+export function forEachBand(
+  ink: Uint8Array,
+  width: number,
+  height: number,
+  x0: number,
+  x1: number,
+  visit: (band: InkBand) => void,
+): void {
+  for (let y = 0; y < height;) {
+    const top = y;
+    let inkSum = 0, runSum = 0, left = x1, right = x0;
+    for (; y < height; y++) {
+      let inked = 0, runs = 0;
+      for (let x = x0, previous = 0; x < x1; x++) {
+        const v = ink[y * width + x];
+        if (v) {
+          inked++;
+          if (x < left) left = x;
+          if (x > right) right = x;
+          if (!previous) runs++;
+        }
+        previous = v;
+      }
+      if (!inked) break;
+      inkSum += inked;
+      runSum += runs;
+    }
+    const rows = y - top;
+    if (rows === 0) {
+      y++;
+      continue;
+    }
+    visit({ rows, inked: inkSum, runs: runSum, left, right });
+  }
+}

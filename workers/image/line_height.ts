@@ -20,7 +20,7 @@
  */
 import type { Image } from "@napi-rs/canvas";
 import { resizeUpright, uprightFit } from "./downscale.ts";
-import { inkMap } from "./ink.ts";
+import { forEachBand, inkMap } from "./ink.ts";
 
 /**
  * Long side the lines are measured at. At 1600 px a 300-dpi page's 10-pt lines are ~15 px
@@ -95,40 +95,17 @@ function stripBands(glyphs: Uint8Array, width: number, height: number, x0: numbe
   const bands: Band[] = [];
   const stripWidth = x1 - x0;
   const maxBand = Math.max(16, height * MAX_BAND_SHARE);
-  for (let y = 0; y < height;) {
-    const top = y;
-    let inkSum = 0, runSum = 0, left = x1, right = x0;
-    for (; y < height; y++) {
-      let inked = 0, runs = 0;
-      for (let x = x0, previous = 0; x < x1; x++) {
-        const v = glyphs[y * width + x];
-        if (v) {
-          inked++;
-          if (x < left) left = x;
-          if (x > right) right = x;
-          if (!previous) runs++;
-        }
-        previous = v;
-      }
-      if (!inked) break;
-      inkSum += inked;
-      runSum += runs;
-    }
-    const rows = y - top;
-    if (rows === 0) {
-      y++;
-      continue;
-    }
+  forEachBand(glyphs, width, height, x0, x1, ({ rows, inked, runs, left, right }) => {
     const extent = right - left + 1;
-    const density = inkSum / (rows * extent);
-    const strokes = (runSum / rows) * 100 / Math.max(extent, 20);
+    const density = inked / (rows * extent);
+    const strokes = (runs / rows) * 100 / Math.max(extent, 20);
     if (
       rows >= MIN_BAND && rows <= maxBand && density >= MIN_DENSITY && density <= MAX_DENSITY &&
       strokes >= MIN_STROKES
     ) {
       bands.push({ rows, weight: extent / stripWidth });
     }
-  }
+  });
   return bands;
 }
 
