@@ -15,6 +15,7 @@
  * @module
  */
 import { createSquint } from "../src/mod.ts";
+import { dataUrl } from "../src/library/image.ts";
 import { startMockOpenAI } from "../tests/support/mock_openai.ts";
 import { startSquint } from "../tests/support/squint.ts";
 import { loadCorpusImages, mimeOf } from "./corpus.ts";
@@ -53,17 +54,13 @@ async function timeRequests(
 }
 
 function imageBody(bytes: Uint8Array, mime: string): string {
-  let binary = "";
-  for (let at = 0; at < bytes.length; at += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(at, at + 0x8000));
-  }
   return JSON.stringify({
     model: "gpt-4o",
     messages: [{
       role: "user",
       content: [
         { type: "text", text: IMAGE_QUESTION },
-        { type: "image_url", image_url: { url: `data:${mime};base64,${btoa(binary)}` } },
+        { type: "image_url", image_url: { url: dataUrl(bytes, mime) } },
       ],
     }],
   });

@@ -5,22 +5,12 @@
  *
  * @module
  */
-import { base64, type ImageOptions, imageRequest } from "../library/image.ts";
+import { dataUrl, type ImageOptions, imageRequest, onePartRequest } from "../library/image.ts";
 import type { Input } from "./input.ts";
 
 /** The request for `input` read by `options.model` with `options.question`. */
 export function mediaRequest(input: Input, options: ImageOptions): Record<string, unknown> {
   if (input.kind === "image") return imageRequest(input.bytes, options);
-  const url = `data:${input.mediaType};base64,${base64(input.bytes)}`;
-  return {
-    model: options.model,
-    messages: [{
-      role: "user",
-      content: [
-        { type: "video_url", video_url: { url } },
-        ...(options.question ? [{ type: "text", text: options.question }] : []),
-      ],
-    }],
-    ...(options.fidelity ? { squint: { fidelity: options.fidelity } } : {}),
-  };
+  const url = dataUrl(input.bytes, input.mediaType);
+  return onePartRequest({ type: "video_url", video_url: { url } }, options);
 }

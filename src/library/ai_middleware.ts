@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { base64, fromBase64, imageMediaType, sentForm } from "./image.ts";
+import { imageMediaType, sentForm } from "./image.ts";
 import { type ChatPart, type Plan, sentPartsByOrigin } from "./plan.ts";
 
 /** A prompt part, as far as squint reads it. */
@@ -69,11 +69,11 @@ function chatImage(part: PromptPart): ChatPart {
   const { data } = part;
   if (data!.type === "url") return { type: "image_url", image_url: { url: String(data!.url) } };
   const given = data!.data!;
-  const encoded = typeof given === "string" ? given : base64(given);
+  const encoded = typeof given === "string" ? given : given.toBase64();
   // `image` alone (the SDK could not tell the format): the bytes' header tells.
   const mediaType = part.mediaType!.includes("/")
     ? part.mediaType
-    : imageMediaType(typeof given === "string" ? fromBase64(given) : given);
+    : imageMediaType(typeof given === "string" ? Uint8Array.fromBase64(given) : given);
   return { type: "image_url", image_url: { url: `data:${mediaType};base64,${encoded}` } };
 }
 

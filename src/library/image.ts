@@ -34,15 +34,6 @@ export interface OptimizedImage {
   tokens: { before: number; after: number; estimated: boolean };
 }
 
-/** Base64 of bytes, in chunks (a spread of a large array overflows the stack). */
-export function base64(bytes: Uint8Array): string {
-  let binary = "";
-  for (let at = 0; at < bytes.length; at += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(at, at + 0x8000));
-  }
-  return btoa(binary);
-}
-
 /** The media type of image bytes, from their header. */
 export function imageMediaType(bytes: Uint8Array): string {
   const info = probeImage(bytes);
@@ -52,32 +43,40 @@ export function imageMediaType(bytes: Uint8Array): string {
   return `image/${info.format}`;
 }
 
-/** The one-image request whose plan is the image's decision. */
-export function imageRequest(bytes: Uint8Array, options: ImageOptions): Record<string, unknown> {
-  const url = `data:${imageMediaType(bytes)};base64,${base64(bytes)}`;
+/** A data URL of `bytes` (encoded natively: no string building on the event loop). */
+export function dataUrl(bytes: Uint8Array, mediaType: string): string {
+  return `data:${mediaType};base64,${bytes.toBase64()}`;
+}
+
+/**
+ * A one-part chat request for `options.model`: the part, then the question when there is one,
+ * at the fidelity asked. Whose `/v1/optimize` plan is squint's decision for that part.
+ */
+export function onePartRequest(
+  part: Record<string, unknown>,
+  options: ImageOptions,
+): Record<string, unknown> {
   return {
     model: options.model,
     messages: [{
       role: "user",
-      content: [
-        { type: "image_url", image_url: { url } },
-        ...(options.question ? [{ type: "text", text: options.question }] : []),
-      ],
+      content: [part, ...(options.question ? [{ type: "text", text: options.question }] : [])],
     }],
     ...(options.fidelity ? { squint: { fidelity: options.fidelity } } : {}),
   };
 }
 
-/** Bytes of base64 text. */
-export function fromBase64(text: string): Uint8Array {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+/** The one-image request whose plan is the image's decision. */
+export function imageRequest(bytes: Uint8Array, options: ImageOptions): Record<string, unknown> {
+  const url = dataUrl(bytes, imageMediaType(bytes));
+  return onePartRequest({ type: "image_url", image_url: { url } }, options);
 }
 
 /** The bytes and media type of a data URL. */
 export function fromDataUrl(url: string): { bytes: Uint8Array; mediaType: string } | undefined {
   const match = /^data:([^;,]+);base64,/.exec(url);
   if (!match) return undefined;
-  return { bytes: fromBase64(url.slice(match[0].length)), mediaType: match[1] };
+  return { bytes: Uint8Array.fromBase64(url.slice(match[0].length)), mediaType: match[1] };
 }
 
 /** The image as sent: its picture (if any), its text (if any) and detail. */
