@@ -7,7 +7,7 @@
  * @module
  */
 import { type OptimizedImage, sentImage } from "../library/image.ts";
-import type { ImageDecision, PictureFigures, Plan } from "../library/plan.ts";
+import type { ImageDecision, PictureFigures, Plan, ReadingPlans } from "../library/plan.ts";
 import type { Input } from "./input.ts";
 
 /** One kept frame of a video (`/v1/optimize`'s `videos[].frames[]`). */
@@ -73,6 +73,8 @@ export interface OptimizeReport {
   sent?: SentImage;
   /** A video's decision (`/v1/optimize`'s `videos[0]`). */
   video?: VideoDecision;
+  /** A page read: its plan with the text not known (first sight) and known (`/v1/optimize`'s). */
+  reading?: ReadingPlans;
   /** What `--out` wrote (a file, or a folder of frames), or null. */
   out: string | null;
   /** What squint could not do here (missing OCR data, a plan sent unoptimized, …). */
@@ -135,6 +137,7 @@ export function optimizeReport(
     estimated: plan.estimated,
     model_known: plan.model_known,
     ...decisionOf(input, plan),
+    ...(plan.reading ? { reading: plan.reading } : {}),
     out: null,
     warnings,
   };

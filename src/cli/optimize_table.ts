@@ -78,6 +78,18 @@ function imageLines(report: OptimizeReport): string[] {
     "why:",
     ...image.reasons.map((r) => `  - ${r}`),
     `sent: ${goes}`,
+    ...onceRead(report),
+  ];
+}
+
+/** What the next request with these bytes gets, when this one went before its text was read. */
+function onceRead(report: OptimizeReport): string[] {
+  const known = report.reading?.sent === "text_not_known" ? report.reading.text_known : undefined;
+  const image = known?.images[0];
+  if (!known || !image) return [];
+  return [
+    `once its text is read (the next request with these bytes): ${image.action}, ` +
+    `${count(known.tokens.after)} request tokens`,
   ];
 }
 

@@ -10,6 +10,7 @@ import { type ErrorShape, GatewayError } from "../errors.ts";
 import type { AppParts } from "../lifecycle/context.ts";
 import type { Door, DoorRequest } from "../lifecycle/door.ts";
 import type { Caller } from "../keys/identity.ts";
+import type { UnderstoodChat } from "../pipeline/prepare_chat.ts";
 import {
   GEMINI_REQUEST,
   MESSAGES_REQUEST,
@@ -167,14 +168,14 @@ const GEMINI_API: NativeApi = {
 function nativeDoor(api: NativeApi): Door<NativeDoorRequest> {
   const route = (model: string, config: Config): Route => routeTo(config, api.provider, model);
   const answers = rawAnswers(api.terminal);
-  const plan = async (request: NativeDoorRequest, app: AppParts) => {
+  const plan = async (request: NativeDoorRequest, app: AppParts, understood?: UnderstoodChat) => {
     const { config } = app;
     let placed = false;
     const prepared = await prepareNative(request.read, app, (json) => {
       const rewrite = api.rewrite?.(json, config);
       placed = rewrite?.placed ?? false;
       return rewrite?.changed ?? false;
-    });
+    }, understood);
     const plan = { ...prepared.plan, resolved: request.resolved, promptCacheBySquint: placed };
     return { body: prepared.body, prepared: plan };
   };

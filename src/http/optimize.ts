@@ -10,25 +10,15 @@ import { identify } from "../keys/identity.ts";
 import { requireJson } from "./content_type.ts";
 import type { Handler } from "../lifecycle/context.ts";
 import { doorOfBody } from "../doors/table.ts";
+import { type AdmittedChat, readingCases, understandChat } from "../pipeline/prepare_chat.ts";
+import type { PlannedImage } from "../optimize/plan_image.ts";
+import type { Prices } from "../models/types.ts";
 
 const usd = (x: number) => Math.round(x * 1e10) / 1e10;
 
-/** The dry-run door. */
-export const optimize: Handler = async (request, ctx) => {
-  const { config, storage } = ctx.app;
-  requireJson(request);
-  const identity = await identify(request.headers, config, storage.keys);
-  const given = await readBody(request, config.max_body_mb * 2 ** 20);
-  const { door, bytes, model } = await doorOfBody(given, ctx.app.pool);
-  const read = await door.read(bytes, request.headers, ctx.app, model);
-  const chosen = door.choose
-    ? await door.choose(read, identity, request.headers, ctx.app)
-    : { request: read, routing: undefined };
-  const { body: sent, prepared } = await door.plan(chosen.request, ctx.app);
-  const routing = routingAsSent(chosen.routing, prepared);
-  const paths = door.imagePaths(chosen.request);
-  const prices = prepared.resolved?.prices;
-  const images = prepared.plan.images.map((i, at) => ({
+/** Each planned image as the answer shows it, named by its place in the body. */
+function imageViews(images: readonly PlannedImage[], paths: readonly string[]) {
+  return images.map((i, at) => ({
     message: i.message,
     part: i.part,
     ...(paths[at] !== undefined ? { path: paths[at] } : {}),
@@ -42,6 +32,56 @@ export const optimize: Handler = async (request, ctx) => {
     after: i.after,
     ...(i.detail ? { detail: i.detail } : {}),
   }));
+}
+
+/** Input cost of a plan's tokens before and after, when the model's prices are known. */
+function costOf(prices: Prices | undefined, tokens: { before: number; after: number }) {
+  return prices
+    ? {
+      before_usd: usd(inputCostUsd(prices, tokens.before)),
+      after_usd: usd(inputCostUsd(prices, tokens.after)),
+    }
+    : { before_usd: null, after_usd: null };
+}
+
+/** The dry-run door. */
+export const optimize: Handler = async (request, ctx) => {
+  const { config, storage } = ctx.app;
+  requireJson(request);
+  const identity = await identify(request.headers, config, storage.keys);
+  const given = await readBody(request, config.max_body_mb * 2 ** 20);
+  const { door, bytes, model } = await doorOfBody(given, ctx.app.pool);
+  const read = await door.read(bytes, request.headers, ctx.app, model);
+  const chosen = door.choose
+    ? await door.choose(read, identity, request.headers, ctx.app)
+    : { request: read, routing: undefined };
+  // What the pages' text is known to be is taken once: the plan sent and both reading cases
+  // start from it.
+  const admitted: AdmittedChat | undefined = chosen.request.admitted;
+  const understood = admitted && await understandChat(admitted, ctx.app, false);
+  const { body: sent, prepared } = await door.plan(chosen.request, ctx.app, understood);
+  const routing = routingAsSent(chosen.routing, prepared);
+  const paths = door.imagePaths(chosen.request);
+  const prices = prepared.resolved?.prices;
+  const images = imageViews(prepared.plan.images, paths);
+  // `?wait=false`: the known case only when the text is known now (no wait for a reading).
+  const wait = new URL(request.url).searchParams.get("wait") !== "false";
+  const cases = understood && await readingCases(admitted, understood, ctx.app, wait);
+  const caseView = (
+    plan: { images: PlannedImage[]; tokens: { before: number; after: number } },
+  ) => ({
+    images: imageViews(plan.images, paths),
+    tokens: plan.tokens,
+    cost: costOf(prices, plan.tokens),
+  });
+  const reading = cases && {
+    budget_ms: admitted.facts.controls.ocrBudgetMs,
+    pages: cases.pages.map((i) => paths[i] ?? i),
+    sent: cases.sentKnown ? "text_known" : "text_not_known",
+    // The case sent is shown with the figures of its rendered pictures, the other as planned.
+    text_not_known: caseView(cases.sentKnown ? cases.unknown : prepared.plan),
+    text_known: cases.sentKnown ? caseView(prepared.plan) : cases.known && caseView(cases.known),
+  };
   const videos = (prepared.plan.videos ?? []).map((v) => ({
     message: v.message,
     part: v.part,
@@ -69,15 +109,11 @@ export const optimize: Handler = async (request, ctx) => {
     images,
     videos,
     tokens,
-    cost: prices
-      ? {
-        before_usd: usd(inputCostUsd(prices, tokens.before)),
-        after_usd: usd(inputCostUsd(prices, tokens.after)),
-      }
-      : { before_usd: null, after_usd: null },
+    cost: costOf(prices, tokens),
     estimated: prepared.plan.estimated,
     model_known: prepared.resolved !== undefined,
     ...(routing ? { routing } : {}),
+    ...(reading ? { reading } : {}),
     ...(prepared.passthroughReason ? { passthrough_reason: prepared.passthroughReason } : {}),
   };
   const body = new Blob([

@@ -47,6 +47,29 @@ export interface Plan {
   model_known: boolean;
   routing?: unknown;
   passthrough_reason?: string;
+  /** Present when a page of the request is read: the plan with its text not known and known. */
+  reading?: ReadingPlans;
+}
+
+/** One state of the pages' text: each image's decision and the request's figures then. */
+export interface ReadingCase {
+  images: ImageDecision[];
+  tokens: { before: number; after: number };
+  cost: { before_usd: number | null; after_usd: number | null };
+}
+
+/** `/v1/optimize`'s `reading`: the request's plan in both states of its pages' text. */
+export interface ReadingPlans {
+  /** `squint.ocr_budget_ms` (or `SQUINT_OCR_BUDGET_MS`) of the request. */
+  budget_ms: number;
+  /** Where each page read sits in the body (JSON pointers). */
+  pages: (string | number)[];
+  /** Which case the plan's own `images` are: was every page's text known when planned? */
+  sent: "text_known" | "text_not_known";
+  /** First sight, past the budget: the pixels go while the page is read in the background. */
+  text_not_known: ReadingCase;
+  /** Once the text is known (the next request with these bytes); left out with `?wait=false`. */
+  text_known?: ReadingCase;
 }
 
 /** A chat content part as squint sends it. */

@@ -116,6 +116,9 @@ export function createSquint(options: SquintOptions = {}): Squint {
     { door }: { door?: DoorName } = {},
   ): Promise<Plan> =>
     await answerOf<Plan>(await ask("/v1/optimize", door ? { ...body, door } : body));
+  // What a request would send now: a page not read within the budget is not waited for.
+  const planNow = async (body: Record<string, unknown>): Promise<Plan> =>
+    await answerOf<Plan>(await ask("/v1/optimize?wait=false", body));
 
   const squintFetch: typeof fetch = async (input, init) => {
     const request = new Request(input, init);
@@ -134,10 +137,10 @@ export function createSquint(options: SquintOptions = {}): Squint {
 
   return {
     fetch: squintFetch,
-    middleware: squintMiddleware(optimize),
+    middleware: squintMiddleware(planNow),
     optimize,
     async optimizeImage(bytes, imageOptions) {
-      const plan = await optimize(imageRequest(bytes, imageOptions));
+      const plan = await planNow(imageRequest(bytes, imageOptions));
       return sentImage(plan);
     },
     async usage(query = {}) {

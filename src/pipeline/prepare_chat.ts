@@ -413,7 +413,7 @@ function pixelsAhead(
   const timer = setTimeout(() => {
     const late: Understanding = { ocrSkipped: notReadWithin(admitted.facts.controls.ocrBudgetMs) };
     const found = budgets.map((budget) => budget === undefined ? undefined : late);
-    const planned = planImages(admitted, { ...understood, found }).filter(read);
+    const planned = planImages(admitted, { ...understood, found }).images.filter(read);
     renderAhead(planned, images, {
       pool: deps.pool,
       cache: deps.renderCache,
@@ -439,7 +439,7 @@ async function imageForms(json: Record<string, unknown>, intake: Intake, kv: Key
   return { keys, kept: await historyForms(kv, keys) };
 }
 
-/** The plan of each image of a request, from what its questions ask and its images show. */
+/** The plan of a request's images, from what its questions ask and its images show. */
 function planImages(
   admitted: AdmittedChat,
   { asked, found, forms }: Pick<UnderstoodChat, "asked" | "found" | "forms">,
@@ -458,7 +458,52 @@ function planImages(
     facts.resolved?.family,
     facts.controls,
     facts.textTokens,
-  ).images;
+  );
+}
+
+/** A request's image plans in both states of its pages' text: what `/v1/optimize` shows. */
+export interface ReadingCases {
+  /** The images (intake order) whose text is read for this request. */
+  pages: number[];
+  /** Whether every page's text was known when `understood` was taken (the plan sent then). */
+  sentKnown: boolean;
+  /** The plan while a page's text is not known: first sight, past the reading budget. */
+  unknown: RequestPlan;
+  /** The plan once every page's text is known: read in time, or remembered (when awaited). */
+  known?: RequestPlan;
+}
+
+/**
+ * The plans of `understood`'s request with its pages' text not known and known, the known state
+ * an explicit input of the planner. When a page was not read within the budget, its reading
+ * (already under way in the background) is awaited for the known case, or with `wait` false that
+ * case is left out. Planner figures: nothing is rendered. Undefined when no page of the request
+ * is read.
+ */
+export async function readingCases(
+  admitted: AdmittedChat,
+  understood: UnderstoodChat,
+  deps: PipelineDeps,
+  wait = true,
+): Promise<ReadingCases | undefined> {
+  const late = notReadWithin(admitted.facts.controls.ocrBudgetMs);
+  const isLate = (found?: Understanding) => found?.ocrSkipped === late;
+  const pages = understood.found.flatMap((found, i) => found?.ocr || isLate(found) ? [i] : []);
+  if (pages.length === 0) return undefined;
+  const unknown = planImages(admitted, {
+    ...understood,
+    found: understood.found.map((found, i) => pages.includes(i) ? { ocrSkipped: late } : found),
+  });
+  const sentKnown = !understood.found.some(isLate);
+  if (sentKnown) return { pages, sentKnown, unknown, known: planImages(admitted, understood) };
+  if (!wait) return { pages, sentKnown, unknown };
+  await deps.reading?.reads.settled();
+  return {
+    pages,
+    sentKnown,
+    unknown,
+    known: planImages(admitted, await understand(admitted, deps)),
+  };
 }
 
 async function optimize(
@@ -469,7 +514,7 @@ async function optimize(
   const { config, pool } = deps;
   const { json, facts, intake } = admitted;
   const { forms } = understood;
-  const images = planImages(admitted, understood);
+  const { images } = planImages(admitted, understood);
   const videos = planVideos(
     understood.videos,
     facts.resolved?.family,
@@ -593,18 +638,19 @@ export async function admitChat(
 }
 
 /**
- * What an admitted request's questions ask and its images show, every image looked at (what it
- * shows, its perceptual hashes) and the candidates read: the first half of optimizing it, which
- * can then go on from here. Undefined when the request goes unoptimized or the workers are
- * overloaded.
+ * What an admitted request's questions ask and its images show, the candidates read and (with
+ * `look`, the default) every image looked at (what it shows, its perceptual hashes): the first
+ * half of optimizing it, which can then go on from here. Undefined when the request goes
+ * unoptimized or the workers are overloaded.
  */
 export async function understandChat(
   admitted: AdmittedChat,
   deps: PipelineDeps,
+  look = true,
 ): Promise<UnderstoodChat | undefined> {
   if (admitted.passthroughReason) return undefined;
   try {
-    return await understand(admitted, deps, true);
+    return await understand(admitted, deps, look);
   } catch (e) {
     if (isOverload(e)) return undefined;
     throw e;

@@ -30,6 +30,7 @@ import {
   optimizeChat,
   type PipelineDeps,
   type PreparedChat,
+  type UnderstoodChat,
 } from "./prepare_chat.ts";
 
 type Json = Record<string, unknown>;
@@ -284,6 +285,7 @@ export async function prepareNative<Image extends { ref: number; path: string },
   read: NativeRead<Image, Change>,
   deps: PipelineDeps,
   rewrite?: (json: Json) => boolean,
+  understood?: UnderstoodChat,
 ): Promise<PreparedNative> {
   const { api, json, bytes, images, admitted, stream } = read;
   const written = () => serializeJson(json, bytes.byteLength, deps.pool);
@@ -296,7 +298,7 @@ export async function prepareNative<Image extends { ref: number; path: string },
     };
   }
   const original = new Map(admitted.intake.literals);
-  const plan = await optimizeChat(admitted, deps);
+  const plan = await optimizeChat(admitted, deps, understood);
   // The view's images are planned in the order they were found.
   const changes = images.flatMap((image, i) => {
     const literal = admitted.intake.literals.get(image.ref);

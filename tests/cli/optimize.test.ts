@@ -109,10 +109,13 @@ Deno.test("--json of a document page for claude-sonnet-4-6: the report's shape, 
       model_known: true,
       image: plan.images[0],
       sent: { as: "text" },
+      reading: plan.reading,
       out,
       warnings: [],
     });
     assert.equal(report.image.action, "ocr");
+    assert.equal(report.reading.sent, "text_known");
+    assert.notEqual(report.reading.text_not_known.images[0].action, "ocr");
     assert.match(text, /Vector arithmetic/);
     assert.equal(text, sentImage(plan).text);
     assert.equal(await Deno.readTextFile(out), text);

@@ -63,18 +63,60 @@ Deno.test("budget 0: the page's pixels go now; once read in the background, anot
   assert.match(sent.messages[0].content[1].text!, /small implementation projects/);
 });
 
-Deno.test("/v1/optimize says why a page goes as pixels when its text is not known yet, and sends text once it is", async () => {
+Deno.test("/v1/optimize shows a page's plan with its text not known and known: pixels now, text once read", async () => {
   await using stack = startStack();
-  const plan = async () => {
-    const response = await stack.post("/optimize", summarize());
-    assert.equal(response.status, 200);
-    return (await response.json()).images[0] as { action: string; reasons: string[] };
+  type Figures = { images: { action: string; reasons: string[] }[]; tokens: { after: number } };
+  type Plan = Figures & {
+    reading?: {
+      budget_ms: number;
+      pages: string[];
+      sent: string;
+      text_not_known: Figures;
+      text_known?: Figures;
+    };
   };
-  const unknown = await plan();
-  assert.notEqual(unknown.action, "ocr");
-  assert.match(unknown.reasons.join(" | "), /not read within the 0 ms budget/);
-  await stack.squint.app.parts.reading.reads.settled();
-  assert.equal((await plan()).action, "ocr");
+  const plan = async (query = "") => {
+    const response = await stack.post(`/optimize${query}`, summarize());
+    assert.equal(response.status, 200);
+    return await response.json() as Plan;
+  };
+  // Without waiting: the plan sent now, and the known case left out (the reading goes on).
+  const now = await plan("?wait=false");
+  assert.notEqual(now.images[0].action, "ocr");
+  assert.match(now.images[0].reasons.join(" | "), /not read within the 0 ms budget/);
+  assert.equal(now.reading?.sent, "text_not_known");
+  assert.deepEqual(now.reading?.pages, ["/messages/0/content/1"]);
+  assert.equal(now.reading?.text_known, undefined);
+  assert.deepEqual(now.reading?.text_not_known.images, now.images);
+  // Waiting: both cases; the text-known one is what the next request with these bytes sends.
+  const both = await plan();
+  assert.equal(both.reading?.sent, "text_not_known");
+  assert.equal(both.reading?.budget_ms, 0);
+  assert.notEqual(both.reading?.text_not_known.images[0].action, "ocr");
+  assert.equal(both.reading?.text_known?.images[0].action, "ocr");
+  assert.ok(both.reading!.text_known!.tokens.after < both.reading!.text_not_known.tokens.after);
+  // The text is known now: the plan sent is the text, and the other case is still shown.
+  const known = await plan();
+  assert.equal(known.images[0].action, "ocr");
+  assert.equal(known.reading?.sent, "text_known");
+  assert.deepEqual(known.reading?.text_known?.images[0].action, "ocr");
+  assert.match(
+    known.reading!.text_not_known.images[0].reasons.join(" | "),
+    /not read within the 0 ms budget/,
+  );
+  assert.equal(known.tokens.after, known.reading?.text_known?.tokens.after);
+});
+
+Deno.test("/v1/optimize shows no reading cases when no page is read", async () => {
+  await using stack = startStack();
+  const response = await stack.post("/optimize", {
+    model: "gpt-4o",
+    messages: [
+      imageMessage("What boats are these?", [corpusDataUrl("photo_boats_sunset_2560x1600.jpg")]),
+    ],
+  });
+  assert.equal(response.status, 200);
+  assert.equal((await response.json()).reading, undefined);
 });
 
 const services = await productionServices();
