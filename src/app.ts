@@ -22,6 +22,7 @@ import { SharedFlights } from "./cache/shared_flights.ts";
 import { SharedNearIndex } from "./cache/shared_near_index.ts";
 import { Observer } from "./observe/observer.ts";
 import { BackgroundReads } from "./pipeline/reading.ts";
+import { ReadingPace } from "./pipeline/reading_pace.ts";
 import { Telemetry, telemetryOn } from "./observe/telemetry.ts";
 
 /** The upstream addresses one request goes to, when not the configured ones (the library). */
@@ -112,6 +113,7 @@ export function createApp(
     },
     reads: new BackgroundReads(),
     kv: storage.kv,
+    pace: new ReadingPace(),
   };
   const observer = new Observer(
     storage,

@@ -11,6 +11,7 @@ import type { UnderstandCache } from "../pipeline/understand.ts";
 import type { Observer } from "../observe/observer.ts";
 import type { WorkerPool } from "../pool/pool.ts";
 import type { KeyValueStore, RequestLogRow, Storage } from "../storage/types.ts";
+import type { ReadingPace } from "../pipeline/reading_pace.ts";
 import type { BackgroundReads } from "../pipeline/reading.ts";
 
 /** The long-lived parts of a running squint. */
@@ -38,8 +39,11 @@ export interface AppParts {
   observer: Observer;
   /** The fetch upstream calls go through (the global one; a library user's own in-process). */
   fetch: typeof fetch;
-  /** The reading lane (pages' OCR), its background readings and where their text is kept. */
-  reading: { pool: WorkerPool; reads: BackgroundReads; kv: KeyValueStore };
+  /**
+   * The reading lane (pages' OCR), its background readings, where their text is kept, and how
+   * fast it reads.
+   */
+  reading: { pool: WorkerPool; reads: BackgroundReads; kv: KeyValueStore; pace: ReadingPace };
 }
 
 /** One request's context. */

@@ -19,6 +19,7 @@ import type { KeyValueStore } from "../storage/types.ts";
 import type { UnderstandResult } from "../../workers/image/protocol.ts";
 import type { Understanding } from "../../workers/image/understand.ts";
 import type { PromiseCache } from "./promise_cache.ts";
+import type { ReadingPace } from "./reading_pace.ts";
 
 /** How long a page's text is remembered in the storage interface. */
 export const TEXT_TTL_MS = 7 * 86_400_000;
@@ -65,10 +66,31 @@ export interface ReadingDeps {
   maxPixels: number;
   /** The worker's own limit for one page. */
   timeoutMs: number;
+  /** How fast this instance reads: a page that surely takes longer than the wait is not awaited. */
+  pace?: ReadingPace;
+  /** A look at the page in the picture lane (its text lines), taken while it is being read. */
+  look?: () => Promise<Understanding>;
 }
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+
+const never = () => new Promise<never>(() => {});
+
+/**
+ * Resolves "late" once a look at the page shows that a reading started now cannot end within
+ * `waitMs`; else never.
+ */
+function tooSlow(
+  look: () => Promise<Understanding>,
+  pace: ReadingPace,
+  waitMs: number,
+): Promise<"late"> {
+  return look().then((seen) => {
+    const least = pace.leastMs(seen.textLines);
+    return least !== undefined && least > waitMs ? "late" : never();
+  }, never);
+}
 
 /** The key of a page's reading in the storage interface. */
 const storedKey = (key: string) => `squint:text:${key}`;
@@ -93,7 +115,9 @@ export async function readWithinBudget(
   // Known text is looked up before the clock starts: it never waits on a budget.
   const stored = await deps.kv.get(storedKey(key)).catch(() => undefined);
   if (stored) return JSON.parse(decoder.decode(stored)) as Understanding;
+  let ours = false;
   const start = async (): Promise<Understanding> => {
+    ours = true;
     // A copy goes to the worker: the request may go on (and render) without waiting for it.
     const bytes = inspected.bytes!.slice();
     const result = await deps.pool.run<UnderstandResult>(
@@ -110,18 +134,24 @@ export async function readWithinBudget(
       deps.timeoutMs,
     );
     const { bytes: _, ...found } = result;
+    if (found.ocr) deps.pace?.observe(found.textLines, found.ocr.ms);
     const value = encoder.encode(JSON.stringify(found));
     deps.kv.set(storedKey(key), value, TEXT_TTL_MS).catch(() => {});
     return found;
   };
   const reading = deps.cache.get(key, start);
   deps.reads.track(reading);
+  const waitMs = deps.waitMs ?? deps.budgetMs;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<"late">((resolve) => {
-    timer = setTimeout(() => resolve("late"), deps.waitMs ?? deps.budgetMs);
+    timer = setTimeout(() => resolve("late"), waitMs);
   });
+  // Its lines, seen in the picture lane in a fraction of the reading's time, tell whether the
+  // reading this request started can end within the wait at all: when it surely cannot, the
+  // pixels go now (one started earlier by another request may be nearly done: it is awaited).
+  const slow = ours && deps.look && deps.pace && tooSlow(deps.look, deps.pace, waitMs);
   try {
-    const first = await Promise.race([reading, late]);
+    const first = await Promise.race(slow ? [reading, late, slow] : [reading, late]);
     return first === "late" ? { ocrSkipped: notReadWithin(deps.budgetMs) } : first;
   } catch (e) {
     if (!(e instanceof TaskError)) throw e;

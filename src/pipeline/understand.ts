@@ -64,35 +64,53 @@ export function understandImages(
         cache: deps.cache,
         maxPixels: deps.maxPixels,
         timeoutMs: deps.timeoutMs,
+        // A copy of the bytes: the page's reading and render may be using them meanwhile.
+        look: () => examine(image, false, undefined, deps, true),
       });
     }
-    try {
-      return await deps.cache.get(`${inspected.hash}|${reads}|${textBudget}`, async () => {
-        const result = await deps.pool.run<UnderstandResult>(
-          {
-            kind: "understand",
-            bytes: inspected.bytes,
-            info: inspected.info,
-            ocr: reads,
-            maxPixels: deps.maxPixels,
-            hash: inspected.hash,
-            textBudget,
-          },
-          [inspected.bytes!.buffer as ArrayBuffer],
-          deps.timeoutMs,
-        );
-        inspected.bytes = result.bytes;
-        const { bytes: _, ...found } = result;
-        return found;
-      });
-    } catch (e) {
-      // A worker that timed out or crashed took the bytes with it: the image goes as it was sent.
-      if (!(e instanceof TaskError)) throw e;
-      if ((inspected.bytes?.buffer as ArrayBuffer | undefined)?.detached) {
-        inspected.bytes = undefined;
-        image.unreadable = `could not be examined (${e.code}): sent as it is`;
-      }
-      return { error: e.message };
-    }
+    return await examine(image, reads, textBudget, deps);
   });
+}
+
+/**
+ * One image examined in the picture lane (read too, with `reads`), remembered by its hash: its
+ * bytes go to the worker and come back, or with `copy` a copy goes and the image keeps its own.
+ */
+async function examine(
+  image: IntakeImage,
+  reads: boolean,
+  textBudget: number | undefined,
+  deps: UnderstandDeps,
+  copy = false,
+): Promise<Understanding> {
+  const inspected = image.inspected!;
+  try {
+    return await deps.cache.get(`${inspected.hash}|${reads}|${textBudget}`, async () => {
+      const bytes = copy ? inspected.bytes!.slice() : inspected.bytes!;
+      const result = await deps.pool.run<UnderstandResult>(
+        {
+          kind: "understand",
+          bytes,
+          info: inspected.info,
+          ocr: reads,
+          maxPixels: deps.maxPixels,
+          hash: inspected.hash,
+          textBudget,
+        },
+        [bytes.buffer as ArrayBuffer],
+        deps.timeoutMs,
+      );
+      if (!copy) inspected.bytes = result.bytes;
+      const { bytes: _, ...found } = result;
+      return found;
+    });
+  } catch (e) {
+    // A worker that timed out or crashed took the bytes with it: the image goes as it was sent.
+    if (!(e instanceof TaskError)) throw e;
+    if (!copy && (inspected.bytes?.buffer as ArrayBuffer | undefined)?.detached) {
+      inspected.bytes = undefined;
+      image.unreadable = `could not be examined (${e.code}): sent as it is`;
+    }
+    return { error: e.message };
+  }
 }

@@ -10,6 +10,7 @@ import {
   type ReadingDeps,
   readWithinBudget,
 } from "../../src/pipeline/reading.ts";
+import { FIRST_MS_PER_CHAR, ReadingPace } from "../../src/pipeline/reading_pace.ts";
 import { UnderstandCache } from "../../src/pipeline/understand.ts";
 import { TaskError, type WorkerPool } from "../../src/pool/pool.ts";
 import { MemoryKeyValue } from "../../src/storage/memory_kv.ts";
@@ -121,4 +122,69 @@ Deno.test("within the budget the request waits for the text; a reading that fail
   const retried = readWithinBudget(page(), "other|true|500", 500, f);
   await failing.answer("second try");
   assert.equal((await retried).ocr?.text, "second try");
+});
+
+/** Lines of a dense page: 40 lines of 20 px, 1,400 px of ink each (~5,600 characters). */
+const DENSE = { lineHeight: 20, lines: 40, length: 40 * 1400 };
+/** A short note: 3 lines of 20 px, 600 px of ink each (~180 characters). */
+const NOTE = { lineHeight: 20, lines: 3, length: 3 * 600 };
+
+Deno.test("a look at the page that shows its reading cannot end within the wait sends the pixels at once; the reading goes on", async () => {
+  const reading = lane();
+  const d = { ...deps(reading.pool, 60_000), pace: new ReadingPace() };
+  let looked = 0;
+  // ~5,600 characters at the first pace (1 ms each) cannot be read in a 1 s wait.
+  const found = await readWithinBudget(page(), "page-hash|true|500", 500, {
+    ...d,
+    waitMs: 1000,
+    look: () => (looked++, Promise.resolve({ textLines: DENSE })),
+  });
+  assert.deepEqual(found, { ocrSkipped: notReadWithin(60_000) });
+  assert.equal(looked, 1);
+  assert.equal(d.reads.size, 1);
+  await reading.answer("the dense page");
+  await d.reads.settled();
+});
+
+Deno.test("a page its look shows can be read in time, or with no lines to tell, is waited for", async () => {
+  for (const textLines of [NOTE, undefined]) {
+    const reading = lane();
+    const d = { ...deps(reading.pool, 60_000), pace: new ReadingPace() };
+    const waiting = readWithinBudget(page(), "page-hash|true|500", 500, {
+      ...d,
+      waitMs: 1000,
+      look: () => Promise.resolve({ textLines }),
+    });
+    await reading.answer("a short note");
+    assert.equal((await waiting).ocr?.text, "a short note");
+  }
+});
+
+Deno.test("a reading another request started is waited for, whatever its look says: it may be nearly done", async () => {
+  const reading = lane();
+  const d = { ...deps(reading.pool, 60_000), pace: new ReadingPace() };
+  const first = readWithinBudget(page(), "page-hash|true|500", 500, d);
+  const second = readWithinBudget(page(), "page-hash|true|500", 500, {
+    ...d,
+    waitMs: 1000,
+    look: () => Promise.resolve({ textLines: DENSE }),
+  });
+  await reading.answer("read once");
+  assert.equal((await first).ocr?.text, "read once");
+  assert.equal((await second).ocr?.text, "read once");
+  assert.equal(reading.started(), 1);
+});
+
+Deno.test("the pace is the fastest seen per estimated character, never slower than the first", () => {
+  const pace = new ReadingPace();
+  assert.equal(pace.leastMs(DENSE), 5600 * FIRST_MS_PER_CHAR);
+  assert.equal(pace.leastMs(undefined), undefined);
+  assert.equal(pace.leastMs({ lineHeight: 20, lines: 40 }), undefined);
+  pace.observe(DENSE, 5600 * 3);
+  assert.equal(pace.leastMs(DENSE), 5600 * FIRST_MS_PER_CHAR);
+  pace.observe(DENSE, 5600 * 0.5);
+  assert.equal(pace.leastMs(NOTE), 180 * 0.5);
+  // A note says little: start-up dominates its time.
+  pace.observe(NOTE, 1);
+  assert.equal(pace.leastMs(NOTE), 180 * 0.5);
 });

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { loadImage } from "@napi-rs/canvas";
 import { textLinesOf } from "../../workers/image/line_height.ts";
 import {
+  textCharsOfLines,
   textTokensOfLines,
   UNREAD_MARGIN,
   unreadForLayout,
@@ -33,6 +34,7 @@ async function estimateAndTruth(file: string) {
     width: image.width,
     estimate: textTokensOfLines(lines, image.width),
     truth: estimateStringTokens(truth),
+    truthChars: truth.replace(/\s+/g, " ").trim().length,
   };
 }
 
@@ -59,4 +61,16 @@ Deno.test("a page is left unread only when its estimate passes the budget by the
   assert.equal(unreadForLayout(prose.lines, prose.width, 765), undefined);
   assert.equal(unreadForLayout(undefined, 1000, 10), undefined);
   assert.equal(unreadForLayout(prose.lines, prose.width, undefined), undefined);
+});
+
+Deno.test("the characters estimated from the lines' inked length are within 0.8-1.5× of the true text's (whitespace collapsed)", async () => {
+  for (const file of PAGES) {
+    const { lines, truthChars } = await estimateAndTruth(file);
+    const ratio = textCharsOfLines(lines)! / truthChars;
+    assert.ok(
+      ratio >= 0.8 && ratio <= 1.5,
+      `${file}: ${textCharsOfLines(lines)} for ${truthChars}`,
+    );
+  }
+  assert.equal(textCharsOfLines(undefined), undefined);
 });

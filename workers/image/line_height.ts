@@ -35,6 +35,8 @@ export interface TextLines {
   lineHeight: number;
   /** Text lines found, summed over the strips and divided by their count (lines per column). */
   lines: number;
+  /** The lines' inked length, summed over lines and strips, in pixels of the upright original. */
+  length?: number;
 }
 
 /** A run of ink this long (measured px) is a ruling or a frame, not a glyph. */
@@ -88,6 +90,8 @@ function withoutRules(ink: Uint8Array, width: number, height: number): Uint8Arra
 interface Band {
   rows: number;
   weight: number;
+  /** Its inked extent, in measured pixels. */
+  extent: number;
 }
 
 /** Text-line bands in the strip `x0`..`x1` of the glyph map. */
@@ -103,7 +107,7 @@ function stripBands(glyphs: Uint8Array, width: number, height: number, x0: numbe
       rows >= MIN_BAND && rows <= maxBand && density >= MIN_DENSITY && density <= MAX_DENSITY &&
       strokes >= MIN_STROKES
     ) {
-      bands.push({ rows, weight: extent / stripWidth });
+      bands.push({ rows, weight: extent / stripWidth, extent });
     }
   });
   return bands;
@@ -139,7 +143,11 @@ export function measureLines(
   }
   const lines = bands.length / strips;
   if (lines < MIN_LINES) return undefined;
-  return { lineHeight: weightedMedian(bands), lines: Math.round(lines * 10) / 10 };
+  return {
+    lineHeight: weightedMedian(bands),
+    lines: Math.round(lines * 10) / 10,
+    length: bands.reduce((sum, band) => sum + band.extent, 0),
+  };
 }
 
 /**
@@ -153,5 +161,9 @@ export function textLinesOf(image: Image, orientation: number): TextLines | unde
   const found = measureLines(pixels, fit.width, fit.height);
   if (!found) return undefined;
   const scale = Math.max(fit.width, fit.height) / Math.max(image.naturalWidth, image.naturalHeight);
-  return { lineHeight: Math.round((found.lineHeight / scale) * 10) / 10, lines: found.lines };
+  return {
+    lineHeight: Math.round((found.lineHeight / scale) * 10) / 10,
+    lines: found.lines,
+    length: Math.round(found.length! / scale),
+  };
 }

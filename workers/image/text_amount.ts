@@ -34,6 +34,19 @@ export function textTokensOfLines(lines: TextLines, width: number): number {
   return Math.round((lines.lines * perLine) / CHARS_PER_TOKEN);
 }
 
+/**
+ * The characters of a picture's text estimated from the inked length of its lines (each line's
+ * ink, not the text width, so short lines count as they are); undefined when the lines carry
+ * no length. Measured on the corpus's text pictures against their true text, whitespace runs
+ * collapsed: 0.85-1.45× on pages, screenshots and terminals (forms and tables high: the gaps
+ * between their cells count). Recognition runs along the same inked lines, so its time follows
+ * this estimate more closely than the text's own length.
+ */
+export function textCharsOfLines(lines: TextLines | undefined): number | undefined {
+  if (!lines?.length) return undefined;
+  return Math.round(lines.length / (CHAR_ADVANCE * lines.lineHeight));
+}
+
 /** Why a page is left unread when its estimated text clearly costs more than `budget` tokens. */
 export function unreadForLayout(
   lines: TextLines | undefined,
