@@ -20,6 +20,7 @@
  *
  * @module
  */
+import { defaultScale } from "../workers/image/ocr_scale.ts";
 import { type Canvas, createCanvas, Image } from "@napi-rs/canvas";
 import { PSM } from "tesseract.js";
 import { imageTokens } from "../src/models/image_tokens.ts";
@@ -134,9 +135,6 @@ export function characterErrorRate(truth: string, text: string): number {
   return levenshtein(expected, collapseSpace(text)) / Math.max(1, expected.length);
 }
 
-/** Upscale factor of the reader: 2× up to this long side, as squint's own OCR. */
-const UPSCALE_MAX_SIDE = 2400;
-
 /**
  * Sub-pixel shifts (in source pixels) of the reader's upscale: the same picture read at three
  * sampling phases. One reading of a page moves by a few characters with the phase alone; the
@@ -146,7 +144,8 @@ export const PHASES = [0, 1 / 3, 2 / 3] as const;
 
 /** The seen picture as the reader takes it: upscaled, shifted, grayscale, inverted when dark. */
 function readerPixels(seen: Seen, phase: number) {
-  const scale = Math.max(seen.width, seen.height) <= UPSCALE_MAX_SIDE ? 2 : 1;
+  // Upscaled as squint's own OCR reads a page.
+  const scale = defaultScale(seen);
   const width = seen.width * scale, height = seen.height * scale;
   const ctx = createCanvas(width, height).getContext("2d");
   ctx.fillStyle = "white";

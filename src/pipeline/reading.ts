@@ -19,7 +19,8 @@ import type { KeyValueStore } from "../storage/types.ts";
 import type { UnderstandResult } from "../../workers/image/protocol.ts";
 import type { Understanding } from "../../workers/image/understand.ts";
 import type { PromiseCache } from "./promise_cache.ts";
-import type { ReadingPace } from "./reading_pace.ts";
+import type { PictureSize, ReadingPace } from "./reading_pace.ts";
+import type { ImageInfo } from "../../workers/image/types.ts";
 
 /** How long a page's text is remembered in the storage interface. */
 export const TEXT_TTL_MS = 7 * 86_400_000;
@@ -75,6 +76,11 @@ export interface ReadingDeps {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+const uprightSize = (info: ImageInfo): PictureSize => ({
+  width: info.displayWidth,
+  height: info.displayHeight,
+});
+
 const never = () => new Promise<never>(() => {});
 
 /**
@@ -84,10 +90,11 @@ const never = () => new Promise<never>(() => {});
 function tooSlow(
   look: () => Promise<Understanding>,
   pace: ReadingPace,
+  size: PictureSize,
   waitMs: number,
 ): Promise<"late"> {
   return look().then((seen) => {
-    const least = pace.leastMs(seen.textLines);
+    const least = pace.leastMs(seen.textLines, size);
     return least !== undefined && least > waitMs ? "late" : never();
   }, never);
 }
@@ -112,6 +119,7 @@ export async function readWithinBudget(
   deps: ReadingDeps,
 ): Promise<Understanding> {
   const inspected = image.inspected!;
+  const size = uprightSize(inspected.info!);
   // Known text is looked up before the clock starts: it never waits on a budget.
   const stored = await deps.kv.get(storedKey(key)).catch(() => undefined);
   if (stored) return JSON.parse(decoder.decode(stored)) as Understanding;
@@ -134,7 +142,7 @@ export async function readWithinBudget(
       deps.timeoutMs,
     );
     const { bytes: _, ...found } = result;
-    if (found.ocr) deps.pace?.observe(found.textLines, found.ocr.ms);
+    if (found.ocr) deps.pace?.observe(found.textLines, size, found.ocr.ms);
     const value = encoder.encode(JSON.stringify(found));
     deps.kv.set(storedKey(key), value, TEXT_TTL_MS).catch(() => {});
     return found;
@@ -149,7 +157,8 @@ export async function readWithinBudget(
   // Its lines, seen in the picture lane in a fraction of the reading's time, tell whether the
   // reading this request started can end within the wait at all: when it surely cannot, the
   // pixels go now (one started earlier by another request may be nearly done: it is awaited).
-  const slow = ours && deps.look && deps.pace && tooSlow(deps.look, deps.pace, waitMs);
+  const slow = ours && deps.look && deps.pace &&
+    tooSlow(deps.look, deps.pace, size, waitMs);
   try {
     const first = await Promise.race(slow ? [reading, late, slow] : [reading, late]);
     return first === "late" ? { ocrSkipped: notReadWithin(deps.budgetMs) } : first;

@@ -1,40 +1,59 @@
 /**
  * How fast this instance reads a page, to know before recognising whether a page can be read
- * within what is left of a request's budget. Recognition time grows with the characters a page
- * holds (tesseract's LSTM runs along every text line), so the pace is milliseconds per
- * character, the characters estimated from the page's lines (`textCharsOfLines`): the fewest
- * seen on this instance, starting from `FIRST_MS_PER_CHAR`. Kept the lowest seen, a prediction
- * is a lower bound: a request stops waiting only for a page that surely cannot be read in time.
+ * within what is left of a request's budget. Recognition time grows with the text a page holds
+ * (tesseract's LSTM runs along every text line) and with the pixels it goes through (binarising
+ * and finding the lines of the picture at the scale OCR reads it, `ocr_scale.ts`): a reading's
+ * work is its estimated characters (`textCharsOfLines`) plus `UNITS_PER_MEGAPIXEL` per megapixel
+ * read, and the pace is milliseconds per unit of work: the fewest seen on this instance, starting
+ * from `FIRST_MS_PER_UNIT`. Kept the lowest seen, a prediction is a lower bound: a request stops
+ * waiting only for a page that surely cannot be read in time.
  *
- * Measured with tesseract.js 7 on 2 vCPUs (bench/ocr_accuracy.ts' times over the estimated
- * characters, one reading worker): 1.1-3.4 ms per estimated character on the corpus pages (an
- * invoice table 1.1, a dense reference card 1.4, a book paragraph 1.6, prose 2.9, an invoice
- * of sparse lines 3.4).
+ * Fitted on tesseract.js 7, 2 vCPUs, one reading worker, on corpus pictures from a paragraph crop
+ * to a 200 dpi invoice: recognition took 1.00-2.0× of 1 ms per unit at 120 units per megapixel
+ * (a screenshot of an API page 1.0, a terminal 1.1, a book paragraph 1.3, a sparse slide 1.4, a
+ * sparse invoice 1.6); the first pace, 0.9 ms, is under every one of them.
  *
  * @module
  */
 import type { TextLines } from "../../workers/image/line_height.ts";
+import { defaultScale } from "../../workers/image/ocr_scale.ts";
 import { textCharsOfLines } from "../../workers/image/text_amount.ts";
 
-/** The pace assumed before any page was read here: faster than any page seen on 2 vCPUs. */
-export const FIRST_MS_PER_CHAR = 1;
-/** Fewer characters than this say little about the pace (start-up and layout dominate). */
-const MIN_CHARS = 200;
+/** The pace assumed before any page was read here (ms per unit of work). */
+export const FIRST_MS_PER_UNIT = 0.9;
+/** Units of work per megapixel OCR reads (after its upscale). */
+export const UNITS_PER_MEGAPIXEL = 120;
+/** Less work than this says little about the pace (start-up dominates its time). */
+const MIN_UNITS = 300;
+
+/** A picture's upright size. */
+export interface PictureSize {
+  width: number;
+  height: number;
+}
+
+/** The work of reading a picture of `size` with `lines`; undefined when it cannot be told. */
+export function readingWork(lines: TextLines | undefined, size: PictureSize): number | undefined {
+  const chars = textCharsOfLines(lines);
+  if (chars === undefined) return undefined;
+  const scale = defaultScale(size);
+  return chars + (UNITS_PER_MEGAPIXEL * size.width * size.height * scale * scale) / 1e6;
+}
 
 /** The fastest reading pace seen on this instance. */
 export class ReadingPace {
-  #msPerChar = FIRST_MS_PER_CHAR;
+  #msPerUnit = FIRST_MS_PER_UNIT;
 
-  /** Learns from one page read: its lines and the milliseconds its recognition took. */
-  observe(lines: TextLines | undefined, ms: number): void {
-    const chars = textCharsOfLines(lines);
-    if (chars === undefined || chars < MIN_CHARS) return;
-    this.#msPerChar = Math.min(this.#msPerChar, ms / chars);
+  /** Learns from one picture read: its lines, size and the milliseconds recognition took. */
+  observe(lines: TextLines | undefined, size: PictureSize, ms: number): void {
+    const work = readingWork(lines, size);
+    if (work === undefined || work < MIN_UNITS) return;
+    this.#msPerUnit = Math.min(this.#msPerUnit, ms / work);
   }
 
-  /** The least time reading a page with `lines` takes here; undefined when it cannot be told. */
-  leastMs(lines: TextLines | undefined): number | undefined {
-    const chars = textCharsOfLines(lines);
-    return chars === undefined ? undefined : chars * this.#msPerChar;
+  /** The least time reading a picture takes here; undefined when it cannot be told. */
+  leastMs(lines: TextLines | undefined, size: PictureSize): number | undefined {
+    const work = readingWork(lines, size);
+    return work === undefined ? undefined : work * this.#msPerUnit;
   }
 }

@@ -123,3 +123,30 @@ Deno.test("--json of a document page for claude-sonnet-4-6: the report's shape, 
     await Deno.remove(out);
   }
 });
+
+Deno.test("with a budget of 0 the table says the page's pixels go now and what the next request with these bytes gets once its text is read", async () => {
+  const paragraph = corpusImage("doc_crop_book_paragraph_556x257.png");
+  const run = await squint(
+    ["optimize", paragraph, "--model", "gpt-4o", "--question", "Summarize this.", "--json"],
+    { SQUINT_OCR_BUDGET_MS: "0" },
+  );
+  assert.equal(run.code, 0, run.stderr);
+  const report = JSON.parse(run.stdout);
+  assert.notEqual(report.image.action, "ocr");
+  assert.equal(report.reading.sent, "text_not_known");
+  const known = report.reading.text_known;
+  assert.equal(known.images[0].action, "ocr");
+  const table = await squint(
+    ["optimize", paragraph, "--model", "gpt-4o", "--question", "Summarize this."],
+    { SQUINT_OCR_BUDGET_MS: "0" },
+  );
+  assert.equal(table.code, 0, table.stderr);
+  assert.match(table.stdout, /not read within the 0 ms budget/);
+  assert.ok(
+    table.stdout.includes(
+      `once its text is read (the next request with these bytes): ocr, ` +
+        `${known.tokens.after.toLocaleString("en-US")} request tokens`,
+    ),
+    table.stdout,
+  );
+});

@@ -10,7 +10,11 @@ import {
   type ReadingDeps,
   readWithinBudget,
 } from "../../src/pipeline/reading.ts";
-import { FIRST_MS_PER_CHAR, ReadingPace } from "../../src/pipeline/reading_pace.ts";
+import {
+  FIRST_MS_PER_UNIT,
+  ReadingPace,
+  UNITS_PER_MEGAPIXEL,
+} from "../../src/pipeline/reading_pace.ts";
 import { UnderstandCache } from "../../src/pipeline/understand.ts";
 import { TaskError, type WorkerPool } from "../../src/pool/pool.ts";
 import { MemoryKeyValue } from "../../src/storage/memory_kv.ts";
@@ -133,7 +137,7 @@ Deno.test("a look at the page that shows its reading cannot end within the wait 
   const reading = lane();
   const d = { ...deps(reading.pool, 60_000), pace: new ReadingPace() };
   let looked = 0;
-  // ~5,600 characters at the first pace (1 ms each) cannot be read in a 1 s wait.
+  // ~5,600 characters at the first pace cannot be read in a 1 s wait.
   const found = await readWithinBudget(page(), "page-hash|true|500", 500, {
     ...d,
     waitMs: 1000,
@@ -175,16 +179,25 @@ Deno.test("a reading another request started is waited for, whatever its look sa
   assert.equal(reading.started(), 1);
 });
 
-Deno.test("the pace is the fastest seen per estimated character, never slower than the first", () => {
+Deno.test("the pace is the fastest seen per unit of work (characters and megapixels read), never slower than the first", () => {
   const pace = new ReadingPace();
-  assert.equal(pace.leastMs(DENSE), 5600 * FIRST_MS_PER_CHAR);
-  assert.equal(pace.leastMs(undefined), undefined);
-  assert.equal(pace.leastMs({ lineHeight: 20, lines: 40 }), undefined);
-  pace.observe(DENSE, 5600 * 3);
-  assert.equal(pace.leastMs(DENSE), 5600 * FIRST_MS_PER_CHAR);
-  pace.observe(DENSE, 5600 * 0.5);
-  assert.equal(pace.leastMs(NOTE), 180 * 0.5);
-  // A note says little: start-up dominates its time.
-  pace.observe(NOTE, 1);
-  assert.equal(pace.leastMs(NOTE), 180 * 0.5);
+  // An 800×1000 page is read upscaled 2×: 3.2 megapixels.
+  const size = { width: 800, height: 1000 };
+  const denseWork = 5600 + 3.2 * UNITS_PER_MEGAPIXEL;
+  const noteWork = 180 + 3.2 * UNITS_PER_MEGAPIXEL;
+  assert.equal(pace.leastMs(DENSE, size), denseWork * FIRST_MS_PER_UNIT);
+  // A 3000×4000 scan is read as it is: 12 megapixels.
+  assert.equal(
+    pace.leastMs(DENSE, { width: 3000, height: 4000 }),
+    (5600 + 12 * UNITS_PER_MEGAPIXEL) * FIRST_MS_PER_UNIT,
+  );
+  assert.equal(pace.leastMs(undefined, size), undefined);
+  assert.equal(pace.leastMs({ lineHeight: 20, lines: 40 }, size), undefined);
+  pace.observe(DENSE, size, denseWork * 3);
+  assert.equal(pace.leastMs(DENSE, size), denseWork * FIRST_MS_PER_UNIT);
+  pace.observe(DENSE, size, denseWork * 0.5);
+  assert.equal(pace.leastMs(NOTE, size), noteWork * 0.5);
+  // A tiny crop says little: start-up dominates its time.
+  pace.observe(NOTE, { width: 100, height: 50 }, 1);
+  assert.equal(pace.leastMs(NOTE, size), noteWork * 0.5);
 });

@@ -51,6 +51,7 @@ import { createWorker, OEM, PSM, type Worker } from "tesseract.js";
 import { analyzeLayout } from "./ocr_layout.ts";
 import { isCameraPhoto, localThreshold } from "./ocr_preprocess.ts";
 import { missingOcrData, ocrDataDir } from "./ocr_data.ts";
+import { defaultScale } from "./ocr_scale.ts";
 
 /** One recognised word; box in input-image pixels, confidence 0-100. */
 export interface OcrWord {
@@ -170,22 +171,9 @@ export function pgm(gray: Uint8Array, width: number, height: number): Uint8Array
   return file;
 }
 
-/** Images up to this long side are upscaled (150-200 dpi pages, screenshots). */
-const UPSCALE_MAX_SIDE = 2400;
-/** The upscale factor for those (see the module comment for 1× / 1.5× / 2×). */
-const UPSCALE = 2;
-/** Camera photos are read with at most this long side (phone photos have large text). */
-const PHOTO_MAX_SIDE = 1600;
 /** Local threshold for photos: window radius as a share of the long side, and ink offset. */
 const PHOTO_WINDOW_SHARE = 1 / 80;
 const PHOTO_INK_OFFSET = 12;
-
-/** The default scale for an image of this size (see the module comment). */
-export function defaultScale(image: { width: number; height: number }, photo = false): number {
-  const long = Math.max(image.width, image.height);
-  if (photo) return Math.min(1, PHOTO_MAX_SIDE / long);
-  return long <= UPSCALE_MAX_SIDE ? UPSCALE : 1;
-}
 
 interface TesseractWord {
   text: string;
