@@ -84,19 +84,21 @@ const uprightSize = (info: ImageInfo): PictureSize => ({
 const never = () => new Promise<never>(() => {});
 
 /**
- * Resolves "late" once a look at the page shows that a reading started now cannot end within
- * `waitMs`; else never.
+ * Resolves "late" when a reading started now cannot end within `waitMs`: at once when the
+ * picture's pixels alone take longer, else once a look at its lines shows it; else never.
  */
 function tooSlow(
-  look: () => Promise<Understanding>,
+  look: (() => Promise<Understanding>) | undefined,
   pace: ReadingPace,
   size: PictureSize,
   waitMs: number,
 ): Promise<"late"> {
-  return look().then((seen) => {
-    const least = pace.leastMs(seen.textLines, size);
-    return least !== undefined && least > waitMs ? "late" : never();
-  }, never);
+  if (pace.leastMs(undefined, size) > waitMs) return Promise.resolve("late");
+  if (!look) return never();
+  return look().then(
+    (seen) => pace.leastMs(seen.textLines, size) > waitMs ? "late" : never(),
+    never,
+  );
 }
 
 /** The key of a page's reading in the storage interface. */
@@ -154,11 +156,11 @@ export async function readWithinBudget(
   const late = new Promise<"late">((resolve) => {
     timer = setTimeout(() => resolve("late"), waitMs);
   });
-  // Its lines, seen in the picture lane in a fraction of the reading's time, tell whether the
-  // reading this request started can end within the wait at all: when it surely cannot, the
-  // pixels go now (one started earlier by another request may be nearly done: it is awaited).
-  const slow = ours && deps.look && deps.pace &&
-    tooSlow(deps.look, deps.pace, size, waitMs);
+  // Its pixels, or its lines seen in the picture lane in a fraction of the reading's time, tell
+  // whether the reading this request started can end within the wait at all: when it surely
+  // cannot, the pixels go now (one started earlier by another request may be nearly done: it is
+  // awaited).
+  const slow = ours && deps.pace && tooSlow(deps.look, deps.pace, size, waitMs);
   try {
     const first = await Promise.race(slow ? [reading, late, slow] : [reading, late]);
     return first === "late" ? { ocrSkipped: notReadWithin(deps.budgetMs) } : first;

@@ -179,25 +179,47 @@ Deno.test("a reading another request started is waited for, whatever its look sa
   assert.equal(reading.started(), 1);
 });
 
+Deno.test("a picture whose pixels alone take longer than the wait is not looked at: its pixels go at once", async () => {
+  const reading = lane();
+  const d = { ...deps(reading.pool, 60_000), pace: new ReadingPace() };
+  let looked = 0;
+  const scan = page();
+  // A 300 dpi A4 scan: 8.7 megapixels read as they are, ~940 ms of work at the first pace.
+  Object.assign(scan.inspected!.info!, { displayWidth: 2480, displayHeight: 3508 });
+  const found = await readWithinBudget(scan, "scan|true|500", 500, {
+    ...d,
+    waitMs: 900,
+    look: () => (looked++, Promise.resolve({ textLines: NOTE })),
+  });
+  assert.deepEqual(found, { ocrSkipped: notReadWithin(60_000) });
+  assert.equal(looked, 0);
+  assert.equal(d.reads.size, 1);
+  await reading.answer("the scan");
+  await d.reads.settled();
+});
+
 Deno.test("the pace is the fastest seen per unit of work (characters and megapixels read), never slower than the first", () => {
   const pace = new ReadingPace();
   // An 800×1000 page is read upscaled 2×: 3.2 megapixels.
   const size = { width: 800, height: 1000 };
-  const denseWork = 5600 + 3.2 * UNITS_PER_MEGAPIXEL;
-  const noteWork = 180 + 3.2 * UNITS_PER_MEGAPIXEL;
+  const pixelWork = 3.2 * UNITS_PER_MEGAPIXEL;
+  const denseWork = 5600 + pixelWork;
+  const noteWork = 180 + pixelWork;
   assert.equal(pace.leastMs(DENSE, size), denseWork * FIRST_MS_PER_UNIT);
   // A 3000×4000 scan is read as it is: 12 megapixels.
   assert.equal(
     pace.leastMs(DENSE, { width: 3000, height: 4000 }),
     (5600 + 12 * UNITS_PER_MEGAPIXEL) * FIRST_MS_PER_UNIT,
   );
-  assert.equal(pace.leastMs(undefined, size), undefined);
-  assert.equal(pace.leastMs({ lineHeight: 20, lines: 40 }, size), undefined);
+  // Without lines (or their length), the pixels alone: the text can only add to them.
+  assert.equal(pace.leastMs(undefined, size), pixelWork * FIRST_MS_PER_UNIT);
+  assert.equal(pace.leastMs({ lineHeight: 20, lines: 40 }, size), pixelWork * FIRST_MS_PER_UNIT);
   pace.observe(DENSE, size, denseWork * 3);
   assert.equal(pace.leastMs(DENSE, size), denseWork * FIRST_MS_PER_UNIT);
   pace.observe(DENSE, size, denseWork * 0.5);
   assert.equal(pace.leastMs(NOTE, size), noteWork * 0.5);
-  // A tiny crop says little: start-up dominates its time.
+  // A tiny crop says little (start-up dominates its time), nor does a picture without lines.
   pace.observe(NOTE, { width: 100, height: 50 }, 1);
+  pace.observe(undefined, size, 1);
   assert.equal(pace.leastMs(NOTE, size), noteWork * 0.5);
 });
