@@ -11,9 +11,10 @@
  * at first.
  *
  * Fitted on tesseract.js 7, 2 vCPUs, one reading worker, on corpus pictures from a paragraph crop
- * to a 200 dpi invoice: recognition took 1.00-2.0× of 1 ms per unit at 120 units per megapixel
- * (a screenshot of an API page 1.0, a terminal 1.1, a book paragraph 1.3, a sparse slide 1.4, a
- * sparse invoice 1.6); the first pace, 0.9 ms, is under every one of them.
+ * to a 200 dpi invoice: recognition took 1.1-1.7× of 1 ms per unit at 120 units per megapixel
+ * (an API screenshot 1.1, a terminal 1.2, highlighted code 1.25, a book paragraph 1.3, a sparse
+ * slide 1.4, a light terminal 1.45, a sparse invoice 1.6); the first pace, 0.9 ms, is under every
+ * one of them.
  *
  * @module
  */
