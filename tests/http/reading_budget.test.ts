@@ -107,6 +107,32 @@ Deno.test("/v1/optimize shows a page's plan with its text not known and known: p
   assert.equal(known.tokens.after, known.reading?.text_known?.tokens.after);
 });
 
+Deno.test("/v1/optimize shows both reading cases for a Messages body too, its pages named by their place in it", async () => {
+  await using stack = startStack();
+  // A screenshot of a reference page: its text costs far fewer tokens than its pixels on Claude.
+  const data = corpusDataUrl("web_debian_reference_data_1600x900.png")
+    .replace(/^data:image\/png;base64,/, "");
+  const response = await stack.post("/optimize", {
+    door: "messages",
+    model: "claude-sonnet-4-6",
+    max_tokens: 100,
+    messages: [{
+      role: "user",
+      content: [
+        { type: "text", text: "Summarize this." },
+        { type: "image", source: { type: "base64", media_type: "image/png", data } },
+      ],
+    }],
+    squint: NO_WAIT,
+  });
+  assert.equal(response.status, 200);
+  const { images, reading } = await response.json();
+  assert.deepEqual(reading.pages, ["/messages/0/content/1"]);
+  assert.equal(reading.sent, "text_not_known");
+  assert.deepEqual(reading.text_not_known.images, images);
+  assert.equal(reading.text_known.images[0].action, "ocr");
+});
+
 Deno.test("/v1/optimize shows no reading cases when no page is read", async () => {
   await using stack = startStack();
   const response = await stack.post("/optimize", {
