@@ -476,9 +476,9 @@ export interface ReadingCases {
 /**
  * The plans of `understood`'s request with its pages' text not known and known, the known state
  * an explicit input of the planner. When a page was not read within the budget, its reading
- * (already under way in the background) is awaited for the known case, or with `wait` false that
- * case is left out. Planner figures: nothing is rendered. Undefined when no page of the request
- * is read.
+ * (already under way in the background) is joined and awaited for the known case, or with
+ * `wait` false that case is left out. Planner figures: nothing is rendered. Undefined when no
+ * page of the request is read.
  */
 export async function readingCases(
   admitted: AdmittedChat,
@@ -497,12 +497,24 @@ export async function readingCases(
   const sentKnown = !understood.found.some(isLate);
   if (sentKnown) return { pages, sentKnown, unknown, known: planImages(admitted, understood) };
   if (!wait) return { pages, sentKnown, unknown };
-  await deps.reading?.reads.settled();
+  // This request's own readings are joined (they are under way), waited for as long as a
+  // reading may take; the instance's other background readings are not waited for.
+  const { controls } = admitted.facts;
+  const patient = {
+    ...admitted,
+    facts: {
+      ...admitted.facts,
+      controls: {
+        ...controls,
+        ocrBudgetMs: OCR_TIMEOUT_FACTOR * deps.config.task_timeout_s * 1000,
+      },
+    },
+  };
   return {
     pages,
     sentKnown,
     unknown,
-    known: planImages(admitted, await understand(admitted, deps)),
+    known: planImages(admitted, await understand(patient, deps)),
   };
 }
 
