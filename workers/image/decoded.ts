@@ -1,8 +1,11 @@
 /**
- * The last picture a worker decoded, kept for a few seconds: the understanding step decodes an
- * image to look at it, and the render that follows for the same request would decode the same
- * bytes again (a 15 MP JPEG takes ~230 ms). Keyed by the bytes' SHA-256, one picture at most,
- * and only up to a size whose pixels are cheap to hold.
+ * The last picture a worker decoded, kept for a minute: the understanding step decodes an image
+ * to look at it, and the render that follows for the same request would decode the same bytes
+ * again (a 15 MP JPEG takes ~230 ms). A conversation's next turn sends its pictures again, often
+ * to a different plan once their text has been read in the background (a 300-dpi page or an 8 MP
+ * photo: ~100 ms less of a ~400 ms render). Keyed by the bytes' SHA-256, one picture at most, and
+ * only up to a size whose pixels are cheap to hold (at most ~96 MB, given back a minute after its
+ * last use).
  */
 import type { Image } from "@napi-rs/canvas";
 import { decodeImage, type RenderOptions } from "./render.ts";
@@ -10,8 +13,8 @@ import type { ImageInfo } from "./types.ts";
 
 /** Pictures larger than this (stored pixels, 4 bytes each) are not kept. */
 export const KEEP_MAX_PIXELS = 24_000_000;
-/** How long a decoded picture is kept after its last use. */
-export const KEEP_MS = 5_000;
+/** How long a decoded picture is kept after its last use: a conversation's next turn. */
+export const KEEP_MS = 60_000;
 
 let kept: { key: string; image: Promise<Image>; timer: ReturnType<typeof setTimeout> } | undefined;
 
