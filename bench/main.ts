@@ -195,10 +195,23 @@ try {
             listening,
           }),
         };
+        const pump = {
+          openai: await processes.startServer({
+            name: "pump",
+            args: ["run", "-A", "bench/serve_relay.ts", `${mock.origin}/v1`, "--pump"],
+            listening,
+          }),
+          anthropic: await processes.startServer({
+            name: "pump anthropic",
+            args: ["run", "-A", "bench/serve_relay.ts", anthropicMock.origin, "--pump"],
+            listening,
+          }),
+        };
         const method = `Processes, each its own Deno process on 127.0.0.1: mock upstreams ` +
           `(bench/serve_mock.ts pid ${mock.pid}, bench/serve_mock_anthropic.ts pid ` +
           `${anthropicMock.pid}), relays (bench/serve_relay.ts pids ${relay.openai.pid}, ` +
-          `${relay.anthropic.pid}), ${squintProcess}; load from wrk. They share the ` +
+          `${relay.anthropic.pid}; with --pump ${pump.openai.pid}, ${pump.anthropic.pid}), ` +
+          `${squintProcess}; load from wrk. They share the ` +
           `${navigator.hardwareConcurrency} cores with whatever else runs here.`;
         results.processes = method;
         console.log(method);
@@ -214,7 +227,7 @@ try {
           listening: /^squint listening on (http:\/\/[^ ]+)/,
         });
         const text = await runTextOverhead(
-          { squint, quiet, relay, mock: { openai: mock, anthropic: anthropicMock } },
+          { squint, quiet, relay, pump, mock: { openai: mock, anthropic: anthropicMock } },
           {
             threads: 1,
             connections: 32,
@@ -232,7 +245,14 @@ try {
             `(c) ${c.mode}: CPU/request squint/relay ${verdictLine(c.cpuRatio, c.target)}; ` +
               `req/s squint/relay ${c.throughputRatio.toFixed(2)}; log line + metrics ` +
               `${(c.squint.cpuUsPerRequest - c.quiet.cpuUsPerRequest).toFixed(1)} µs/req ` +
-              `(squint/quiet ${c.observingRatio.toFixed(2)})`,
+              `(squint/quiet ${c.observingRatio.toFixed(2)})` +
+              (c.pump
+                ? `; pump/relay ${
+                  (c.pump.cpuUsPerRequest / c.relay.cpuUsPerRequest).toFixed(2)
+                } (reading the stream in JavaScript, nothing else), squint/pump ${
+                  (c.squint.cpuUsPerRequest / c.pump.cpuUsPerRequest).toFixed(2)
+                }`
+                : ""),
           );
         }
       }

@@ -6,6 +6,12 @@
  * Deno's `fetch` decodes gzip and br bodies, so the relay lets `fetch` negotiate the upstream's
  * encoding itself and drops `content-encoding`/`content-length` from the (decoded) answer.
  *
+ * Handed to the response as it is, the upstream's body never enters JavaScript: Deno pipes it in
+ * Rust. A gateway that must see a stream's events as they pass (to count usage, to end a stream
+ * that breaks off) cannot do that; `pump: true` starts the floor for such a gateway, which reads
+ * each chunk into JavaScript (a BYOB reader and one reused buffer, the cheapest way found here) and
+ * enqueues a copy into the response's stream, doing nothing else with it.
+ *
  * @module
  */
 
@@ -39,8 +45,34 @@ function forwardable(headers: Headers, dropped: readonly string[]): Headers {
   return out;
 }
 
+/** Options of `startRelay`. */
+export interface RelayOptions {
+  port?: number;
+  /** Read the upstream's body chunk by chunk in JavaScript and enqueue each (the pump). */
+  pump?: boolean;
+}
+
+/** Reused read buffer of the pump: SSE chunks are small. */
+const PUMP_BUFFER_BYTES = 16 * 1024;
+
+/** The upstream body, read chunk by chunk into JavaScript and passed on unchanged. */
+function pumped(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const reader = body.getReader({ mode: "byob" });
+  let buffer = new ArrayBuffer(PUMP_BUFFER_BYTES);
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read(new Uint8Array(buffer));
+      if (done) return controller.close();
+      controller.enqueue(value.slice());
+      buffer = value.buffer as ArrayBuffer;
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+}
+
 /** Starts a relay on 127.0.0.1 that forwards every request to `upstreamBaseUrl`'s origin. */
-export function startRelay(upstreamBaseUrl: string, port = 0): Relay {
+export function startRelay(upstreamBaseUrl: string, options: RelayOptions = {}): Relay {
+  const { port = 0, pump = false } = options;
   const upstream = new URL(upstreamBaseUrl);
   const server = Deno.serve({
     hostname: "127.0.0.1",
@@ -56,7 +88,7 @@ export function startRelay(upstreamBaseUrl: string, port = 0): Relay {
       redirect: "manual",
       signal: request.signal,
     });
-    return new Response(answer.body, {
+    return new Response(pump && answer.body ? pumped(answer.body) : answer.body, {
       status: answer.status,
       statusText: answer.statusText,
       headers: forwardable(answer.headers, RESPONSE_DROPPED),

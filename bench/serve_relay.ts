@@ -1,7 +1,7 @@
 /**
  * Runs bench/relay.ts as a child process of the bench, in front of the upstream base URL given as
- * the first argument: prints `listening http://127.0.0.1:PORT`, and stops on SIGTERM or when
- * stdin closes.
+ * the first argument (`--pump` after it: the relay that reads each chunk in JavaScript): prints
+ * `listening http://127.0.0.1:PORT`, and stops on SIGTERM or when stdin closes.
  *
  * @module
  */
@@ -9,6 +9,6 @@ import { startRelay } from "./relay.ts";
 import { serveUntilStopped } from "./serve_child.ts";
 
 const upstream = Deno.args[0];
-if (!upstream) throw new Error("usage: serve_relay.ts UPSTREAM_BASE_URL");
-const relay = startRelay(upstream);
+if (!upstream) throw new Error("usage: serve_relay.ts UPSTREAM_BASE_URL [--pump]");
+const relay = startRelay(upstream, { pump: Deno.args.includes("--pump") });
 await serveUntilStopped(new URL(relay.url).origin, () => relay.close());

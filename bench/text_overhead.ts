@@ -22,6 +22,13 @@
  *   request. Requests per second are wrk's. Each server's windows are pooled per mode; the
  *   ratios squint/relay are of the pooled figures, with the per-round ratios beside them. The
  *   mock's CPU per request is shown as a control: it should not depend on who calls it.
+ * - The floor of a gateway that sees a stream (streamed modes): the relay hands the upstream's body
+ *   to the response, which Deno then pipes in Rust without JavaScript seeing a byte. squint must see
+ *   each event (usage, the terminal event, an upstream breaking off), so a third server runs beside
+ *   them, the pump (bench/relay.ts with `pump: true`): the same relay reading each chunk into
+ *   JavaScript and enqueueing it, nothing else. pump/relay is what reading the stream in
+ *   JavaScript costs by itself; squint/pump is squint's own work on top. Order per streamed mode:
+ *   relay, pump, squint, quiet, quiet, squint, pump, relay.
  * - Operators' cost: a second squint process with its log line and `/metrics` off
  *   (SQUINT_LOG_LEVEL=off, SQUINT_METRICS=off), interleaved the same way (relay, squint, quiet,
  *   quiet, squint, relay): squint over quiet is what the line and the series cost per request.
@@ -41,8 +48,11 @@ export const CPU_TARGET_JSON: Target = { kind: "max", value: 1.4 };
 /** squint's CPU per request over the relay's, streamed. */
 export const CPU_TARGET_STREAM: Target = { kind: "max", value: 1.8 };
 
-/** The servers compared: the relay, squint, and squint with its log line and metrics off. */
-export type Server = "relay" | "squint" | "quiet";
+/**
+ * The servers compared: the relay, the pump (the relay reading each chunk in JavaScript), squint,
+ * and squint with its log line and metrics off.
+ */
+export type Server = "relay" | "pump" | "squint" | "quiet";
 /** The upstream APIs the mocks speak. */
 export type Upstream = "openai" | "anthropic";
 
@@ -118,6 +128,8 @@ export interface TextServers {
   /** squint with SQUINT_LOG_LEVEL=off and SQUINT_METRICS=off. */
   quiet: ServerChild;
   relay: Record<Upstream, ServerChild>;
+  /** bench/relay.ts with `pump: true`, for the streamed modes. */
+  pump: Record<Upstream, ServerChild>;
   mock: Record<Upstream, ServerChild>;
 }
 
@@ -161,6 +173,8 @@ export interface TextComparison {
   relay: ServerFigures;
   squint: ServerFigures;
   quiet: ServerFigures;
+  /** Streamed modes: the pump's figures. */
+  pump?: ServerFigures;
   cpuRatio: number;
   /** squint's CPU per request over the quiet squint's: what the log line and metrics cost. */
   observingRatio: number;
@@ -211,6 +225,16 @@ function pool(windows: readonly TextWindow[]): ServerFigures {
   };
 }
 
+/** The servers of a mode, in the order of one round: each pair mirrored, so drift falls on all. */
+function roundOrder(mode: Mode): readonly Server[] {
+  const servers: Server[] = mode.stream ? ["relay", "pump", "squint", "quiet"] : [
+    "relay",
+    "squint",
+    "quiet",
+  ];
+  return [...servers, ...servers.toReversed()];
+}
+
 function compare(mode: Mode, windows: readonly TextWindow[], rounds: number): TextComparison {
   const of = (server: Server, round?: number) =>
     pool(
@@ -229,6 +253,7 @@ function compare(mode: Mode, windows: readonly TextWindow[], rounds: number): Te
     relay,
     squint,
     quiet,
+    ...(mode.stream ? { pump: of("pump") } : {}),
     cpuRatio,
     observingRatio: squint.cpuUsPerRequest / quiet.cpuUsPerRequest,
     throughputRatio: squint.requestsPerSecond / relay.requestsPerSecond,
@@ -249,7 +274,7 @@ export async function runTextOverhead(
 ): Promise<TextResult> {
   const started = performance.now();
   const serverOf = (server: Server, mode: Mode) =>
-    server === "relay" ? servers.relay[mode.upstream] : servers[server];
+    server === "relay" || server === "pump" ? servers[server][mode.upstream] : servers[server];
   const load = (server: Server, mode: Mode, durationS: number) =>
     runWrk({
       url: serverOf(server, mode).origin + mode.path,
@@ -261,7 +286,7 @@ export async function runTextOverhead(
     });
 
   for (const mode of MODES) {
-    for (const server of ["relay", "squint", "quiet"] as const) {
+    for (const server of new Set(roundOrder(mode))) {
       const warm = await load(server, mode, options.warmupS);
       if (warm.requests === 0 || warm.errors.status > 0) {
         throw new Error(
@@ -275,7 +300,7 @@ export async function runTextOverhead(
   const windows: TextWindow[] = [];
   for (let round = 1; round <= options.rounds; round++) {
     for (const mode of MODES) {
-      for (const server of ["relay", "squint", "quiet", "quiet", "squint", "relay"] as const) {
+      for (const server of roundOrder(mode)) {
         const pid = serverOf(server, mode).pid;
         const mockPid = servers.mock[mode.upstream].pid;
         const before = cpuTicks(pid);
@@ -313,9 +338,10 @@ export async function runTextOverhead(
 export function formatTextOverhead(result: TextResult): string {
   const o = result.options;
   const rows: Cell[][] = result.comparisons.flatMap((c) =>
-    (["relay", "squint", "quiet"] as const).map((server) => {
+    (["relay", "pump", "squint", "quiet"] as const).flatMap((server) => {
       const f = c[server];
-      return [
+      if (!f) return [];
+      return [[
         c.mode,
         server,
         f.requests,
@@ -325,13 +351,14 @@ export function formatTextOverhead(result: TextResult): string {
         fixed(f.p50Ms, 2),
         fixed(f.p99Ms, 2),
         f.errors,
-      ];
+      ]];
     })
   );
   const lines = [
     `wrk -t${o.threads} -c${o.connections} -d${o.windowS}s; per mode relay, squint, quiet, quiet, ` +
-    `squint, relay × ${o.rounds} rounds, interleaved (quiet: squint with its log line and ` +
-    `/metrics off); CPU = /proc utime+stime of the server process ` +
+    `squint, relay × ${o.rounds} rounds, interleaved (streamed modes: relay, pump, squint, quiet, ` +
+    `quiet, squint, pump, relay; pump: the relay reading each chunk into JavaScript and ` +
+    `enqueueing it, nothing else; quiet: squint with its log line and /metrics off); CPU = /proc utime+stime of the server process ` +
     `(CLK_TCK ${result.clockTicks}) over the window ÷ wrk's requests. p50/p99: median over the ` +
     `windows of wrk's latency percentiles.`,
     "",
@@ -354,6 +381,15 @@ export function formatTextOverhead(result: TextResult): string {
         `(per round ${c.cpuRatioPerRound.map((r) => fixed(r, 2)).join(", ")}); ` +
         `req/s squint/relay ${fixed(c.throughputRatio, 2)}`,
     );
+    if (c.pump) {
+      lines.push(
+        `${c.mode}: reading the stream in JavaScript alone (the pump) costs ${
+          fixed(c.pump.cpuUsPerRequest / c.relay.cpuUsPerRequest, 2)
+        }× the relay's CPU/request; squint/pump ${
+          fixed(c.squint.cpuUsPerRequest / c.pump.cpuUsPerRequest, 2)
+        } (squint's own work on a stream it must see)`,
+      );
+    }
     lines.push(
       `${c.mode}: log line + metrics cost ${
         fixed(c.squint.cpuUsPerRequest - c.quiet.cpuUsPerRequest, 1)
