@@ -120,17 +120,18 @@ function webp(input: EncodeInput, size: Size, formatReason: string): Rendered {
 
 /**
  * The smallest PNG economy for the rendered `rgba`: gray, an exact palette, the source's
- * palette with the resize's blends (only when `source` is given), else RGB(A).
+ * palette with the resize's blends (only when `source` is given), else RGB(A); compressed at the
+ * zlib level its texture calls for (`DEFLATE_LEVEL`).
  */
 function png(
   size: Size,
   rgba: Uint8ClampedArray,
   alpha: boolean,
   source: SourceColors | undefined,
-  photoLike: boolean,
+  texture: "photo" | "noisy" | "flat",
 ): Rendered {
   const { width, height } = size;
-  const options = { level: photoLike ? DEFLATE_LEVEL.photo : DEFLATE_LEVEL.flat };
+  const options = { level: DEFLATE_LEVEL[texture] };
   const gray = graySamples(rgba, alpha);
   if (gray) {
     const colorType = alpha ? PNG_COLOR_TYPE.grayAlpha : PNG_COLOR_TYPE.gray;
@@ -169,6 +170,12 @@ function png(
   };
 }
 
+/** The source was stored lossy (JPEG, lossy WebP): its pixels carry its compression noise. */
+function lossySource(input: EncodeInput): boolean {
+  return input.info.format === "jpeg" ||
+    (input.info.format === "webp" && webpLossless(input.source) === false);
+}
+
 /**
  * Encodes `input.canvas` (the render) as its source is encoded; see the module comment.
  * `spec.format` `jpeg`, `png` or `webp` asks for that format (a transparent render asked for
@@ -190,17 +197,18 @@ export function encodeLikeSource(input: EncodeInput): Rendered {
   const source = new SourceColors(image);
   const quantize = spec.format === "auto" ? source : undefined;
   const photoLike = isPhotoLike(source.stats);
+  const texture = photoLike ? "photo" : lossySource(input) ? "noisy" : "flat";
   // Only a header that allows alpha can carry real transparency.
   if (info.mayHaveAlpha && hasTransparency(rgba)) {
     const asked = spec.format === "jpeg" ? " (jpeg was asked; it would lose the alpha)" : "";
-    const encoded = png(size, rgba, true, quantize, photoLike);
+    const encoded = png(size, rgba, true, quantize, texture);
     return { ...encoded, formatReason: `transparent${asked}: ${encoded.formatReason}` };
   }
   if (spec.format === "jpeg") return jpeg(input, size, "as asked");
   if (spec.format === "png") {
-    return { ...png(size, rgba, false, undefined, photoLike), formatReason: "as asked" };
+    return { ...png(size, rgba, false, undefined, texture), formatReason: "as asked" };
   }
-  const lossless = png(size, rgba, false, quantize, photoLike);
+  const lossless = png(size, rgba, false, quantize, texture);
   if (!photoLike) {
     return {
       ...lossless,
