@@ -3,10 +3,10 @@ import { createCanvas, Image } from "@napi-rs/canvas";
 import { resizeUpright } from "../../workers/image/downscale.ts";
 import { distinctColors, indexLikeSource } from "../../workers/image/palette.ts";
 import {
-  DEFLATE_LEVEL,
   encodeIndexedPng,
   encodePng,
   PNG_COLOR_TYPE,
+  PNG_COMPRESSION,
   pngColorType,
 } from "../../workers/image/png_encode.ts";
 import { probeImage } from "../../workers/image/probe.ts";
@@ -130,19 +130,19 @@ Deno.test("renders keep the source's economy: palette, gray, WebP, and a JPEG's 
   assert.equal(jpegQuality(photo.bytes), 70, photo.formatReason!);
 });
 
-Deno.test("a JPEG page asked as PNG is compressed at the noisy level, a PNG page's at the flat one", async () => {
+Deno.test("a JPEG page asked as PNG is compressed as noisy, a PNG page as flat", async () => {
   const cases = [
-    { file: "doc_gnuplot_manual_code_p30_200dpi.jpg", level: DEFLATE_LEVEL.noisy },
-    { file: "doc_latex_news_twocol_p1_200dpi.png", level: DEFLATE_LEVEL.flat },
+    { file: "doc_gnuplot_manual_code_p30_200dpi.jpg", compression: PNG_COMPRESSION.noisy },
+    { file: "doc_latex_news_twocol_p1_200dpi.png", compression: PNG_COMPRESSION.flat },
   ];
-  for (const { file, level } of cases) {
+  for (const { file, compression } of cases) {
     const bytes = corpus(file);
     const info = probeImage(bytes)!;
     const width = 612;
     const height = Math.round((width * info.displayHeight) / info.displayWidth);
     const rendered = await renderImage(bytes, info, { width, height, format: "png", quality: 85 });
     assert.equal(rendered.formatReason, "as asked");
-    // The same pixels written at the level the source's texture calls for give the same bytes.
+    // The same pixels written as the source's texture calls for give the same bytes.
     const pixels = await decodePixels(rendered.bytes);
     const rgb = new Uint8Array(width * height * 3);
     for (let i = 0, o = 0; i < pixels.data.length; i += 4, o += 3) {
@@ -150,9 +150,10 @@ Deno.test("a JPEG page asked as PNG is compressed at the noisy level, a PNG page
     }
     const colorType = pngColorType(rendered.bytes);
     const samples = colorType === PNG_COLOR_TYPE.gray ? rgb.filter((_, i) => i % 3 === 0) : rgb;
-    const expected = encodePng({ width, height, colorType: colorType as 0 | 2, samples }, {
-      level,
-    });
+    const expected = encodePng(
+      { width, height, colorType: colorType as 0 | 2, samples },
+      compression,
+    );
     assert.equal(rendered.bytes.length, expected.length, file);
     assert.ok(rendered.bytes.every((byte, i) => byte === expected[i]), file);
   }

@@ -19,7 +19,7 @@ import {
   indexLikeSource,
   MAX_PALETTE,
 } from "./palette.ts";
-import { DEFLATE_LEVEL, encodeIndexedPng, encodePng, PNG_COLOR_TYPE } from "./png_encode.ts";
+import { encodeIndexedPng, encodePng, PNG_COLOR_TYPE, PNG_COMPRESSION } from "./png_encode.ts";
 import {
   type ColorStats,
   colorStats,
@@ -121,7 +121,7 @@ function webp(input: EncodeInput, size: Size, formatReason: string): Rendered {
 /**
  * The smallest PNG economy for the rendered `rgba`: gray, an exact palette, the source's
  * palette with the resize's blends (only when `source` is given), else RGB(A); compressed at the
- * zlib level its texture calls for (`DEFLATE_LEVEL`).
+ * filter and zlib level its texture calls for (`PNG_COMPRESSION`).
  */
 function png(
   size: Size,
@@ -131,21 +131,27 @@ function png(
   texture: "photo" | "noisy" | "flat",
 ): Rendered {
   const { width, height } = size;
-  const options = { level: DEFLATE_LEVEL[texture] };
+  const compression = PNG_COMPRESSION[texture];
   const gray = graySamples(rgba, alpha);
   if (gray) {
     const colorType = alpha ? PNG_COLOR_TYPE.grayAlpha : PNG_COLOR_TYPE.gray;
-    const bytes = encodePng({ width, height, colorType, samples: gray }, options);
+    const bytes = encodePng({ width, height, colorType, samples: gray }, compression);
     return { ...size, format: "png", bytes, formatReason: "gray png" };
   }
   const exact = distinctColors(rgba);
   if (exact) {
-    const bytes = encodeIndexedPng({ width, height, ...indexExact(rgba, exact) }, options);
+    const bytes = encodeIndexedPng(
+      { width, height, ...indexExact(rgba, exact) },
+      compression.level,
+    );
     return { ...size, format: "png", bytes, formatReason: `palette png, ${exact.length} colours` };
   }
   const palette = source?.palette;
   if (palette) {
-    const bytes = encodeIndexedPng({ width, height, ...indexLikeSource(rgba, palette) }, options);
+    const bytes = encodeIndexedPng(
+      { width, height, ...indexLikeSource(rgba, palette) },
+      compression.level,
+    );
     return {
       ...size,
       format: "png",
@@ -165,7 +171,7 @@ function png(
   return {
     ...size,
     format: "png",
-    bytes: encodePng({ width, height, colorType, samples }, options),
+    bytes: encodePng({ width, height, colorType, samples }, compression),
     formatReason: alpha ? "rgba png" : "rgb png",
   };
 }

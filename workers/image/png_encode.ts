@@ -2,8 +2,9 @@
  * A PNG writer for every 8-bit colour type: grayscale (with or without alpha), RGB, RGBA and
  * indexed colour (a palette, with a `tRNS` chunk when any entry is not opaque). Skia writes
  * only RGBA, four bytes a pixel before compression, so a gray page or a chart of a few colours
- * grew on every resize (issue 17); and its RGB(A) files are 10-30% larger than these (adaptive
- * filters, zlib level 9), measured on the corpus screenshots. Deterministic: the same pixels
+ * grew on every resize (issue 17); and its RGB(A) files were 10-30% larger than these (adaptive
+ * filters, zlib level 9, then), measured on the corpus screenshots. Each texture of picture gets
+ * the filter and level measured best for it (`PNG_COMPRESSION`). Deterministic: the same pixels
  * give the same bytes.
  *
  * @module
@@ -11,15 +12,31 @@
 
 import { deflateSync } from "node:zlib";
 
+/** How a picture's scanlines are filtered before deflate, and at which zlib level. */
+export interface PngCompression {
+  /** `adaptive`: per row, the libpng heuristic's pick of the five filters; `none`: filter 0. */
+  filter: "adaptive" | "none";
+  level: number;
+}
+
 /**
- * zlib levels for IDAT. On the corpus screenshots and pages 9 writes 10-17% fewer bytes than 6
- * for ~80-370 ms at 1-2 MP; on a filtered photo it is pathological (6.3 s instead of 0.3 s for
- * 1568×882, for 7% fewer bytes), so photo-like pictures get 6. So do pixels decoded from a lossy
- * source (`noisy`): they carry its compression noise, which 9 searches in vain. On the 9 corpus
- * JPEG text pages at 768 px wide, 6 took 2-4× less time (the 300-dpi page 64 ms instead of 220,
- * the business letter 89 instead of 285) for 0-30% more bytes, still a fraction of the source's.
+ * How each texture of picture is compressed, measured on the corpus at 768 px wide (flat: its
+ * PNG screenshots, pages, charts and terminals; noisy: its JPEG text pages):
+ * - flat pictures repeat exact runs and rows, which filters only blur: unfiltered at level 9 is
+ *   no larger than the adaptive filters on 28 of the corpus's 32 flat PNGs (all 32: 2.86 MB
+ *   instead of 3.02) in 55% of the time (1.8 s instead of 3.3; a 200-dpi page 122 ms instead of
+ *   206);
+ * - photo-like pictures need the filters, and 9 is pathological on them (6.3 s instead of 0.3 s
+ *   for 1568×882, for 7% fewer bytes);
+ * - pixels decoded from a lossy source carry its compression noise, which 9 searches in vain: on
+ *   the 9 corpus JPEG text pages, 6 took 2-4× less time (the 300-dpi page 64 ms instead of 220)
+ *   for 0-30% more bytes, still a fraction of the source's.
  */
-export const DEFLATE_LEVEL = { flat: 9, photo: 6, noisy: 6 } as const;
+export const PNG_COMPRESSION = {
+  flat: { filter: "none", level: 9 },
+  photo: { filter: "adaptive", level: 6 },
+  noisy: { filter: "adaptive", level: 6 },
+} as const satisfies Record<string, PngCompression>;
 
 /** PNG colour types (PNG 1.2 §4.1.1, IHDR). */
 export const PNG_COLOR_TYPE = { gray: 0, rgb: 2, indexed: 3, grayAlpha: 4, rgba: 6 } as const;
@@ -166,25 +183,29 @@ function filterNone(samples: Uint8Array, rowBytes: number): Uint8Array {
 const idat = (filtered: Uint8Array, level: number) =>
   chunk("IDAT", new Uint8Array(deflateSync(filtered, { level })));
 
-/** How hard to compress: a zlib level (default `DEFLATE_LEVEL.flat`). */
-export interface PngOptions {
-  level?: number;
-}
-
 /** Encodes an 8-bit gray, gray+alpha, RGB or RGBA PNG. */
-export function encodePng(pixels: DirectPixels, options: PngOptions = {}): Uint8Array {
+export function encodePng(
+  pixels: DirectPixels,
+  compression: PngCompression = PNG_COMPRESSION.flat,
+): Uint8Array {
   const { width, height, colorType, samples } = pixels;
   const bpp = CHANNELS[colorType];
   if (samples.length !== width * height * bpp) throw new RangeError("samples do not fit the size");
+  const filtered = compression.filter === "none"
+    ? filterNone(samples, width * bpp)
+    : filterAdaptive(samples, width * bpp, bpp);
   return assemble([
     chunk("IHDR", header(width, height, colorType)),
-    idat(filterAdaptive(samples, width * bpp, bpp), options.level ?? DEFLATE_LEVEL.flat),
+    idat(filtered, compression.level),
     chunk("IEND", new Uint8Array(0)),
   ]);
 }
 
-/** Encodes an 8-bit indexed PNG (colour type 3), with `tRNS` when an entry is not opaque. */
-export function encodeIndexedPng(pixels: IndexedPixels, options: PngOptions = {}): Uint8Array {
+/** Encodes an 8-bit indexed PNG (unfiltered, as PNG advises for a palette) at a zlib `level`. */
+export function encodeIndexedPng(
+  pixels: IndexedPixels,
+  level: number = PNG_COMPRESSION.flat.level,
+): Uint8Array {
   const { width, height, palette, indices } = pixels;
   const entries = palette.length / 4;
   if (entries < 1 || entries > 256) throw new RangeError(`${entries} palette entries`);
@@ -199,7 +220,6 @@ export function encodeIndexedPng(pixels: IndexedPixels, options: PngOptions = {}
   const chunks = [chunk("IHDR", header(width, height, PNG_COLOR_TYPE.indexed)), chunk("PLTE", rgb)];
   // tRNS may stop after the last entry that is not opaque (PNG 1.2 §4.2.1.1).
   if (lastTranslucent >= 0) chunks.push(chunk("tRNS", alpha.subarray(0, lastTranslucent + 1)));
-  const level = options.level ?? DEFLATE_LEVEL.flat;
   chunks.push(idat(filterNone(indices, width), level), chunk("IEND", new Uint8Array(0)));
   return assemble(chunks);
 }
