@@ -183,30 +183,21 @@ try {
         console.log(`skipped: no \`wrk\` command on this machine (Debian: ${WRK_INSTALL})`);
         summary.push(`(c) skipped: no \`wrk\` command (Debian: ${WRK_INSTALL})`);
       } else {
-        const relay = {
+        /** bench/serve_relay.ts in front of each mock (`flags`: `--pump` for the pump). */
+        const startRelays = async (name: string, flags: string[] = []) => ({
           openai: await processes.startServer({
-            name: "relay",
-            args: ["run", "-A", "bench/serve_relay.ts", `${mock.origin}/v1`],
+            name,
+            args: ["run", "-A", "bench/serve_relay.ts", `${mock.origin}/v1`, ...flags],
             listening,
           }),
           anthropic: await processes.startServer({
-            name: "relay anthropic",
-            args: ["run", "-A", "bench/serve_relay.ts", anthropicMock.origin],
+            name: `${name} anthropic`,
+            args: ["run", "-A", "bench/serve_relay.ts", anthropicMock.origin, ...flags],
             listening,
           }),
-        };
-        const pump = {
-          openai: await processes.startServer({
-            name: "pump",
-            args: ["run", "-A", "bench/serve_relay.ts", `${mock.origin}/v1`, "--pump"],
-            listening,
-          }),
-          anthropic: await processes.startServer({
-            name: "pump anthropic",
-            args: ["run", "-A", "bench/serve_relay.ts", anthropicMock.origin, "--pump"],
-            listening,
-          }),
-        };
+        });
+        const relay = await startRelays("relay");
+        const pump = await startRelays("pump", ["--pump"]);
         const method = `Processes, each its own Deno process on 127.0.0.1: mock upstreams ` +
           `(bench/serve_mock.ts pid ${mock.pid}, bench/serve_mock_anthropic.ts pid ` +
           `${anthropicMock.pid}), relays (bench/serve_relay.ts pids ${relay.openai.pid}, ` +
@@ -247,11 +238,8 @@ try {
               `${(c.squint.cpuUsPerRequest - c.quiet.cpuUsPerRequest).toFixed(1)} µs/req ` +
               `(squint/quiet ${c.observingRatio.toFixed(2)})` +
               (c.pump
-                ? `; pump/relay ${
-                  (c.pump.cpuUsPerRequest / c.relay.cpuUsPerRequest).toFixed(2)
-                } (reading the stream in JavaScript, nothing else), squint/pump ${
-                  (c.squint.cpuUsPerRequest / c.pump.cpuUsPerRequest).toFixed(2)
-                }`
+                ? `; pump/relay ${c.pump.overRelay.toFixed(2)} (reading the stream in ` +
+                  `JavaScript, nothing else), squint/pump ${c.pump.squintOver.toFixed(2)}`
                 : ""),
           );
         }

@@ -173,8 +173,8 @@ export interface TextComparison {
   relay: ServerFigures;
   squint: ServerFigures;
   quiet: ServerFigures;
-  /** Streamed modes: the pump's figures. */
-  pump?: ServerFigures;
+  /** Streamed modes: the pump's figures, and its CPU per request over the relay's and squint's over it. */
+  pump?: ServerFigures & { overRelay: number; squintOver: number };
   cpuRatio: number;
   /** squint's CPU per request over the quiet squint's: what the log line and metrics cost. */
   observingRatio: number;
@@ -235,6 +235,15 @@ function roundOrder(mode: Mode): readonly Server[] {
   return [...servers, ...servers.toReversed()];
 }
 
+/** The pump's figures with what it costs over the relay, and squint over it. */
+function pumpFigures(pump: ServerFigures, relay: ServerFigures, squint: ServerFigures) {
+  return {
+    ...pump,
+    overRelay: pump.cpuUsPerRequest / relay.cpuUsPerRequest,
+    squintOver: squint.cpuUsPerRequest / pump.cpuUsPerRequest,
+  };
+}
+
 function compare(mode: Mode, windows: readonly TextWindow[], rounds: number): TextComparison {
   const of = (server: Server, round?: number) =>
     pool(
@@ -253,7 +262,7 @@ function compare(mode: Mode, windows: readonly TextWindow[], rounds: number): Te
     relay,
     squint,
     quiet,
-    ...(mode.stream ? { pump: of("pump") } : {}),
+    ...(mode.stream ? { pump: pumpFigures(of("pump"), relay, squint) } : {}),
     cpuRatio,
     observingRatio: squint.cpuUsPerRequest / quiet.cpuUsPerRequest,
     throughputRatio: squint.requestsPerSecond / relay.requestsPerSecond,
@@ -358,7 +367,8 @@ export function formatTextOverhead(result: TextResult): string {
     `wrk -t${o.threads} -c${o.connections} -d${o.windowS}s; per mode relay, squint, quiet, quiet, ` +
     `squint, relay × ${o.rounds} rounds, interleaved (streamed modes: relay, pump, squint, quiet, ` +
     `quiet, squint, pump, relay; pump: the relay reading each chunk into JavaScript and ` +
-    `enqueueing it, nothing else; quiet: squint with its log line and /metrics off); CPU = /proc utime+stime of the server process ` +
+    `enqueueing it, nothing else; quiet: squint with its log line and /metrics off); ` +
+    `CPU = /proc utime+stime of the server process ` +
     `(CLK_TCK ${result.clockTicks}) over the window ÷ wrk's requests. p50/p99: median over the ` +
     `windows of wrk's latency percentiles.`,
     "",
@@ -384,9 +394,9 @@ export function formatTextOverhead(result: TextResult): string {
     if (c.pump) {
       lines.push(
         `${c.mode}: reading the stream in JavaScript alone (the pump) costs ${
-          fixed(c.pump.cpuUsPerRequest / c.relay.cpuUsPerRequest, 2)
+          fixed(c.pump.overRelay, 2)
         }× the relay's CPU/request; squint/pump ${
-          fixed(c.squint.cpuUsPerRequest / c.pump.cpuUsPerRequest, 2)
+          fixed(c.pump.squintOver, 2)
         } (squint's own work on a stream it must see)`,
       );
     }

@@ -128,7 +128,7 @@ function png(
   rgba: Uint8ClampedArray,
   alpha: boolean,
   source: SourceColors | undefined,
-  texture: "photo" | "noisy" | "flat",
+  texture: keyof typeof PNG_COMPRESSION,
 ): Rendered {
   const { width, height } = size;
   const compression = PNG_COMPRESSION[texture];
@@ -203,7 +203,11 @@ export function encodeLikeSource(input: EncodeInput): Rendered {
   const source = new SourceColors(image);
   const quantize = spec.format === "auto" ? source : undefined;
   const photoLike = isPhotoLike(source.stats);
-  const texture = photoLike ? "photo" : lossySource(input) ? "noisy" : "flat";
+  const texture: keyof typeof PNG_COMPRESSION = photoLike
+    ? "photo"
+    : lossySource(input)
+    ? "noisy"
+    : "flat";
   // Only a header that allows alpha can carry real transparency.
   if (info.mayHaveAlpha && hasTransparency(rgba)) {
     const asked = spec.format === "jpeg" ? " (jpeg was asked; it would lose the alpha)" : "";
