@@ -11,6 +11,7 @@
  */
 import { keysCommand } from "../keys/cli.ts";
 import { CliError, EXIT, type ExitCode, usageError } from "./cli_error.ts";
+import { exit } from "./exit.ts";
 import { OPTIMIZE_HELP, optimizeCommand } from "./optimize.ts";
 import { serve, SERVE_HELP } from "./serve.ts";
 import { USAGE_HELP, usageCommand } from "./usage.ts";
@@ -77,4 +78,4 @@ export async function main(args: string[]): Promise<ExitCode> {
   }
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) await exit(await main(Deno.args));

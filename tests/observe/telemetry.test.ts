@@ -63,10 +63,19 @@ function startReceiver() {
     waiters.forEach((w) => w());
     return Response.json({});
   });
-  /** Resolves once `ready()` holds. */
+  /** Resolves once `ready()` holds; fails, saying what arrived, if it does not within 30 s. */
   const until = (ready: () => boolean) =>
-    new Promise<void>((resolve) => {
-      const look = () => ready() && (waiters.delete(look), resolve());
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.delete(look);
+        const names = spans.map((s) => `${s.name} (kind ${s.kind})`);
+        reject(
+          new Error(
+            `not received in 30 s; spans: ${names.join(", ")}; metrics: ${[...points.keys()]}`,
+          ),
+        );
+      }, 30_000);
+      const look = () => ready() && (waiters.delete(look), clearTimeout(timer), resolve());
       waiters.add(look);
       look();
     });
