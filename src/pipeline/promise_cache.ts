@@ -28,6 +28,11 @@ export class PromiseCache<T> {
     return promise;
   }
 
+  /** Whether a task for `key` is in flight or its result held. */
+  has(key: string): boolean {
+    return this.#entries.has(key);
+  }
+
   /** The summed cost of the results held. */
   get total(): number {
     return this.#total;

@@ -21,6 +21,7 @@ import type { Understanding } from "../../workers/image/understand.ts";
 import type { PromiseCache } from "./promise_cache.ts";
 import type { PictureSize, ReadingPace } from "./reading_pace.ts";
 import type { ImageInfo } from "../../workers/image/types.ts";
+import { unreadForLayout } from "../../workers/image/text_amount.ts";
 
 /** How long a page's text is remembered in the storage interface. */
 export const TEXT_TTL_MS = 7 * 86_400_000;
@@ -69,7 +70,10 @@ export interface ReadingDeps {
   timeoutMs: number;
   /** How fast this instance reads: a page that surely takes longer than the wait is not awaited. */
   pace?: ReadingPace;
-  /** A look at the page in the picture lane (its text lines), taken while it is being read. */
+  /**
+   * A look at the page in the picture lane (what it shows, its text lines), taken before this
+   * request starts a reading of it.
+   */
   look?: () => Promise<Understanding>;
 }
 
@@ -80,26 +84,6 @@ const uprightSize = (info: ImageInfo): PictureSize => ({
   width: info.displayWidth,
   height: info.displayHeight,
 });
-
-const never = () => new Promise<never>(() => {});
-
-/**
- * Resolves "late" when a reading started now cannot end within `waitMs`: at once when the
- * picture's pixels alone take longer, else once a look at its lines shows it; else never.
- */
-function tooSlow(
-  look: (() => Promise<Understanding>) | undefined,
-  pace: ReadingPace,
-  size: PictureSize,
-  waitMs: number,
-): Promise<"late"> {
-  if (pace.leastMs(undefined, size) > waitMs) return Promise.resolve("late");
-  if (!look) return never();
-  return look().then(
-    (seen) => pace.leastMs(seen.textLines, size) > waitMs ? "late" : never(),
-    never,
-  );
-}
 
 /** The key of a page's reading in the storage interface. */
 const storedKey = (key: string) => `squint:text:${key}`;
@@ -149,20 +133,33 @@ export async function readWithinBudget(
     deps.kv.set(storedKey(key), value, TEXT_TTL_MS).catch(() => {});
     return found;
   };
+  const waitMs = deps.waitMs ?? deps.budgetMs;
+  const clock = performance.now();
+  // A reading this request would start is decided first: by the picture's pixels, or else by a
+  // look at its lines in the picture lane (a fraction of the reading's time, taken alone, not
+  // beside a reading). A page whose layout shows its text cannot pay is never read; one that
+  // surely cannot be read within the wait is read in the background and its pixels go now. A
+  // reading another request started is awaited: it may be nearly done.
+  let surelyLate = false;
+  if (deps.pace && !deps.cache.has(key)) {
+    surelyLate = deps.pace.leastMs(undefined, size) > waitMs;
+    const seen = surelyLate || !deps.look ? undefined : await deps.look().catch(() => undefined);
+    const unread = seen?.content?.label === "text"
+      ? unreadForLayout(seen.textLines, size.width, textBudget)
+      : undefined;
+    if (unread) return { ...seen, ocrSkipped: unread };
+    const left = waitMs - (performance.now() - clock);
+    if (seen) surelyLate = deps.pace.leastMs(seen.textLines, size) > left;
+  }
   const reading = deps.cache.get(key, start);
   deps.reads.track(reading);
-  const waitMs = deps.waitMs ?? deps.budgetMs;
+  if (ours && surelyLate) return { ocrSkipped: notReadWithin(deps.budgetMs) };
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<"late">((resolve) => {
-    timer = setTimeout(() => resolve("late"), waitMs);
+    timer = setTimeout(() => resolve("late"), waitMs - (performance.now() - clock));
   });
-  // Its pixels, or its lines seen in the picture lane in a fraction of the reading's time, tell
-  // whether the reading this request started can end within the wait at all: when it surely
-  // cannot, the pixels go now (one started earlier by another request may be nearly done: it is
-  // awaited).
-  const slow = ours && deps.pace && tooSlow(deps.look, deps.pace, size, waitMs);
   try {
-    const first = await Promise.race(slow ? [reading, late, slow] : [reading, late]);
+    const first = await Promise.race([reading, late]);
     return first === "late" ? { ocrSkipped: notReadWithin(deps.budgetMs) } : first;
   } catch (e) {
     if (!(e instanceof TaskError)) throw e;

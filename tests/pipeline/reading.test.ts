@@ -223,3 +223,28 @@ Deno.test("the pace is the fastest seen per unit of work (characters and megapix
   pace.observe(undefined, size, 1);
   assert.equal(pace.leastMs(NOTE, size), noteWork * 0.5);
 });
+
+Deno.test("a text page whose look shows its text cannot pay is not read at all: no reading starts", async () => {
+  const reading = lane();
+  const d = { ...deps(reading.pool, 60_000), pace: new ReadingPace() };
+  const content = { label: "text" as const, confidence: 0.9, reasons: ["lines"] };
+  // 40 lines across a page 800 px wide: ~600 tokens, which cannot beat a 400-token picture.
+  const found = await readWithinBudget(page(), "page-hash|true|400", 400, {
+    ...d,
+    waitMs: 1000,
+    look: () => Promise.resolve({ content, textLines: DENSE }),
+  });
+  assert.equal(found.content, content);
+  assert.match(found.ocrSkipped!, /estimated from its layout \(40 lines of 20 px\) at ~600 tokens.*not read$/);
+  assert.equal(reading.started(), 0);
+  assert.equal(d.reads.size, 0);
+  // The same lines on a picture the look does not take for text: read, as the worker decides.
+  const photo = { ...content, label: "photo" as const };
+  const waiting = readWithinBudget(page(), "page-hash|true|2000", 2000, {
+    ...d,
+    waitMs: 60_000,
+    look: () => Promise.resolve({ content: photo, textLines: NOTE }),
+  });
+  await reading.answer("a caption");
+  assert.equal((await waiting).ocr?.text, "a caption");
+});

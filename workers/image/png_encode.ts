@@ -25,7 +25,11 @@ export interface PngCompression {
  * - flat pictures repeat exact runs and rows, which filters only blur: unfiltered at level 9 is
  *   no larger than the adaptive filters on 28 of the corpus's 32 flat PNGs (all 32: 2.86 MB
  *   instead of 3.02) in 55% of the time (1.8 s instead of 3.3; a 200-dpi page 122 ms instead of
- *   206);
+ *   206). Level 6 then takes a fifth of 9's time for 16% more bytes (the corpus's 35 PNGs at
+ *   1568 px: 0.62 s and 10.13 MB instead of 3.3 s and 8.70 MB; a dense 300-dpi page at 768 px
+ *   52 ms instead of 217, 1.0 MB instead of 0.86): 9 saves 1.4 MB for 2.7 s, which pays only
+ *   on an upload slower than ~4 Mbit/s, so a request would wait longer for 9's search than for
+ *   the bytes it saves (and the search holds a worker under load);
  * - photo-like pictures need the filters, and 9 is pathological on them (6.3 s instead of 0.3 s
  *   for 1568×882, for 7% fewer bytes);
  * - pixels decoded from a lossy source carry its compression noise, which 9 searches in vain: on
@@ -33,7 +37,7 @@ export interface PngCompression {
  *   for 0-30% more bytes, still a fraction of the source's.
  */
 export const PNG_COMPRESSION = {
-  flat: { filter: "none", level: 9 },
+  flat: { filter: "none", level: 6 },
   photo: { filter: "adaptive", level: 6 },
   noisy: { filter: "adaptive", level: 6 },
 } as const satisfies Record<string, PngCompression>;
