@@ -12,7 +12,7 @@
  * @module
  */
 
-import { type Canvas, createCanvas, Image } from "@napi-rs/canvas";
+import type { Canvas, Image } from "@napi-rs/canvas";
 import { resizeUpright, uprightFit } from "./downscale.ts";
 import { forEachBand, inkMap } from "./ink.ts";
 
@@ -159,21 +159,13 @@ export interface ContentSample {
 }
 
 /**
- * Draws a decoded picture upright with its long side at most `CONTENT_SIDE` (area-averaged for
- * an `Image`; `orientation` is the EXIF orientation still to apply) and reads its pixels back.
+ * Draws a decoded picture or a canvas upright with its long side at most `CONTENT_SIDE`
+ * (area-averaged; `orientation` is the EXIF orientation still to apply) and reads its pixels
+ * back.
  */
 export function contentSample(source: Image | Canvas, orientation = 1): ContentSample {
-  const isImage = source instanceof Image;
   const { width, height } = uprightFit(source, orientation, CONTENT_SIDE);
-  let canvas: Canvas;
-  if (isImage) {
-    canvas = resizeUpright(source, { width, height, orientation, alpha: true });
-  } else {
-    canvas = createCanvas(width, height);
-    const ctx = canvas.getContext("2d");
-    ctx.imageSmoothingQuality = "high";
-    ctx.drawImage(source, 0, 0, width, height);
-  }
+  const canvas = resizeUpright(source, { width, height, orientation, alpha: true });
   return { width, height, data: canvas.getContext("2d").getImageData(0, 0, width, height).data };
 }
 

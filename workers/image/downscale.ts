@@ -77,14 +77,18 @@ function surface(width: number, height: number, alpha: boolean) {
 }
 
 /**
- * Draws `image` upright at `request.width`×`request.height` (display orientation), applying
- * the remaining orientation once, in the first stage. Deterministic for equal inputs.
+ * Draws `image` (a decoded picture or a canvas) upright at `request.width`×`request.height`
+ * (display orientation), applying the remaining orientation once, in the first stage.
+ * Deterministic for equal inputs.
  */
-export function resizeUpright(image: Image, request: ResizeRequest): Canvas {
+export function resizeUpright(image: Image | Canvas, request: ResizeRequest): Canvas {
   const { width, height, orientation, alpha } = request;
   const swapped = orientation >= 5 && orientation <= 8;
-  const sourceWidth = swapped ? image.naturalHeight : image.naturalWidth;
-  const sourceHeight = swapped ? image.naturalWidth : image.naturalHeight;
+  const [w0, h0] = image instanceof Image
+    ? [image.naturalWidth, image.naturalHeight]
+    : [image.width, image.height];
+  const sourceWidth = swapped ? h0 : w0;
+  const sourceHeight = swapped ? w0 : h0;
   const scale = Math.max(width / sourceWidth, height / sourceHeight);
   let k = halvingsFor(scale, width, height);
 
@@ -106,4 +110,43 @@ export function resizeUpright(image: Image, request: ResizeRequest): Canvas {
     ({ canvas, ctx } = next);
   }
   return canvas;
+}
+
+/**
+ * A picture to look at, drawn once: `image` upright and halved as often as its long side stays
+ * at least `minSide` (each halving a bilinear draw at exactly 0.5: the 2×2 box average), so the
+ * looks that shrink it further (its content sample, its line measure) start from a quarter of
+ * its pixels or fewer instead of each drawing a near full-size first stage. A picture too small
+ * to halve is handed back as it is, its `orientation` still to apply.
+ */
+export function halvedUpright(
+  image: Image,
+  orientation: number,
+  minSide: number,
+  alpha: boolean,
+): { source: Image | Canvas; orientation: number } {
+  const fit = uprightFit(image, orientation, Infinity);
+  let halvings = 0;
+  while (Math.max(fit.width, fit.height) / 2 ** (halvings + 1) >= minSide) halvings++;
+  if (halvings === 0) return { source: image, orientation };
+  const size = (k: number) => ({
+    width: Math.max(1, Math.round(fit.width / 2 ** k)),
+    height: Math.max(1, Math.round(fit.height / 2 ** k)),
+  });
+  let { canvas, ctx } = surface(size(1).width, size(1).height, alpha);
+  ctx.imageSmoothingQuality = "low";
+  const { matrix, drawWidth, drawHeight } = orientationDraw(
+    orientation,
+    canvas.width,
+    canvas.height,
+  );
+  ctx.setTransform(...matrix);
+  ctx.drawImage(image, 0, 0, drawWidth, drawHeight);
+  for (let k = 2; k <= halvings; k++) {
+    const next = surface(size(k).width, size(k).height, alpha);
+    next.ctx.imageSmoothingQuality = "low";
+    next.ctx.drawImage(canvas, 0, 0, next.canvas.width, next.canvas.height);
+    ({ canvas, ctx } = next);
+  }
+  return { source: canvas, orientation: 1 };
 }

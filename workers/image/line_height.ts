@@ -18,7 +18,7 @@
  *
  * @module
  */
-import type { Image } from "@napi-rs/canvas";
+import type { Canvas, Image } from "@napi-rs/canvas";
 import { resizeUpright, uprightFit } from "./downscale.ts";
 import { forEachBand, inkMap } from "./ink.ts";
 
@@ -151,16 +151,21 @@ export function measureLines(
 }
 
 /**
- * Body-text line height of a decoded picture (`orientation` still to apply), in pixels of the
- * upright original; undefined when it shows no text lines.
+ * Body-text line height of a decoded picture or a canvas (`orientation` still to apply), in
+ * pixels of the upright original (`longSide` long: a canvas may be a shrunk copy of it);
+ * undefined when it shows no text lines.
  */
-export function textLinesOf(image: Image, orientation: number): TextLines | undefined {
+export function textLinesOf(
+  image: Image | Canvas,
+  orientation: number,
+  longSide = Math.max(...Object.values(uprightFit(image, orientation, Infinity))),
+): TextLines | undefined {
   const fit = uprightFit(image, orientation, MEASURE_SIDE);
   const canvas = resizeUpright(image, { ...fit, orientation, alpha: true });
   const pixels = canvas.getContext("2d").getImageData(0, 0, fit.width, fit.height).data;
   const found = measureLines(pixels, fit.width, fit.height);
   if (!found) return undefined;
-  const scale = Math.max(fit.width, fit.height) / Math.max(image.naturalWidth, image.naturalHeight);
+  const scale = Math.max(fit.width, fit.height) / longSide;
   return {
     lineHeight: Math.round((found.lineHeight / scale) * 10) / 10,
     lines: found.lines,

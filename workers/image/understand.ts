@@ -7,10 +7,10 @@
  */
 import type { Image } from "@napi-rs/canvas";
 import { classifyContent, contentSample, contentSignals, type ContentVerdict } from "./content.ts";
-import { resizeUpright } from "./downscale.ts";
+import { halvedUpright, resizeUpright } from "./downscale.ts";
 import { lumaOnWhite, recognize } from "./ocr.ts";
 import { hashesOfImage, type PerceptualHashes } from "./perceptual.ts";
-import { type TextLines, textLinesOf } from "./line_height.ts";
+import { MEASURE_SIDE, type TextLines, textLinesOf } from "./line_height.ts";
 import { unreadForLayout } from "./text_amount.ts";
 import { estimateStringTokens } from "../../src/accounting/text_tokens.ts";
 import { decodeImage, RenderError, type RenderOptions } from "./render.ts";
@@ -100,12 +100,15 @@ export async function understandImage(
     if (e instanceof RenderError) return { error: e.message };
     throw e;
   }
-  const sample = contentSample(image, pendingOrientation(info));
+  // A large picture is halved once for the sample and the line measure, which both shrink it.
+  const looked = halvedUpright(image, pendingOrientation(info), MEASURE_SIDE, info.mayHaveAlpha);
+  const sample = contentSample(looked.source, looked.orientation);
   const signals = contentSignals(sample.data, sample.width, sample.height);
   const cheap = classifyContent(signals);
   const perceptual = hashesOfImage(image, pendingOrientation(info));
+  const longSide = Math.max(info.displayWidth, info.displayHeight);
   const textLines = showsTextLines(cheap)
-    ? textLinesOf(image, pendingOrientation(info))
+    ? textLinesOf(looked.source, looked.orientation, longSide)
     : undefined;
   if (!options.ocr || !cheap.candidate) return { content: factsOf(cheap), textLines, perceptual };
   // Decided before recognising: a page whose text its layout shows to cost clearly more than
