@@ -235,7 +235,10 @@ Deno.test("a text page whose look shows its text cannot pay is not read at all: 
     look: () => Promise.resolve({ content, textLines: DENSE }),
   });
   assert.equal(found.content, content);
-  assert.match(found.ocrSkipped!, /estimated from its layout \(40 lines of 20 px\) at ~600 tokens.*not read$/);
+  assert.match(
+    found.ocrSkipped!,
+    /estimated from its layout \(40 lines of 20 px\) at ~600 tokens.*not read$/,
+  );
   assert.equal(reading.started(), 0);
   assert.equal(d.reads.size, 0);
   // The same lines on a picture the look does not take for text: read, as the worker decides.
