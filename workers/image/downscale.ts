@@ -69,12 +69,28 @@ export function halvingsFor(scale: number, width: number, height: number): numbe
   return k;
 }
 
-function surface(width: number, height: number, alpha: boolean) {
+/** `source` drawn into a new `width`×`height` canvas at `quality`, turned by `orientation`. */
+function drawn(
+  source: Image | Canvas,
+  width: number,
+  height: number,
+  orientation: number,
+  alpha: boolean,
+  quality: "low" | "medium",
+): Canvas {
   const canvas = createCanvas(width, height);
   const ctx = canvas.getContext("2d", { alpha });
   ctx.imageSmoothingEnabled = true;
-  return { canvas, ctx };
+  ctx.imageSmoothingQuality = quality;
+  const { matrix, drawWidth, drawHeight } = orientationDraw(orientation, width, height);
+  ctx.setTransform(...matrix);
+  ctx.drawImage(source, 0, 0, drawWidth, drawHeight);
+  return canvas;
 }
+
+/** `canvas` at `width`×`height` by plain bilinear, no mipmaps: at 0.5, the 2×2 box average. */
+const halved = (canvas: Canvas, width: number, height: number, alpha: boolean) =>
+  drawn(canvas, width, height, 1, alpha, "low");
 
 /**
  * Draws `image` (a decoded picture or a canvas) upright at `request.width`×`request.height`
@@ -92,23 +108,9 @@ export function resizeUpright(image: Image | Canvas, request: ResizeRequest): Ca
   const scale = Math.max(width / sourceWidth, height / sourceHeight);
   let k = halvingsFor(scale, width, height);
 
-  let { canvas, ctx } = surface(width * 2 ** k, height * 2 ** k, alpha);
   // "medium" adds mipmaps, which only engage when the stage cap leaves the first step below 0.5.
-  ctx.imageSmoothingQuality = "medium";
-  const { matrix, drawWidth, drawHeight } = orientationDraw(
-    orientation,
-    canvas.width,
-    canvas.height,
-  );
-  ctx.setTransform(...matrix);
-  ctx.drawImage(image, 0, 0, drawWidth, drawHeight);
-  for (; k > 0; k--) {
-    const next = surface(width * 2 ** (k - 1), height * 2 ** (k - 1), alpha);
-    // Plain bilinear, no mipmaps: at exactly 0.5 it is the 2×2 box average.
-    next.ctx.imageSmoothingQuality = "low";
-    next.ctx.drawImage(canvas, 0, 0, next.canvas.width, next.canvas.height);
-    ({ canvas, ctx } = next);
-  }
+  let canvas = drawn(image, width * 2 ** k, height * 2 ** k, orientation, alpha, "medium");
+  for (; k > 0; k--) canvas = halved(canvas, width * 2 ** (k - 1), height * 2 ** (k - 1), alpha);
   return canvas;
 }
 
@@ -133,20 +135,8 @@ export function halvedUpright(
     width: Math.max(1, Math.round(fit.width / 2 ** k)),
     height: Math.max(1, Math.round(fit.height / 2 ** k)),
   });
-  let { canvas, ctx } = surface(size(1).width, size(1).height, alpha);
-  ctx.imageSmoothingQuality = "low";
-  const { matrix, drawWidth, drawHeight } = orientationDraw(
-    orientation,
-    canvas.width,
-    canvas.height,
-  );
-  ctx.setTransform(...matrix);
-  ctx.drawImage(image, 0, 0, drawWidth, drawHeight);
-  for (let k = 2; k <= halvings; k++) {
-    const next = surface(size(k).width, size(k).height, alpha);
-    next.ctx.imageSmoothingQuality = "low";
-    next.ctx.drawImage(canvas, 0, 0, next.canvas.width, next.canvas.height);
-    ({ canvas, ctx } = next);
-  }
+  const first = size(1);
+  let canvas = drawn(image, first.width, first.height, orientation, alpha, "low");
+  for (let k = 2; k <= halvings; k++) canvas = halved(canvas, size(k).width, size(k).height, alpha);
   return { source: canvas, orientation: 1 };
 }
