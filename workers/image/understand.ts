@@ -100,7 +100,8 @@ export async function understandImage(
     if (e instanceof RenderError) return { error: e.message };
     throw e;
   }
-  // A large picture is halved once for the sample and the line measure, which both shrink it.
+  // A large picture is halved (exactly, while it stays MEASURE_SIDE long) once for both the
+  // sample and the line measure, which shrink it further.
   const looked = halvedUpright(image, pendingOrientation(info), MEASURE_SIDE, info.mayHaveAlpha);
   const sample = contentSample(looked.source, looked.orientation);
   const signals = contentSignals(sample.data, sample.width, sample.height);
