@@ -20,7 +20,7 @@ import { type Route, routeModel } from "../providers/route.ts";
 import { takesImageUrls } from "../providers/upstreams.ts";
 import { type Form, formKeys, historyForms, KEPT_AS_PIXELS, rememberForms } from "./first_form.ts";
 import type { KeyValueStore } from "../storage/types.ts";
-import { notReadWithin, type ReadingDeps } from "./reading.ts";
+import { lateReading, notReadWithin, type ReadingDeps, takenLook } from "./reading.ts";
 import type { RoutingDecision } from "../routing/choose.ts";
 import type { ImageFacts } from "../optimize/plan_image.ts";
 import {
@@ -410,9 +410,19 @@ function pixelsAhead(
   const images = admitted.intake.images.filter(read);
   if (images.length === 0) return { cancel() {} };
   const lead = Math.max(...images.map((image) => renderLeadMs(image.inspected?.info)));
-  const timer = setTimeout(() => {
-    const late: Understanding = { ocrSkipped: notReadWithin(admitted.facts.controls.ocrBudgetMs) };
-    const found = budgets.map((budget) => budget === undefined ? undefined : late);
+  const { ocrBudgetMs } = admitted.facts.controls;
+  let cancelled = false;
+  const timer = setTimeout(async () => {
+    // Each page as the reading step hands it over when late: with its look, if one was taken.
+    const found = await Promise.all(
+      admitted.intake.images.map(async (image, i) =>
+        budgets[i] === undefined ? undefined : lateReading(
+          await takenLook(deps.understandCache, image.inspected?.hash),
+          ocrBudgetMs,
+        )
+      ),
+    );
+    if (cancelled) return;
     const planned = planImages(admitted, { ...understood, found }).images.filter(read);
     renderAhead(planned, images, {
       pool: deps.pool,
@@ -420,7 +430,12 @@ function pixelsAhead(
       maxPixels: deps.config.max_image_pixels,
     });
   }, Math.max(0, waitMs - lead));
-  return { cancel: () => clearTimeout(timer) };
+  return {
+    cancel() {
+      cancelled = true;
+      clearTimeout(timer);
+    },
+  };
 }
 
 /**
@@ -492,7 +507,9 @@ export async function readingCases(
   if (pages.length === 0) return undefined;
   const unknown = planImages(admitted, {
     ...understood,
-    found: understood.found.map((found, i) => pages.includes(i) ? { ocrSkipped: late } : found),
+    found: understood.found.map((found, i) =>
+      pages.includes(i) ? lateReading(found, admitted.facts.controls.ocrBudgetMs) : found
+    ),
   });
   const sentKnown = !understood.found.some(isLate);
   if (sentKnown) return { pages, sentKnown, unknown, known: planImages(admitted, understood) };
@@ -553,12 +570,32 @@ async function optimize(
 }
 
 /**
- * Each image of an admitted request as the planner takes it, before any worker looked at what it
- * shows (routing prices its options on these).
+ * Each image of an admitted request as the planner takes it before any page is read: routing
+ * prices its options on these. An image whose legibility a glance puts at stake is looked at
+ * first (what it shows, its text lines: the look every plan of it shares, remembered by its
+ * hash), so each option is priced with the legibility floor it would be sent with. With the
+ * workers overloaded, or `look` false, the images go unlooked.
  */
-export function imageFacts(admitted: AdmittedChat): ImageFacts[] {
-  const asked = intents(admitted.json, admitted.intake.images);
-  return admitted.intake.images.map((image, i) => ({ ...factsOf(image, i + 1), ...asked[i] }));
+export async function imageFacts(
+  admitted: AdmittedChat,
+  deps?: PipelineDeps,
+): Promise<ImageFacts[]> {
+  const { json, facts, intake } = admitted;
+  const asked = intents(json, intake.images);
+  const looks = asked.map((a) => legibilityAtStake(a.intent.label, facts.controls));
+  let found: (Understanding | undefined)[] = [];
+  if (deps && looks.some(Boolean)) {
+    found = await understandImages(intake.images, [], false, {
+      pool: deps.pool,
+      cache: deps.understandCache,
+      maxPixels: deps.config.max_image_pixels,
+      timeoutMs: OCR_TIMEOUT_FACTOR * deps.config.task_timeout_s * 1000,
+    }, looks).catch((e) => {
+      if (isOverload(e)) return [];
+      throw e;
+    });
+  }
+  return intake.images.map((image, i) => ({ ...factsOf(image, i + 1, found[i]), ...asked[i] }));
 }
 
 function factsOf(image: IntakeImage, number: number, found?: Understanding): ImageFacts {

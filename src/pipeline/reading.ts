@@ -94,6 +94,37 @@ export function notReadWithin(ms: number): string {
     `request that sends these bytes gets the text (reading goes on)`;
 }
 
+/** The key of a picture's look (what it shows, its text lines; no reading) in the understand cache. */
+export const lookKey = (hash: string) => `${hash}|false|undefined`;
+
+/**
+ * The look taken of the picture `hash` in this process, awaited if under way; undefined when none
+ * was taken (none is started here) or it failed.
+ */
+export async function takenLook(
+  cache: PromiseCache<Understanding>,
+  hash: string | undefined,
+): Promise<Understanding | undefined> {
+  if (hash === undefined || !cache.has(lookKey(hash))) return undefined;
+  const seen = await cache.get(lookKey(hash), () => Promise.resolve({})).catch(() => undefined);
+  return seen?.error ? undefined : seen;
+}
+
+/**
+ * A page whose text is not known within the budget (`ms`): what its look showed, if one was
+ * taken (its lines keep a glance or a fidelity level legible), and the reason. The picture sent
+ * now and the one rendered ahead of the budget's end are planned on this same fact.
+ */
+export function lateReading(seen: Understanding | undefined, ms: number): Understanding {
+  const { content, textLines, perceptual } = seen ?? {};
+  return {
+    ...(content && { content }),
+    ...(textLines && { textLines }),
+    ...(perceptual && { perceptual }),
+    ocrSkipped: notReadWithin(ms),
+  };
+}
+
 /**
  * The page's reading (`key`: its content hash and text budget): remembered, or read within the
  * budget, or — past it — a reason, with the reading left to finish in the background.
@@ -141,9 +172,10 @@ export async function readWithinBudget(
   // surely cannot be read within the wait is read in the background and its pixels go now. A
   // reading another request started is awaited: it may be nearly done.
   let surelyLate = false;
+  let seen: Understanding | undefined;
   if (deps.pace && !deps.cache.has(key)) {
     surelyLate = deps.pace.leastMs(undefined, size) > waitMs;
-    const seen = surelyLate || !deps.look ? undefined : await deps.look().catch(() => undefined);
+    seen = surelyLate || !deps.look ? undefined : await deps.look().catch(() => undefined);
     const unread = seen?.content?.label === "text"
       ? unreadForLayout(seen.textLines, size.width, textBudget)
       : undefined;
@@ -153,14 +185,16 @@ export async function readWithinBudget(
   }
   const reading = deps.cache.get(key, start);
   deps.reads.track(reading);
-  if (ours && surelyLate) return { ocrSkipped: notReadWithin(deps.budgetMs) };
+  const late = async () =>
+    lateReading(seen ?? await takenLook(deps.cache, inspected.hash), deps.budgetMs);
+  if (ours && surelyLate) return await late();
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<"late">((resolve) => {
+  const ended = new Promise<"late">((resolve) => {
     timer = setTimeout(() => resolve("late"), waitMs - (performance.now() - clock));
   });
   try {
-    const first = await Promise.race([reading, late]);
-    return first === "late" ? { ocrSkipped: notReadWithin(deps.budgetMs) } : first;
+    const first = await Promise.race([reading, ended]);
+    return first === "late" ? await late() : first;
   } catch (e) {
     if (!(e instanceof TaskError)) throw e;
     return { ocrSkipped: `could not be read (${e.code}): its pixels go` };

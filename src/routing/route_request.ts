@@ -40,14 +40,15 @@ export const DEFAULT_OUTPUT_TOKENS = 500;
  * `max_tokens`, else the median output of the tenant's recent requests of that task in the log
  * (`history`), else `DEFAULT_OUTPUT_TOKENS`.
  */
-export function routingInput(
+export async function routingInput(
   admitted: AdmittedChat,
+  deps?: PipelineDeps,
   history?: (task: string) => Promise<number | undefined>,
-): Promise<RoutingInput> | RoutingInput {
+): Promise<RoutingInput> {
   const { json, facts } = admitted;
   const messages = (json.messages ?? []) as Parameters<typeof taskInput>[0];
   const limit = json.max_completion_tokens ?? json.max_tokens;
-  const images = imageFacts(admitted);
+  const images = await imageFacts(admitted, deps);
   const input: RoutingInput = {
     task: classifyTask(taskInput(messages)).label,
     textTokens: facts.textTokens,
@@ -59,10 +60,8 @@ export function routingInput(
     intents: images.flatMap((image) => image.intent ? [image.intent.label] : []),
   };
   if (typeof limit === "number") return { ...input, outputTokens: limit, outputFrom: "max_tokens" };
-  if (!history) return input;
-  return history(input.task).then((median) =>
-    median === undefined ? input : { ...input, outputTokens: median, outputFrom: "history" }
-  );
+  const median = await history?.(input.task);
+  return median === undefined ? input : { ...input, outputTokens: median, outputFrom: "history" };
 }
 
 /**
@@ -117,6 +116,7 @@ export async function routeChat(
   const tenant = await tenantOf(identity);
   const input = await routingInput(
     admitted,
+    deps,
     (task) => deps.storage.medianOutputTokens(tenant, task),
   );
   const routing = auto

@@ -12,6 +12,7 @@ import { freshDatabase, productionServices, redisPrefix } from "../support/servi
 import type { RunningSquint } from "../support/squint.ts";
 import { corpusDataUrl, imageMessage } from "./_images.ts";
 import { startStack } from "./_stack.ts";
+import { notReadWithin } from "../../src/pipeline/reading.ts";
 
 /** A book paragraph: its text costs fewer tokens than its pixels on gpt-4o. */
 const PAGE = "doc_crop_book_paragraph_556x257.png";
@@ -236,4 +237,35 @@ Deno.test("a photo's picture work runs while a page is being read: the reading l
   const readingEnd = order.indexOf("reading task-end understand");
   const firstPicture = order.findIndex((e) => e.startsWith("pictures task-start"));
   assert.ok(firstPicture >= 0 && readingEnd > firstPicture, order.join(", "));
+});
+
+Deno.test("a page not read within the budget goes with its look's lines: claude's balanced size is held at the legibility floor, rendered once", async () => {
+  await using stack = startStack();
+  const tasks: string[] = [];
+  stack.squint.app.parts.pool.addEventListener("task-start", (event) => {
+    tasks.push(String((event as CustomEvent).detail));
+  });
+  // A dense screenshot: its look's lines say it cannot be read within a 1 s budget (its pixels
+  // alone could be: the look is taken).
+  const response = await stack.post("/optimize?wait=false", {
+    model: "claude-sonnet-4-6",
+    messages: [
+      imageMessage("Summarize this.", [corpusDataUrl("web_debian_reference_data_1600x900.png")]),
+    ],
+    squint: { ocr_budget_ms: 1000 },
+  });
+  assert.equal(response.status, 200);
+  const plan = await response.json() as {
+    images: { after: { width: number; height: number }; reasons: string[] }[];
+    reading: { sent: string };
+  };
+  assert.equal(plan.reading.sent, "text_not_known");
+  const [image] = plan.images;
+  // Without the lines the balanced level would send 1394×784, its body text under the floor.
+  assert.deepEqual([image.after.width, image.after.height], [1456, 819]);
+  assert.ok(image.reasons.some((r) => r.includes("so it stays legible")), image.reasons.join("\n"));
+  assert.ok(image.reasons.some((r) => r.includes(notReadWithin(1000))), image.reasons.join("\n"));
+  // The pixels rendered ahead of the budget's end were planned on the same lines: one render.
+  assert.equal(tasks.filter((task) => task === "render").length, 1, tasks.join());
+  await stack.squint.app.parts.reading.reads.settled();
 });

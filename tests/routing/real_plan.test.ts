@@ -87,3 +87,30 @@ Deno.test("a tenant whose log shows short answers for the task stays on gpt-4o; 
   assert.equal(other.routing.output.from, "default");
   assert.equal(other.routing.model, "gpt-4o-mini");
 });
+
+Deno.test("a cascade prices a text screenshot's glance at the legibility floor, as each option would send it", async () => {
+  await using stack = startStack();
+  const body = (model: string) => ({
+    model,
+    messages: [{
+      role: "user",
+      content: [
+        { type: "text", text: "What is in this image?" },
+        {
+          type: "image_url",
+          image_url: { url: corpusDataUrl("web_debian_reference_data_1600x900.png") },
+        },
+      ],
+    }],
+  });
+  const cascaded: Plan = await (await stack.post("/optimize", body("claude-sonnet-4-6"), CASCADE))
+    .json();
+  const options = cascaded.routing.options.filter((o) => !o.excluded);
+  assert.ok(options.length >= 2, JSON.stringify(cascaded.routing.options));
+  for (const option of options) {
+    // What the request sends when it names that model itself: its glance held at the floor.
+    const direct: Plan = await (await stack.post("/optimize", body(option.model))).json();
+    assert.notEqual(direct.images[0].detail, "low", option.model);
+    assert.equal(option.imageTokens, direct.images[0].after.tokens, option.model);
+  }
+});
