@@ -183,7 +183,10 @@ try {
         console.log(`skipped: no \`wrk\` command on this machine (Debian: ${WRK_INSTALL})`);
         summary.push(`(c) skipped: no \`wrk\` command (Debian: ${WRK_INSTALL})`);
       } else {
-        /** bench/serve_relay.ts in front of each mock (`flags`: `--pump` for the pump). */
+        /**
+         * bench/serve_relay.ts in front of each mock (`flags`: `--pump` for the pump, `--reader`
+         * for the reader).
+         */
         const startRelays = async (name: string, flags: string[] = []) => ({
           openai: await processes.startServer({
             name,
@@ -198,10 +201,12 @@ try {
         });
         const relay = await startRelays("relay");
         const pump = await startRelays("pump", ["--pump"]);
+        const reader = await startRelays("reader", ["--reader"]);
         const method = `Processes, each its own Deno process on 127.0.0.1: mock upstreams ` +
           `(bench/serve_mock.ts pid ${mock.pid}, bench/serve_mock_anthropic.ts pid ` +
           `${anthropicMock.pid}), relays (bench/serve_relay.ts pids ${relay.openai.pid}, ` +
-          `${relay.anthropic.pid}; with --pump ${pump.openai.pid}, ${pump.anthropic.pid}), ` +
+          `${relay.anthropic.pid}; with --pump ${pump.openai.pid}, ${pump.anthropic.pid}; ` +
+          `with --reader ${reader.openai.pid}, ${reader.anthropic.pid}), ` +
           `${squintProcess}; load from wrk. They share the ` +
           `${navigator.hardwareConcurrency} cores with whatever else runs here.`;
         results.processes = method;
@@ -218,7 +223,14 @@ try {
           listening: /^squint listening on (http:\/\/[^ ]+)/,
         });
         const text = await runTextOverhead(
-          { squint, quiet, relay, pump, mock: { openai: mock, anthropic: anthropicMock } },
+          {
+            squint,
+            quiet,
+            relay,
+            pump,
+            reader,
+            mock: { openai: mock, anthropic: anthropicMock },
+          },
           {
             threads: 1,
             connections: 32,
@@ -236,7 +248,9 @@ try {
             `(c) ${c.mode}: CPU/request squint/relay ${verdictLine(c.cpuRatio, c.target)}; ` +
               `req/s squint/relay ${c.throughputRatio.toFixed(2)}; log line + metrics ` +
               `${(c.squint.cpuUsPerRequest - c.quiet.cpuUsPerRequest).toFixed(1)} µs/req ` +
-              `(squint/quiet ${c.observingRatio.toFixed(2)})` +
+              `(squint/quiet ${c.observingRatio.toFixed(2)}); reader/relay ` +
+              `${c.reader.overRelay.toFixed(2)} (reading, parsing and logging, nothing else), ` +
+              `squint/reader ${c.reader.squintOver.toFixed(2)}` +
               (c.pump
                 ? `; pump/relay ${c.pump.overRelay.toFixed(2)} (reading the stream in ` +
                   `JavaScript, nothing else), squint/pump ${c.pump.squintOver.toFixed(2)}`

@@ -29,6 +29,13 @@
  *   JavaScript and enqueueing it, nothing else. pump/relay is what reading the stream in
  *   JavaScript costs by itself; squint/pump is squint's own work on top. Order per streamed mode:
  *   relay, pump, squint, quiet, quiet, squint, pump, relay.
+ * - The floor of a gateway that reads and logs what it relays (every mode): the reader
+ *   (bench/reader.ts) parses the request, forwards it, parses a JSON answer and writes it out again
+ *   with a stats object (or reads each stream chunk and looks for the usage), answers with
+ *   squint's headers and logs a row per request to SQLite from a worker in batches, and does
+ *   nothing else. reader/relay is what reading and logging cost by themselves; squint/reader is
+ *   squint's own work on top (keys, plans, routing, retries, cache rules, its log line and
+ *   metrics, …). Order per mode: relay, (pump,) reader, squint, quiet, mirrored.
  * - Operators' cost: a second squint process with its log line and `/metrics` off
  *   (SQUINT_LOG_LEVEL=off, SQUINT_METRICS=off), interleaved the same way (relay, squint, quiet,
  *   quiet, squint, relay): squint over quiet is what the line and the series cost per request.
@@ -49,10 +56,11 @@ export const CPU_TARGET_JSON: Target = { kind: "max", value: 1.4 };
 export const CPU_TARGET_STREAM: Target = { kind: "max", value: 1.8 };
 
 /**
- * The servers compared: the relay, the pump (the relay reading each chunk in JavaScript), squint,
- * and squint with its log line and metrics off.
+ * The servers compared: the relay, the pump (the relay reading each chunk in JavaScript), the
+ * reader (a gateway that reads, parses and logs, nothing else), squint, and squint with its log
+ * line and metrics off.
  */
-export type Server = "relay" | "pump" | "squint" | "quiet";
+export type Server = "relay" | "pump" | "reader" | "squint" | "quiet";
 /** The upstream APIs the mocks speak. */
 export type Upstream = "openai" | "anthropic";
 
@@ -130,6 +138,8 @@ export interface TextServers {
   relay: Record<Upstream, ServerChild>;
   /** bench/relay.ts with `pump: true`, for the streamed modes. */
   pump: Record<Upstream, ServerChild>;
+  /** bench/reader.ts. */
+  reader: Record<Upstream, ServerChild>;
   mock: Record<Upstream, ServerChild>;
 }
 
@@ -175,6 +185,8 @@ export interface TextComparison {
   quiet: ServerFigures;
   /** Streamed modes: the pump's figures, and its CPU per request over the relay's and squint's over it. */
   pump?: ServerFigures & { overRelay: number; squintOver: number };
+  /** The reader's figures, its CPU per request over the relay's and squint's over it. */
+  reader: ServerFigures & { overRelay: number; squintOver: number };
   cpuRatio: number;
   /** squint's CPU per request over the quiet squint's: what the log line and metrics cost. */
   observingRatio: number;
@@ -227,20 +239,18 @@ function pool(windows: readonly TextWindow[]): ServerFigures {
 
 /** The servers of a mode, in the order of one round: each pair mirrored, so drift falls on all. */
 function roundOrder(mode: Mode): readonly Server[] {
-  const servers: Server[] = mode.stream ? ["relay", "pump", "squint", "quiet"] : [
-    "relay",
-    "squint",
-    "quiet",
-  ];
+  const servers: Server[] = mode.stream
+    ? ["relay", "pump", "reader", "squint", "quiet"]
+    : ["relay", "reader", "squint", "quiet"];
   return [...servers, ...servers.toReversed()];
 }
 
-/** The pump's figures with what it costs over the relay, and squint over it. */
-function pumpFigures(pump: ServerFigures, relay: ServerFigures, squint: ServerFigures) {
+/** A floor's figures (the pump, the reader) with what it costs over the relay, and squint over it. */
+function floorFigures(floor: ServerFigures, relay: ServerFigures, squint: ServerFigures) {
   return {
-    ...pump,
-    overRelay: pump.cpuUsPerRequest / relay.cpuUsPerRequest,
-    squintOver: squint.cpuUsPerRequest / pump.cpuUsPerRequest,
+    ...floor,
+    overRelay: floor.cpuUsPerRequest / relay.cpuUsPerRequest,
+    squintOver: squint.cpuUsPerRequest / floor.cpuUsPerRequest,
   };
 }
 
@@ -262,7 +272,8 @@ function compare(mode: Mode, windows: readonly TextWindow[], rounds: number): Te
     relay,
     squint,
     quiet,
-    ...(mode.stream ? { pump: pumpFigures(of("pump"), relay, squint) } : {}),
+    ...(mode.stream ? { pump: floorFigures(of("pump"), relay, squint) } : {}),
+    reader: floorFigures(of("reader"), relay, squint),
     cpuRatio,
     observingRatio: squint.cpuUsPerRequest / quiet.cpuUsPerRequest,
     throughputRatio: squint.requestsPerSecond / relay.requestsPerSecond,
@@ -283,7 +294,7 @@ export async function runTextOverhead(
 ): Promise<TextResult> {
   const started = performance.now();
   const serverOf = (server: Server, mode: Mode) =>
-    server === "relay" || server === "pump" ? servers[server][mode.upstream] : servers[server];
+    server === "squint" || server === "quiet" ? servers[server] : servers[server][mode.upstream];
   const load = (server: Server, mode: Mode, durationS: number) =>
     runWrk({
       url: serverOf(server, mode).origin + mode.path,
@@ -347,7 +358,7 @@ export async function runTextOverhead(
 export function formatTextOverhead(result: TextResult): string {
   const o = result.options;
   const rows: Cell[][] = result.comparisons.flatMap((c) =>
-    (["relay", "pump", "squint", "quiet"] as const).flatMap((server) => {
+    (["relay", "pump", "reader", "squint", "quiet"] as const).flatMap((server) => {
       const f = c[server];
       if (!f) return [];
       return [[
@@ -364,10 +375,11 @@ export function formatTextOverhead(result: TextResult): string {
     })
   );
   const lines = [
-    `wrk -t${o.threads} -c${o.connections} -d${o.windowS}s; per mode relay, squint, quiet, quiet, ` +
-    `squint, relay × ${o.rounds} rounds, interleaved (streamed modes: relay, pump, squint, quiet, ` +
-    `quiet, squint, pump, relay; pump: the relay reading each chunk into JavaScript and ` +
-    `enqueueing it, nothing else; quiet: squint with its log line and /metrics off); ` +
+    `wrk -t${o.threads} -c${o.connections} -d${o.windowS}s; per mode relay, reader, squint, quiet, ` +
+    `then mirrored, × ${o.rounds} rounds, interleaved (streamed modes: relay, pump, reader, ` +
+    `squint, quiet, mirrored; pump: the relay reading each chunk into JavaScript and ` +
+    `enqueueing it, nothing else; reader: a gateway that parses, reads and logs what it relays, ` +
+    `nothing else; quiet: squint with its log line and /metrics off); ` +
     `CPU = /proc utime+stime of the server process ` +
     `(CLK_TCK ${result.clockTicks}) over the window ÷ wrk's requests. p50/p99: median over the ` +
     `windows of wrk's latency percentiles.`,
@@ -400,6 +412,13 @@ export function formatTextOverhead(result: TextResult): string {
         } (squint's own work on a stream it must see)`,
       );
     }
+    lines.push(
+      `${c.mode}: reading, parsing and logging alone (the reader) cost ${
+        fixed(c.reader.overRelay, 2)
+      }× the relay's CPU/request; squint/reader ${
+        fixed(c.reader.squintOver, 2)
+      } (squint's own work beyond them)`,
+    );
     lines.push(
       `${c.mode}: log line + metrics cost ${
         fixed(c.squint.cpuUsPerRequest - c.quiet.cpuUsPerRequest, 1)
