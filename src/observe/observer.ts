@@ -43,6 +43,8 @@ export class Observer {
 
   /** Its answer is built: done, unless it is a stream whose row comes at its end. */
   answered(id: string, response: Response): void {
+    // Most answers were recorded already (their row went with them): no headers to look at.
+    if (!this.#open.has(id)) return;
     if (!response.headers.get("content-type")?.startsWith("text/event-stream")) {
       this.#open.delete(id);
     }

@@ -102,7 +102,20 @@ const chatShape = z.looseObject({
   stream_options: z.looseObject({}).optional().nullable(),
 });
 
+/** Whether `json` surely has the chat shape: the common case, checked without building a parse. */
+function surelyChatShaped(json: Record<string, unknown>): boolean {
+  const { model, messages, stream, stream_options: options } = json;
+  return typeof model === "string" && modelNameProblem(model) === undefined &&
+    Array.isArray(messages) &&
+    messages.every((m) =>
+      m !== null && typeof m === "object" && !Array.isArray(m) && typeof m.role === "string"
+    ) &&
+    (stream == null || typeof stream === "boolean") &&
+    (options == null || (typeof options === "object" && !Array.isArray(options)));
+}
+
 function validate(json: Record<string, unknown>): void {
+  if (surelyChatShaped(json)) return;
   const parsed = chatShape.safeParse(json);
   if (parsed.success) return;
   const issue = parsed.error.issues[0];
@@ -715,6 +728,12 @@ export async function optimizeChat(
   if (admitted.passthroughReason) {
     const { json, facts } = admitted;
     return prepared(json, facts, [], new Map(), admitted.passthroughReason);
+  }
+  const { json, facts, intake, videos } = admitted;
+  if (intake.images.length === 0 && videos.length === 0) {
+    // Text only: nothing to look at, plan or render.
+    const pristine = admitted.pristine ? admitted.body : undefined;
+    return prepared(json, facts, [], intake.literals, undefined, undefined, pristine);
   }
   return await orPassthrough(
     () => admitted.body,
