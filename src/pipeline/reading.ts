@@ -98,15 +98,19 @@ export function notReadWithin(ms: number): string {
 export const lookKey = (hash: string) => `${hash}|false|undefined`;
 
 /**
- * The look taken of the picture `hash` in this process, awaited if under way; undefined when none
- * was taken (none is started here) or it failed.
+ * The look taken of the picture `hash` in this process; undefined when none was taken (none is
+ * started here) or it failed. One under way is awaited, or with `wait` false counts as none (a
+ * request past its budget does not wait for it).
  */
 export async function takenLook(
   cache: PromiseCache<Understanding>,
   hash: string | undefined,
+  wait = true,
 ): Promise<Understanding | undefined> {
   if (hash === undefined || !cache.has(lookKey(hash))) return undefined;
-  const seen = await cache.get(lookKey(hash), () => Promise.resolve({})).catch(() => undefined);
+  const look = cache.get(lookKey(hash), () => Promise.resolve({}));
+  const seen = await (wait ? look : Promise.race([look, Promise.resolve(undefined)]))
+    .catch(() => undefined);
   return seen?.error ? undefined : seen;
 }
 
@@ -185,8 +189,9 @@ export async function readWithinBudget(
   }
   const reading = deps.cache.get(key, start);
   deps.reads.track(reading);
+  // Past the budget: with this request's own look, or one another request has taken.
   const late = async () =>
-    lateReading(seen ?? await takenLook(deps.cache, inspected.hash), deps.budgetMs);
+    lateReading(seen ?? await takenLook(deps.cache, inspected.hash, false), deps.budgetMs);
   if (ours && surelyLate) return await late();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const ended = new Promise<"late">((resolve) => {

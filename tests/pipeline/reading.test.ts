@@ -6,9 +6,11 @@ import assert from "node:assert/strict";
 import type { IntakeImage } from "../../src/intake/intake.ts";
 import {
   BackgroundReads,
+  lookKey,
   notReadWithin,
   type ReadingDeps,
   readWithinBudget,
+  takenLook,
 } from "../../src/pipeline/reading.ts";
 import {
   FIRST_MS_PER_UNIT,
@@ -251,4 +253,16 @@ Deno.test("a text page whose look shows its text cannot pay is not read at all: 
   });
   await reading.answer("a caption");
   assert.equal((await waiting).ocr?.text, "a caption");
+});
+
+Deno.test("a look another request is taking is awaited by the render ahead, never by a request past its budget", async () => {
+  const cache = new UnderstandCache();
+  assert.equal(await takenLook(cache, "page-hash"), undefined);
+  let finish!: (seen: { textLines: typeof NOTE }) => void;
+  cache.get(lookKey("page-hash"), () => new Promise((resolve) => finish = resolve));
+  assert.equal(await takenLook(cache, "page-hash", false), undefined);
+  const awaited = takenLook(cache, "page-hash");
+  finish({ textLines: NOTE });
+  assert.deepEqual(await awaited, { textLines: NOTE });
+  assert.deepEqual(await takenLook(cache, "page-hash", false), { textLines: NOTE });
 });
