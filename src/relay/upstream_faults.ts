@@ -5,6 +5,7 @@
  * ends with the door's error event).
  */
 import { GatewayError } from "../errors.ts";
+import { onDeadline } from "../providers/deadlines.ts";
 
 /** The upstream sent nothing for the idle limit; squint hung up on it. */
 export class StreamIdleError extends Error {
@@ -59,8 +60,9 @@ const READ_BUFFER_BYTES = 16 * 1024;
  * Reads an upstream body with an idle limit: a read that waits `ms` for the upstream ends the
  * stream (the body is cancelled, which aborts its fetch) and `read` throws a StreamIdleError. The
  * clock runs only while a read waits, so a slow client never counts as a silent upstream. One
- * timer serves the whole stream (re-armed only when it fires), not one per read: a stream of
- * hundreds of small events stays cheap.
+ * deadline serves the whole stream (re-armed only when it fires), not one per read, and streams
+ * share the deadlines' timers (providers/deadlines.ts: a limit fires up to a tenth of a second
+ * late): thousands of streams a second cost a few timers, not one each.
  *
  * A byte stream (every fetch body) is read into one buffer of the reader's own, reused read after
  * read: a default reader would allocate a fresh 64 KiB chunk for each read, which made the
@@ -71,7 +73,8 @@ export class IdleLimitedReader {
   readonly #reader: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader;
   #buffer: ArrayBuffer | undefined;
   readonly #ms: number;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Cancels the pending deadline; undefined while none is set. */
+  #cancelDeadline: (() => void) | undefined;
   /** When the read under way started; -1 when none waits. */
   #waitingSince = -1;
   #idle = false;
@@ -87,14 +90,14 @@ export class IdleLimitedReader {
   }
 
   #arm(delay: number): void {
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
+    this.#cancelDeadline = onDeadline(delay, () => {
+      this.#cancelDeadline = undefined;
       if (this.#waitingSince < 0) return;
       const left = this.#ms - (performance.now() - this.#waitingSince);
       if (left > 0) return this.#arm(left);
       this.#idle = true;
       this.#reader.cancel(new StreamIdleError(this.#ms)).catch(() => {});
-    }, delay);
+    });
   }
 
   /**
@@ -104,7 +107,7 @@ export class IdleLimitedReader {
   async read(): Promise<ReadableStreamReadResult<Uint8Array>> {
     if (this.#ms > 0) {
       this.#waitingSince = performance.now();
-      if (this.#timer === undefined) this.#arm(this.#ms);
+      if (this.#cancelDeadline === undefined) this.#arm(this.#ms);
     }
     try {
       const result = await this.#next();
@@ -128,8 +131,8 @@ export class IdleLimitedReader {
 
   /** Stops the clock (the stream ended). */
   stop(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#cancelDeadline?.();
+    this.#cancelDeadline = undefined;
   }
 
   /** Cancels the upstream body (the client went away). */
