@@ -52,9 +52,12 @@ export function upstreamHeaders(
   extra: HeaderPairs = [],
 ): HeaderPairs {
   const out: HeaderPairs = [];
-  for (const pair of client) {
-    if (!DROPPED_REQUEST_HEADERS.has(pair[0]) && !pair[0].startsWith("x-squint-")) out.push(pair);
-  }
+  // forEach, not for…of: Deno's Headers iterator costs several times as much per header.
+  client.forEach((value, name) => {
+    if (!DROPPED_REQUEST_HEADERS.has(name) && !name.startsWith("x-squint-")) {
+      out.push([name, value]);
+    }
+  });
   if (providerKey) out.push(["authorization", `Bearer ${providerKey}`]);
   for (const pair of extra) {
     const at = out.findIndex(([name]) => name === pair[0]);
@@ -70,10 +73,10 @@ export function upstreamHeaders(
  */
 export function relayedHeaders(upstream: Headers, requestId: string): HeaderPairs {
   const out: HeaderPairs = [];
-  for (const pair of upstream) {
-    if (!DROPPED_RESPONSE_HEADERS.has(pair[0])) out.push(pair);
-    else if (pair[0] === "x-request-id") out.push(["x-upstream-request-id", pair[1]]);
-  }
+  upstream.forEach((value, name) => {
+    if (!DROPPED_RESPONSE_HEADERS.has(name)) out.push([name, value]);
+    else if (name === "x-request-id") out.push(["x-upstream-request-id", value]);
+  });
   out.push(["x-request-id", requestId]);
   return out;
 }
