@@ -587,7 +587,7 @@ async function optimize(
  * prices its options on these. An image whose legibility a glance puts at stake is looked at
  * first (what it shows, its text lines: the look every plan of it shares, remembered by its
  * hash), so each option is priced with the legibility floor it would be sent with. With the
- * workers overloaded, or `look` false, the images go unlooked.
+ * workers overloaded, or without `deps`, the images go unlooked.
  */
 export async function imageFacts(
   admitted: AdmittedChat,

@@ -94,8 +94,15 @@ export function notReadWithin(ms: number): string {
     `request that sends these bytes gets the text (reading goes on)`;
 }
 
+/** The key of what the workers found of a picture in the understand cache: read or not, within what. */
+export const understandKey = (
+  hash: string | undefined,
+  reads: boolean,
+  textBudget: number | undefined,
+) => `${hash}|${reads}|${textBudget}`;
+
 /** The key of a picture's look (what it shows, its text lines; no reading) in the understand cache. */
-export const lookKey = (hash: string) => `${hash}|false|undefined`;
+export const lookKey = (hash: string) => understandKey(hash, false, undefined);
 
 /**
  * The look taken of the picture `hash` in this process; undefined when none was taken (none is

@@ -9,7 +9,7 @@ import { TaskError, type WorkerPool } from "../pool/pool.ts";
 import { PromiseCache } from "./promise_cache.ts";
 import type { UnderstandResult } from "../../workers/image/protocol.ts";
 import type { Understanding } from "../../workers/image/understand.ts";
-import { type ReadingDeps, readWithinBudget } from "./reading.ts";
+import { type ReadingDeps, readWithinBudget, understandKey } from "./reading.ts";
 
 /** Answers kept (each is a few KB of text at most). */
 const MAX_REMEMBERED = 1024;
@@ -59,14 +59,19 @@ export function understandImages(
       : Math.ceil(budget / BUDGET_STEP) * BUDGET_STEP;
     const reads = ocr && textBudget !== undefined;
     if (reads && deps.reading) {
-      return await readWithinBudget(image, `${inspected.hash}|true|${textBudget}`, textBudget, {
-        ...deps.reading,
-        cache: deps.cache,
-        maxPixels: deps.maxPixels,
-        timeoutMs: deps.timeoutMs,
-        // A copy of the bytes: the page's reading and render may be using them meanwhile.
-        look: () => examine(image, false, undefined, deps, true),
-      });
+      return await readWithinBudget(
+        image,
+        understandKey(inspected.hash, true, textBudget),
+        textBudget,
+        {
+          ...deps.reading,
+          cache: deps.cache,
+          maxPixels: deps.maxPixels,
+          timeoutMs: deps.timeoutMs,
+          // A copy of the bytes: the page's reading and render may be using them meanwhile.
+          look: () => examine(image, false, undefined, deps, true),
+        },
+      );
     }
     return await examine(image, reads, textBudget, deps);
   });
@@ -85,7 +90,7 @@ async function examine(
 ): Promise<Understanding> {
   const inspected = image.inspected!;
   try {
-    return await deps.cache.get(`${inspected.hash}|${reads}|${textBudget}`, async () => {
+    return await deps.cache.get(understandKey(inspected.hash, reads, textBudget), async () => {
       const bytes = copy ? inspected.bytes!.slice() : inspected.bytes!;
       const result = await deps.pool.run<UnderstandResult>(
         {
