@@ -102,20 +102,7 @@ const chatShape = z.looseObject({
   stream_options: z.looseObject({}).optional().nullable(),
 });
 
-/** Whether `json` surely has the chat shape: the common case, checked without building a parse. */
-function surelyChatShaped(json: Record<string, unknown>): boolean {
-  const { model, messages, stream, stream_options: options } = json;
-  return typeof model === "string" && modelNameProblem(model) === undefined &&
-    Array.isArray(messages) &&
-    messages.every((m) =>
-      m !== null && typeof m === "object" && !Array.isArray(m) && typeof m.role === "string"
-    ) &&
-    (stream == null || typeof stream === "boolean") &&
-    (options == null || (typeof options === "object" && !Array.isArray(options)));
-}
-
 function validate(json: Record<string, unknown>): void {
-  if (surelyChatShaped(json)) return;
   const parsed = chatShape.safeParse(json);
   if (parsed.success) return;
   const issue = parsed.error.issues[0];
