@@ -9,8 +9,12 @@
  *
  * - a shot's first frame is kept once the next frame shows it was not caught mid cross-fade or
  *   mid fade-in (a frame that is a mix of its neighbours is dropped);
+ * - a move that goes on the way the camera was moving counts as one even when it lines up less
+ *   well (a small picture upscaled and blurry, a noisy phone screen) or its contrast changes (a
+ *   cross-fade begun mid-pan): a cut does not land where the camera was heading;
  * - while the camera moves, a frame is kept only when the next one would leave part of it unseen
- *   (so a scroll or pan costs about one frame per screenful and skips nothing sampled);
+ *   (so a scroll or pan costs about one frame per screenful and skips nothing sampled); off the
+ *   page's axes (a diagonal pan, a zoom) the corners only a dropped frame showed may go;
  * - where the camera comes to rest, and where a moving shot ends, the frame is kept when enough of
  *   it is new or newly sharp (a zoom in);
  * - a cut to a picture already kept (a slide that comes back) keeps nothing; blank frames
@@ -54,6 +58,16 @@ export interface SelectionRules {
   alignedShare: number;
   /** Under this difference once lined up, any move counts (camera grain, a shake). */
   quietMad: number;
+  /**
+   * A move that goes on the way the camera was already moving counts up to this difference (still
+   * explaining `alignedShare` of it): a blurry upscaled picture or a noisy phone screen lines up
+   * less well than `alignedMad`, but a cut does not land where the camera was heading.
+   */
+  continuedMad: number;
+  /** A move goes on the way of the one before when their directions agree this well (cosine)... */
+  continuedCosine: number;
+  /** ...and neither is more than this many times as large as the other. */
+  continuedRatio: number;
   /** A move keeps the contrast within this factor; outside it the match is chance on a flat frame. */
   moveGain: number;
   /** A frame that is only brighter or darker than the one before differs by at most this once matched. */
@@ -68,6 +82,12 @@ export interface SelectionRules {
   mixShare: number;
   /** Content seen only by a dropped frame may be lost up to this share of that frame. */
   gapShare: number;
+  /**
+   * The same for a pan or zoom off the page's axes: a diagonal move leaves each dropped frame's
+   * corners unseen (two rectangles, the move's width by its height), which no frame but a
+   * neighbour shows; a document scroll leaves whole lines, so it keeps `gapShare`.
+   */
+  panGapShare: number;
   /** Where motion rests or ends, the frame is kept when at least this share is new or newly sharp. */
   restShare: number;
   /** A kept frame shows a point sharply enough when at no less than 1/this of the resolution. */
@@ -80,15 +100,20 @@ export interface SelectionRules {
 
 /**
  * Defaults, tuned on the tuning half of the generated video set (`bench/video_set`, frozen half
- * scored once afterwards). Measured there: a true move lines up within 1-6.5 of 255 (text
- * scrolled a fraction of a cell, a rich painting panned) and removes at least half of the
- * difference; a cut between two similar white pages can line up within 6 by chance, but with a
- * contrast gain near 0; fades fit a gain within 2 of 255.
+ * scored once afterwards), then on all three halves built by then (the continued move and the
+ * diagonal gap), the fresh half built apart and scored once afterwards. Measured there: a true
+ * move lines up within 1-6.5 of 255 (text scrolled a fraction of a cell, a rich painting panned;
+ * up to 15 for a 640 px photo upscaled 4×, or a noisy phone screen) and removes at least half of
+ * the difference; a cut between two similar white pages can line up within 6 by chance, but
+ * with a contrast gain near 0; fades fit a gain within 2 of 255.
  */
 export const SELECTION_RULES: SelectionRules = {
   alignedMad: 8,
   alignedShare: 0.5,
   quietMad: 3,
+  continuedMad: 16,
+  continuedCosine: 0.8,
+  continuedRatio: 3,
   moveGain: 1.25,
   fadeMad: 3,
   fadeGain: 1.18,
@@ -96,6 +121,7 @@ export const SELECTION_RULES: SelectionRules = {
   mixMad: 8,
   mixShare: 0.6,
   gapShare: 0.015,
+  panGapShare: 0.05,
   restShare: 0.1,
   sharpness: 1.5,
   stillShare: 0.008,
@@ -143,6 +169,24 @@ export function newShareOf(view: View): number {
     Math.max(0, Math.min(1, centre + half) - Math.max(0, centre - half));
   const inside = overlap(0.5 + view.dx) * overlap(0.5 + view.dy);
   return Math.max(0, 1 - inside / (4 * half * half));
+}
+
+/** A move as a vector: the zoom's logarithm and the shift. */
+const moveVector = (view: View) => [Math.log(view.zoom), view.dx, view.dy];
+
+/** Whether `next` goes on the way `last` was moving (same direction, a like size). */
+export function continues(
+  last: View | undefined,
+  next: View,
+  rules: Pick<SelectionRules, "continuedCosine" | "continuedRatio">,
+): boolean {
+  if (!last) return false;
+  const a = moveVector(last), b = moveVector(next);
+  const dot = a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+  const la = Math.hypot(...a), lb = Math.hypot(...b);
+  if (la === 0 || lb === 0) return false;
+  return dot / (la * lb) >= rules.continuedCosine &&
+    Math.max(la / lb, lb / la) <= rules.continuedRatio;
 }
 
 /** How a frame relates to the one sampled before it. */
@@ -257,7 +301,7 @@ export class FrameSelector {
     }
     const prev = this.#prev;
     const relation: Relation = prev
-      ? this.#relate(prev.fingerprint, fingerprint)
+      ? this.#relate(prev.fingerprint, fingerprint, this.#lastMove)
       : { kind: "unrelated" };
     let settled: Settled | undefined;
     let current: FrameVerdict;
@@ -323,13 +367,17 @@ export class FrameSelector {
   }
 
   /** How `next` relates to `prev`. */
-  #relate(prev: FrameFingerprint, next: FrameFingerprint): Relation {
+  #relate(prev: FrameFingerprint, next: FrameFingerprint, lastMove?: View): Relation {
     const r = this.rules;
     const motion = estimateMotion(prev.grid, next.grid);
-    const lined = motion.mad <= r.quietMad ||
-      (motion.mad <= r.alignedMad && motion.mad <= r.alignedShare * motion.unaligned);
+    const explains = motion.mad <= r.alignedShare * motion.unaligned;
+    // A picture that goes on moving the camera's way may line up less well and change its
+    // contrast (a cross-fade begun mid-pan): it still shows where the camera went.
+    const continued = motion.gain > 0.1 && continues(lastMove, motion, r);
+    const lined = motion.mad <= r.quietMad || (motion.mad <= r.alignedMad && explains) ||
+      (motion.mad <= r.continuedMad && explains && continued);
     const sameContrast = motion.gain <= r.moveGain && motion.gain >= 1 / r.moveGain;
-    if (lined && sameContrast) {
+    if (lined && (sameContrast || continued)) {
       const still = Math.abs(motion.dx) < r.stillShare && Math.abs(motion.dy) < r.stillShare &&
         Math.abs(motion.zoom - 1) < r.stillShare;
       return { kind: "moved", motion, still };
@@ -374,8 +422,9 @@ export class FrameSelector {
   /** Keeps the held moving frame when the next would leave part of it unseen. */
   #bridge(held: Held, next: Rect): Settled | undefined {
     const others = [...this.#rects(held.frame.place.shot), next];
-    if (uncovered(this.#rect(held.frame.place), others) <= this.rules.gapShare) return undefined;
     const scrolled = held.verdict.reason === "scrolled without a screenful of new content";
+    const gap = scrolled ? this.rules.gapShare : this.rules.panGapShare;
+    if (uncovered(this.#rect(held.frame.place), others) <= gap) return undefined;
     return this.#keep(
       held,
       scrolled ? "new content after scrolling" : "new content after panning or zooming",

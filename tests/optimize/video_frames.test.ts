@@ -1,6 +1,11 @@
 /** The pure parts of video planning: timeline coverage, markers, relevance ranking. */
 import assert from "node:assert/strict";
-import { coverTimeline, newShareOf } from "../../src/optimize/video_frames.ts";
+import {
+  continues,
+  coverTimeline,
+  newShareOf,
+  SELECTION_RULES,
+} from "../../src/optimize/video_frames.ts";
 import { frameBudget, frameMarker } from "../../src/optimize/plan_video.ts";
 import { clipEmbedder, embeddingScorer, ModelLoadError } from "../../workers/video/relevance.ts";
 import { family } from "./_plan.ts";
@@ -36,6 +41,21 @@ Deno.test("a zoom in shows nothing new; a view moved half off the frame shows ha
   assert.equal(newShareOf({ zoom: 1.3, dx: 0.05, dy: 0 }), 0);
   assert.ok(Math.abs(newShareOf({ zoom: 1, dx: 0.5, dy: 0 }) - 0.5) < 1e-9);
   assert.ok(Math.abs(newShareOf({ zoom: 0.5, dx: 0, dy: 0 }) - 0.75) < 1e-9);
+});
+
+Deno.test("a move goes on the camera's way when it keeps the direction and a like size", () => {
+  const pan = { zoom: 1, dx: 0.12, dy: -0.22 };
+  const on = (next: { zoom: number; dx: number; dy: number }) =>
+    continues(pan, next, SELECTION_RULES);
+  assert.equal(on({ zoom: 1, dx: 0.12, dy: -0.13 }), true); // slowing, a little off its line
+  assert.equal(on({ zoom: 1, dx: 0.04, dy: -0.08 }), true); // a third of the speed
+  assert.equal(on({ zoom: 1, dx: 0.03, dy: -0.05 }), false); // under a third: it stopped
+  assert.equal(on({ zoom: 1, dx: 0.22, dy: 0.12 }), false); // at a right angle
+  assert.equal(on({ zoom: 1, dx: -0.12, dy: 0.22 }), false); // back the other way
+  assert.equal(continues(undefined, pan, SELECTION_RULES), false); // the camera was not moving
+  const zoomOut = { zoom: 0.91, dx: 0.037, dy: 0.059 };
+  assert.equal(continues(zoomOut, { zoom: 0.938, dx: 0.031, dy: 0.049 }, SELECTION_RULES), true);
+  assert.equal(continues(zoomOut, { zoom: 1.08, dx: 0.037, dy: 0.059 }, SELECTION_RULES), false);
 });
 
 Deno.test("the frame budget is the policy's cap, or what fits in half the model's context", () => {

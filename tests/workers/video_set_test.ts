@@ -116,3 +116,26 @@ Deno.test({
     assert.ok(score.pass, failed(score));
   },
 });
+
+Deno.test({
+  name:
+    "a zoom out over a small photo, blurry where it is upscaled, is one move: its first and last view",
+  ignore: !ffmpeg,
+  async fn() {
+    const { entry, kept, score } = await keptFrom("h08_photo_zoom_out_diagonal");
+    assert.equal(entry.truth.shots[0].rule, "small motion");
+    assert.ok(score.pass, failed(score));
+    assert.deepEqual(kept.map((k) => k.reason), ["first frame", "where the motion came to rest"]);
+  },
+});
+
+Deno.test({
+  name: "a short diagonal pan between two stills keeps two views of it, its corners given up",
+  ignore: !ffmpeg,
+  async fn() {
+    const { entry, score } = await keptFrom("h12_mixed_cut_pan_fade");
+    assert.equal(entry.truth.shots[1].rule, "small motion");
+    assert.ok(score.pass, failed(score));
+    assert.equal(score.shotFrames[1], 2);
+  },
+});
