@@ -4,8 +4,9 @@
  * same rate to nothing (the floor any frame sampler pays), as a realtime factor and a ratio; and
  * the frames and image tokens sent against the naive request (every sampled frame as an image
  * under the model's rule; Gemini: its video tokens per second). Then (c) the generated video
- * set (`bench/video_set`, built into `.squint/video_set` when missing): frames kept per video
- * against its scenes or screenfuls, scored rule by rule, tuning and frozen halves apart.
+ * set (`bench/video_set`, built into `.squint/video_set` when missing; the fresh half only once
+ * `make.ts --half fresh` has built it): frames kept per video against its scenes or screenfuls,
+ * scored rule by rule, each half apart.
  *
  * @module
  */

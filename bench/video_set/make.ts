@@ -1,8 +1,12 @@
 /**
  * Builds the generated video set and writes its manifest.
  *
- *     deno run -A bench/video_set/make.ts [--out .squint/video_set] [--half tuning|frozen|all]
+ *     deno run -A bench/video_set/make.ts [--out .squint/video_set]
+ *                                         [--half tuning|frozen|holdout|fresh|all]
  *                                         [--only id,id] [--manifest-only]
+ *
+ * The fresh half's pictures are made first by `deno run -A bench/video_set/fresh_sources.ts`;
+ * `--half all` leaves that half out while they are not.
  *
  * The videos go to `--out` (git-ignored; never commit them); `bench/video_set/manifest.json`
  * (committed) gives each video's half, kind, sources, camera path summary, ground truth and
@@ -13,10 +17,11 @@
  */
 
 import { parseArgs } from "node:util";
+import { freshPrepared } from "./fresh_sources.ts";
 import { renderVideo } from "./render.ts";
 import {
-  corpusSizes,
   type Half,
+  pictureSizes,
   type Shot,
   sourceSize,
   videoSet,
@@ -70,7 +75,7 @@ function sourcesOf(shot: Shot): string[] {
 }
 
 /** The manifest entry of a spec. */
-export function entryOf(spec: VideoSpec, sizes = corpusSizes()): ManifestEntry {
+export function entryOf(spec: VideoSpec, sizes = pictureSizes()): ManifestEntry {
   const shotSizes = spec.shots.map((s) => sourceSize(s.source, sizes));
   return {
     id: spec.id,
@@ -95,7 +100,9 @@ export function checkSplit(specs: VideoSpec[]): void {
   for (const spec of specs) {
     for (const file of spec.shots.flatMap(sourcesOf)) {
       const other = used.get(file);
-      if (other && other !== spec.half) throw new Error(`${file} is used by both halves`);
+      if (other && other !== spec.half) {
+        throw new Error(`${file} is used by two halves: ${other} and ${spec.half}`);
+      }
       used.set(file, spec.half);
     }
   }
@@ -118,9 +125,18 @@ if (import.meta.main) {
   console.log(`manifest: ${entries.length} videos -> ${MANIFEST}`);
   if (!values["manifest-only"]) {
     const only = values.only?.split(",");
+    const all = values.half === "all";
+    const fresh = freshPrepared();
+    if (all && !fresh) {
+      console.log("fresh half left out: run bench/video_set/fresh_sources.ts to make its pictures");
+    }
     const chosen = specs.filter((s) =>
-      (values.half === "all" || s.half === values.half) && (!only || only.includes(s.id))
+      (all ? s.half !== "fresh" || fresh : s.half === values.half) &&
+      (!only || only.includes(s.id))
     );
+    if (!fresh && chosen.some((s) => s.half === "fresh")) {
+      throw new Error("no fresh pictures: deno run -A bench/video_set/fresh_sources.ts makes them");
+    }
     for (const spec of chosen) {
       const started = performance.now();
       const path = await renderVideo(spec, { out: values.out! });

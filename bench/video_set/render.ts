@@ -8,10 +8,10 @@
  */
 
 import { type Canvas, createCanvas, type Image, loadImage } from "@napi-rs/canvas";
-import { corpusDir } from "../../tests/support/squint.ts";
 import { ffmpegPath } from "../../workers/video/ffmpeg.ts";
 import {
   BROWSER_BAR,
+  picturePath,
   type Pose,
   type Shot,
   type Source,
@@ -122,7 +122,7 @@ async function loadSource(source: Source, sourcesDir: string): Promise<Image[]> 
   }
   const files = source.kind === "image" ? [source.file] : source.files;
   return await Promise.all(
-    files.map(async (f) => await loadImage(await Deno.readFile(`${corpusDir()}/${f}`))),
+    files.map(async (f) => await loadImage(await Deno.readFile(picturePath(f)))),
   );
 }
 

@@ -1,9 +1,10 @@
 /**
  * The generated video set, as data: each video is a few shots, each shot a camera path over one
  * picture (a corpus image, corpus document pages stacked into one tall document, or a local HTML
- * manual rendered by Chromium). The split into a tuning half and a frozen half is fixed here, by
- * video and by source: no picture is used by both halves, and none is used by the four corpus
- * videos (those were made from other files of the same packages).
+ * manual rendered by Chromium; the fresh half's pictures are Debian packages' files prepared by
+ * `fresh_sources.ts`). The split into halves is fixed here, by video and by source: no picture is
+ * used by two halves, and none is used by the four corpus videos (those were made from other
+ * files of the same packages).
  *
  * Speeds, sizes and durations are not chosen by hand: each half draws them from the same ranges
  * with its own seeded generator (`RANGES`), so the frozen half is as hard as chance makes it.
@@ -12,13 +13,15 @@
  */
 
 import { corpusDir } from "../../tests/support/squint.ts";
+import { FRESH_DIR, FRESH_PICTURES } from "./fresh_sources.ts";
 
 /**
  * Which part of the set a video belongs to: the tuning half, the frozen half (specified with
- * the tuning half, before any tuning; built and scored once the rules were frozen), and a fresh
- * holdout specified and built after a fix prompted by the frozen half's failures.
+ * the tuning half, before any tuning; built and scored once the rules were frozen), a holdout
+ * specified and built after a fix prompted by the frozen half's failures, and the fresh half:
+ * pictures nobody had looked at, specified and built after the rules were frozen a second time.
  */
-export type Half = "tuning" | "frozen" | "holdout";
+export type Half = "tuning" | "frozen" | "holdout" | "fresh";
 
 /** A view of the source: its top-left corner and width in source pixels (height from the aspect). */
 export interface Pose {
@@ -111,7 +114,12 @@ export const RANGES = {
 } as const;
 
 /** Seeds of the halves' draws. */
-export const SEEDS: Record<Half, number> = { tuning: 1717, frozen: 9029, holdout: 4421 };
+export const SEEDS: Record<Half, number> = {
+  tuning: 1717,
+  frozen: 9029,
+  holdout: 4421,
+  fresh: 6113,
+};
 
 /** The web pages rendered by Chromium: 1280 px wide, cut to this height. */
 export const WEB_WIDTH = 1280;
@@ -135,6 +143,16 @@ export interface Size {
   height: number;
 }
 
+/** The folder the fresh half's pictures are named in (`fresh/<name>`), standing for `FRESH_DIR`. */
+const FRESH = "fresh";
+
+/** Where a picture's file is: `images/…` in the corpus, `fresh/…` in `FRESH_DIR`. */
+export function picturePath(file: string): string {
+  return file.startsWith(`${FRESH}/`)
+    ? `${FRESH_DIR}/${file.slice(FRESH.length + 1)}`
+    : `${corpusDir()}/${file}`;
+}
+
 /** Sizes of the corpus images, from the corpus manifest. */
 export function corpusSizes(): Map<string, Size> {
   const manifest = JSON.parse(Deno.readTextFileSync(`${corpusDir()}/manifest.json`)) as {
@@ -145,11 +163,24 @@ export function corpusSizes(): Map<string, Size> {
   return new Map(manifest.map((e) => [e.file, { width: e.width, height: e.height }]));
 }
 
+/**
+ * Sizes of every picture of the set: the corpus images', and the fresh pictures' as
+ * `fresh_sources.ts` records them (and checks on the files it makes), so the specs and the
+ * manifest are the same on a machine where the fresh pictures were never prepared.
+ */
+export function pictureSizes(): Map<string, Size> {
+  const fresh = FRESH_PICTURES.map((p): [string, Size] => [
+    `${FRESH}/${p.name}`,
+    { width: p.width, height: p.height },
+  ]);
+  return new Map([...corpusSizes(), ...fresh]);
+}
+
 /** Width of a stacked document: every page is scaled to the first page's width. */
 export function sourceSize(source: Source, sizes: Map<string, Size>): Size {
   const size = (file: string) => {
     const s = sizes.get(file);
-    if (!s) throw new Error(`no corpus image ${file}`);
+    if (!s) throw new Error(`no picture ${file} in the corpus or the fresh pictures`);
     return s;
   };
   if (source.kind === "image") return size(source.file);
@@ -185,6 +216,11 @@ class Builder {
     return sourceSize(source, this.sizes);
   }
 
+  /** One of this half's pictures, by name. */
+  picture(name: string): Source {
+    return { kind: "image", file: `${FOLDERS[this.half]}/${name}` };
+  }
+
   add(spec: Omit<VideoSpec, "half" | "fps"> & { fps?: number }) {
     const seconds = Math.round(spec.seconds * 100) / 100;
     if (seconds > 20) throw new Error(`${spec.id}: ${seconds} s is longer than 20 s`);
@@ -192,10 +228,23 @@ class Builder {
   }
 }
 
+/** Where each half's pictures are: the corpus images, or the fresh pictures (`fresh_sources.ts`). */
+const FOLDERS: Record<Half, string> = {
+  tuning: "images",
+  frozen: "images",
+  holdout: "images",
+  fresh: FRESH,
+};
+
 const images = (file: string): Source => ({ kind: "image", file: `images/${file}` });
 const pages = (...files: string[]): Source => ({
   kind: "pages",
   files: files.map((f) => `images/${f}`),
+});
+const fresh = (file: string): Source => ({ kind: "image", file: `${FRESH}/${file}` });
+const freshPages = (...files: string[]): Source => ({
+  kind: "pages",
+  files: files.map((f) => `${FRESH}/${f}`),
 });
 const web = (file: string): Source => ({ kind: "web", file, height: WEB_HEIGHT });
 const cut: Transition = { kind: "cut" };
@@ -275,7 +324,7 @@ function slideShots(
 ): Shot[] {
   let t = 0;
   return order.map((scene, k) => {
-    const source = images(files[scene]);
+    const source = b.picture(files[scene]);
     const seconds = b.draw(length);
     const pose = contain(b.size(source), aspect, t);
     const shot: Shot = {
@@ -296,7 +345,10 @@ const PORTRAIT = { width: 720, height: 1280 };
 /** The browser bar's height at 720p; the page is seen below it. */
 export const BROWSER_BAR = 72;
 
-/** Per half, which pictures each video uses: the halves share none. */
+/**
+ * Per half, which pictures each video uses (the slides and the mixed video's stills by name, in
+ * the half's folder, `FOLDERS`): the halves share none.
+ */
 const PICTURES = {
   tuning: {
     docScroll: pages(
@@ -403,6 +455,42 @@ const PICTURES = {
       last: "photo_text_parking_sign_800x600.jpg",
     },
   },
+  fresh: {
+    docScroll: freshPages(
+      "doc_nettle_compat_prose_p12_300dpi.png",
+      "doc_crc_tricks_math_p4_150dpi.png",
+    ),
+    phoneScroll: freshPages(
+      "doc_fontconfig_properties_p2_200dpi.png",
+      "doc_libtasn1_intro_list_p4_150dpi.png",
+      "doc_mime_spec_title_p1_150dpi.png",
+    ),
+    webScroll: web("/usr/share/doc/nodejs/api/events.html"),
+    webSteps: web("/usr/share/doc/ninja-build/manual.html"),
+    panAcross: fresh("photo_sunset_hills_4272x2848.jpg"),
+    panAlong: fresh("photo_dogs_window_portrait_2056x3088.jpg"),
+    zoom: fresh("photo_fig_bowl_2572x1740.jpg"),
+    zoomPan: fresh("photo_nuthatch_tree_6028x3391.jpg"),
+    slides: {
+      A: "chart_octave_splinefit_750x525.png",
+      B: "ui_kcachegrind_xtree_961x636.png",
+      C: "doc_bzip2_title_p1_150dpi.png",
+      D: "photo_dragonfly_4224x3168.jpg",
+      E: "chart_octave_polar_750x525.png",
+    },
+    fades: {
+      A: "photo_forest_stream_3088x2056.jpg",
+      B: "web_octave_3d_plots_1280x720.png",
+      C: "doc_nettle_example_code_p9_200dpi.png",
+      D: "ui_sddm_login_lines_900x506.jpg",
+    },
+    talking: fresh("photo_paint_brushes_1365x1074.jpg"),
+    mixed: {
+      first: "diagram_valgrind_dhat_tree_1175x1370.png",
+      pan: "art_autumn_painting_2560x1600.jpg",
+      last: "photo_bird_lamps_2880x2160.jpg",
+    },
+  },
 };
 
 /** Where each half's pans go: the halves between them cover every direction. */
@@ -410,14 +498,18 @@ const DIRECTIONS = {
   tuning: { across: "right", along: "up", zoom: "in", zoomPan: "out" },
   frozen: { across: "left", along: "down", zoom: "out", zoomPan: "in" },
   holdout: { across: "left", along: "up", zoom: "in", zoomPan: "out" },
+  fresh: { across: "right", along: "down", zoom: "out", zoomPan: "in" },
 } as const;
+
+/** The letter each half's video ids start with. */
+const PREFIXES: Record<Half, string> = { tuning: "t", frozen: "f", holdout: "h", fresh: "r" };
 
 /** The twelve videos of one half. */
 function halfSpecs(half: Half, sizes: Map<string, Size>): VideoSpec[] {
   const b = new Builder(half, sizes);
   const p = PICTURES[half];
   const dir = DIRECTIONS[half];
-  const prefix = { tuning: "t", frozen: "f", holdout: "h" }[half];
+  const prefix = PREFIXES[half];
   const wide = LANDSCAPE.width / LANDSCAPE.height;
 
   // 1. A document scrolled slowly and continuously.
@@ -729,7 +821,8 @@ function halfSpecs(half: Half, sizes: Map<string, Size>): VideoSpec[] {
   }
   // 12. Mixed: a still, a cut to a short pan, a cross-fade to another still.
   {
-    const first = images(p.mixed.first), pan = images(p.mixed.pan), last = images(p.mixed.last);
+    const first = b.picture(p.mixed.first), pan = b.picture(p.mixed.pan);
+    const last = b.picture(p.mixed.last);
     const a = b.draw(RANGES.slide) + 1, panSeconds = b.draw(RANGES.panSeconds) / 2;
     const zoom = b.draw(RANGES.panZoom), fade = b.draw(RANGES.crossfade);
     const c = b.draw(RANGES.slide) + 1;
@@ -777,11 +870,16 @@ function halfSpecs(half: Half, sizes: Map<string, Size>): VideoSpec[] {
   return b.specs;
 }
 
-/** Every video of the set: the tuning half, the frozen half, the holdout. */
-export function videoSet(sizes: Map<string, Size> = corpusSizes()): VideoSpec[] {
+/**
+ * Every video of the set: the tuning half, the frozen half, the holdout and the fresh half. The
+ * fresh half is specified whether or not its pictures are prepared (its sizes are recorded), and
+ * built only by `make.ts` once `fresh_sources.ts` has made them.
+ */
+export function videoSet(sizes: Map<string, Size> = pictureSizes()): VideoSpec[] {
   return [
     ...halfSpecs("tuning", sizes),
     ...halfSpecs("frozen", sizes),
     ...halfSpecs("holdout", sizes),
+    ...halfSpecs("fresh", sizes),
   ];
 }
