@@ -17,6 +17,7 @@ import { relayedHeaders } from "../providers/openai.ts";
 import type { Attempt } from "../providers/attempts.ts";
 import type { RequestLogRow } from "../storage/types.ts";
 import { relayChatStream } from "./chat_stream.ts";
+import { servedResponse } from "./served.ts";
 import { badUpstreamResponse, jsonObject } from "./upstream_faults.ts";
 
 /** What relaying needs besides the two responses. */
@@ -137,7 +138,7 @@ export async function relayChatResponse(
       undefined,
       new TextDecoder().decode(body.slice(0, 500)),
     );
-    return new Response(body, { status: upstream.status, headers: headersWith(stats) });
+    return servedResponse(body, upstream.status, headersWith(stats));
   }
   const contentType = upstream.headers.get("content-type");
   const isStream = (contentType ?? "").includes("text/event-stream");
@@ -160,7 +161,7 @@ export async function relayChatResponse(
         record(upstream.status, outcome, statsFor(prepared, cache, usage), usage),
       onFirstBytes: firstBytesClock(ctx),
     });
-    return new Response(body, { status: upstream.status, headers: headersWith(early()) });
+    return servedResponse(body, upstream.status, headersWith(early()));
   }
   let text: string;
   try {
@@ -186,5 +187,5 @@ export async function relayChatResponse(
   const body = `${text.slice(0, close)}${separator}"squint":${JSON.stringify(stats)}${
     text.slice(close)
   }`;
-  return new Response(body, { status: upstream.status, headers: headersWith(stats) });
+  return servedResponse(body, upstream.status, headersWith(stats));
 }

@@ -24,6 +24,7 @@ import type { PreparedChat } from "../pipeline/prepare_chat.ts";
 import { relayedHeaders } from "../providers/openai.ts";
 import { callLogger, firstBytesClock, type RelayContext } from "./chat_response.ts";
 import { enqueuer, type StreamOutcome } from "./chat_stream.ts";
+import { servedResponse } from "./served.ts";
 import { eventData, splitEvents, SseBlocks } from "./sse.ts";
 import {
   badUpstreamResponse,
@@ -218,10 +219,10 @@ export async function relayNativeResponse(
       onEnd: (outcome, raw) => record(upstream.status, outcome, raw),
       onFirstBytes: firstBytesClock(ctx),
     });
-    return new Response(body, {
-      status: upstream.status,
-      headers: [...base, ...statsHeaders(statsFor(prepared, cache))],
-    });
+    return servedResponse(body, upstream.status, [
+      ...base,
+      ...statsHeaders(statsFor(prepared, cache)),
+    ]);
   }
   /** squint's own error answer, in the door's shape, logged with what squint knew of the call. */
   const refuse = (error: GatewayError, outcome: string) => {
@@ -246,10 +247,7 @@ export async function relayNativeResponse(
   }
   if (!upstream.ok) {
     const stats = record(upstream.status, "upstream_error", undefined, text.slice(0, 500));
-    return new Response(text, {
-      status: upstream.status,
-      headers: [...base, ...statsHeaders(stats)],
-    });
+    return servedResponse(text, upstream.status, [...base, ...statsHeaders(stats)]);
   }
   const answer = prepared.stream
     ? undefined
@@ -264,10 +262,7 @@ export async function relayNativeResponse(
     return refuse(error, "bad_upstream_response");
   }
   const stats = record(upstream.status, "complete", dialect.answerUsage(answer));
-  return new Response(text, {
-    status: upstream.status,
-    headers: [...base, ...statsHeaders(stats)],
-  });
+  return servedResponse(text, upstream.status, [...base, ...statsHeaders(stats)]);
 }
 
 /** The stats at the end of a stream: a named `squint` event when asked for, else a comment. */
