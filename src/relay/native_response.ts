@@ -313,6 +313,16 @@ function relayNativeStream(
     options.onEnd(outcome, usage);
   };
 
+  /**
+   * Whether a block may hold an event `read` acts on. Where events are named by type and carry no
+   * sequence (Anthropic's), a block that names no end and no usage (content deltas, most of a
+   * stream) is relayed without being split into events.
+   */
+  const endNames = Object.keys(dialect.ends);
+  const notable = (block: string) =>
+    dialect.sequenced || dialect.endsWith !== undefined || block.includes('"usage"') ||
+    endNames.some((name) => block.includes(name));
+
   const read = (event: string) => {
     const data = eventData(event);
     const type = EVENT_NAME.exec(event)?.[1]?.trim() ||
@@ -371,7 +381,7 @@ function relayNativeStream(
         if (!block) continue;
         // A chunk of whole events (the common case) goes on as the bytes it came as.
         send(controller, whole && !blocks.pending ? result.value.slice() : encoder.encode(block));
-        for (const event of splitEvents(block)) read(event);
+        if (notable(block)) { for (const event of splitEvents(block)) read(event); }
         return;
       }
     },
