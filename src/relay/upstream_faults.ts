@@ -6,6 +6,7 @@
  */
 import { GatewayError } from "../errors.ts";
 import { onDeadline } from "../providers/deadlines.ts";
+import { giveBackReadBuffer, takeReadBuffer } from "./read_buffers.ts";
 
 /** The upstream sent nothing for the idle limit; squint hung up on it. */
 export class StreamIdleError extends Error {
@@ -53,9 +54,6 @@ export function incomplete(what: string): StreamFault {
   );
 }
 
-/** The reused read buffer of a byte stream: events are small, and a larger buffer costs its allocation per stream. */
-const READ_BUFFER_BYTES = 16 * 1024;
-
 /**
  * Reads an upstream body with an idle limit: a read that waits `ms` for the upstream ends the
  * stream (the body is cancelled, which aborts its fetch) and `read` throws a StreamIdleError. The
@@ -66,11 +64,15 @@ const READ_BUFFER_BYTES = 16 * 1024;
  *
  * A byte stream (every fetch body) is read into one buffer of the reader's own, reused read after
  * read: a default reader would allocate a fresh 64 KiB chunk for each read, which made the
- * allocation and its garbage the largest single cost of relaying a stream. So a chunk `read`
- * returns is valid until the next `read`; a caller that keeps it copies it.
+ * allocation and its garbage the largest single cost of relaying a stream. The buffer is taken
+ * from the streams that ended and given back when this one stops (`read_buffers.ts`). So a chunk
+ * `read` returns is valid until the next `read` or `stop`; a caller that keeps it copies it.
  */
 export class IdleLimitedReader {
-  readonly #reader: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader;
+  readonly #reader:
+    | { byob: false; reader: ReadableStreamDefaultReader<Uint8Array> }
+    | { byob: true; reader: ReadableStreamBYOBReader };
+  /** The buffer the next byte-stream read goes into; undefined once given back. */
   #buffer: ArrayBuffer | undefined;
   readonly #ms: number;
   /** Cancels the pending deadline; undefined while none is set. */
@@ -81,10 +83,9 @@ export class IdleLimitedReader {
 
   constructor(body: ReadableStream<Uint8Array>, ms: number | undefined) {
     try {
-      this.#reader = body.getReader({ mode: "byob" });
-      this.#buffer = new ArrayBuffer(READ_BUFFER_BYTES);
+      this.#reader = { byob: true, reader: body.getReader({ mode: "byob" }) };
     } catch {
-      this.#reader = body.getReader(); // not a byte stream
+      this.#reader = { byob: false, reader: body.getReader() }; // not a byte stream
     }
     this.#ms = ms !== undefined && ms > 0 && Number.isFinite(ms) ? ms : 0;
   }
@@ -96,7 +97,7 @@ export class IdleLimitedReader {
       const left = this.#ms - (performance.now() - this.#waitingSince);
       if (left > 0) return this.#arm(left);
       this.#idle = true;
-      this.#reader.cancel(new StreamIdleError(this.#ms)).catch(() => {});
+      this.#reader.reader.cancel(new StreamIdleError(this.#ms)).catch(() => {});
     });
   }
 
@@ -119,26 +120,27 @@ export class IdleLimitedReader {
   }
 
   async #next(): Promise<ReadableStreamReadResult<Uint8Array>> {
-    if (this.#buffer === undefined) {
-      return await (this.#reader as ReadableStreamDefaultReader<Uint8Array>).read();
-    }
-    const reader = this.#reader as ReadableStreamBYOBReader;
-    const result = await reader.read(new Uint8Array(this.#buffer));
+    if (!this.#reader.byob) return await this.#reader.reader.read();
+    const result = await this.#reader.reader.read(
+      new Uint8Array(this.#buffer ?? takeReadBuffer()),
+    );
     // The buffer was transferred into the read and comes back as the chunk's own.
     if (result.value) this.#buffer = result.value.buffer as ArrayBuffer;
     return result as ReadableStreamReadResult<Uint8Array>;
   }
 
-  /** Stops the clock (the stream ended). */
+  /** Stops the clock (the stream ended) and gives the read buffer back; no read follows. */
   stop(): void {
     this.#cancelDeadline?.();
     this.#cancelDeadline = undefined;
+    if (this.#buffer !== undefined) giveBackReadBuffer(this.#buffer);
+    this.#buffer = undefined;
   }
 
   /** Cancels the upstream body (the client went away). */
   async cancel(reason: unknown): Promise<void> {
     this.stop();
-    await this.#reader.cancel(reason).catch(() => {});
+    await this.#reader.reader.cancel(reason).catch(() => {});
   }
 }
 
