@@ -218,7 +218,7 @@ class Builder {
 
   /** One of this half's pictures, by name. */
   picture(name: string): Source {
-    return { kind: "image", file: `${FOLDERS[this.half]}/${name}` };
+    return imageIn(FOLDERS[this.half])(name);
   }
 
   add(spec: Omit<VideoSpec, "half" | "fps"> & { fps?: number }) {
@@ -236,16 +236,18 @@ const FOLDERS: Record<Half, string> = {
   fresh: FRESH,
 };
 
-const images = (file: string): Source => ({ kind: "image", file: `images/${file}` });
-const pages = (...files: string[]): Source => ({
-  kind: "pages",
-  files: files.map((f) => `images/${f}`),
+/** A picture of `folder` (`images` in the corpus, or the fresh pictures), by name. */
+const imageIn = (folder: string) => (file: string): Source => ({
+  kind: "image",
+  file: `${folder}/${file}`,
 });
-const fresh = (file: string): Source => ({ kind: "image", file: `${FRESH}/${file}` });
-const freshPages = (...files: string[]): Source => ({
+/** Pages of `folder` stacked into one document. */
+const pagesIn = (folder: string) => (...files: string[]): Source => ({
   kind: "pages",
-  files: files.map((f) => `${FRESH}/${f}`),
+  files: files.map((f) => `${folder}/${f}`),
 });
+const images = imageIn("images"), pages = pagesIn("images");
+const fresh = imageIn(FRESH), freshPages = pagesIn(FRESH);
 const web = (file: string): Source => ({ kind: "web", file, height: WEB_HEIGHT });
 const cut: Transition = { kind: "cut" };
 
