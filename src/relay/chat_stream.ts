@@ -31,6 +31,8 @@ const USAGE_OBJECT = /"usage"\s*:\s*\{/;
 const USAGE_NULL = /"usage"\s*:\s*null/;
 /** Added by the upstream to every chunk because squint asked for usage; absent otherwise. */
 const INJECTED_USAGE_NULL = ',"usage":null';
+/** A `usage: null` written otherwise than the injected one (spaced, or first in its object). */
+const OTHER_USAGE_NULL = /(?<!,)"usage"\s*:\s*null|"usage"(?:\s+:\s*|:\s+)null/;
 /** The upstream's own error event (`{"error":{…}}`), which ends its stream. */
 const ERROR_EVENT = /^\s*\{\s*"error"\s*:/;
 /** A block that holds any of these needs event-by-event handling; most blocks hold none. */
@@ -131,14 +133,17 @@ export function relayChatStream(
     return [sseEvent(JSON.stringify(chunk))];
   };
 
-  /** One block of whole events, relayed: content deltas untouched (or only unmarked), the rest handled. */
-  const relayBlock = (block: string): string => {
+  /**
+   * One block of whole events, as bytes for the client: content deltas untouched (or only
+   * unmarked), the rest handled. `raw` is the block's own bytes when it was one whole read.
+   */
+  const relayBlock = (block: string, raw: Uint8Array | undefined): Uint8Array | undefined => {
     if (!NEEDS_HANDLING.test(block)) {
-      if (options.clientWantsUsage) return block;
-      const stripped = block.replaceAll(INJECTED_USAGE_NULL, "");
-      if (!USAGE_NULL.test(stripped)) return stripped;
+      if (options.clientWantsUsage) return raw ? raw.slice() : encoder.encode(block);
+      if (!OTHER_USAGE_NULL.test(block)) return withoutInjectedUsage(block, raw, encoder);
     }
-    return splitEvents(block).flatMap(handle).join("");
+    const out = splitEvents(block).flatMap(handle).join("");
+    return out ? encoder.encode(out) : undefined;
   };
 
   /** Ends the client's stream: what is held, then the error event of a fault, if any. */
@@ -169,9 +174,12 @@ export function relayChatStream(
           finish(controller, out, finished ? undefined : incomplete("data: [DONE]"));
           return;
         }
-        const out = relayBlock(blocks.push(result.value));
+        const whole = !blocks.pending;
+        const block = blocks.push(result.value);
+        if (!block) continue;
+        const out = relayBlock(block, whole && !blocks.pending ? result.value : undefined);
         if (out) {
-          send(controller, encoder.encode(out));
+          send(controller, out);
           return;
         }
       }
@@ -181,4 +189,35 @@ export function relayChatStream(
       await reader.cancel(reason);
     },
   });
+}
+
+/**
+ * The bytes of `block` without the injected `,"usage":null`s. Where the block is ASCII (its text
+ * as long as its bytes, OpenAI's usual chunk), they are cut out of `raw` without re-encoding.
+ */
+function withoutInjectedUsage(
+  block: string,
+  raw: Uint8Array | undefined,
+  encoder: TextEncoder,
+): Uint8Array {
+  const cuts: number[] = [];
+  for (
+    let at = block.indexOf(INJECTED_USAGE_NULL);
+    at >= 0;
+    at = block.indexOf(INJECTED_USAGE_NULL, at + INJECTED_USAGE_NULL.length)
+  ) cuts.push(at);
+  if (!raw || raw.length !== block.length) {
+    return encoder.encode(cuts.length ? block.replaceAll(INJECTED_USAGE_NULL, "") : block);
+  }
+  if (cuts.length === 0) return raw.slice();
+  const out = new Uint8Array(raw.length - cuts.length * INJECTED_USAGE_NULL.length);
+  let from = 0;
+  let to = 0;
+  for (const at of cuts) {
+    out.set(raw.subarray(from, at), to);
+    to += at - from;
+    from = at + INJECTED_USAGE_NULL.length;
+  }
+  out.set(raw.subarray(from), to);
+  return out;
 }

@@ -102,6 +102,54 @@ Deno.test("events split across network reads are reassembled and relayed whole",
   assert.equal(JSON.parse(out[1]).choices[0].delta.content, "Hi");
 });
 
+/** A byte stream, as fetch gives: the relay reads it into one buffer it reuses read after read. */
+function byteSource(parts: string[]): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let i = 0;
+  return new ReadableStream({
+    type: "bytes",
+    pull(controller) {
+      if (i === parts.length) {
+        controller.close();
+        return controller.byobRequest?.respond(0); // the read waiting on a buffer ends
+      }
+      controller.enqueue(encoder.encode(parts[i++]));
+    },
+  });
+}
+
+Deno.test("chunks read into the reused buffer reach the client intact, unmarked byte for byte", async () => {
+  const delta = (content: string, usageNull = ',"usage":null') =>
+    `data: {${head},"choices":[{"index":0,"delta":{"content":${
+      JSON.stringify(content)
+    }},"logprobs":null,"finish_reason":null}]${usageNull}}\n\n`;
+  const parts = [
+    delta("Hello"),
+    delta("plain", ""), // nothing to cut: the bytes are copied out of the read buffer
+    delta("Grüße, 世界 🙂"), // not ASCII: the cut falls back to text
+    delta(" again", ', "usage": null'), // spaced: not the injected form, read as an event
+    delta(',"usage":null'), // the marker's text inside the content is the client's
+    TRANSCRIPT[2],
+    TRANSCRIPT[3],
+    TRANSCRIPT[4],
+  ];
+  const stream = relayChatStream(byteSource(parts), {
+    clientWantsUsage: false,
+    stats: () => ({}) as never,
+    onEnd: () => {},
+  });
+  const chunks: BlobPart[] = [];
+  for await (const chunk of stream) chunks.push(chunk as BlobPart); // all kept until the end
+  const text = new TextDecoder().decode(await new Blob(chunks).bytes());
+  const out = text.split("\n\n").slice(0, 5).map((e) => JSON.parse(e.slice(6)));
+  assert.deepEqual(
+    out.map((c) => c.choices[0].delta.content),
+    ["Hello", "plain", "Grüße, 世界 🙂", " again", ',"usage":null'],
+  );
+  for (const chunk of out) assert.equal("usage" in chunk, false);
+  assert.equal(text.split("\n\n")[0], delta("Hello", "").slice(0, -2), "only the marker is cut");
+});
+
 Deno.test("a stream that ends without a usage chunk still delivers the held finish chunk with stats", async () => {
   const out = await events(relay([TRANSCRIPT[0], TRANSCRIPT[2], TRANSCRIPT[4]], false).stream);
   assert.equal(out.length, 3);
