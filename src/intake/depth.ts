@@ -7,16 +7,23 @@ import { GatewayError } from "../errors.ts";
 /** Arrays and objects may nest this deep; deeper is 400 `nesting_too_deep`. */
 export const MAX_NESTING = 128;
 
-/** Whether `json` nests arrays and objects deeper than `limit` (walked without recursion). */
+/**
+ * Whether `json` nests arrays and objects deeper than `limit`. The walk recurses at most `limit`
+ * calls deep, whatever the body, and allocates nothing (it runs on every request).
+ */
 export function nestsDeeperThan(json: unknown, limit = MAX_NESTING): boolean {
-  const stack: [unknown, number][] = [[json, 1]];
-  while (stack.length) {
-    const [node, depth] = stack.pop()!;
-    if (node === null || typeof node !== "object") continue;
-    if (depth > limit) return true;
-    for (const value of Array.isArray(node) ? node : Object.values(node)) {
-      if (value !== null && typeof value === "object") stack.push([value, depth + 1]);
-    }
+  return deeper(json, limit);
+}
+
+/** Whether `node` holds more than `levels` levels of arrays and objects. */
+function deeper(node: unknown, levels: number): boolean {
+  if (node === null || typeof node !== "object") return false;
+  if (levels === 0) return true;
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) if (deeper(node[i], levels - 1)) return true;
+  } else {
+    const object = node as Record<string, unknown>;
+    for (const key in object) if (deeper(object[key], levels - 1)) return true;
   }
   return false;
 }

@@ -87,6 +87,44 @@ Deno.test("a request without a model is refused with 400 naming the model parame
   assert.equal(stack.mock.received.count, 0);
 });
 
+Deno.test("each field squint reads is checked in order and refused with 400 naming it", async () => {
+  await using stack = startStack();
+  const cases: [Record<string, unknown>, string, string][] = [
+    [{ model: 4, messages: "x" }, "model", "model: required string"],
+    [{ model: "gpt-4o", messages: {} }, "messages", "messages: required array"],
+    [{ model: "gpt-4o", messages: HELLO, stream: "yes" }, "stream", "stream: must be a boolean"],
+    [
+      { model: "gpt-4o", messages: HELLO, stream_options: [] },
+      "stream_options",
+      "stream_options: must be an object",
+    ],
+    [
+      { model: "gpt-4o", messages: [...HELLO, "hello"] },
+      "messages.1",
+      "messages[]: each message must be an object",
+    ],
+    [
+      { model: "gpt-4o", messages: [...HELLO, { content: "hi" }] },
+      "messages.1.role",
+      "messages[].role: required string",
+    ],
+  ];
+  for (const [body, param, message] of cases) {
+    const response = await stack.post("/chat/completions", body);
+    const error = await assertOpenAIError(response, 400, { type: "invalid_request_error", param });
+    assert.equal(error.error.message, message);
+  }
+  const fine = await stack.post("/chat/completions", {
+    model: "gpt-4o",
+    messages: HELLO,
+    stream: null,
+    stream_options: null,
+  });
+  assert.equal(fine.status, 200);
+  await fine.body?.cancel();
+  assert.equal(stack.mock.received.count, 1);
+});
+
 Deno.test("the SDK raises BadRequestError for a request without messages", async () => {
   await using stack = startStack();
   const error = await sdkError(
