@@ -174,10 +174,9 @@ export function relayChatStream(
           finish(controller, out, finished ? undefined : incomplete("data: [DONE]"));
           return;
         }
-        const whole = !blocks.pending;
         const block = blocks.push(result.value);
         if (!block) continue;
-        const out = relayBlock(block, whole && !blocks.pending ? result.value : undefined);
+        const out = relayBlock(block, blocks.whole ? result.value : undefined);
         if (out) {
           send(controller, out);
           return;

@@ -376,11 +376,10 @@ function relayNativeStream(
           return;
         }
         // Whole events only, so that what squint adds never lands inside one cut short.
-        const whole = !blocks.pending;
         const block = blocks.push(result.value);
         if (!block) continue;
         // A chunk of whole events (the common case) goes on as the bytes it came as.
-        send(controller, whole && !blocks.pending ? result.value.slice() : encoder.encode(block));
+        send(controller, blocks.whole ? result.value.slice() : encoder.encode(block));
         if (notable(block)) { for (const event of splitEvents(block)) read(event); }
         return;
       }

@@ -8,14 +8,23 @@
 export class SseBlocks {
   #decoder = new TextDecoder();
   #pending = "";
+  /** Nothing is held from earlier chunks: no text and no bytes of a character cut in two. */
+  #clean = true;
+  #whole = false;
 
-  /** Whether a part of an event is waiting for the rest of it. */
-  get pending(): boolean {
-    return this.#pending !== "";
+  /**
+   * Whether the block the last push returned is exactly that chunk's bytes (nothing held before
+   * it, and it ends with a blank line), so a relay may send the bytes as they came.
+   */
+  get whole(): boolean {
+    return this.#whole;
   }
 
   /** Feeds bytes; returns the whole events they completed, as one block ("" if none). */
   push(chunk: Uint8Array): string {
+    const endsWhole = endsWithBlankLine(chunk);
+    this.#whole = this.#clean && endsWhole;
+    this.#clean = endsWhole;
     const text = this.#pending + this.#decoder.decode(chunk, { stream: true });
     const end = lastBoundary(text);
     this.#pending = text.slice(end);
@@ -26,8 +35,17 @@ export class SseBlocks {
   flush(): string | undefined {
     const rest = this.#pending + this.#decoder.decode();
     this.#pending = "";
+    this.#clean = true;
     return rest.trim() ? rest : undefined;
   }
+}
+
+/** Whether `bytes` end with a blank line (LF LF or CRLF CRLF): nothing of them is held back. */
+function endsWithBlankLine(bytes: Uint8Array): boolean {
+  const n = bytes.length;
+  if (n < 2 || bytes[n - 1] !== 10) return false;
+  return bytes[n - 2] === 10 || (n >= 4 && bytes[n - 2] === 13 && bytes[n - 3] === 10 &&
+    bytes[n - 4] === 13);
 }
 
 /** The offset just past the last blank line (LF or CRLF), or 0. */

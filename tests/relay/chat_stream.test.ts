@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { buildStats, type OpenAIUsage } from "../../src/accounting/stats.ts";
 import { relayChatStream, type StreamOutcome } from "../../src/relay/chat_stream.ts";
+import { byteStream } from "../support/byte_stream.ts";
 
 const usage = {
   prompt_tokens: 11,
@@ -102,22 +103,6 @@ Deno.test("events split across network reads are reassembled and relayed whole",
   assert.equal(JSON.parse(out[1]).choices[0].delta.content, "Hi");
 });
 
-/** A byte stream, as fetch gives: the relay reads it into one buffer it reuses read after read. */
-function byteSource(parts: string[]): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
-  let i = 0;
-  return new ReadableStream({
-    type: "bytes",
-    pull(controller) {
-      if (i === parts.length) {
-        controller.close();
-        return controller.byobRequest?.respond(0); // the read waiting on a buffer ends
-      }
-      controller.enqueue(encoder.encode(parts[i++]));
-    },
-  });
-}
-
 Deno.test("chunks read into the reused buffer reach the client intact, unmarked byte for byte", async () => {
   const delta = (content: string, usageNull = ',"usage":null') =>
     `data: {${head},"choices":[{"index":0,"delta":{"content":${
@@ -133,7 +118,7 @@ Deno.test("chunks read into the reused buffer reach the client intact, unmarked 
     TRANSCRIPT[3],
     TRANSCRIPT[4],
   ];
-  const stream = relayChatStream(byteSource(parts), {
+  const stream = relayChatStream(byteStream(parts), {
     clientWantsUsage: false,
     stats: () => ({}) as never,
     onEnd: () => {},
@@ -148,6 +133,26 @@ Deno.test("chunks read into the reused buffer reach the client intact, unmarked 
   );
   for (const chunk of out) assert.equal("usage" in chunk, false);
   assert.equal(text.split("\n\n")[0], delta("Hello", "").slice(0, -2), "only the marker is cut");
+});
+
+Deno.test("a character cut in two right after an event reaches the client once", async () => {
+  const encoder = new TextEncoder();
+  const [first, second] = [encoder.encode(TRANSCRIPT[1]), encoder.encode("é: a note\n\n")];
+  const next = encoder.encode(TRANSCRIPT.slice(2).join(""));
+  // The first read ends one byte into the next line (é is C3 A9); the second holds the rest of
+  // it and ends inside the event after.
+  const parts = [
+    new Uint8Array([...first, second[0]]),
+    new Uint8Array([...second.slice(1), ...next.slice(0, 10)]),
+    next.slice(10),
+  ];
+  const stream = relayChatStream(byteStream(parts), {
+    clientWantsUsage: true,
+    stats: () => ({}) as never,
+    onEnd: () => {},
+  });
+  const text = await new Response(stream).text();
+  assert.equal(text.slice(0, TRANSCRIPT[1].length + 11), TRANSCRIPT[1] + "é: a note\n\n");
 });
 
 Deno.test("a stream that ends without a usage chunk still delivers the held finish chunk with stats", async () => {

@@ -6,20 +6,7 @@ import {
   takeReadBuffer,
 } from "../../src/relay/read_buffers.ts";
 import { IdleLimitedReader } from "../../src/relay/upstream_faults.ts";
-
-/** A byte stream of `chunks`, as a fetch body is. */
-function byteStream(chunks: string[]): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
-  let i = 0;
-  return new ReadableStream({
-    type: "bytes",
-    pull(controller) {
-      if (i < chunks.length) return controller.enqueue(encoder.encode(chunks[i++]));
-      controller.close();
-      controller.byobRequest?.respond(0); // a read waiting on the end is answered
-    },
-  });
-}
+import { byteStream } from "../support/byte_stream.ts";
 
 Deno.test("a buffer given back is the next one taken; one lent to a read is not taken back", () => {
   const buffer = takeReadBuffer();
