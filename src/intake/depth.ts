@@ -12,18 +12,13 @@ export const MAX_NESTING = 128;
  * calls deep, whatever the body, and allocates nothing (it runs on every request).
  */
 export function nestsDeeperThan(json: unknown, limit = MAX_NESTING): boolean {
-  return deeper(json, limit);
-}
-
-/** Whether `node` holds more than `levels` levels of arrays and objects. */
-function deeper(node: unknown, levels: number): boolean {
-  if (node === null || typeof node !== "object") return false;
-  if (levels === 0) return true;
-  if (Array.isArray(node)) {
-    for (let i = 0; i < node.length; i++) if (deeper(node[i], levels - 1)) return true;
+  if (json === null || typeof json !== "object") return false;
+  if (limit === 0) return true;
+  if (Array.isArray(json)) {
+    for (let i = 0; i < json.length; i++) if (nestsDeeperThan(json[i], limit - 1)) return true;
   } else {
-    const object = node as Record<string, unknown>;
-    for (const key in object) if (deeper(object[key], levels - 1)) return true;
+    const object = json as Record<string, unknown>;
+    for (const key in object) if (nestsDeeperThan(object[key], limit - 1)) return true;
   }
   return false;
 }
