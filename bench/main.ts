@@ -29,8 +29,9 @@
  * `fetch` to the mock, and per corpus image against the server path (bench/library.ts).
  *
  * `--sections=a,b,c,d,e,f,g,h,i,j` runs a subset; `--render-levels=balanced` renders fewer fidelity levels
- * for bytes after in (a) (each level costs ~15 s on 2 cores); `--c-rounds=1 --c-window=3` shortens
- * section (c) for a quick look (its figures are from 3 rounds of 5 s).
+ * for bytes after in (a) (each level costs ~15 s on 2 cores); `--c-rounds=1 --c-window=3 --c-warmup=1`
+ * shortens section (c) for a quick look (its figures are from 3 rounds of 5 s after 15 s of
+ * warm-up per server and mode).
  *
  * @module
  */
@@ -236,7 +237,7 @@ try {
             connections: 32,
             windowS: Number(flag("c-window") ?? 5),
             rounds: Number(flag("c-rounds") ?? 3),
-            warmupS: 1,
+            warmupS: Number(flag("c-warmup") ?? 15),
             settleMs: 250,
           },
           (line) => console.log(line),

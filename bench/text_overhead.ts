@@ -13,9 +13,15 @@
  * - Modes: Chat Completions non-stream, Chat Completions stream, Messages stream; small text-only
  *   bodies like one chat turn.
  * - Order: in one run, interleaved relay, squint, squint, relay (5 s windows) per mode, modes in
- *   turn within a round, 3 rounds; a 1-s unmeasured warm-up per server and mode comes first.
- *   Other work on the machine then falls on both servers alike, which keeps the ratios usable
- *   when the absolute figures are not.
+ *   turn within a round, 3 rounds. Other work on the machine then falls on both servers alike,
+ *   which keeps the ratios usable when the absolute figures are not.
+ * - Warm-up: 15 s unmeasured per server and mode first (`--c-warmup=S`). A gateway serves for
+ *   hours, so its figure is the one after V8 has compiled its hot code, and the servers differ in
+ *   how long that takes. Measured from a fresh start (chat json, 2-s windows), the relay settles
+ *   after its first window (194, then ~100 µs/req); squint, in windows alternating with the
+ *   relay's, costs 362 µs/req over its first five and 231-272 from the sixth to the fortieth
+ *   (squint/relay 2.39, then 1.97-2.32). With the 1-s warm-up this section had before, squint's
+ *   early windows were in that descent.
  * - CPU: /proc/<pid>/stat utime + stime (all threads: workers, GC, I/O) of the server process,
  *   read before wrk starts and after it ends plus a short settle (so batched log writes of the
  *   window are counted), divided by the requests wrk reports for the window: µs of CPU per
