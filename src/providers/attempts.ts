@@ -85,6 +85,17 @@ export class Circuits {
     return true;
   }
 
+  /** Ms until an open circuit lets its next try through (0 when it would now). */
+  reopensInMs(upstream: string): number {
+    const state = this.#state.get(upstream);
+    return state ? Math.max(0, state.openUntil - this.now()) : 0;
+  }
+
+  /** Failures in a row since `upstream` last answered. */
+  failures(upstream: string): number {
+    return this.#state.get(upstream)?.failures ?? 0;
+  }
+
   succeeded(upstream: string): void {
     this.#state.delete(upstream);
   }
@@ -141,6 +152,25 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * The 503 of an upstream held off by its circuit, with `Retry-After` at the moment it lets a
+ * try through again (whole seconds, rounded up), which the SDKs' own retries wait for.
+ */
+function circuitOpen(provider: string, circuits: Circuits, upstream: string): GatewayError {
+  const seconds = Math.max(1, Math.ceil(circuits.reopensInMs(upstream) / 1000));
+  const failures = circuits.failures(upstream);
+  return new GatewayError(
+    503,
+    `${provider} is failing: its circuit is open after ${failures} failure${
+      failures === 1 ? "" : "s"
+    } in a row; the next try goes through in ${seconds} s`,
+    "overloaded_error",
+    "circuit_open",
+    null,
+    { "retry-after": String(seconds) },
+  );
+}
+
 /** A failure of the call itself worth another try: the upstream unreachable, reset or slow. */
 function retryableError(e: unknown): e is GatewayError {
   return e instanceof GatewayError && e.status >= 500;
@@ -179,7 +209,7 @@ export async function callCandidates<P>(
     }
     if (!circuits.allows(upstream)) {
       record({ error: "circuit open" });
-      if (!last) keep(new GatewayError(503, `${provider} is failing: its circuit is open`));
+      if (!last) keep(circuitOpen(provider, circuits, upstream));
       continue;
     }
     for (let n = 0; n <= policy.retries; n++) {

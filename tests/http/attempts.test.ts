@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { startMockAnthropic } from "../support/mock_anthropic.ts";
 import { startMockOpenAI } from "../support/mock_openai.ts";
 import { startSquint } from "../support/squint.ts";
+import { GatewayError } from "../../src/errors.ts";
 import {
   backoffMs,
   callCandidates,
@@ -161,4 +162,54 @@ Deno.test("an open circuit skips its candidate for the next one", async () => {
     ["first", "circuit open"],
     ["second", 200],
   ]);
+});
+
+Deno.test("with every candidate's circuit open the client is told when the next try goes through", async () => {
+  let now = 0;
+  const circuits = new Circuits(1, 60_000, () => now);
+  circuits.failed("down");
+  now = 15_000;
+  const attempts: { model: string; error?: string }[] = [];
+  const refused = await callCandidates(
+    [{
+      model: "first",
+      provider: "openai",
+      upstream: "down",
+      prepare: () => Promise.resolve("first"),
+      send: () => Promise.resolve(new Response("{}")),
+    }],
+    { retries: 0, baseMs: 1, maxMs: 1, totalMs: 1000 },
+    circuits,
+    new AbortController().signal,
+    attempts as never,
+  ).then(() => undefined, (e) => e);
+  assert.ok(refused instanceof GatewayError);
+  assert.equal(refused.status, 503);
+  assert.equal(refused.code, "circuit_open");
+  assert.equal(refused.type, "overloaded_error");
+  assert.deepEqual(refused.headers, { "retry-after": "45" });
+  assert.equal(
+    refused.message,
+    "openai is failing: its circuit is open after 1 failure in a row; the next try goes through in 45 s",
+  );
+  assert.deepEqual(attempts.map((a) => [a.model, a.error]), [["first", "circuit open"]]);
+});
+
+Deno.test("an open circuit answers 503 circuit_open with Retry-After, without calling the upstream", async () => {
+  await using all = startAll({
+    SQUINT_RETRIES: "0",
+    SQUINT_CIRCUIT_FAILURES: "1",
+    SQUINT_CIRCUIT_COOLDOWN_S: "30",
+  });
+  const failed = await all.post({ model: "mock-error-500", messages: HELLO });
+  assert.equal(failed.status, 500);
+  await failed.body?.cancel();
+  const refused = await all.post({ model: "mock-error-500", messages: HELLO });
+  const body = await refused.json();
+  assert.equal(refused.status, 503);
+  assert.equal(body.error.code, "circuit_open");
+  assert.equal(body.error.type, "overloaded_error");
+  // 30 s from the failure, less the few ms since: rounded up to whole seconds.
+  assert.equal(refused.headers.get("retry-after"), "30");
+  assert.equal(all.openai.requests.length, 1);
 });
