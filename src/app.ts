@@ -11,7 +11,7 @@ import type { Config } from "./config.ts";
 import type { AppParts, RequestContext } from "./lifecycle/context.ts";
 import { asGatewayError, ERROR_RESPONSES, GatewayError } from "./errors.ts";
 import { requestId } from "./accounting/request_id.ts";
-import { errorShapeOf, route } from "./http/router.ts";
+import { doorOf, errorShapeOf, route } from "./http/router.ts";
 import { createRegistry } from "./models/registry.ts";
 import { RenderCache } from "./pipeline/render_cache.ts";
 import { UnderstandCache } from "./pipeline/understand.ts";
@@ -55,10 +55,11 @@ async function answer(request: Request, ctx: RequestContext): Promise<Response> 
   } catch (e) {
     const error = asGatewayError(e);
     const url = new URL(request.url);
+    const shape = errorShapeOf(url, request.headers);
     ctx.app.record(
       errorLogRow(
         ctx.id,
-        url.pathname,
+        { door: doorOf(url, request.headers), provider: shape },
         ctx.started,
         error.status,
         error.message,
@@ -68,7 +69,7 @@ async function answer(request: Request, ctx: RequestContext): Promise<Response> 
     if (error.status >= 500 && !(e instanceof GatewayError)) {
       console.error(`squint ${ctx.id}:`, e);
     }
-    return ERROR_RESPONSES[errorShapeOf(url, request.headers)](error, ctx.id);
+    return ERROR_RESPONSES[shape](error, ctx.id);
   }
 }
 

@@ -105,10 +105,13 @@ export function chatLogRow(
   };
 }
 
-/** The log row of a request squint answered with its own error (no model figures). */
+/**
+ * The log row of a request squint answered with its own error (no model figures), through
+ * `door` (router.ts `doorOf`) of `provider`'s API.
+ */
 export function errorLogRow(
   id: string,
-  door: string,
+  { door, provider }: { door: string; provider: string },
   started: number,
   status: number,
   error: string,
@@ -121,7 +124,7 @@ export function errorLogRow(
     keyId: null,
     modelRequested: null,
     modelCalled: null,
-    provider: "openai",
+    provider,
     status,
     stream: false,
     tokensBefore: 0,

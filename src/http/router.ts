@@ -103,6 +103,24 @@ export function route(method: string, path: string): Handler {
 }
 
 /**
+ * The door a request came through, as its log row names it when squint answers with its own
+ * error (the name a served request's row has): a model door's name, squint's own route (its path,
+ * or its prefix where the path carries an id), `passthrough <provider> <path>` for a path relayed
+ * to its provider, and `unknown` for a path nothing serves. Never a client's path as it came:
+ * the metrics label their series with it.
+ */
+export function doorOf(url: URL, headers: Headers): string {
+  const path = url.pathname;
+  const door = DOORS[path] ?? geminiDoor(path);
+  if (door) return door.name;
+  if (ROUTES[path]) return path;
+  const prefix = Object.keys(PARAMETER_ROUTES).find((p) => path.startsWith(p));
+  if (prefix) return prefix;
+  if (!PASSTHROUGH_PREFIXES.some((p) => path.startsWith(p))) return "unknown";
+  return `passthrough ${providerOf(path, headers, url.searchParams)} ${path}`;
+}
+
+/**
  * The error shape a request's answer takes: its door's; on passthrough, its provider's; on
  * squint's own paths (`/v1/optimize`, `/v1/usage`, …), OpenAI's.
  */

@@ -189,3 +189,41 @@ Deno.test("a key label only when asked, holding the key's id and never the key; 
   assert.equal(total(m, "squint_requests_total", { model: "gpt-4o-mini" }), 1);
   assert.equal(total(m, "squint_requests_total", { model: "other" }), 2);
 });
+
+Deno.test("the door label is one of the doors' names whatever paths clients send: no series per path", async () => {
+  await using stack = startStack();
+  const origin = stack.squint.origin;
+  const send = async (method: string, path: string, init: RequestInit = {}) => {
+    const r = await fetch(`${origin}${path}`, { method, ...init });
+    await r.body?.cancel();
+    return r.status;
+  };
+  const json = { "content-type": "application/json", authorization: "Bearer sk-client" };
+  // Paths no door serves, passthrough paths that carry ids, and a refusal on a model door.
+  assert.equal(await send("GET", "/nowhere-1"), 404);
+  assert.equal(await send("POST", "/nowhere-2"), 404);
+  for (const id of ["file-abc", "file-def"]) {
+    await send("GET", `/v1/files/${id}`, { headers: json });
+  }
+  const refused = await send("POST", "/v1/messages", {
+    headers: { ...json, "anthropic-version": "2023-06-01" },
+    body: "{not json",
+  });
+  assert.equal(refused, 400);
+  const m = await scrape(stack);
+  const doors = new Set(
+    m.find((f) => f.name === "squint_requests_total")!.samples.map((s) => s.labels.door),
+  );
+  assert.deepEqual([...doors].sort(), ["messages", "passthrough", "unknown"]);
+  assert.equal(total(m, "squint_requests_total", { door: "unknown", status_class: "4xx" }), 2);
+  assert.equal(total(m, "squint_requests_total", { door: "passthrough" }), 2);
+  assert.equal(
+    total(m, "squint_requests_total", {
+      door: "messages",
+      provider: "anthropic",
+      status_class: "4xx",
+    }),
+    1,
+  );
+  assert.equal(total(m, "squint_request_errors_total", { door: "messages" }), 1);
+});
