@@ -81,17 +81,6 @@ class Bounded {
   }
 }
 
-/**
- * A row's door as a label: every passthrough path is `passthrough` (its row keeps the path), and
- * past a cap (a door the code does not name yet) `other`, so no client's path becomes a series.
- */
-class DoorLabels {
-  readonly #bounded = new Bounded(32);
-  label(door: string): string {
-    return this.#bounded.label(door.startsWith("passthrough ") ? "passthrough" : door);
-  }
-}
-
 const statusClass = (status: number) => `${Math.floor(status / 100)}xx`;
 const seconds = (ms: number) => ms / 1000;
 
@@ -99,7 +88,8 @@ const seconds = (ms: number) => ms / 1000;
 export class RequestMetrics {
   readonly #registry = new Registry();
   readonly #models: Bounded;
-  readonly #doors = new DoorLabels();
+  /** Door names the code gives; past the cap (one it does not name yet) `other`. */
+  readonly #doors = new Bounded(32);
   readonly #keyLabel: boolean;
   readonly #requests: Counter;
   readonly #errors: Counter;
@@ -312,7 +302,8 @@ export class RequestMetrics {
   observe(row: RequestLogRow): void {
     const model = this.#models.label(row.modelCalled ?? row.modelRequested ?? "");
     const key = this.#keyLabel ? [row.keyId ?? ""] : [];
-    const door = this.#doors.label(row.door);
+    // Every passthrough path is one door here (its row keeps the path): no path is a series.
+    const door = this.#doors.label(row.door.startsWith("passthrough ") ? "passthrough" : row.door);
     const { provider } = row;
     this.#requests.inc([door, provider, model, statusClass(row.status), row.cache, ...key]);
     const failed = row.status >= 400 || row.outcome === "upstream_error" ||
