@@ -46,6 +46,15 @@ export const usage: Handler = async (request, ctx) => {
     to: date(params, "to"),
     groupBy: (groupBy ?? undefined) as UsageQuery["groupBy"],
   };
+  if (query.from && query.to && query.to < query.from) {
+    throw new GatewayError(
+      400,
+      `to: ${query.to.toISOString()} is before from (${query.from.toISOString()})`,
+      "invalid_request_error",
+      null,
+      "to",
+    );
+  }
   const admin = isAdmin(request.headers, config);
   if (!admin && requiresSquintKey(config)) {
     const { identity } = await authenticate(

@@ -157,8 +157,15 @@ Deno.test("/v1/usage group_by=key names keys by hash; each squint key sees only 
   await assertOpenAIError(anonymous, 401, { type: "authentication_error" });
 });
 
-Deno.test("/v1/usage refuses an unknown group_by and a date that is not ISO 8601 with 400", async () => {
+Deno.test("/v1/usage refuses an unknown group_by, a date that is not ISO 8601 and a window that ends before it starts with 400", async () => {
   await using stack = startStack();
+  const backwards = await usageOf(stack.squint.origin, "?from=2026-12-01&to=2026-11-01");
+  const refused = await backwards.clone().json();
+  await assertOpenAIError(backwards, 400, { type: "invalid_request_error", param: "to" });
+  assert.equal(
+    refused.error.message,
+    "to: 2026-11-01T00:00:00.000Z is before from (2026-12-01T00:00:00.000Z)",
+  );
   await assertOpenAIError(await usageOf(stack.squint.origin, "?group_by=colour"), 400, {
     type: "invalid_request_error",
     param: "group_by",
