@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { doorGroup } from "../storage/door_group.ts";
 import type { Config } from "../config.ts";
 import { isUnknownModelReason } from "../models/unknown_model.ts";
 import type { WorkerPool } from "../pool/pool.ts";
@@ -302,8 +303,7 @@ export class RequestMetrics {
   observe(row: RequestLogRow): void {
     const model = this.#models.label(row.modelCalled ?? row.modelRequested ?? "");
     const key = this.#keyLabel ? [row.keyId ?? ""] : [];
-    // Every passthrough path is one door here (its row keeps the path): no path is a series.
-    const door = this.#doors.label(row.door.startsWith("passthrough ") ? "passthrough" : row.door);
+    const door = this.#doors.label(doorGroup(row.door));
     const { provider } = row;
     this.#requests.inc([door, provider, model, statusClass(row.status), row.cache, ...key]);
     const failed = row.status >= 400 || row.outcome === "upstream_error" ||

@@ -15,6 +15,7 @@
  * The aggregate is kept when the log's retention deletes rows: the Overview reaches further back
  * than the Requests page.
  */
+import { doorGroup } from "./door_group.ts";
 import { GatewayError } from "../errors.ts";
 import type { OverviewQuery, OverviewReport, RequestLogRow } from "./types.ts";
 
@@ -69,7 +70,7 @@ export function hourlyShares(row: RequestLogRow): HourlyShare[] {
     hour: Math.floor(row.ts / HOUR_MS) * HOUR_MS,
     key_id: row.keyId ?? "",
     model: row.modelCalled ?? row.modelRequested ?? "",
-    door: row.door,
+    door: doorGroup(row.door),
     cache: row.cache,
   };
   const totals: HourlyShare = {

@@ -271,6 +271,25 @@ for (const store of STORES) {
 
   Deno.test({
     name:
+      `${store.name}: passthrough rows aggregate as one door whatever their paths; each row keeps its path`,
+    ignore: store.ignore,
+    async fn() {
+      await using opened = await store.open();
+      const door = (id: string) => `passthrough openai /v1/files/${id}`;
+      const rows = ["file-a", "file-b", "file-c"].map((id, i) =>
+        row(`sq-pass-${i}`, { ts: H0 + i * 1000, door: door(id), savings: "{}" })
+      );
+      await logAll(opened.storage, rows);
+      const doors = (await opened.aggregate()).map((r) => r[AGGREGATE_COLUMNS.indexOf("door")]);
+      assert.deepEqual(doors, ["passthrough"]);
+      const requests = (await opened.aggregate())[0][AGGREGATE_COLUMNS.indexOf("requests")];
+      assert.equal(requests, 3);
+      assert.equal((await opened.storage.request("sq-pass-1"))!.door, door("file-b"));
+    },
+  });
+
+  Deno.test({
+    name:
       `${store.name}: routing's expected output is the median of the tenant's last answered requests of the task`,
     ignore: store.ignore,
     async fn() {

@@ -1,0 +1,8 @@
+/**
+ * A row's door as the hourly aggregate and the metrics count it: every passthrough path is one
+ * door, `passthrough` (the row itself keeps `passthrough <provider> <path>`), so no path a
+ * client sends (`/v1/files/<id>`, `/v1/batches/<id>`) adds an aggregate row or a series.
+ */
+export function doorGroup(door: string): string {
+  return door.startsWith("passthrough ") ? "passthrough" : door;
+}
