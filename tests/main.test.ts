@@ -65,3 +65,20 @@ Deno.test("a bad configuration value stops start-up with a message naming the va
     /configuration error: SQUINT_PORT: .*"eighty"/,
   );
 });
+
+Deno.test("a port another program holds stops start-up with one line naming the address and the variables", async () => {
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "src/main.ts"],
+    env: { SQUINT_PORT: String(taken.addr.port), SQUINT_DATA_DIR: ":memory:" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(output.code, 1);
+  const stderr = new TextDecoder().decode(output.stderr);
+  const line =
+    `squint: cannot listen on 127.0.0.1:${taken.addr.port} (SQUINT_HOST, SQUINT_PORT): ` +
+    "another program is listening there";
+  assert.ok(stderr.split("\n").includes(line), stderr);
+  assert.doesNotMatch(stderr, /Uncaught|    at /, "no stack trace");
+});

@@ -35,6 +35,16 @@ async function warnOfNeeds(config: Config): Promise<void> {
   if (ffmpeg) console.error(`squint: ${ffmpeg}; videos are refused (500 no_ffmpeg)`);
 }
 
+/** Why the server could not listen, in a user's words where the cause is a common one. */
+function listenProblem(e: unknown): string {
+  if (e instanceof Deno.errors.AddrInUse) return "another program is listening there";
+  if (e instanceof Deno.errors.PermissionDenied) {
+    return "permission denied (ports below 1024 need privileges)";
+  }
+  if (e instanceof Deno.errors.AddrNotAvailable) return "no such address on this machine";
+  return (e as Error).message;
+}
+
 /** Serves until a signal stops it; resolves with the exit code. */
 export async function serve(args: string[] = []): Promise<ExitCode> {
   if (args.includes("--help") || args.includes("-h")) {
@@ -59,16 +69,27 @@ export async function serve(args: string[] = []): Promise<ExitCode> {
     await app.close();
     return EXIT.failed;
   }
-  const server = Deno.serve({
-    hostname: config.host,
-    port: config.port,
-    onListen: ({ hostname, port }) => {
-      console.log(
-        `squint listening on http://${hostname}:${port} (upstream ${config.openai_base_url}, ${config.workers} image workers)`,
-      );
-      console.log(dashboardNotice(config, hostname, port));
-    },
-  }, (request) => app.handle(request));
+  let server: Deno.HttpServer;
+  try {
+    server = Deno.serve({
+      hostname: config.host,
+      port: config.port,
+      onListen: ({ hostname, port }) => {
+        console.log(
+          `squint listening on http://${hostname}:${port} (upstream ${config.openai_base_url}, ${config.workers} image workers)`,
+        );
+        console.log(dashboardNotice(config, hostname, port));
+      },
+    }, (request) => app.handle(request));
+  } catch (e) {
+    console.error(
+      `squint: cannot listen on ${config.host}:${config.port} (SQUINT_HOST, SQUINT_PORT): ${
+        listenProblem(e)
+      }`,
+    );
+    await app.close();
+    return EXIT.failed;
+  }
 
   const stopped = Promise.withResolvers<ExitCode>();
   let stopping = false;
