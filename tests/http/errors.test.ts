@@ -194,6 +194,40 @@ Deno.test("a body sent as text/plain is refused with 415", async () => {
   assert.equal(stack.mock.received.count, 0);
 });
 
+Deno.test("a compressed body is refused with 415 naming its Content-Encoding, not read as broken JSON", async () => {
+  await using stack = startStack();
+  const json = new TextEncoder().encode(JSON.stringify({ model: "gpt-4o", messages: HELLO }));
+  const gzipped = new Uint8Array(
+    await new Response(new Blob([json]).stream().pipeThrough(new CompressionStream("gzip")))
+      .arrayBuffer(),
+  );
+  const response = await fetch(`${stack.squint.baseUrl}/chat/completions`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "content-encoding": "gzip",
+      authorization: "Bearer sk-client",
+    },
+    body: gzipped,
+  });
+  const refused = await response.clone().json();
+  await assertOpenAIError(response, 415, {
+    type: "invalid_request_error",
+    code: "unsupported_content_encoding",
+  });
+  assert.equal(
+    refused.error.message,
+    "content-encoding gzip: squint reads request bodies uncompressed; send this one without it",
+  );
+  assert.equal(stack.mock.received.count, 0);
+  // `identity` is no encoding at all.
+  const plain = await stack.post("/chat/completions", { model: "gpt-4o", messages: HELLO }, {
+    "content-encoding": "identity",
+  });
+  assert.equal(plain.status, 200);
+  await plain.body?.cancel();
+});
+
 Deno.test("a path outside /v1 is an unknown door: 404 in OpenAI's error shape", async () => {
   await using stack = startStack();
   const response = await fetch(`${stack.squint.origin}/v2/chat/completions`, {
