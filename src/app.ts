@@ -11,7 +11,7 @@ import type { Config } from "./config.ts";
 import type { AppParts, RequestContext } from "./lifecycle/context.ts";
 import { asGatewayError, ERROR_RESPONSES, GatewayError } from "./errors.ts";
 import { requestId } from "./accounting/request_id.ts";
-import { doorOf, errorShapeOf, route } from "./http/router.ts";
+import { errorPlace, route } from "./http/router.ts";
 import { createRegistry } from "./models/registry.ts";
 import { RenderCache } from "./pipeline/render_cache.ts";
 import { UnderstandCache } from "./pipeline/understand.ts";
@@ -55,11 +55,11 @@ async function answer(request: Request, ctx: RequestContext): Promise<Response> 
   } catch (e) {
     const error = asGatewayError(e);
     const url = new URL(request.url);
-    const shape = errorShapeOf(url, request.headers);
+    const { door, shape } = errorPlace(url, request.headers);
     ctx.app.record(
       errorLogRow(
         ctx.id,
-        { door: doorOf(url, request.headers), provider: shape },
+        { door, provider: shape },
         ctx.started,
         error.status,
         error.message,

@@ -107,7 +107,7 @@ export function chatLogRow(
 
 /**
  * The log row of a request squint answered with its own error (no model figures), through
- * `door` (router.ts `doorOf`) of `provider`'s API.
+ * `door` (router.ts `errorPlace`) of `provider`'s API.
  */
 export function errorLogRow(
   id: string,

@@ -5,6 +5,7 @@
  * door (a spent key that cannot swap its model gets 429) and logged, with the usage the upstream
  * reports counted toward the key's spend.
  */
+import { passthroughDoor } from "../storage/door_group.ts";
 import { chatLogRow } from "../accounting/request_log.ts";
 import { buildStats, type OpenAIUsage } from "../accounting/stats.ts";
 import type { Config } from "../config.ts";
@@ -171,7 +172,7 @@ export async function passThrough(given: Request, ctx: RequestContext): Promise<
         upstreamRequestId: upstream.headers.get("x-request-id") ??
           upstream.headers.get("request-id"),
         content: null,
-        door: `passthrough ${provider} ${url.pathname}`,
+        door: passthroughDoor(provider, url.pathname),
         timing,
       }),
       provider,

@@ -11,6 +11,7 @@ import type { Handler } from "../lifecycle/context.ts";
 import type { Door } from "../lifecycle/door.ts";
 import { serveDoor } from "../lifecycle/lifecycle.ts";
 import { DASHBOARD_METHODS } from "../dashboard/mod.ts";
+import { passthroughDoor } from "../storage/door_group.ts";
 import { createKey, listKeys, revokeKey, updateKey } from "./admin_keys.ts";
 import { requireJson } from "./content_type.ts";
 import { health } from "./health.ts";
@@ -103,33 +104,22 @@ export function route(method: string, path: string): Handler {
 }
 
 /**
- * The door a request came through, as its log row names it when squint answers with its own
- * error (the name a served request's row has): a model door's name, squint's own route (its path,
- * or its prefix where the path carries an id), `passthrough <provider> <path>` for a path relayed
- * to its provider, and `unknown` for a path nothing serves. Never a client's path as it came:
- * the metrics label their series with it.
+ * Where a request squint answers with its own error came in: the door its log row names (the
+ * name a served request's row has: a model door's name, squint's own route, its prefix where the
+ * path carries an id, `passthrough <provider> <path>`, or `unknown`; never a client's path as it
+ * came, since the metrics label their series with it) and the error shape of the answer (its
+ * door's; on passthrough, its provider's; on squint's own paths and unknown ones, OpenAI's).
  */
-export function doorOf(url: URL, headers: Headers): string {
+export function errorPlace(url: URL, headers: Headers): { door: string; shape: ErrorShape } {
   const path = url.pathname;
   const door = DOORS[path] ?? geminiDoor(path);
-  if (door) return door.name;
-  if (ROUTES[path]) return path;
-  const prefix = Object.keys(PARAMETER_ROUTES).find((p) => path.startsWith(p));
-  if (prefix) return prefix;
-  if (!PASSTHROUGH_PREFIXES.some((p) => path.startsWith(p))) return "unknown";
-  return `passthrough ${providerOf(path, headers, url.searchParams)} ${path}`;
-}
-
-/**
- * The error shape a request's answer takes: its door's; on passthrough, its provider's; on
- * squint's own paths (`/v1/optimize`, `/v1/usage`, …), OpenAI's.
- */
-export function errorShapeOf(url: URL, headers: Headers): ErrorShape {
-  const path = url.pathname;
-  const door = DOORS[path] ?? geminiDoor(path);
-  if (door) return door.errors;
-  const own = ROUTES[path] ?? Object.keys(PARAMETER_ROUTES).some((p) => path.startsWith(p));
-  if (own || !PASSTHROUGH_PREFIXES.some((p) => path.startsWith(p))) return "openai";
+  if (door) return { door: door.name, shape: door.errors };
+  const own = ROUTES[path] ? path : Object.keys(PARAMETER_ROUTES).find((p) => path.startsWith(p));
+  if (own) return { door: own, shape: "openai" };
+  if (!PASSTHROUGH_PREFIXES.some((p) => path.startsWith(p))) {
+    return { door: "unknown", shape: "openai" };
+  }
   const provider = providerOf(path, headers, url.searchParams);
-  return provider === "google" ? "google" : provider === "anthropic" ? "anthropic" : "openai";
+  const shape = provider === "google" || provider === "anthropic" ? provider : "openai";
+  return { door: passthroughDoor(provider, path), shape };
 }

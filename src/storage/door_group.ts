@@ -6,3 +6,8 @@
 export function doorGroup(door: string): string {
   return door.startsWith("passthrough ") ? "passthrough" : door;
 }
+
+/** The door of a request relayed to `provider` unoptimized, as its row names it. */
+export function passthroughDoor(provider: string, path: string): string {
+  return `passthrough ${provider} ${path}`;
+}
