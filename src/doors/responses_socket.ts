@@ -81,6 +81,18 @@ const ENDS: Record<string, string> = {
 
 const EVENT_TYPE = /^\s*\{\s*"type"\s*:\s*"([^"]+)"/;
 
+/**
+ * The code to close one socket with when the other closed with `code`. 1005 (none given) and
+ * 1006 (no close frame) cannot be sent: 1000. A socket squint opened (the upstream's) takes only
+ * 1000 and 3000–4999 — the WebSocket API throws on the codes endpoints send of their own, such as
+ * a browser's 1001 (going away) — so any other becomes 1000; the client's socket takes the rest.
+ */
+function closingCode(code: number | undefined, opened: boolean): number {
+  if (code === undefined || code === 1005 || code === 1006) return 1000;
+  if (opened && code !== 1000 && (code < 3000 || code > 4999)) return 1000;
+  return code;
+}
+
 /** Serves one WebSocket session of the Responses API. */
 export async function serveResponsesSocket(
   request: Request,
@@ -157,7 +169,7 @@ class ResponsesSession {
     const closeBoth = (code?: number, reason?: string) => {
       for (const socket of [client, upstream]) {
         if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) {
-          socket.close(code === 1005 || code === 1006 || code === undefined ? 1000 : code, reason);
+          socket.close(closingCode(code, socket === upstream), reason);
         }
       }
       for (const pending of this.#pending.splice(0)) this.#log(pending, "client_closed");

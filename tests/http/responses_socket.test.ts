@@ -134,3 +134,51 @@ Deno.test("an upstream that refuses the WebSocket makes squint answer the upgrad
   await squint.close();
   await upstream.close();
 });
+
+/**
+ * A client socket over raw TCP, which can close with any code (Deno's WebSocket class refuses
+ * codes other than 1000 and 3000–4999, though browsers send 1001 when a page goes away): the
+ * upgrade's status line and a way to send a masked close frame and read the answer's first byte.
+ */
+async function rawSocket(origin: string) {
+  const url = new URL(origin);
+  const connection = await Deno.connect({ hostname: url.hostname, port: Number(url.port) });
+  await connection.write(new TextEncoder().encode(
+    "GET /v1/responses HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
+      "Authorization: Bearer sk-own\r\n\r\n",
+  ));
+  const buffer = new Uint8Array(4096);
+  const read = async () => buffer.subarray(0, (await connection.read(buffer)) ?? 0);
+  const statusLine = new TextDecoder().decode(await read()).split("\r\n")[0];
+  return {
+    statusLine,
+    /** Sends a close frame with `code`; the opcode byte of the frame that answers it. */
+    async close(code: number): Promise<number> {
+      const mask = [7, 21, 42, 99];
+      const payload = [code >> 8, code & 0xff].map((byte, i) => byte ^ mask[i]);
+      await connection.write(new Uint8Array([0x88, 0x80 | 2, ...mask, ...payload]));
+      const answer = await read();
+      connection.close();
+      return answer[0];
+    },
+  };
+}
+
+Deno.test("a client that leaves with 1001 (going away) closes the upstream socket normally and squint keeps serving", async () => {
+  const upstream = startMockResponsesWs();
+  const squint = startSquint({ SQUINT_OPENAI_BASE_URL: `${upstream.origin}/v1` });
+  const client = await rawSocket(squint.origin);
+  assert.equal(client.statusLine, "HTTP/1.1 101 Switching Protocols");
+  await upstream.opened.wait(1);
+  // A close frame answers the close (FIN + opcode 8).
+  assert.equal(await client.close(1001), 0x88);
+  await upstream.closed.wait(1);
+  // The API only sends 1000 or 3000–4999 from a client socket; 1001 is the browser's own.
+  assert.equal(upstream.connections[0].closed?.code, 1000);
+  const health = await fetch(`${squint.origin}/health`);
+  assert.equal(health.status, 200);
+  await health.body?.cancel();
+  await squint.close();
+  await upstream.close();
+});
