@@ -12,6 +12,7 @@ import { openStorage } from "../storage/open.ts";
 import { dashboardNotice } from "../dashboard/mod.ts";
 import { EXIT, type ExitCode, usageError } from "./cli_error.ts";
 import { ffmpegProblem, ocrDataProblem } from "./needs.ts";
+import { keepServingOnUncaught } from "./uncaught.ts";
 
 /** How the verb is called. */
 export const SERVE_HELP = `usage: squint serve
@@ -63,6 +64,7 @@ export async function serve(args: string[] = []): Promise<ExitCode> {
     return EXIT.failed;
   }
   const app = createApp(config, storage);
+  keepServingOnUncaught();
   const health = await app.parts.storage.health();
   if (!health.ok) {
     console.error(`squint: storage is not usable: ${health.detail}`);
