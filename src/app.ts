@@ -12,6 +12,7 @@ import type { AppParts, RequestContext } from "./lifecycle/context.ts";
 import { asGatewayError, ERROR_RESPONSES, GatewayError } from "./errors.ts";
 import { requestId } from "./accounting/request_id.ts";
 import { errorPlace, route } from "./http/router.ts";
+import { answerPreflight, isPreflight, withCors } from "./http/cors.ts";
 import { createRegistry } from "./models/registry.ts";
 import { RenderCache } from "./pipeline/render_cache.ts";
 import { UnderstandCache } from "./pipeline/understand.ts";
@@ -51,6 +52,9 @@ const RENDER_CACHE_BYTES = 256 * 2 ** 20;
 async function answer(request: Request, ctx: RequestContext): Promise<Response> {
   try {
     const url = new URL(request.url);
+    if (isPreflight(request)) {
+      return answerPreflight(request, url.pathname, ctx.app.config.cors_origins);
+    }
     return await route(request.method, url.pathname)(request, ctx);
   } catch (e) {
     const error = asGatewayError(e);
@@ -163,7 +167,11 @@ export function createApp(
         app: partsFor(upstream),
       };
       observer.begin(ctx.id);
-      const response = await answer(request, ctx);
+      let response = await answer(request, ctx);
+      const origins = ctx.app.config.cors_origins;
+      if (origins.length > 0) {
+        response = withCors(response, request, new URL(request.url).pathname, origins);
+      }
       observer.answered(ctx.id, response);
       return response;
     },

@@ -58,6 +58,17 @@ const schema = z.object({
       ctx.addIssue({ code: "custom", message: (e as Error).message });
     }
   }),
+  /** Origins whose pages may call the API from the browser (CORS), or `*`; none by default. */
+  cors_origins: list.default([]).superRefine((entries, ctx) => {
+    for (const entry of entries) {
+      if (entry !== "*" && URL.parse(entry)?.origin !== entry) {
+        ctx.addIssue({
+          code: "custom",
+          message: `not an origin (scheme://host[:port], or *): ${entry}`,
+        });
+      }
+    }
+  }),
   max_body_mb: positive.default(64),
   max_image_pixels: z.coerce.number().int().positive().default(100_000_000),
   max_image_mb: positive.default(32),

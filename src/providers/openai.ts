@@ -22,6 +22,9 @@ const DROPPED_REQUEST_HEADERS = new Set([
   "x-api-key",
   "x-goog-api-key",
   "cookie",
+  // squint answers a page's CORS itself; upstream the call is a server's (Anthropic refuses a
+  // request with an Origin unless it opts into browser access).
+  "origin",
   "forwarded",
   "x-forwarded-for",
   "x-forwarded-host",
@@ -38,6 +41,10 @@ const DROPPED_RESPONSE_HEADERS = new Set([
   "content-encoding",
   "upgrade",
   "set-cookie",
+  // squint's own CORS policy is the only one (SQUINT_CORS_ORIGINS).
+  "access-control-allow-origin",
+  "access-control-allow-credentials",
+  "access-control-expose-headers",
   "alt-svc",
   "x-request-id",
 ]);
