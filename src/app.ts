@@ -63,7 +63,7 @@ async function answer(request: Request, ctx: RequestContext): Promise<Response> 
     ctx.app.record(
       errorLogRow(
         ctx.id,
-        { door, provider: shape },
+        { door, provider: shape, ...ctx.known },
         ctx.started,
         error.status,
         error.message,
@@ -165,6 +165,7 @@ export function createApp(
         id: requestId(),
         started: performance.now(),
         app: partsFor(upstream),
+        known: { keyId: null, model: null },
       };
       observer.begin(ctx.id);
       let response = await answer(request, ctx);

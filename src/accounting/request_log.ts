@@ -111,7 +111,12 @@ export function chatLogRow(
  */
 export function errorLogRow(
   id: string,
-  { door, provider }: { door: string; provider: string },
+  { door, provider, keyId = null, model = null }: {
+    door: string;
+    provider: string;
+    keyId?: string | null;
+    model?: string | null;
+  },
   started: number,
   status: number,
   error: string,
@@ -121,8 +126,8 @@ export function errorLogRow(
     id,
     ts: Date.now(),
     door,
-    keyId: null,
-    modelRequested: null,
+    keyId,
+    modelRequested: model,
     modelCalled: null,
     provider,
     status,

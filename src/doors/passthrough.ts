@@ -118,6 +118,7 @@ export async function passThrough(given: Request, ctx: RequestContext): Promise<
   const provider = providerOf(url.pathname, headers, url.searchParams) as keyof typeof PROVIDERS;
   const api = PROVIDERS[provider];
   const identity = await identify(headers, config, storage.keys);
+  const tenant = ctx.known.keyId = await tenantOf(identity);
   const caller = callerFor(identity, api.serverKey(config), provider);
   await admitCaller(identity, undefined, storage);
   const contentLength = headers.get("content-length");
@@ -146,7 +147,6 @@ export async function passThrough(given: Request, ctx: RequestContext): Promise<
     timeoutMs: config.upstream_timeout_s * 1000,
     fetch: ctx.app.fetch,
   });
-  const tenant = await tenantOf(identity);
   const log = (usage?: OpenAIUsage, model?: string) => {
     const resolved = model ? registry.resolve(model) : undefined;
     const prepared = { ...unoptimized({ json: {}, stream: false, model: model ?? "" }), resolved };

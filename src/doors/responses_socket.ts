@@ -8,6 +8,7 @@
  * when the upgrade asked for them (`X-Squint-Stats: event`).
  */
 import { buildStats } from "../accounting/stats.ts";
+import { errorLogRow } from "../accounting/request_log.ts";
 import { contentForLog } from "../accounting/log_content.ts";
 import { keepSent } from "../accounting/sent_record.ts";
 import { asGatewayError, GatewayError } from "../errors.ts";
@@ -22,6 +23,9 @@ import { requestId } from "../accounting/request_id.ts";
 import { RESPONSES } from "./native.ts";
 
 type Json = Record<string, unknown>;
+
+/** The door's name in the request log. */
+const SOCKET_DOOR = "responses_websocket";
 
 /** The longest squint waits for the upstream's socket to open. */
 const OPEN_TIMEOUT_MS = 30_000;
@@ -189,10 +193,12 @@ class ResponsesSession {
     const { ctx, headers, url, identity } = this.session;
     const id = requestId();
     const started = performance.now();
+    let model: string | null = null;
     try {
       // The event is a Responses body with a `type`: read as one (the field is left alone).
       const bytes = new TextEncoder().encode(data);
       let read = await RESPONSES.read(bytes, headers, ctx.app, undefined, url);
+      model = read.model;
       const admission = await admitCaller(identity, read.model, ctx.app.storage);
       if (admission.budgetFallback) {
         read = await RESPONSES.read(bytes, headers, ctx.app, admission.model, url);
@@ -224,6 +230,14 @@ class ResponsesSession {
       if (error.status >= 500 && !(e instanceof GatewayError)) {
         console.error(`squint ${id}:`, e);
       }
+      ctx.app.record(errorLogRow(
+        id,
+        { door: SOCKET_DOOR, provider: "openai", keyId: this.session.tenant, model },
+        started,
+        error.status,
+        error.message,
+        error.code ?? error.type,
+      ));
       this.#send(this.client, errorEvent(error));
     }
   }
@@ -274,7 +288,7 @@ class ResponsesSession {
       },
       prepared,
       null,
-      "responses_websocket",
+      SOCKET_DOOR,
     );
     log(200, outcome, stats, usage);
     return stats;

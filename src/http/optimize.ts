@@ -6,7 +6,7 @@
 import { routingAsSent } from "../routing/route_request.ts";
 import { inputCostUsd } from "../models/prices.ts";
 import { readBody } from "../intake/body.ts";
-import { identify } from "../keys/identity.ts";
+import { identify, tenantOf } from "../keys/identity.ts";
 import { requireJson } from "./content_type.ts";
 import type { Handler } from "../lifecycle/context.ts";
 import { doorOfBody } from "../doors/table.ts";
@@ -49,9 +49,11 @@ export const optimize: Handler = async (request, ctx) => {
   const { config, storage } = ctx.app;
   requireJson(request);
   const identity = await identify(request.headers, config, storage.keys);
+  ctx.known.keyId = await tenantOf(identity);
   const given = await readBody(request, config.max_body_mb * 2 ** 20);
   const { door, bytes, model } = await doorOfBody(given, ctx.app.pool);
   const read = await door.read(bytes, request.headers, ctx.app, model);
+  ctx.known.model = read.model;
   const chosen = door.choose
     ? await door.choose(read, identity, request.headers, ctx.app)
     : { request: read, routing: undefined };

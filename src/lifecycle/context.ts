@@ -52,6 +52,18 @@ export interface RequestContext {
   /** performance.now() when the request arrived. */
   started: number;
   app: AppParts;
+  /**
+   * What the request is known to be so far — the squint key (or client key's id) it came with,
+   * the model it asked for — filled in as the lifecycle learns it, so that a refusal's log row
+   * names them.
+   */
+  known: Known;
+}
+
+/** What a request is known to be so far (null until learned). */
+export interface Known {
+  keyId: string | null;
+  model: string | null;
 }
 
 /** A handler of one door. */

@@ -29,8 +29,10 @@ export async function serveDoor<R extends DoorRequest>(
   const { config, storage, flights, nearIndex } = app;
   const url = new URL(request.url);
   const identity = await identify(request.headers, config, storage.keys);
+  const tenant = ctx.known.keyId = await tenantOf(identity);
   const bytes = await readBody(request, config.max_body_mb * 2 ** 20);
   let read = await door.read(bytes, request.headers, app, undefined, url);
+  ctx.known.model = read.model;
   const chosen = door.choose
     ? await door.choose(read, identity, request.headers, app)
     : { request: read };
@@ -40,7 +42,6 @@ export async function serveDoor<R extends DoorRequest>(
   if (admission?.budgetFallback) {
     read = await door.read(read.bytes, request.headers, app, admission.model, url);
   }
-  const tenant = await tenantOf(identity);
   const relay: RelayContext & { statsEvent: boolean } = {
     requestId: ctx.id,
     keyId: tenant,

@@ -138,6 +138,52 @@ Deno.test("a spent budget serves the key's fallback model, and is 429 budget_exh
   assert.equal(it.mock.requests.length, 3);
 });
 
+Deno.test("a key's refused requests are logged under the key, with the model it asked for", async () => {
+  await using it = await embedded();
+  const strict = await it.createKey({ name: "strict", budget_usd: 0.0000001 });
+  await it.spend(strict.key);
+  const spent = await it.chat(strict.key, "gpt-4o-mini");
+  assert.equal(spent.status, 429);
+  await spent.body?.cancel();
+  const badControl = await fetch(`${it.squint.origin}/v1/chat/completions`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      authorization: `Bearer ${strict.key}`,
+      "x-squint-detail": "sharpest",
+    },
+    body: JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "Hello." }] }),
+  });
+  assert.equal(badControl.status, 400);
+  await badControl.body?.cancel();
+  const unknownKey = await it.chat("sq-not-a-key-of-this-squint");
+  assert.equal(unknownKey.status, 401);
+  await unknownKey.body?.cancel();
+
+  const row = async (response: Response) => {
+    const id = response.headers.get("x-request-id")!;
+    let found;
+    while (!(found = await it.squint.app.parts.storage.request(id)));
+    return found;
+  };
+  const refused = await row(spent);
+  assert.equal(refused.keyId, strict.id);
+  assert.equal(refused.modelRequested, "gpt-4o-mini");
+  assert.match(refused.error ?? "", /^budget exhausted/);
+  const controlRow = await row(badControl);
+  assert.equal(controlRow.keyId, strict.id);
+  assert.equal(controlRow.status, 400);
+  // A credential squint does not know is no key's.
+  assert.equal((await row(unknownKey)).keyId, null);
+
+  // The key's own usage counts its refusals.
+  const usage = await fetch(`${it.squint.origin}/v1/usage`, {
+    headers: { authorization: `Bearer ${strict.key}` },
+  });
+  const totals = (await usage.json()).totals;
+  assert.deepEqual([totals.requests, totals.errors], [3, 2]);
+});
+
 Deno.test("past a key's requests per minute squint answers 429 rate_limited with Retry-After", async () => {
   await using it = await embedded();
   const { key } = await it.createKey({ name: "slow", rpm: 2 });

@@ -110,6 +110,12 @@ Deno.test("without X-Squint-Stats the socket carries the upstream's events only"
   assert.equal(refused.status, 400);
   assert.match(String((refused.error as Json).message), /model/);
   assert.equal(upstream.requests.length, 1);
+  // The refusal is a request of the log too, under the caller's key.
+  await squint.app.parts.storage.flush();
+  const { rows } = await squint.app.parts.storage.requests({ door: "responses_websocket" });
+  assert.deepEqual(rows.map((r) => [r.status, r.outcome]), [[400, "error"], [200, "complete"]]);
+  assert.equal(rows[0].keyId, rows[1].keyId);
+  assert.ok(rows[0].keyId);
   await squint.close();
   await upstream.close();
 });
