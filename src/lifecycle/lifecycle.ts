@@ -15,6 +15,7 @@ import { callUpstream } from "../providers/openai.ts";
 import { keyless, routeModel } from "../providers/route.ts";
 import { retryPolicy } from "../providers/translate.ts";
 import type { RelayContext } from "../relay/chat_response.ts";
+import { bodilessAnswer } from "../relay/upstream_faults.ts";
 import { admitCaller } from "../keys/enforce.ts";
 import type { RequestContext } from "./context.ts";
 import type { Door, DoorRequest, Outgoing } from "./door.ts";
@@ -102,6 +103,8 @@ export async function serveDoor<R extends DoorRequest>(
           timeoutMs: config.upstream_timeout_s * 1000,
           fetch: app.fetch,
         });
+        const bodiless = bodilessAnswer(response.status);
+        if (bodiless) throw bodiless;
         return await door.answer(response, outgoing);
       },
     };

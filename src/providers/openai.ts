@@ -104,7 +104,8 @@ export interface UpstreamCall {
 
 /**
  * Calls the upstream. Network failures become 502 and a missing answer within the timeout 504,
- * in the door's error shape; the client's disconnect aborts the call (and the tokens with it).
+ * in the door's error shape, and a status HTTP does not define (600 and up) 502
+ * `bad_upstream_response`; the client's disconnect aborts the call (and the tokens with it).
  */
 export async function callUpstream(call: UpstreamCall): Promise<Response> {
   const controller = new AbortController();
@@ -116,8 +117,9 @@ export async function callUpstream(call: UpstreamCall): Promise<Response> {
     call.timeoutMs,
     () => controller.abort(new DOMException("timeout", "TimeoutError")),
   );
+  let response: Response;
   try {
-    return await call.fetch(call.url, {
+    response = await call.fetch(call.url, {
       method: call.method,
       headers: call.headers,
       body: call.body,
@@ -146,4 +148,15 @@ export async function callUpstream(call: UpstreamCall): Promise<Response> {
   } finally {
     cancelDeadline();
   }
+  // fetch takes any three digits an HTTP/1.1 peer sends; a Response carries 200–599 only.
+  if (response.status > 599) {
+    await response.body?.cancel().catch(() => {});
+    throw new GatewayError(
+      502,
+      `the upstream answered ${response.status}, a status HTTP does not define`,
+      "api_error",
+      "bad_upstream_response",
+    );
+  }
+  return response;
 }

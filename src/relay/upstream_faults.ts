@@ -154,9 +154,27 @@ export function jsonObject(text: string): Record<string, unknown> | undefined {
   }
 }
 
-/** The 502 for an upstream 200 that is not the API's answer (`what` it should have been). */
+/** Statuses whose answer has no body (Fetch's null body statuses, 101 aside). */
+const BODILESS = new Set([204, 205, 304]);
+
+/**
+ * The 502 for an upstream status that cannot carry the answer a door asked for (204, 205, 304;
+ * relayed as they are on passthrough paths only), else undefined.
+ */
+export function bodilessAnswer(status: number): GatewayError | undefined {
+  if (!BODILESS.has(status)) return undefined;
+  return new GatewayError(
+    502,
+    `the upstream answered ${status}, which carries no body, where the API's answer was asked for`,
+    "api_error",
+    "bad_upstream_response",
+  );
+}
+
+/** The 502 for an upstream success that is not the API's answer (`what` it should have been). */
 export function badUpstreamResponse(
   upstream: string,
+  status: number,
   what: string,
   contentType: string | null,
   text: string,
@@ -165,7 +183,7 @@ export function badUpstreamResponse(
   const said = sample === "" ? "an empty body" : `${contentType ?? "no content type"}: ${sample}`;
   return new GatewayError(
     502,
-    `${upstream} answered 200 with something that is not ${what} (${said})`,
+    `${upstream} answered ${status} with something that is not ${what} (${said})`,
     "api_error",
     "bad_upstream_response",
   );
