@@ -16,6 +16,7 @@ import {
 } from "../pipeline/prepare_chat.ts";
 import { sortTools } from "../providers/prompt_cache.ts";
 import { openAIAnswer, upstreamRequest } from "../providers/translate.ts";
+import { UPSTREAMS } from "../providers/upstreams.ts";
 import { relayChatResponse } from "../relay/chat_response.ts";
 import { routeChat, routingAsSent } from "../routing/route_request.ts";
 
@@ -64,7 +65,7 @@ export const CHAT: Door<ChatRequest> = {
     request.admitted.intake.images.map(({ site }) =>
       `/messages/${site.message}/content/${site.part}`
     ),
-  async prepare(request, route, caller, { headers, app, understood, tenant, chosen }) {
+  async prepare(request, route, caller, { headers, url, app, understood, tenant, chosen }) {
     const { config } = app;
     const own = request.admitted;
     const promptCache = config.prompt_cache === "auto";
@@ -91,7 +92,9 @@ export const CHAT: Door<ChatRequest> = {
         ...chosen,
         routing: routingAsSent(chosen?.routing, prepared),
       },
-      call,
+      // The client's query is the OpenAI API's (Azure's `api-version`): kept where the call goes
+      // to that API, not where it is translated to another.
+      call: UPSTREAMS[route.provider].translator ? call : { ...call, url: call.url + url.search },
       route,
     };
   },

@@ -246,6 +246,20 @@ Deno.test("the query string reaches the upstream on every door", async () => {
   const responses = await it.post("/v1/responses?trace=1", { model: "gpt-4o", input: "Hello" });
   await responses.json();
   assert.equal(it.openai.requests[0].path, "/v1/responses?trace=1");
+  // Azure OpenAI needs its api-version on every call, the chat door's included.
+  const chat = await it.post("/v1/chat/completions?api-version=2024-10-21", {
+    model: "gpt-4o",
+    messages: [{ role: "user", content: "Hello" }],
+  });
+  await chat.json();
+  assert.equal(it.openai.requests[1].path, "/v1/chat/completions?api-version=2024-10-21");
+  // Translated to another API, the call is squint's own: the OpenAI query does not apply there.
+  const translated = await it.post("/v1/chat/completions?api-version=2024-10-21", {
+    model: "claude-sonnet-4-6",
+    messages: [{ role: "user", content: "Hello" }],
+  });
+  await translated.json();
+  assert.equal(it.anthropic.requests[1].path, "/v1/messages");
 });
 
 Deno.test("a Messages answer is served from the cache, a stored Responses one is not", async () => {
