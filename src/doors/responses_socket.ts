@@ -97,6 +97,26 @@ function closingCode(code: number | undefined, opened: boolean): number {
   return code;
 }
 
+/** What a WebSocket handshake needs (RFC 6455 §4.2.1), each named as a client is told. */
+const HANDSHAKE_NEEDS: [string, (headers: Headers) => boolean][] = [
+  ["Connection: Upgrade", (h) => /\bupgrade\b/i.test(h.get("connection") ?? "")],
+  ["a Sec-WebSocket-Key header", (h) => Boolean(h.get("sec-websocket-key"))],
+  ["Sec-WebSocket-Version: 13", (h) => h.get("sec-websocket-version")?.trim() === "13"],
+];
+
+/** Refuses an upgrade the handshake cannot complete, before the upstream's socket is opened. */
+function checkHandshake(headers: Headers): void {
+  const missing = HANDSHAKE_NEEDS.find(([, met]) => !met(headers))?.[0];
+  if (missing) {
+    throw new GatewayError(
+      400,
+      `a WebSocket upgrade needs ${missing}`,
+      "invalid_request_error",
+      "invalid_websocket_upgrade",
+    );
+  }
+}
+
 /** Serves one WebSocket session of the Responses API. */
 export async function serveResponsesSocket(
   request: Request,
@@ -105,6 +125,7 @@ export async function serveResponsesSocket(
   const { app } = ctx;
   const { config, storage } = app;
   const url = new URL(request.url);
+  checkHandshake(request.headers);
   const identity = await identify(request.headers, config, storage.keys);
   const caller = callerFor(identity, config.openai_api_key, "openai");
   const headers = upstreamHeaders(request.headers, caller.providerKey)

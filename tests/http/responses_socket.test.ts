@@ -188,3 +188,40 @@ Deno.test("a client that leaves with 1001 (going away) closes the upstream socke
   await squint.close();
   await upstream.close();
 });
+
+Deno.test("a malformed upgrade (no Connection: Upgrade, no Sec-WebSocket-Key, a version other than 13) is 400, and no upstream socket is opened for it", async () => {
+  const upstream = startMockResponsesWs();
+  const squint = startSquint({ SQUINT_OPENAI_BASE_URL: `${upstream.origin}/v1` });
+  const upgrade = { authorization: "Bearer sk-own", connection: "Upgrade", upgrade: "websocket" };
+  for (
+    const [headers, named] of [
+      [{ ...upgrade, "sec-websocket-version": "13" }, /Sec-WebSocket-Key/],
+      [
+        {
+          ...upgrade,
+          connection: "keep-alive",
+          "sec-websocket-version": "13",
+          "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        },
+        /Connection: Upgrade/,
+      ],
+      [
+        {
+          ...upgrade,
+          "sec-websocket-version": "8",
+          "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        },
+        /Sec-WebSocket-Version/,
+      ],
+    ] as const
+  ) {
+    const response = await fetch(`${squint.origin}/v1/responses`, { headers });
+    assert.equal(response.status, 400);
+    const error = (await response.json()).error;
+    assert.equal(error.code, "invalid_websocket_upgrade");
+    assert.match(error.message, named);
+  }
+  assert.equal(upstream.connections.length, 0);
+  await squint.close();
+  await upstream.close();
+});
