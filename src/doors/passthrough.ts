@@ -22,6 +22,8 @@ import {
   relayedHeaders,
   upstreamHeaders,
 } from "../providers/openai.ts";
+import { GatewayError } from "../errors.ts";
+import { isWebSocketUpgrade } from "./responses_socket.ts";
 
 /** A provider's API as passthrough reaches it. */
 interface ProviderApi {
@@ -111,6 +113,17 @@ const USAGE_READ_LIMIT = 4 * 2 ** 20;
 /** Relays a request the doors do not optimize to its provider, admitted and logged. */
 export async function passThrough(given: Request, ctx: RequestContext): Promise<Response> {
   const { config, storage, registry } = ctx.app;
+  if (isWebSocketUpgrade(given)) {
+    // Relayed as a plain GET, it would only get a puzzling answer from the upstream.
+    throw new GatewayError(
+      501,
+      `squint relays no WebSocket on ${
+        new URL(given.url).pathname
+      }: the one it relays is GET /v1/responses (the Responses API's WebSocket mode); call the provider directly for this one`,
+      "invalid_request_error",
+      "websocket_not_relayed",
+    );
+  }
   const request = keyOutOfUrl(given);
   const url = new URL(request.url);
   const headers = request.headers;

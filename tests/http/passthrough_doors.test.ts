@@ -190,3 +190,22 @@ Deno.test("a pass-through body streamed without a length over SQUINT_MAX_BODY_MB
   assert.equal(JSON.parse(text).error.code, "request_too_large");
   assert.equal(stack.mock.received.count, 0, "the upstream never got the oversized body");
 });
+
+Deno.test("a WebSocket upgrade on a passthrough path (the Realtime API) is refused with 501 naming the one path that takes one", async () => {
+  await using stack = startStack({});
+  const response = await fetch(`${stack.squint.baseUrl}/realtime?model=gpt-realtime`, {
+    headers: {
+      authorization: "Bearer sk-client",
+      connection: "Upgrade",
+      upgrade: "websocket",
+      "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      "sec-websocket-version": "13",
+    },
+  });
+  const body = await assertOpenAIError(response, 501, {
+    type: "invalid_request_error",
+    code: "websocket_not_relayed",
+  });
+  assert.match(body.error.message, /\/v1\/realtime.*GET \/v1\/responses/);
+  assert.equal(stack.mock.received.count, 0, "nothing went upstream as plain HTTP");
+});
