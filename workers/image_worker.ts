@@ -24,6 +24,7 @@ import { understandImage, type Understanding } from "./image/understand.ts";
 import { extractFrames } from "./video/extract.ts";
 import { ffmpegPath, VideoError } from "./video/ffmpeg.ts";
 import { clipScorer } from "./video/relevance.ts";
+import { timerMs } from "../src/timers.ts";
 
 /** A failure the main thread can act on, by code. */
 class TaskFailure extends Error {
@@ -154,7 +155,7 @@ async function handle(task: WorkerTask): Promise<{ result: unknown; transfer: Tr
         const video = await extractFrames(task.bytes, {
           ...task,
           ffmpeg: ffmpegPath(task.ffmpeg),
-          signal: AbortSignal.timeout(task.timeoutMs),
+          signal: AbortSignal.timeout(timerMs(task.timeoutMs)),
           scorer: task.clipModelPath ? await clipScorer(task.clipModelPath) : undefined,
         });
         const literal = task.literalMime

@@ -13,6 +13,7 @@ import { dashboardNotice } from "../dashboard/mod.ts";
 import { EXIT, type ExitCode, usageError } from "./cli_error.ts";
 import { ffmpegProblem, ocrDataProblem } from "./needs.ts";
 import { keepServingOnUncaught } from "./uncaught.ts";
+import { timerMs } from "../timers.ts";
 
 /** How the verb is called. */
 export const SERVE_HELP = `usage: squint serve
@@ -102,7 +103,7 @@ export async function serve(args: string[] = []): Promise<ExitCode> {
       `squint: ${signal}: no new connections; waiting up to ${config.shutdown_grace_s} s for in-flight requests`,
     );
     const grace = new Promise<"timeout">((resolve) =>
-      setTimeout(() => resolve("timeout"), config.shutdown_grace_s * 1000)
+      setTimeout(() => resolve("timeout"), timerMs(config.shutdown_grace_s * 1000))
     );
     const result = await Promise.race([server.shutdown().then(() => "drained" as const), grace]);
     console.log(

@@ -7,6 +7,7 @@
 import { type AllowEntry, isExempt, normalizeHost, parseAllowList } from "./allow_list.ts";
 import { BLOCKED_HOSTNAMES, isBlockedAddress, parseAddress } from "./ip_ranges.ts";
 import { readLimited } from "./read_limited.ts";
+import { timerMs } from "../timers.ts";
 
 /** Limits and exemptions of remote fetches. */
 export interface FetchPolicy {
@@ -75,7 +76,7 @@ export async function fetchRemoteImage(href: string, policy: FetchPolicy): Promi
   } catch {
     return { ok: false, reason: "not a valid URL" };
   }
-  const signal = AbortSignal.timeout(policy.timeoutMs);
+  const signal = AbortSignal.timeout(timerMs(policy.timeoutMs));
   try {
     for (let hop = 0; hop <= (policy.maxRedirects ?? 5); hop++) {
       const refused = await refuseReason(url, policy);

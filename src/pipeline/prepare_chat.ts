@@ -47,6 +47,7 @@ import { OCR_TOKEN_MARGIN, ocrQuestionBar } from "../optimize/ocr_route.ts";
 import { legibilityAtStake } from "../optimize/legibility.ts";
 import { planImage } from "../optimize/plan_image.ts";
 import type { Understanding } from "../../workers/image/understand.ts";
+import { timerMs } from "../timers.ts";
 
 /** What the pipeline needs. */
 export interface PipelineDeps {
@@ -444,7 +445,7 @@ function pixelsAhead(
       cache: deps.renderCache,
       maxPixels: deps.config.max_image_pixels,
     });
-  }, Math.max(0, waitMs - lead));
+  }, timerMs(Math.max(0, waitMs - lead)));
   return {
     cancel() {
       cancelled = true;

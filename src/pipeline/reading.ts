@@ -22,6 +22,7 @@ import type { PromiseCache } from "./promise_cache.ts";
 import type { PictureSize, ReadingPace } from "./reading_pace.ts";
 import type { ImageInfo } from "../../workers/image/types.ts";
 import { unreadForLayout } from "../../workers/image/text_amount.ts";
+import { timerMs } from "../timers.ts";
 
 /** How long a page's text is remembered in the storage interface. */
 export const TEXT_TTL_MS = 7 * 86_400_000;
@@ -202,7 +203,7 @@ export async function readWithinBudget(
   if (ours && surelyLate) return await late();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const ended = new Promise<"late">((resolve) => {
-    timer = setTimeout(() => resolve("late"), waitMs - (performance.now() - clock));
+    timer = setTimeout(() => resolve("late"), timerMs(waitMs - (performance.now() - clock)));
   });
   try {
     const first = await Promise.race([reading, ended]);

@@ -3,6 +3,7 @@
  * loop stays free to relay streams. A task that times out or whose worker crashes fails cleanly
  * and its worker is replaced.
  */
+import { timerMs } from "../timers.ts";
 
 /** The queue is full: the caller passes the request through or answers 503. */
 export class PoolFullError extends Error {
@@ -177,7 +178,7 @@ export class WorkerPool extends EventTarget {
         slot,
         new TaskError("timeout", `image task exceeded ${task.timeoutMs} ms`),
       );
-    }, task.timeoutMs);
+    }, timerMs(task.timeoutMs));
     slot.worker!.postMessage(task.message, task.transfer);
     this.#tell("task-start", task);
   }

@@ -8,6 +8,7 @@
  * stream is never retried once a byte has reached the client.
  */
 import { GatewayError } from "../errors.ts";
+import { timerMs } from "../timers.ts";
 
 /** One try, as the request log keeps it. */
 export interface Attempt {
@@ -143,7 +144,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(() => {
       signal.removeEventListener("abort", onAbort);
       resolve();
-    }, ms);
+    }, timerMs(ms));
     const onAbort = () => {
       clearTimeout(timer);
       reject(gone());

@@ -4,6 +4,8 @@
  * deadline fires up to a tenth of a second late; a slot's timer goes when its last call is done.
  */
 
+import { timerMs } from "../timers.ts";
+
 const SLOT_MS = 100;
 
 interface Slot {
@@ -23,7 +25,7 @@ export function onDeadline(ms: number, expire: () => void): () => void {
     const timer = setTimeout(() => {
       slots.delete(end);
       for (const fire of due) fire();
-    }, Math.max(0, end - Date.now()));
+    }, timerMs(Math.max(0, end - Date.now())));
     slot = { due, timer };
     slots.set(end, slot);
   }
