@@ -6,6 +6,7 @@
  */
 import type { SentRecord } from "../accounting/sent_record.ts";
 import { GatewayError } from "../errors.ts";
+import { pathSegment } from "../path_segment.ts";
 import type { Handler } from "../lifecycle/context.ts";
 import type { MediaStore } from "../storage/media_store.ts";
 import type { LoggedImage, Storage } from "../storage/types.ts";
@@ -25,12 +26,12 @@ type Side = "original" | "sent";
 /** What the path asks for: the request, or one of its pictures. */
 function target(path: string): { id: string; picture?: { n: number; side: Side } } {
   const [id, images, n, side, ...rest] = path.slice(PREFIX.length).split("/");
-  if (id && images === undefined) return { id: decodeURIComponent(id) };
+  if (id && images === undefined) return { id: pathSegment(id, "the request id") };
   if (
     id && images === "images" && /^\d{1,4}$/.test(n ?? "") &&
     (side === "original" || side === "sent") && rest.length === 0
   ) {
-    return { id: decodeURIComponent(id), picture: { n: Number(n), side } };
+    return { id: pathSegment(id, "the request id"), picture: { n: Number(n), side } };
   }
   throw new GatewayError(404, `no such dashboard path: ${path}`, "not_found_error");
 }

@@ -3,10 +3,11 @@
  * OpenAI Responses. The client's bytes go upstream with only image data spliced; the answer comes
  * back as the upstream gave it, squint's figures in headers (and, asked, an event).
  */
+import { pathSegment } from "../path_segment.ts";
 import { decideNativeCache, rawAnswers } from "../cache/native_cache.ts";
 import { lookUp } from "../cache/chat_cache.ts";
 import type { Config } from "../config.ts";
-import { type ErrorShape, GatewayError } from "../errors.ts";
+import type { ErrorShape } from "../errors.ts";
 import type { AppParts } from "../lifecycle/context.ts";
 import type { Door, DoorRequest } from "../lifecycle/door.ts";
 import type { Caller } from "../keys/identity.ts";
@@ -141,17 +142,7 @@ const GEMINI_API: NativeApi = {
   modelOf: (url) => {
     const named = GEMINI_PATH.exec(url.pathname)?.[2];
     if (named === undefined) return undefined;
-    try {
-      return decodeURIComponent(named);
-    } catch {
-      throw new GatewayError(
-        400,
-        "model: the model in the path is not valid percent-encoded UTF-8",
-        "invalid_request_error",
-        null,
-        "model",
-      );
-    }
+    return pathSegment(named, "model", "model");
   },
   streams: (url) =>
     url.pathname.endsWith(":streamGenerateContent") && url.searchParams.get("alt") === "sse",

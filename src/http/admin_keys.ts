@@ -12,6 +12,7 @@ import { isAdmin } from "../keys/identity.ts";
 import { requireJson } from "./content_type.ts";
 import type { Handler, RequestContext } from "../lifecycle/context.ts";
 import { GatewayError } from "../errors.ts";
+import { pathSegment } from "../path_segment.ts";
 
 /** The key store, once the caller is known to be the admin. */
 function adminKeys(request: Request, ctx: RequestContext): KeyStore {
@@ -68,7 +69,7 @@ async function bodyOf<T extends z.ZodType>(request: Request, schema: T): Promise
 
 /** The key id in `/admin/keys/{id}`. */
 function keyIdOf(request: Request): string {
-  const id = decodeURIComponent(new URL(request.url).pathname.slice("/admin/keys/".length));
+  const id = pathSegment(new URL(request.url).pathname.slice("/admin/keys/".length), "the key id");
   if (id.includes("/")) {
     throw new GatewayError(404, `no such door: ${request.method} /admin/keys/${id}`);
   }

@@ -9,6 +9,7 @@ import type { SentRecord } from "../accounting/sent_record.ts";
 import { identify, isAdmin, tenantOf } from "../keys/identity.ts";
 import type { Handler, RequestContext } from "../lifecycle/context.ts";
 import { GatewayError } from "../errors.ts";
+import { pathSegment } from "../path_segment.ts";
 
 const PREFIX = "/v1/requests/";
 
@@ -18,7 +19,7 @@ function target(path: string): { id: string; part: "" | "original" | "sent" } {
   if (!id || rest.length || !["", "original", "sent"].includes(part)) {
     throw new GatewayError(404, `no such door: GET ${path}`, "not_found_error", "unknown_url");
   }
-  return { id: decodeURIComponent(id), part: part as "" | "original" | "sent" };
+  return { id: pathSegment(id, "the request id"), part: part as "" | "original" | "sent" };
 }
 
 async function visible(request: Request, ctx: RequestContext, keyId: string | null) {

@@ -239,6 +239,46 @@ Deno.test("a path outside /v1 is an unknown door: 404 in OpenAI's error shape", 
   assert.equal(stack.mock.received.count, 0);
 });
 
+Deno.test("an id in a path that is not valid percent-encoded UTF-8 is refused with 400 naming it, on every route with one", async () => {
+  const admin = "errors-admin-token";
+  await using stack = startStack({ env: { SQUINT_ADMIN_TOKEN: admin } });
+  const origin = stack.squint.origin;
+  const broken = "%E0%A4%A";
+  const bearer = { authorization: `Bearer ${admin}` };
+  for (
+    const [method, path] of [
+      ["GET", `/v1/requests/${broken}`],
+      ["GET", `/v1/requests/${broken}/original`],
+      ["PATCH", `/admin/keys/${broken}`],
+      ["DELETE", `/admin/keys/${broken}`],
+    ]
+  ) {
+    const response = await fetch(`${origin}${path}`, {
+      method,
+      headers: { ...bearer, "content-type": "application/json" },
+      body: method === "PATCH" ? JSON.stringify({ rpm: 5 }) : undefined,
+    });
+    const body = await assertOpenAIError(response, 400, { type: "invalid_request_error" });
+    assert.match(body.error.message, /%E0%A4%A.*not valid percent-encoded UTF-8/, path);
+  }
+  const login = await fetch(`${origin}/dashboard/login`, {
+    method: "POST",
+    body: new URLSearchParams({ token: admin }),
+    redirect: "manual",
+  });
+  const cookie = login.headers.get("set-cookie")!.split(";")[0];
+  for (
+    const path of [
+      `/dashboard/api/requests/${broken}`,
+      `/dashboard/api/requests/${broken}/images/0/sent`,
+    ]
+  ) {
+    const response = await fetch(`${origin}${path}`, { headers: { cookie } });
+    assert.equal(response.status, 400, path);
+    assert.match((await response.json()).error.message, /not valid percent-encoded UTF-8/);
+  }
+});
+
 Deno.test("GET on the Chat Completions door is refused with 405 and an Allow header", async () => {
   await using stack = startStack();
   const response = await fetch(`${stack.squint.baseUrl}/chat/completions`);
