@@ -53,6 +53,33 @@ Deno.test("every dashboard answer carries the CSP, redirects and errors included
   );
 });
 
+Deno.test("a CSV export the log refuses (a cursor it never gave, a bad filter) is a 400, not a download broken off", async () => {
+  await using stack = startStack({ env: { SQUINT_ADMIN_TOKEN: ADMIN } });
+  const cookie = await signIn(stack.squint.origin);
+  for (const query of ["cursor=zzz", "status=abc"]) {
+    const response = await fetch(
+      `${stack.squint.origin}/dashboard/api/requests.csv?${query}`,
+      { headers: { cookie } },
+    );
+    assert.equal(response.status, 400, query);
+    assert.equal((await response.json()).error.type, "invalid_request_error", query);
+  }
+  // And a good one is whole: its header line, then each row.
+  const chat = await stack.post("/chat/completions", {
+    model: "gpt-4o",
+    messages: [{ role: "user", content: "Hello." }],
+  });
+  await chat.body?.cancel();
+  await stack.squint.app.parts.storage.flush();
+  const csv = await fetch(`${stack.squint.origin}/dashboard/api/requests.csv`, {
+    headers: { cookie },
+  });
+  assert.equal(csv.status, 200);
+  const lines = (await csv.text()).trimEnd().split("\r\n");
+  assert.equal(lines.length, 2);
+  assert.match(lines[1], new RegExp(`^${chat.headers.get("x-request-id")},`));
+});
+
 Deno.test("a sign-in form posted from another site is refused", async () => {
   await using stack = startStack({ env: { SQUINT_ADMIN_TOKEN: ADMIN } });
   const answer = await fetch(`${stack.squint.origin}/dashboard/login`, {
