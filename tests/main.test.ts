@@ -82,3 +82,24 @@ Deno.test("a port another program holds stops start-up with one line naming the 
   assert.ok(stderr.split("\n").includes(line), stderr);
   assert.doesNotMatch(stderr, /Uncaught| {4}at /, "no stack trace");
 });
+
+Deno.test("on an IPv6 address the start-up line gives a URL that opens: the address in brackets", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "src/main.ts"],
+    env: { SQUINT_HOST: "::1", SQUINT_PORT: "0", SQUINT_DATA_DIR: ":memory:", SQUINT_WORKERS: "1" },
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const stdout = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  try {
+    const [, url] = await waitForLine(stdout, /^squint listening on (\S+) /);
+    assert.match(url, /^http:\/\/\[::1\]:\d+$/);
+    const health = await fetch(`${url}/health`);
+    assert.equal(health.status, 200);
+    await health.body?.cancel();
+  } finally {
+    child.kill("SIGKILL");
+    await stdout.cancel().catch(() => {});
+    await child.status;
+  }
+});

@@ -9,7 +9,7 @@
 import { createApp } from "../app.ts";
 import { type Config, ConfigError, loadConfig } from "../config.ts";
 import { openStorage } from "../storage/open.ts";
-import { dashboardNotice } from "../dashboard/mod.ts";
+import { dashboardNotice, httpOrigin } from "../dashboard/mod.ts";
 import { EXIT, type ExitCode, usageError } from "./cli_error.ts";
 import { ffmpegProblem, ocrDataProblem } from "./needs.ts";
 import { keepServingOnUncaught } from "./uncaught.ts";
@@ -79,7 +79,9 @@ export async function serve(args: string[] = []): Promise<ExitCode> {
       port: config.port,
       onListen: ({ hostname, port }) => {
         console.log(
-          `squint listening on http://${hostname}:${port} (upstream ${config.openai_base_url}, ${config.workers} image workers)`,
+          `squint listening on ${
+            httpOrigin(hostname, port)
+          } (upstream ${config.openai_base_url}, ${config.workers} image workers)`,
         );
         console.log(dashboardNotice(config, hostname, port));
       },

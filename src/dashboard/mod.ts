@@ -96,6 +96,11 @@ export const DASHBOARD_METHODS: Record<string, Handler> = Object.fromEntries(
   ["GET", "POST", "PUT", "PATCH", "DELETE"].map((method) => [method, dashboard]),
 );
 
+/** The URL of `host` and `port`, an IPv6 address in brackets. */
+export function httpOrigin(host: string, port: number): string {
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
 /**
  * The line squint prints when it starts listening: where the dashboard is and, when no
  * SQUINT_ADMIN_TOKEN is configured, the one-time login URL (its code works once).
@@ -103,7 +108,7 @@ export const DASHBOARD_METHODS: Record<string, Handler> = Object.fromEntries(
 export function dashboardNotice(config: Config, hostname: string, port: number): string {
   // A wildcard address is no place to browse to: this machine is.
   const host = hostname === "0.0.0.0" || hostname === "::" ? "localhost" : hostname;
-  const origin = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const origin = httpOrigin(host, port);
   const code = authOf(config).oneTimeCode;
   if (code === undefined) {
     return `squint dashboard: ${origin}/dashboard (sign in with SQUINT_ADMIN_TOKEN)`;
