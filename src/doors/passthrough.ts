@@ -24,6 +24,8 @@ import {
 } from "../providers/openai.ts";
 import { GatewayError } from "../errors.ts";
 import { isWebSocketUpgrade } from "./responses_socket.ts";
+import { RESPONSES_DIALECT } from "../relay/native_response.ts";
+import type { KeyValueStore } from "../storage/types.ts";
 
 /** A provider's API as passthrough reaches it. */
 interface ProviderApi {
@@ -109,6 +111,27 @@ export function keyOutOfUrl(request: Request): Request {
 
 /** Answers bigger than this are relayed without reading their usage. */
 const USAGE_READ_LIMIT = 4 * 2 ** 20;
+
+/** A Responses object read back without a GET: its cancel. */
+const RESPONSE_CANCEL = /^\/v1\/responses\/[^/]+\/cancel$/;
+/** How long a background response counted is remembered (OpenAI keeps responses 30 days). */
+const COUNTED_MS = 30 * 24 * 3600_000;
+
+/**
+ * The usage of an answer that reads back something made earlier (a GET, a response's cancel):
+ * none — it was spent, and counted, when it was made — except for a background response, whose
+ * usage was not known when it was made: counted the first time squint sees it, once finished.
+ */
+async function readBackUsage(
+  answer: Record<string, unknown>,
+  kv: KeyValueStore,
+): Promise<OpenAIUsage | undefined> {
+  if (answer.object !== "response" || answer.background !== true) return undefined;
+  const usage = answer.usage as Record<string, unknown> | null | undefined;
+  if (!usage || typeof answer.id !== "string") return undefined;
+  const first = await kv.setIfAbsent(`counted:${answer.id}`, new Uint8Array(), COUNTED_MS);
+  return first ? RESPONSES_DIALECT.openAIUsage(usage) : undefined;
+}
 
 /** Relays a request the doors do not optimize to its provider, admitted and logged. */
 export async function passThrough(given: Request, ctx: RequestContext): Promise<Response> {
@@ -204,16 +227,20 @@ export async function passThrough(given: Request, ctx: RequestContext): Promise<
   }
   // The client's copy streams on; the other is read for the usage the answer reports.
   const [toClient, toRead] = upstream.body.tee();
-  new Response(toRead).text().then((text) => {
+  const readsBack = request.method === "GET" || RESPONSE_CANCEL.test(url.pathname);
+  const reported = async (): Promise<[OpenAIUsage?, string?]> => {
+    const text = await new Response(toRead).text();
     let answer: Record<string, unknown> | undefined;
     try {
       answer = text.length <= USAGE_READ_LIMIT ? JSON.parse(text) : undefined;
     } catch {
       answer = undefined;
     }
-    const usage = answer && typeof answer === "object" ? api.usage(answer) : undefined;
-    log(usage, typeof answer?.model === "string" ? answer.model : undefined);
-  }, () => log());
+    if (!answer || typeof answer !== "object") return [];
+    const usage = readsBack ? await readBackUsage(answer, storage.kv) : api.usage(answer);
+    return [usage, typeof answer.model === "string" ? answer.model : undefined];
+  };
+  reported().then(([usage, model]) => log(usage, model), () => log());
   return new Response(toClient, {
     status: upstream.status,
     statusText: upstream.statusText,

@@ -209,3 +209,59 @@ Deno.test("a WebSocket upgrade on a passthrough path (the Realtime API) is refus
   assert.match(body.error.message, /\/v1\/realtime.*GET \/v1\/responses/);
   assert.equal(stack.mock.received.count, 0, "nothing went upstream as plain HTTP");
 });
+
+Deno.test("reading back what exists spends nothing: a retrieved completion or response is not counted again, a background response once, when first seen finished", async () => {
+  const usage = { prompt_tokens: 1000, completion_tokens: 500, total_tokens: 1500 };
+  const response = (id: string, background: boolean) => ({
+    id,
+    object: "response",
+    model: "gpt-4o",
+    status: "completed",
+    background,
+    usage: { input_tokens: 1000, output_tokens: 500, total_tokens: 1500 },
+  });
+  // An upstream that answers retrievals of objects made earlier, and one new completion.
+  const upstream = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+    const path = new URL(request.url).pathname;
+    if (path === "/v1/completions") {
+      return Response.json({ id: "cmpl-1", object: "text_completion", model: "gpt-4o", usage });
+    }
+    if (path === "/v1/chat/completions/chatcmpl-1") {
+      return Response.json({ id: "chatcmpl-1", object: "chat.completion", model: "gpt-4o", usage });
+    }
+    if (path.startsWith("/v1/responses/resp_bg")) return Response.json(response("resp_bg", true));
+    if (path === "/v1/responses/resp_fg") return Response.json(response("resp_fg", false));
+    return new Response("{}", { status: 404 });
+  });
+  await using stack = startStack({
+    env: { SQUINT_OPENAI_BASE_URL: `http://127.0.0.1:${upstream.addr.port}/v1` },
+  });
+  const call = async (method: string, path: string, body?: unknown) => {
+    const answer = await fetch(`${stack.squint.baseUrl}${path}`, {
+      method,
+      headers: { authorization: "Bearer sk-client", "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    assert.equal(answer.status, 200, path);
+    await answer.body?.cancel();
+    return answer.headers.get("x-request-id")!;
+  };
+  const created = await call("POST", "/completions", { model: "gpt-4o", prompt: "Hello" });
+  await call("GET", "/chat/completions/chatcmpl-1");
+  await call("GET", "/chat/completions/chatcmpl-1");
+  await call("GET", "/responses/resp_fg");
+  const firstSeen = await call("GET", "/responses/resp_bg");
+  await call("GET", "/responses/resp_bg");
+  await call("POST", "/responses/resp_bg/cancel");
+  const storage = stack.squint.app.parts.storage;
+  let one;
+  while (!(one = await storage.request(created)) || !(await storage.request(firstSeen)));
+  await storage.flush();
+  const { totals } = await storage.usage({});
+  assert.equal(totals.requests, 7);
+  // The new completion, and the background response once: nothing else was spent.
+  assert.ok(one.costAfterUsd! > 0);
+  assert.equal(totals.cost_after_usd, 2 * one.costAfterUsd!);
+  assert.equal((await storage.request(firstSeen))!.costAfterUsd, one.costAfterUsd);
+  await upstream.shutdown();
+});
