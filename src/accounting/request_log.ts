@@ -5,6 +5,7 @@ import { savingsByChannel } from "./savings.ts";
 import type { LoggedImage, RequestLogRow } from "../storage/types.ts";
 import type { PlannedImage } from "../optimize/plan_image.ts";
 import { type OpenAIUsage, servedWithoutCall, type SquintStats } from "./stats.ts";
+import type { Prices } from "../models/types.ts";
 
 /** How the call went. */
 export interface CallOutcome {
@@ -22,6 +23,8 @@ export interface CallOutcome {
   timing?: RequestTiming;
   /** JSON pointers of the plan's images in the client's body, in plan order. */
   imagePaths?: readonly string[];
+  /** The called model's prices, when not its registry entry's (passthrough's catalogue price). */
+  prices?: Prices;
 }
 
 /** When a request reached the upstream and its answer the client (performance.now() ms). */
@@ -50,6 +53,21 @@ function loggedImages(
   }));
 }
 
+/**
+ * What a call cost in all: its billed input (`cost_after_usd`) and its output's tokens at the
+ * output price; the input alone when the output price is not known, null when nothing is.
+ */
+function spentUsd(
+  stats: SquintStats,
+  outputTokens: number | null,
+  prices: Prices | undefined,
+): number | null {
+  if (stats.cost_after_usd === null) return null;
+  if (!outputTokens || !prices) return stats.cost_after_usd;
+  return Math.round((stats.cost_after_usd + outputTokens * prices.outputPerMTok / 1e6) * 1e10) /
+    1e10;
+}
+
 /** The log row of one call. */
 export function chatLogRow(
   id: string,
@@ -63,6 +81,7 @@ export function chatLogRow(
   const { upstreamSent, firstByte } = call.timing ?? {};
   const called = upstreamSent !== undefined && !servedWithoutCall(s.cache);
   const images = prepared.plan.images;
+  const outputTokens = servedWithoutCall(s.cache) ? 0 : call.usage?.completion_tokens ?? null;
   return {
     id,
     ts: Date.now(),
@@ -76,10 +95,11 @@ export function chatLogRow(
     tokensBefore: s.tokens_before,
     tokensAfter: s.tokens_after,
     upstreamInputTokens: s.upstream_input_tokens,
-    upstreamOutputTokens: servedWithoutCall(s.cache) ? 0 : call.usage?.completion_tokens ?? null,
+    upstreamOutputTokens: outputTokens,
     costBeforeUsd: s.cost_before_usd,
     costAfterUsd: s.cost_after_usd,
     costSavedUsd: s.cost_saved_usd,
+    spentUsd: spentUsd(s, outputTokens, call.prices ?? prepared.resolved?.prices),
     optimizations: s.optimizations,
     cache: s.cache,
     estimated: s.estimated,
@@ -139,6 +159,7 @@ export function errorLogRow(
     costBeforeUsd: null,
     costAfterUsd: null,
     costSavedUsd: null,
+    spentUsd: null,
     optimizations: [],
     cache: "bypass",
     estimated: true,

@@ -210,6 +210,7 @@ export async function passThrough(given: Request, ctx: RequestContext): Promise<
         content: null,
         door: passthroughDoor(provider, url.pathname),
         timing,
+        prices: priced?.prices,
       }),
       provider,
     });

@@ -5,6 +5,7 @@
  * restarted) is seeded from the database's daily aggregates before it is read.
  */
 import type { Counters, RequestLogRow } from "../storage/types.ts";
+import { spent } from "../storage/hourly_usage.ts";
 import type { SquintKey } from "./key_store.ts";
 
 const MINUTE = 60_000;
@@ -54,7 +55,7 @@ export async function meterUse(counters: Counters, row: RequestLogRow): Promise<
   const adds: Promise<number>[] = [];
   const tok = tokenWindow(row.keyId, row.ts);
   if (tokens > 0) adds.push(counters.add(tok.counter, tokens, tok.end - row.ts + MINUTE));
-  const usd = row.costAfterUsd ?? 0;
+  const usd = spent(row) ?? 0;
   if (usd > 0) {
     for (const period of ["day", "month"] as const) {
       const w = budgetWindow(row.keyId, period, row.ts);

@@ -36,6 +36,7 @@ export const HOURLY_SUMS = [
   "cost_before_usd",
   "cost_after_usd",
   "cost_saved_usd",
+  "spent_usd",
 ] as const;
 
 /** What one row adds to one aggregate row. */
@@ -62,6 +63,11 @@ function channels(savings: string | null | undefined): [string, number][] {
   }
 }
 
+/** What a row cost in all; a row written before that was kept, its input's cost. */
+export function spent(row: RequestLogRow): number | null {
+  return row.spentUsd === undefined ? row.costAfterUsd : row.spentUsd;
+}
+
 /** What `row` adds to the aggregate: its totals under channel '', and a share per channel. */
 export function hourlyShares(row: RequestLogRow): HourlyShare[] {
   const answered = row.status < 400;
@@ -85,6 +91,7 @@ export function hourlyShares(row: RequestLogRow): HourlyShare[] {
     cost_before_usd: credit(row.costBeforeUsd),
     cost_after_usd: credit(row.costAfterUsd),
     cost_saved_usd: credit(row.costSavedUsd),
+    spent_usd: credit(spent(row)),
   };
   return [
     totals,

@@ -110,6 +110,16 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX requests_key_task_ts ON requests (key_id, task, ts) WHERE task IS NOT NULL;
     `,
   },
+  {
+    // What a request cost in all, output included (budgets count it). Rows from before have
+    // only their input's cost to go on.
+    version: 6,
+    sql: `
+      ALTER TABLE requests ADD COLUMN spent_usd REAL;
+      ALTER TABLE usage_hourly ADD COLUMN spent_usd REAL NOT NULL DEFAULT 0;
+      UPDATE usage_hourly SET spent_usd = cost_after_usd WHERE channel = '';
+    `,
+  },
 ];
 
 /** Applies pending migrations; returns the schema version reached. */

@@ -148,6 +148,18 @@ export const PG_MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX requests_key_task_ts ON requests (key_id, task, ts) WHERE task IS NOT NULL;
     `,
   },
+  {
+    // What a request cost in all, output included (budgets count it). Rows from before have
+    // only their input's cost to go on.
+    version: 5,
+    sql: `
+      ALTER TABLE requests ADD COLUMN spent_usd double precision;
+      ALTER TABLE usage_daily ADD COLUMN spent_usd double precision NOT NULL DEFAULT 0;
+      UPDATE usage_daily SET spent_usd = cost_after_usd;
+      ALTER TABLE usage_hourly ADD COLUMN spent_usd double precision NOT NULL DEFAULT 0;
+      UPDATE usage_hourly SET spent_usd = cost_after_usd WHERE channel = '';
+    `,
+  },
 ];
 
 /** Any constant both sides agree on: the lock that serializes migrating instances. */

@@ -12,6 +12,7 @@ import {
   overviewRange,
   overviewReport,
   overviewStatement,
+  spent,
 } from "./hourly_usage.ts";
 import { type RequestsFilter, requestsPage, requestsSql } from "./request_pages.ts";
 import { channelFigures, COLUMNS, FIGURES, figures, rowFrom, usageFilter } from "./sqlite_log.ts";
@@ -34,6 +35,7 @@ const SUMMED = [
   "cost_before_usd",
   "cost_after_usd",
   "cost_saved_usd",
+  "spent_usd",
 ];
 
 /** The hourly shares ($2, one per row and channel, with the row's id) as a record set. */
@@ -109,6 +111,7 @@ function record(r: RequestLogRow): Record<string, unknown> {
     passthrough_reason: text(r.passthroughReason ?? null),
     images: text(r.images ?? null),
     task: r.task ?? null,
+    spent_usd: spent(r),
   };
 }
 
@@ -187,7 +190,7 @@ export async function rowById(sql: Sql, id: string): Promise<RequestLogRow | und
 
 /** USD a key spent (answered requests) from `since` (ms), from the daily aggregates. */
 export async function spentSince(sql: Sql, keyId: string, since: number): Promise<number> {
-  const [row] = await sql`SELECT coalesce(sum(cost_after_usd), 0) AS usd FROM usage_daily
+  const [row] = await sql`SELECT coalesce(sum(spent_usd), 0) AS usd FROM usage_daily
     WHERE key_id = ${keyId} AND day >= (to_timestamp(${since / 1000}) AT TIME ZONE 'UTC')::date`;
   return Number(row.usd);
 }

@@ -10,6 +10,7 @@ import {
   overviewReport,
   overviewStatement,
   shareValues,
+  spent,
   sumShares,
 } from "./hourly_usage.ts";
 import { migrate } from "./migrations.ts";
@@ -121,6 +122,7 @@ export const COLUMNS: readonly string[] = [
   "passthrough_reason",
   "images",
   "task",
+  "spent_usd",
 ];
 
 function values(r: RequestLogRow): (string | number | null)[] {
@@ -158,6 +160,7 @@ function values(r: RequestLogRow): (string | number | null)[] {
     r.passthroughReason ?? null,
     r.images ?? null,
     r.task ?? null,
+    spent(r),
   ];
 }
 
@@ -203,6 +206,7 @@ export function rowFrom(r: Record<string, unknown>): RequestLogRow {
     passthroughReason: text("passthrough_reason"),
     images: json("images"),
     task: text("task"),
+    spentUsd: num("spent_usd"),
   };
 }
 
@@ -315,7 +319,7 @@ export class SqliteLog {
     // log's retention; a budget period starts on a whole UTC day, so on a whole hour.
     const hour = Math.floor(since / 3_600_000) * 3_600_000;
     const row = this.#db.prepare(
-      `SELECT coalesce(sum(cost_after_usd), 0) AS usd FROM usage_hourly
+      `SELECT coalesce(sum(spent_usd), 0) AS usd FROM usage_hourly
       WHERE key_id = ? AND channel = '' AND hour >= ?`,
     ).get(keyId, hour) as { usd: number };
     return Number(row.usd);

@@ -23,6 +23,12 @@ export interface RequestLogRow {
   costBeforeUsd: number | null;
   costAfterUsd: number | null;
   costSavedUsd: number | null;
+  /**
+   * What the call cost in all: the billed input (`costAfterUsd`) and the output's tokens at the
+   * called model's output price; 0 when served without a call, null when unpriced. Budgets
+   * count it.
+   */
+  spentUsd?: number | null;
   optimizations: string[];
   cache: string;
   estimated: boolean;

@@ -138,6 +138,31 @@ Deno.test("a spent budget serves the key's fallback model, and is 429 budget_exh
   assert.equal(it.mock.requests.length, 3);
 });
 
+Deno.test("a key's budget counts what its requests cost in all, the output's tokens included, also after a restart", async () => {
+  await using it = await embedded();
+  const { id, key } = await it.createKey({ name: "full", budget_usd: 1 });
+  const first = await it.chat(key);
+  await first.body?.cancel();
+  let row;
+  while (!(row = await it.squint.app.parts.storage.request(first.headers.get("x-request-id")!)));
+  const input = row.costAfterUsd!;
+  const prices = it.squint.app.parts.registry.resolve("gpt-4o")!.prices!;
+  const output = row.upstreamOutputTokens! * prices.outputPerMTok / 1e6;
+  assert.ok(input > 0 && output > 0, `input ${input}, output ${output}`);
+  assert.ok(Math.abs(row.spentUsd! - (input + output)) < 1e-9, `spent ${row.spentUsd}`);
+  // A budget the input alone stays under, but the whole request does not.
+  const patched = await it.admin("PATCH", `/${id}`, { budget_usd: input + output / 2 });
+  assert.equal(patched.status, 200);
+  await patched.body?.cancel();
+  const refused = await it.chat(key);
+  assert.equal(refused.status, 429, await refused.clone().text());
+  assert.equal((await refused.json()).error.code, "budget_exhausted");
+  await it.restart();
+  const afterRestart = await it.chat(key);
+  assert.equal(afterRestart.status, 429);
+  await afterRestart.body?.cancel();
+});
+
 Deno.test("a key's refused requests are logged under the key, with the model it asked for", async () => {
   await using it = await embedded();
   const strict = await it.createKey({ name: "strict", budget_usd: 0.0000001 });

@@ -49,6 +49,7 @@ const AGGREGATE_COLUMNS = [
   "cost_before_usd",
   "cost_after_usd",
   "cost_saved_usd",
+  "spent_usd",
 ];
 const AGGREGATE = `SELECT ${AGGREGATE_COLUMNS.join(", ")} FROM usage_hourly
   ORDER BY hour, key_id, model, door, cache, channel`;
@@ -243,6 +244,7 @@ for (const store of STORES) {
         cacheWriteTokens: 2048,
         passthroughReason: "x-squint-optimize: off",
         task: "simple_qa",
+        spentUsd: 0.0031,
         images: JSON.stringify([{
           path: "/messages/0/content/1/image_url/url",
           action: "resized",
@@ -266,6 +268,8 @@ for (const store of STORES) {
         [null, null, null, null],
       );
       assert.deepEqual([old!.passthroughReason, old!.images, old!.task], [null, null, null]);
+      // A row without what it cost in all is counted at its input's cost.
+      assert.equal(old!.spentUsd, bare.costAfterUsd);
     },
   });
 
@@ -331,6 +335,8 @@ for (const store of STORES) {
           costBeforeUsd: 0.0055,
           costAfterUsd: 0.0055,
           costSavedUsd: 0,
+          // The 50 output tokens at gpt-4o's $10 per million.
+          spentUsd: 0.006,
           savings: "{}",
         }),
         // An upstream error: counted, its figures and saving not credited; no model called.
@@ -380,15 +386,16 @@ for (const store of STORES) {
           0.003,
           0,
           0.003,
+          0,
         ],
-        [h1, "", "claude-sonnet-4-6", "messages", "hit", "cache", 1, 0, 0, 0, 0, 0, 0, 0, 0.003],
-        [h1, k, "gpt-4o", c, "miss", "", 1, 1, 0, 0, 0, 0, 0, 0, 0],
-        [h1, k, "gpt-4o", c, "miss", "images", 1, 0, 0, 0, 0, 0, 0, 0, 0],
-        [h1, k, g, c, "miss", "", 2, 0, 3000, 2400, 2410, 70, 0.0082, 0.0067, 0.0015],
-        [h1, k, g, c, "miss", "images", 1, 0, 0, 0, 0, 0, 0, 0, 0.001],
-        [h1, k, g, c, "miss", "ocr", 1, 0, 0, 0, 0, 0, 0, 0, 0.0005],
-        [h2, k, g, c, "miss", "", 1, 0, 1000, 400, 410, 20, 0.0027, 0.0012, 0.0015],
-        [h2, k, g, c, "miss", "images", 1, 0, 0, 0, 0, 0, 0, 0, 0.0015],
+        [h1, "", "claude-sonnet-4-6", "messages", "hit", "cache", 1, 0, 0, 0, 0, 0, 0, 0, 0.003, 0],
+        [h1, k, "gpt-4o", c, "miss", "", 1, 1, 0, 0, 0, 0, 0, 0, 0, 0],
+        [h1, k, "gpt-4o", c, "miss", "images", 1, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        [h1, k, g, c, "miss", "", 2, 0, 3000, 2400, 2410, 70, 0.0082, 0.0067, 0.0015, 0.0072],
+        [h1, k, g, c, "miss", "images", 1, 0, 0, 0, 0, 0, 0, 0, 0.001, 0],
+        [h1, k, g, c, "miss", "ocr", 1, 0, 0, 0, 0, 0, 0, 0, 0.0005, 0],
+        [h2, k, g, c, "miss", "", 1, 0, 1000, 400, 410, 20, 0.0027, 0.0012, 0.0015, 0.0012],
+        [h2, k, g, c, "miss", "images", 1, 0, 0, 0, 0, 0, 0, 0, 0.0015, 0],
       ]);
     },
   });
@@ -764,6 +771,7 @@ Deno.test({
       passthroughReason: "unsupported content part",
       images: JSON.stringify([{ action: "kept", reasons: [], before: {}, after: {} }]),
       task: "describe",
+      spentUsd: 0.0027,
     });
     let before: unknown[][];
     {
