@@ -316,7 +316,7 @@ export async function openAIAnswer(
   const answer = stream ? undefined : jsonObject(text);
   if (!answer) {
     const what = stream ? `a stream (${FRAMING_TYPES[framing]})` : "its answer (a JSON object)";
-    throw badUpstreamResponse(route.provider, upstream.status, what, contentType, text);
+    throw badUpstreamResponse(route.provider, upstream, what, text);
   }
   return new Response(JSON.stringify(translator.response(answer, route.model)), {
     status: upstream.status,

@@ -144,13 +144,7 @@ export async function relayChatResponse(
   const isStream = (contentType ?? "").includes("text/event-stream");
   /** The 502 of an answer that is not the API's, logged with what squint knew of the call. */
   const refuse = (what: string, text: string) => {
-    const error = badUpstreamResponse(
-      "the upstream",
-      upstream.status,
-      what,
-      contentType,
-      text,
-    );
+    const error = badUpstreamResponse("the upstream", upstream, what, text);
     const stats = early();
     record(502, "bad_upstream_response", stats, undefined, error.message);
     const response = openAIErrorResponse(error, ctx.requestId);

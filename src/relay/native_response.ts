@@ -258,13 +258,7 @@ export async function relayNativeResponse(
     const what = prepared.stream
       ? "a stream (text/event-stream)"
       : "the API's answer (a JSON object)";
-    const error = badUpstreamResponse(
-      "the upstream",
-      upstream.status,
-      what,
-      contentType,
-      text,
-    );
+    const error = badUpstreamResponse("the upstream", upstream, what, text);
     return refuse(error, "bad_upstream_response");
   }
   const stats = record(upstream.status, "complete", dialect.answerUsage(answer));

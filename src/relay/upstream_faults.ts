@@ -174,11 +174,12 @@ export function bodilessAnswer(status: number): GatewayError | undefined {
 /** The 502 for an upstream success that is not the API's answer (`what` it should have been). */
 export function badUpstreamResponse(
   upstream: string,
-  status: number,
+  answer: Response,
   what: string,
-  contentType: string | null,
   text: string,
 ): GatewayError {
+  const { status } = answer;
+  const contentType = answer.headers.get("content-type");
   const sample = text.trim().slice(0, 200);
   const said = sample === "" ? "an empty body" : `${contentType ?? "no content type"}: ${sample}`;
   return new GatewayError(
