@@ -232,7 +232,8 @@ export function overviewReport(
     m.cost_saved_usd += n("cost_saved_usd");
     models.set(model, m);
   }
-  const cost = (c: "cost_before_usd" | "cost_after_usd" | "cost_saved_usd") => usd(totals[c]);
+  const cost = (c: "cost_before_usd" | "cost_after_usd" | "cost_saved_usd" | "spent_usd") =>
+    usd(totals[c]);
   const series = [...buckets.values()].filter((b) => b.requests > 0).sort((a, b) =>
     a.t < b.t ? -1 : 1
   );
@@ -257,6 +258,7 @@ export function overviewReport(
       cost_before_usd: cost("cost_before_usd"),
       cost_after_usd: cost("cost_after_usd"),
       cost_saved_usd: cost("cost_saved_usd"),
+      spent_usd: cost("spent_usd"),
       saved_pct: totals.cost_before_usd > 0
         ? Math.round(totals.cost_saved_usd / totals.cost_before_usd * 1e4) / 100
         : 0,

@@ -45,7 +45,8 @@ export const FIGURES = `count(*) AS requests,
   ${ok("r.upstream_output_tokens")} AS upstream_output_tokens,
   ${ok("r.cost_before_usd")} AS cost_before_usd,
   ${ok("r.cost_after_usd")} AS cost_after_usd,
-  ${ok("r.cost_saved_usd")} AS cost_saved_usd`;
+  ${ok("r.cost_saved_usd")} AS cost_saved_usd,
+  ${ok("coalesce(r.spent_usd, r.cost_after_usd)")} AS spent_usd`;
 
 /**
  * Per channel: the requests that saved through it, and what it saved (other figures 0);
@@ -54,7 +55,7 @@ export const FIGURES = `count(*) AS requests,
 export const channelFigures = (saved: string): string =>
   `count(*) AS requests, 0 AS errors, 0 AS tokens_before,
   0 AS tokens_after, 0 AS tokens_saved, 0 AS upstream_input_tokens, 0 AS upstream_output_tokens,
-  0 AS cost_before_usd, 0 AS cost_after_usd, ${ok(saved)} AS cost_saved_usd`;
+  0 AS cost_before_usd, 0 AS cost_after_usd, ${ok(saved)} AS cost_saved_usd, 0 AS spent_usd`;
 const CHANNEL_FIGURES = channelFigures("s.value");
 
 /**
@@ -224,6 +225,7 @@ export function figures(row: Record<string, unknown>): UsageFigures {
     cost_before_usd: usd("cost_before_usd"),
     cost_after_usd: usd("cost_after_usd"),
     cost_saved_usd: usd("cost_saved_usd"),
+    spent_usd: usd("spent_usd"),
   };
 }
 

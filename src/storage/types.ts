@@ -98,6 +98,8 @@ export interface UsageFigures {
   cost_before_usd: number;
   cost_after_usd: number;
   cost_saved_usd: number;
+  /** What the requests cost in all: the billed input and the output (budgets count it). */
+  spent_usd: number;
 }
 
 /** `GET /v1/usage` answer. */

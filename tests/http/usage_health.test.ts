@@ -1,5 +1,6 @@
 /** `GET /v1/usage` (totals and savings, grouped) and `GET /health`. */
 import assert from "node:assert/strict";
+import { createRegistry } from "../../src/models/registry.ts";
 import { corpusDataUrl, imageMessage } from "./_images.ts";
 import { assertOpenAIError, SQUINT_REQUEST_ID, sseChunks, startStack } from "./_stack.ts";
 
@@ -12,6 +13,7 @@ interface Stats {
   cost_before_usd: number;
   cost_after_usd: number;
   cost_saved_usd: number;
+  model: string;
 }
 interface Usage {
   prompt_tokens: number;
@@ -19,6 +21,7 @@ interface Usage {
 }
 
 const usd = (x: number) => Math.round(x * 1e10) / 1e10;
+const REGISTRY = createRegistry();
 
 /** The figures `/v1/usage` must report for requests with these stats and usage. */
 function expectedFigures(calls: { squint: Stats; usage: Usage }[]): Figures {
@@ -35,6 +38,13 @@ function expectedFigures(calls: { squint: Stats; usage: Usage }[]): Figures {
     cost_before_usd: usd(sum((c) => c.squint.cost_before_usd)),
     cost_after_usd: usd(sum((c) => c.squint.cost_after_usd)),
     cost_saved_usd: usd(sum((c) => c.squint.cost_saved_usd)),
+    // The billed input and the output at the called model's output price.
+    spent_usd: usd(sum((c) =>
+      usd(
+        c.squint.cost_after_usd +
+          c.usage.completion_tokens * REGISTRY.resolve(c.squint.model)!.prices!.outputPerMTok / 1e6,
+      )
+    )),
   };
 }
 
