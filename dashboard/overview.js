@@ -99,7 +99,7 @@ function charts(report, onLeave) {
     "Saved by channel",
     byChannel.length ? savedBox : notice("Nothing saved in this range yet."),
   );
-  const spendPanel = panel("Spend against the unoptimized baseline", spendBox);
+  const spendPanel = panel("Input cost against the unoptimized baseline", spendBox);
   // Drawn once in the page, when their containers have a width.
   requestAnimationFrame(() => {
     const drawn = [];
@@ -111,7 +111,7 @@ function charts(report, onLeave) {
         values: points.map(({ point }) => point?.cost_before_usd ?? 0),
       },
       {
-        label: "Spent",
+        label: "With squint",
         colour: "#5eb1ff",
         fill: true,
         values: points.map(({ point }) => point?.cost_after_usd ?? 0),
@@ -127,7 +127,7 @@ function topModels(report) {
   return panel(
     "Top models",
     table(
-      ["Model", num("Requests"), num("Spent"), num("Saved")],
+      ["Model", num("Requests"), num("Input cost"), num("Saved")],
       report.top_models.map((m) =>
         h(
           "tr",
@@ -157,14 +157,21 @@ export async function render({ main, params, go, onLeave }) {
     h("div", { class: "view-head" }, h("h1", {}, "Overview"), picker(range, go)),
     h(
       "div",
-      { class: "stats", id: "totals" },
+      { class: "stats three", id: "totals" },
       stat("requests", "Requests", t.requests, count(t.requests), counted(t.errors, "error")),
       stat(
-        "cost_after_usd",
+        "spent_usd",
         "Spent",
+        t.spent_usd,
+        usd(t.spent_usd),
+        "input and output, on the models called",
+      ),
+      stat(
+        "cost_after_usd",
+        "Input cost",
         t.cost_after_usd,
         usd(t.cost_after_usd),
-        "on the models called",
+        "of what squint sent, as billed",
       ),
       stat(
         "cost_before_usd",

@@ -123,7 +123,9 @@ Deno.test("the dashboard in a real browser: sign-in, pages checked against the A
           },
         ])),
     );
-    for (const name of ["requests", "cost_after_usd", "cost_before_usd", "cost_saved_usd"]) {
+    for (
+      const name of ["requests", "spent_usd", "cost_after_usd", "cost_before_usd", "cost_saved_usd"]
+    ) {
       assert.equal(shown[name].value, totals[name], name);
     }
     const savedPct = totals.cost_saved_usd / totals.cost_before_usd * 100;
@@ -133,6 +135,7 @@ Deno.test("the dashboard in a real browser: sign-in, pages checked against the A
       const f = await import("/dashboard/assets/format.js");
       return {
         requests: f.count(t.requests),
+        spent_usd: f.usd(t.spent_usd),
         cost_after_usd: f.usd(t.cost_after_usd),
         cost_before_usd: f.usd(t.cost_before_usd),
         cost_saved_usd: f.usd(t.cost_saved_usd),
