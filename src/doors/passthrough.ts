@@ -25,6 +25,7 @@ import {
 import { GatewayError } from "../errors.ts";
 import { isWebSocketUpgrade } from "./responses_socket.ts";
 import { RESPONSES_DIALECT } from "../relay/native_response.ts";
+import { countOnce } from "../accounting/counted.ts";
 import type { KeyValueStore } from "../storage/types.ts";
 
 /** A provider's API as passthrough reaches it. */
@@ -114,8 +115,6 @@ const USAGE_READ_LIMIT = 4 * 2 ** 20;
 
 /** A Responses object read back without a GET: its cancel. */
 const RESPONSE_CANCEL = /^\/v1\/responses\/[^/]+\/cancel$/;
-/** How long a background response counted is remembered (OpenAI keeps responses 30 days). */
-const COUNTED_MS = 30 * 24 * 3600_000;
 
 /**
  * The usage of an answer that reads back something made earlier (a GET, a response's cancel):
@@ -129,8 +128,7 @@ async function readBackUsage(
   if (answer.object !== "response" || answer.background !== true) return undefined;
   const usage = answer.usage as Record<string, unknown> | null | undefined;
   if (!usage || typeof answer.id !== "string") return undefined;
-  const first = await kv.setIfAbsent(`counted:${answer.id}`, new Uint8Array(), COUNTED_MS);
-  return first ? RESPONSES_DIALECT.openAIUsage(usage) : undefined;
+  return await countOnce(kv, answer.id) ? RESPONSES_DIALECT.openAIUsage(usage) : undefined;
 }
 
 /** Relays a request the doors do not optimize to its provider, admitted and logged. */

@@ -5,6 +5,7 @@
  * circuit breaker), each candidate planned and transformed for its own model → relay → account.
  */
 import { contentForLog } from "../accounting/log_content.ts";
+import { countOnce } from "../accounting/counted.ts";
 import { keepSent } from "../accounting/sent_record.ts";
 import { rememberNear, storeWhenFinished } from "../cache/chat_cache.ts";
 import type { Lease } from "../cache/shared_flights.ts";
@@ -53,6 +54,7 @@ export async function serveDoor<R extends DoorRequest>(
     content: contentForLog(read.messages, config.log_content),
     statsEvent: request.headers.get("x-squint-stats")?.trim().toLowerCase() === "event",
     idleTimeoutMs: config.stream_idle_timeout_s * 1000,
+    counted: (id) => void countOnce(storage.kv, id).catch(() => {}),
   };
   const scope = {
     tenant,

@@ -41,6 +41,11 @@ export interface RelayContext {
    * past it the stream ends with an error event. Unset: no limit.
    */
   idleTimeoutMs?: number;
+  /**
+   * Records that the usage of an answer that can be read back later under `id` (a background
+   * response) was counted with this request, so the read-back does not count it again.
+   */
+  counted?: (id: string) => void;
 }
 
 /** The optimization label of an answer served without a call. */

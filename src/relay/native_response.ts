@@ -53,6 +53,11 @@ export interface Dialect {
   sequenced?: boolean;
   /** For an API whose events have no type: the outcome an event's data ends the stream with. */
   endsWith?(data: string): StreamOutcome | undefined;
+  /**
+   * The id an answer's usage can later be read back with (a background response), read from the
+   * answer or the event that carries its usage; squint then counts it here, and not again.
+   */
+  readBackId?(answer: Json): string | undefined;
   /** The answer may be a JSON array (Gemini's stream without `alt=sse`); its usage is last. */
   arrayAnswers?: boolean;
   /**
@@ -107,6 +112,12 @@ export const RESPONSES_DIALECT: Dialect = {
       cached_tokens: n((u.input_tokens_details as Json | undefined)?.cached_tokens),
     },
   }),
+  readBackId(answer) {
+    const response = (answer.type === undefined ? answer : answer.response) as Json | undefined;
+    return response?.background === true && typeof response.id === "string"
+      ? response.id
+      : undefined;
+  },
   ends: {
     "response.completed": "complete",
     "response.incomplete": "complete",
@@ -216,7 +227,10 @@ export async function relayNativeResponse(
         dialect.statsInStream === false
           ? ""
           : statsLine(statsFor(prepared, cache, raw && dialect.openAIUsage(raw)), ctx),
-      onEnd: (outcome, raw) => record(upstream.status, outcome, raw),
+      onEnd: (outcome, raw, readBackId) => {
+        record(upstream.status, outcome, raw);
+        if (raw && readBackId) ctx.counted?.(readBackId);
+      },
       onFirstBytes: firstBytesClock(ctx),
     });
     return servedResponse(body, upstream.status, [
@@ -261,7 +275,10 @@ export async function relayNativeResponse(
     const error = badUpstreamResponse("the upstream", upstream, what, text);
     return refuse(error, "bad_upstream_response");
   }
-  const stats = record(upstream.status, "complete", dialect.answerUsage(answer));
+  const usage = dialect.answerUsage(answer);
+  const stats = record(upstream.status, "complete", usage);
+  const readBackId = usage && dialect.readBackId?.(answer);
+  if (readBackId) ctx.counted?.(readBackId);
   return servedResponse(text, upstream.status, [...base, ...statsHeaders(stats)]);
 }
 
@@ -283,7 +300,7 @@ interface NativeStreamOptions {
   /** The stats that end the stream, given the raw usage seen. */
   statsLine(raw: Json | undefined): string;
   /** Called once when the stream ends, however it ends. */
-  onEnd(outcome: StreamOutcome, raw: Json | undefined): void;
+  onEnd(outcome: StreamOutcome, raw: Json | undefined, readBackId?: string): void;
   /** Called once, as the first bytes go to the client. */
   onFirstBytes?: () => void;
 }
@@ -302,6 +319,7 @@ function relayNativeStream(
   const blocks = new SseBlocks();
   const encoder = new TextEncoder();
   let usage: Json | undefined;
+  let readBackId: string | undefined;
   let finished: StreamOutcome | undefined;
   let sequence = 0;
   let ended = false;
@@ -310,7 +328,7 @@ function relayNativeStream(
     if (ended) return;
     ended = true;
     reader.stop();
-    options.onEnd(outcome, usage);
+    options.onEnd(outcome, usage, readBackId);
   };
 
   /**
@@ -336,8 +354,12 @@ function relayNativeStream(
     }
     if (!data.includes('"usage"')) return;
     try {
-      const found = dialect.eventUsage(JSON.parse(data));
-      if (found) usage = { ...usage, ...found };
+      const event = JSON.parse(data);
+      const found = dialect.eventUsage(event);
+      if (found) {
+        usage = { ...usage, ...found };
+        readBackId = dialect.readBackId?.(event) ?? readBackId;
+      }
     } catch {
       // Not JSON: relayed as it is, read for nothing.
     }

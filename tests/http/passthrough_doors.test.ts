@@ -265,3 +265,52 @@ Deno.test("reading back what exists spends nothing: a retrieved completion or re
   assert.equal((await storage.request(firstSeen))!.costAfterUsd, one.costAfterUsd);
   await upstream.shutdown();
 });
+
+Deno.test("a background response streamed through the Responses door is counted there, and not again when read back", async () => {
+  const response = {
+    id: "resp_bgs",
+    object: "response",
+    model: "gpt-4o",
+    status: "completed",
+    background: true,
+    usage: { input_tokens: 1000, output_tokens: 500, total_tokens: 1500 },
+  };
+  const sse = (type: string, body: Record<string, unknown>, n: number) =>
+    `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: n, ...body })}\n\n`;
+  const upstream = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+    const path = new URL(request.url).pathname;
+    if (request.method === "POST" && path === "/v1/responses") {
+      const created = { ...response, status: "in_progress", usage: null };
+      return new Response(
+        sse("response.created", { response: created }, 0) +
+          sse("response.completed", { response }, 1),
+        { headers: { "content-type": "text/event-stream" } },
+      );
+    }
+    if (path === "/v1/responses/resp_bgs") return Response.json(response);
+    return new Response("{}", { status: 404 });
+  });
+  await using stack = startStack({
+    env: { SQUINT_OPENAI_BASE_URL: `http://127.0.0.1:${upstream.addr.port}/v1` },
+  });
+  const headers = { authorization: "Bearer sk-client", "content-type": "application/json" };
+  const streamed = await fetch(`${stack.squint.baseUrl}/responses`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ model: "gpt-4o", input: "Hello", background: true, stream: true }),
+  });
+  assert.match(await streamed.text(), /response\.completed/);
+  const storage = stack.squint.app.parts.storage;
+  let made;
+  while (!(made = await storage.request(streamed.headers.get("x-request-id")!)));
+  const readBack = await fetch(`${stack.squint.baseUrl}/responses/resp_bgs`, { headers });
+  assert.equal(readBack.status, 200);
+  await readBack.body?.cancel();
+  let read;
+  while (!(read = await storage.request(readBack.headers.get("x-request-id")!)));
+  assert.ok(made.spentUsd! > 0);
+  assert.equal(read.spentUsd, 0, "the read-back counts nothing");
+  await storage.flush();
+  assert.equal((await storage.usage({})).totals.spent_usd, made.spentUsd);
+  await upstream.shutdown();
+});
