@@ -36,7 +36,7 @@ Deno.test("usage of an empty data folder: zero totals, exit 0", async () => {
     );
     assert.deepEqual(tableRow(run.stdout, "total"), [
       "total",
-      ...["0", "0", "0", "0", "0", "$0.000000", "$0.000000", "$0.000000"],
+      ...["0", "0", "0", "0", "0", "$0.000000", "$0.000000", "$0.000000", "$0.000000"],
     ]);
   } finally {
     await Deno.remove(dataDir, { recursive: true });
@@ -50,7 +50,19 @@ Deno.test("usage sums the log: totals, --since 7d leaves out older requests, --g
     assert.equal(all.code, 0, all.stderr);
     assert.deepEqual(tableRow(all.stdout, "total"), [
       "total",
-      ...["3", "0", "4,000", "1,300", "2,700", "$0.007500", "$0.003000", "$0.004500", "60%"],
+      // Spent (input and output) first; rows logged without it count their input's cost.
+      ...[
+        "3",
+        "0",
+        "4,000",
+        "1,300",
+        "2,700",
+        "$0.003000",
+        "$0.007500",
+        "$0.003000",
+        "$0.004500",
+        "60%",
+      ],
     ]);
     const week = await squint(["usage", "--since", "7d", "--group-by", "model"], {
       SQUINT_DATA_DIR: dataDir,
