@@ -12,6 +12,7 @@
  * @module
  */
 import { doorGroup } from "../storage/door_group.ts";
+import { spent } from "../storage/hourly_usage.ts";
 import type { Config } from "../config.ts";
 import { isUnknownModelReason } from "../models/unknown_model.ts";
 import type { WorkerPool } from "../pool/pool.ts";
@@ -100,6 +101,7 @@ export class RequestMetrics {
   readonly #overhead: Histogram;
   readonly #tokens: Counter;
   readonly #cost: Counter;
+  readonly #spent: Counter;
   readonly #baseline: Counter;
   readonly #savedUsd: Counter;
   readonly #savedTokens: Counter;
@@ -187,6 +189,18 @@ export class RequestMetrics {
       new Counter(
         "squint_cost_usd_total",
         "Input cost of the requests as sent (billed usage at the provider's prices).",
+        [
+          "door",
+          "provider",
+          "model",
+          ...key,
+        ],
+      ),
+    );
+    this.#spent = r.add(
+      new Counter(
+        "squint_spent_usd_total",
+        "What the requests cost in all: billed input and output at the provider's prices (what key budgets count).",
         [
           "door",
           "provider",
@@ -330,6 +344,8 @@ export class RequestMetrics {
     tokens("cached_input", row.cachedInputTokens);
     tokens("cache_write", row.cacheWriteTokens);
     if (row.costAfterUsd) this.#cost.inc([door, provider, model, ...key], row.costAfterUsd);
+    const spentUsd = spent(row);
+    if (spentUsd) this.#spent.inc([door, provider, model, ...key], spentUsd);
     if (row.costBeforeUsd) this.#baseline.inc([door, provider, model, ...key], row.costBeforeUsd);
     if (row.savings && row.savings !== "{}") this.#channels(row, key);
     // An answer served without a call saved its whole input: the cache's or dedup's tokens.

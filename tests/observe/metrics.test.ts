@@ -103,6 +103,8 @@ Deno.test("/metrics after a cache hit, a dedup, an OCR route, a cascade, a retry
   assert.equal(total(m, "squint_tokens_total", { type: "input" }), t.upstream_input_tokens);
   assert.equal(total(m, "squint_tokens_total", { type: "output" }), t.upstream_output_tokens);
   assert.equal(usd(total(m, "squint_cost_usd_total")), usd(t.cost_after_usd));
+  assert.ok(t.spent_usd > t.cost_after_usd);
+  assert.equal(usd(total(m, "squint_spent_usd_total")), usd(t.spent_usd));
   assert.equal(usd(total(m, "squint_baseline_cost_usd_total")), usd(t.cost_before_usd));
   assert.equal(usd(total(m, "squint_saved_usd_total")), usd(t.cost_saved_usd));
   for (const group of channels.groups) {
