@@ -125,10 +125,10 @@ async function readBackUsage(
   answer: Record<string, unknown>,
   kv: KeyValueStore,
 ): Promise<OpenAIUsage | undefined> {
-  if (answer.object !== "response" || answer.background !== true) return undefined;
+  const id = answer.object === "response" ? RESPONSES_DIALECT.readBackId?.(answer) : undefined;
   const usage = answer.usage as Record<string, unknown> | null | undefined;
-  if (!usage || typeof answer.id !== "string") return undefined;
-  return await countOnce(kv, answer.id) ? RESPONSES_DIALECT.openAIUsage(usage) : undefined;
+  if (!id || !usage) return undefined;
+  return await countOnce(kv, id) ? RESPONSES_DIALECT.openAIUsage(usage) : undefined;
 }
 
 /** Relays a request the doors do not optimize to its provider, admitted and logged. */
