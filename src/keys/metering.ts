@@ -4,8 +4,7 @@
  * across instances; a budget counter missing there (first use in the period, or a Redis that
  * restarted) is seeded from the database's daily aggregates before it is read.
  */
-import type { Counters, RequestLogRow } from "../storage/types.ts";
-import { spent } from "../storage/hourly_usage.ts";
+import { type Counters, type RequestLogRow, spent } from "../storage/types.ts";
 import type { SquintKey } from "./key_store.ts";
 
 const MINUTE = 60_000;

@@ -12,12 +12,11 @@
  * @module
  */
 import { doorGroup } from "../storage/door_group.ts";
-import { spent } from "../storage/hourly_usage.ts";
 import type { Config } from "../config.ts";
 import { isUnknownModelReason } from "../models/unknown_model.ts";
 import type { WorkerPool } from "../pool/pool.ts";
 import type { Circuits } from "../providers/attempts.ts";
-import type { LoggedImage, RequestLogRow } from "../storage/types.ts";
+import { type LoggedImage, type RequestLogRow, spent } from "../storage/types.ts";
 import { Counter, Gauge, Histogram, type LabelValues, Registry } from "./prometheus.ts";
 
 /** Seconds, from a fast answer to the slowest model's (600 s). */

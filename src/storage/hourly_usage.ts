@@ -18,6 +18,7 @@
 import { doorGroup } from "./door_group.ts";
 import { GatewayError } from "../errors.ts";
 import type { OverviewQuery, OverviewReport, RequestLogRow } from "./types.ts";
+import { spent } from "./types.ts";
 
 /** An hour, the aggregate's grain. */
 export const HOUR_MS = 3_600_000;
@@ -61,11 +62,6 @@ function channels(savings: string | null | undefined): [string, number][] {
   } catch {
     return [];
   }
-}
-
-/** What a row cost in all; a row written before that was kept, its input's cost. */
-export function spent(row: RequestLogRow): number | null {
-  return row.spentUsd === undefined ? row.costAfterUsd : row.spentUsd;
 }
 
 /** What `row` adds to the aggregate: its totals under channel '', and a share per channel. */

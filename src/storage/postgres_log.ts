@@ -12,7 +12,6 @@ import {
   overviewRange,
   overviewReport,
   overviewStatement,
-  spent,
 } from "./hourly_usage.ts";
 import { type RequestsFilter, requestsPage, requestsSql } from "./request_pages.ts";
 import { channelFigures, COLUMNS, FIGURES, figures, rowFrom, usageFilter } from "./sqlite_log.ts";
@@ -24,7 +23,7 @@ import type {
   UsageQuery,
   UsageReport,
 } from "./types.ts";
-import { median, OUTPUT_HISTORY_ROWS } from "./types.ts";
+import { median, OUTPUT_HISTORY_ROWS, spent } from "./types.ts";
 
 /** Columns summed into `usage_daily` (answered requests only, as `/v1/usage` counts them). */
 const SUMMED = [

@@ -10,7 +10,6 @@ import {
   overviewReport,
   overviewStatement,
   shareValues,
-  spent,
   sumShares,
 } from "./hourly_usage.ts";
 import { migrate } from "./migrations.ts";
@@ -25,7 +24,7 @@ import type {
   UsageQuery,
   UsageReport,
 } from "./types.ts";
-import { median, OUTPUT_HISTORY_ROWS } from "./types.ts";
+import { median, OUTPUT_HISTORY_ROWS, spent } from "./types.ts";
 
 /** Where the log lives and how long it keeps rows. */
 export interface SqliteLogOptions {

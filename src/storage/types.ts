@@ -64,6 +64,11 @@ export interface RequestLogRow {
   images?: string | null;
 }
 
+/** What a row cost in all; a row written before that was kept, its input's cost. */
+export function spent(row: RequestLogRow): number | null {
+  return row.spentUsd === undefined ? row.costAfterUsd : row.spentUsd;
+}
+
 /** One image's decision as the request log keeps it (no OCR text: that is content). */
 export interface LoggedImage {
   /** JSON pointer of the image in the client's body. */
