@@ -22,6 +22,8 @@ function facts(r) {
     ],
     ["Upstream tokens", `${count(r.upstreamInputTokens)} in, ${count(r.upstreamOutputTokens)} out`],
     ["Cost", `${usd(r.costBeforeUsd)} → ${usd(r.costAfterUsd)}, saved ${usd(r.costSavedUsd)}`],
+    // What budgets count; a row logged before squint kept it has its input's cost to go on.
+    ["Spent", `${usd(r.spentUsd ?? r.costAfterUsd)} (input and output)`],
     ["Latency", `${duration(r.latencyMs)} (upstream ${duration(r.upstreamMs)})`],
   ];
   if (r.passthroughReason) rows.push(["Sent unoptimized", r.passthroughReason]);

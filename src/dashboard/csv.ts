@@ -4,6 +4,7 @@
  * would run as a formula (`=`, `+`, `-`, `@` first: model names and errors come from clients)
  * prefixed with `'`.
  */
+import { spent } from "../storage/types.ts";
 import type { RequestView } from "./request_view.ts";
 
 type Cell = string | number | boolean | null | undefined;
@@ -30,6 +31,7 @@ export const CSV_COLUMNS: readonly [string, (row: RequestView) => Cell][] = [
   ["cost_before_usd", (r) => r.costBeforeUsd],
   ["cost_after_usd", (r) => r.costAfterUsd],
   ["cost_saved_usd", (r) => r.costSavedUsd],
+  ["spent_usd", spent],
   ["latency_ms", (r) => r.latencyMs],
   ["upstream_ms", (r) => r.upstreamMs],
   ["error", (r) => r.error],

@@ -65,7 +65,7 @@ export interface RequestLogRow {
 }
 
 /** What a row cost in all; a row written before that was kept, its input's cost. */
-export function spent(row: RequestLogRow): number | null {
+export function spent(row: Pick<RequestLogRow, "spentUsd" | "costAfterUsd">): number | null {
   return row.spentUsd === undefined ? row.costAfterUsd : row.spentUsd;
 }
 

@@ -20,6 +20,7 @@ const ROW: RequestView = {
   costBeforeUsd: 0.0036,
   costAfterUsd: -0.5,
   costSavedUsd: 0.0027,
+  spentUsd: 0.0041,
   optimizations: ["resize", "detail_low"],
   cache: "miss",
   estimated: true,
@@ -62,9 +63,16 @@ Deno.test("a CSV line quotes what needs it, keeps numbers (negative too), and de
       "0.0036",
       "-0.5",
       "0.0027",
+      "0.0041",
       "12.5",
       "",
       `"bad ""gateway"",\nretry"`,
     ].join(",") + "\r\n",
   );
+});
+
+Deno.test("a row logged before spent_usd was kept exports its input's cost as what it spent", () => {
+  const { spentUsd: _spent, ...older } = ROW;
+  const at = CSV_COLUMNS.findIndex(([name]) => name === "spent_usd");
+  assert.equal(csvLine(older).split(",")[at + 1], "-0.5"); // +1: the model cell holds a comma
 });

@@ -210,6 +210,7 @@ Deno.test("the dashboard in a real browser: sign-in, pages checked against the A
         cost_before_usd: cell(row.costBeforeUsd),
         cost_after_usd: cell(row.costAfterUsd),
         cost_saved_usd: cell(row.costSavedUsd),
+        spent_usd: cell(row.spentUsd),
         latency_ms: cell(row.latencyMs),
         upstream_ms: cell(row.upstreamMs),
         error: cell(row.error),
@@ -279,6 +280,19 @@ Deno.test("the dashboard in a real browser: sign-in, pages checked against the A
       assert.equal(await textOf(page, ".image .badge.action"), image.action);
       const reasons = await page.$$eval(".image .reasons li", (li) => li.map((l) => l.textContent));
       assert.ok(reasons.length > 0);
+      // What it cost in all (input and output), in the page's own format of the row's figure.
+      const spent = (row.request as unknown as { spentUsd: number }).spentUsd;
+      assert.ok(spent > 0);
+      const facts = await page.$$eval(
+        ".facts dt",
+        (dts) =>
+          Object.fromEntries(dts.map((d) => [d.textContent, d.nextElementSibling?.textContent])),
+      );
+      const usd = await page.evaluate(
+        async (x) => (await import("/dashboard/assets/format.js")).usd(x),
+        spent,
+      );
+      assert.equal(facts["Spent"], `${usd} (input and output)`);
       shots.push(await screenshot(page, "request"));
       assertNoConsoleErrors(watched, "a request");
     },
