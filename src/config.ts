@@ -13,7 +13,22 @@ const list = z.preprocess(
   (v) => typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : v,
   z.array(z.string()),
 );
-const url = z.url().transform((u) => u.replace(/\/+$/, ""));
+/**
+ * An upstream's (or S3's) address: http or https, no credentials in it (a key has its own
+ * setting), and nothing after the path, since squint appends its paths to it.
+ */
+const url = z.url().superRefine((value, ctx) => {
+  if (!URL.canParse(value)) return; // z.url() has said so
+  const parsed = new URL(value);
+  const why = !/^https?:$/.test(parsed.protocol)
+    ? `must be an http or https URL, not ${parsed.protocol}`
+    : parsed.username || parsed.password
+    ? "must not hold credentials: give the key in its own setting (SQUINT_OPENAI_API_KEY, …)"
+    : parsed.search || parsed.hash
+    ? "must have no query or fragment: squint appends each API path to it"
+    : undefined;
+  if (why) ctx.addIssue({ code: "custom", message: why });
+}).transform((u) => u.replace(/\/+$/, ""));
 const positive = z.coerce.number().positive();
 
 /** A named OpenAI-compatible endpoint (DeepSeek, vLLM, a corporate proxy); file only. */
@@ -247,12 +262,22 @@ export function parseSettings(
     const issue = result.error.issues[0];
     const key = String(issue.path[0] ?? "");
     const inner = issue.path.slice(1).join(".");
-    const got = raw[key] === undefined || inner ? "" : `, got ${JSON.stringify(raw[key])}`;
+    const got = raw[key] === undefined || inner ? "" : `, got ${JSON.stringify(shown(raw[key]))}`;
     throw new ConfigError(
       `${nameOf(key)}${inner ? ` (${key}.${inner})` : ""}: ${issue.message}${got}`,
     );
   }
   return result.data;
+}
+
+/** A value as an error may echo it: a URL's credentials hidden. */
+function shown(value: unknown): unknown {
+  if (typeof value !== "string" || !URL.canParse(value)) return value;
+  const url = new URL(value);
+  if (!url.username && !url.password) return value;
+  url.username = "***";
+  url.password = "";
+  return url.href;
 }
 
 /** Whether clients must present a squint key (CONTRACT.md, Keys). */

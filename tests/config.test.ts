@@ -80,6 +80,34 @@ Deno.test("squint keys are required whenever squint holds a provider key or know
   );
 });
 
+Deno.test("an upstream base URL squint could not call stops start-up saying why", () => {
+  const refused: [string, RegExp][] = [
+    ["file:///etc/", /http or https/],
+    ["ftp://example.com/v1", /http or https/],
+    ["https://user:secret@example.com/v1", /credentials.*SQUINT_OPENAI_API_KEY/],
+    ["https://example.com/v1?api-version=1", /query or fragment/],
+    ["https://example.com/v1#x", /query or fragment/],
+  ];
+  for (const [value, why] of refused) {
+    assert.throws(
+      () => loadConfig({ SQUINT_OPENAI_BASE_URL: value }),
+      (e: Error) =>
+        e instanceof ConfigError && e.message.startsWith("SQUINT_OPENAI_BASE_URL:") &&
+        why.test(e.message) && !e.message.includes("secret"),
+      value,
+    );
+  }
+  assert.throws(
+    () => loadConfig({ SQUINT_S3_ENDPOINT: "file:///tmp" }),
+    (e: Error) =>
+      e instanceof ConfigError && /^SQUINT_S3_ENDPOINT: .*http or https/.test(e.message),
+  );
+  assert.equal(
+    loadConfig({ SQUINT_OLLAMA_BASE_URL: "http://[::1]:11434/" }).ollama_base_url,
+    "http://[::1]:11434",
+  );
+});
+
 Deno.test("a bad nested setting in the config file is named with its path", () => {
   const path = Deno.makeTempFileSync({ suffix: ".json" });
   try {
