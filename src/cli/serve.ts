@@ -8,7 +8,7 @@
  */
 import { createApp } from "../app.ts";
 import { type Config, ConfigError, loadConfig } from "../config.ts";
-import { openStorage } from "../storage/open.ts";
+import { openStorage, unusedProductionSettings } from "../storage/open.ts";
 import { dashboardNotice, httpOrigin } from "../dashboard/mod.ts";
 import { EXIT, type ExitCode, usageError } from "./cli_error.ts";
 import { ffmpegProblem, ocrDataProblem } from "./needs.ts";
@@ -35,6 +35,14 @@ async function warnOfNeeds(config: Config): Promise<void> {
   if (ocr) console.error(`squint: ${ocr}; pages cannot be read, their pixels are sent`);
   const ffmpeg = await ffmpegProblem(config);
   if (ffmpeg) console.error(`squint: ${ffmpeg}; videos are refused (500 no_ffmpeg)`);
+  const unused = unusedProductionSettings(config);
+  if (unused.length > 0) {
+    console.error(
+      `squint: SQUINT_STORAGE is embedded, so ${unused.join(", ")} ${
+        unused.length === 1 ? "is" : "are"
+      } not used (SQUINT_STORAGE=production uses them)`,
+    );
+  }
 }
 
 /** Why the server could not listen, in a user's words where the cause is a common one. */

@@ -65,6 +65,24 @@ export async function productionOptions(config: Config): Promise<ProductionOptio
   };
 }
 
+/** Settings only the production store reads: set with the embedded one, they do nothing. */
+const PRODUCTION_ONLY = [
+  "database_url",
+  "redis_url",
+  "s3_endpoint",
+  "s3_bucket",
+  "s3_access_key",
+  "s3_secret_key",
+] as const;
+
+/** The production-only settings `config` sets that its embedded store will not use, by name. */
+export function unusedProductionSettings(config: Config): string[] {
+  if (config.storage !== "embedded") return [];
+  return PRODUCTION_ONLY.filter((s) => config[s] !== undefined).map((s) =>
+    `SQUINT_${s.toUpperCase()}`
+  );
+}
+
 /** Opens the store `config` names. */
 export async function openStorage(config: Config): Promise<Storage> {
   if (config.storage === "embedded") return embeddedStorage(config);

@@ -1,12 +1,13 @@
 /**
  * `squint serve` is `deno task serve`: it starts the gateway, says at start what is missing
- * beside it (OCR data, ffmpeg) with the settings that point to them, and exits 0 on SIGTERM.
+ * beside it (OCR data, ffmpeg) with the settings that point to them, and which production settings
+ * the embedded store leaves unused, and exits 0 on SIGTERM.
  */
 import assert from "node:assert/strict";
 import { waitForLine } from "../support/child_output.ts";
 import { ROOT } from "./_cli.ts";
 
-Deno.test("squint serve answers /health, warns of missing OCR data and ffmpeg at start, and exits 0 on SIGTERM", async () => {
+Deno.test("squint serve answers /health, warns of missing OCR data and ffmpeg, and of production settings the embedded store ignores, at start, and exits 0 on SIGTERM", async () => {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "src/cli/main.ts", "serve"],
     cwd: ROOT,
@@ -16,6 +17,9 @@ Deno.test("squint serve answers /health, warns of missing OCR data and ffmpeg at
       SQUINT_WORKERS: "1",
       SQUINT_OCR_DATA_DIR: "/nonexistent/ocr",
       SQUINT_FFMPEG_PATH: "/nonexistent/ffmpeg",
+      // Set, but SQUINT_STORAGE is embedded (its default): said, never connected to.
+      SQUINT_DATABASE_URL: "postgres://squint:hunter2@127.0.0.1:1/squint",
+      SQUINT_S3_BUCKET: "audit",
     },
     stdout: "piped",
     stderr: "piped",
@@ -23,10 +27,15 @@ Deno.test("squint serve answers /health, warns of missing OCR data and ffmpeg at
   const stdout = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   const stderr = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
   try {
-    // Both are said before squint listens, OCR data first; one read holds both lines.
-    const [, ocr, ffmpeg] = await waitForLine(
+    // All are said before squint listens, OCR data first; one read holds the lines.
+    const [, ocr, ffmpeg, unused] = await waitForLine(
       stderr,
-      /^squint: (OCR data missing: .*)\nsquint: (ffmpeg missing: .*)\n/m,
+      /^squint: (OCR data missing: .*)\nsquint: (ffmpeg missing: .*)\nsquint: (.*)\n/m,
+    );
+    assert.equal(
+      unused,
+      "SQUINT_STORAGE is embedded, so SQUINT_DATABASE_URL, SQUINT_S3_BUCKET are not used " +
+        "(SQUINT_STORAGE=production uses them)",
     );
     assert.equal(
       ocr,
