@@ -127,9 +127,9 @@ const RESPONSES_API: NativeApi = {
   cached: true,
 };
 
-/** Gemini's paths: `/{v1beta|v1}/models/{model}:{method}`. */
+/** Gemini's paths: `/{v1beta|v1alpha|v1}/models/{model}:{method}`. */
 export const GEMINI_PATH =
-  /^\/(v1beta|v1)\/models\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/;
+  /^\/(v1beta|v1alpha|v1)\/models\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/;
 
 const GEMINI_API: NativeApi = {
   name: "gemini",

@@ -1,6 +1,6 @@
 /**
- * Any other `/v1/*` (or `/v1beta/*`) path (`models`, `embeddings`, `completions`, `files`,
- * `messages/batches`, …): relayed unchanged to the provider whose API it is, with that provider's
+ * Any other `/v1/*` (or Gemini's `/v1beta/*`, `/v1alpha/*`) path (`models`, `embeddings`,
+ * `completions`, `files`, `messages/batches`, …): relayed unchanged to the provider whose API it is, with that provider's
  * credential header, so a credential never reaches another provider's host. Admitted like any
  * door (a spent key that cannot swap its model gets 429) and logged, with the usage the upstream
  * reports counted toward the key's spend.
@@ -80,7 +80,7 @@ const PROVIDERS: Record<Exclude<ProviderId, "ollama">, ProviderApi> = {
 
 /** Whose API a request speaks, by its credential headers and path. */
 export function providerOf(path: string, headers: Headers, search: URLSearchParams): ProviderId {
-  if (headers.has("x-goog-api-key") || search.has("key") || path.startsWith("/v1beta/")) {
+  if (headers.has("x-goog-api-key") || search.has("key") || /^\/v1(beta|alpha)\//.test(path)) {
     return "google";
   }
   if (

@@ -20,7 +20,7 @@ export const DOORS: Record<string, Door<any>> = {
 };
 
 /** Paths relayed to the provider whose API they speak. */
-export const PASSTHROUGH_PREFIXES = ["/v1/", "/v1beta/"];
+export const PASSTHROUGH_PREFIXES = ["/v1/", "/v1beta/", "/v1alpha/"];
 
 /** Dry-run doors by name. */
 // deno-lint-ignore no-explicit-any

@@ -29,7 +29,8 @@ const DOOR_PATHS: {
     path: (m) => `/v1/messages${m[1] ?? ""}`,
   },
   {
-    pattern: /\/(v1beta|v1)\/models\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/,
+    pattern:
+      /\/(v1beta|v1alpha|v1)\/models\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/,
     base: "gemini_base_url",
     path: (m) => m[0],
   },

@@ -99,6 +99,29 @@ Deno.test("a stream without alt=sse (one JSON array) is relayed whole with figur
   assert.ok(response.headers.get("x-squint-tokens-after"));
 });
 
+Deno.test("@google/genai on apiVersion v1alpha goes through the door, and its other paths pass through to Gemini", async () => {
+  await using it = startAll();
+  const alpha = new GoogleGenAI({
+    apiKey: "goog-own",
+    httpOptions: { baseUrl: it.squint.origin, apiVersion: "v1alpha" },
+  });
+  const answer = await alpha.models.generateContent({
+    model: "gemini-2.5-flash",
+    contents: photoContents("What animal is this? One word."),
+  });
+  assert.match(answer.text ?? "", /^Echo: What animal is this\?/);
+  assert.equal(it.gemini.requests[0].path, "/v1alpha/models/gemini-2.5-flash:generateContent");
+  const sent = (it.gemini.requests[0].body as Recorded).contents[0].parts[1].inlineData!.data;
+  assert.ok(sent.length < base64Of(PHOTO).length, "planned like v1beta's");
+  // Not a door: relayed to Gemini (with the client's key), not refused as an unknown URL.
+  const models = await fetch(`${it.squint.origin}/v1alpha/models`, {
+    headers: { "x-goog-api-key": "goog-own" },
+  });
+  await models.body?.cancel();
+  assert.equal(it.gemini.requests[1].path, "/v1alpha/models");
+  assert.equal(it.gemini.requests[1].headers["x-goog-api-key"], "goog-own");
+});
+
 Deno.test("countTokens counts the body squint would send", async () => {
   await using it = startAll();
   const counted = await it.client.models.countTokens({

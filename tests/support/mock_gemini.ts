@@ -3,7 +3,7 @@
  * format, for squint's Gemini tests; the Gemini twin of `mock_openai.ts`.
  *
  * Routes: `POST /v1beta/models/{model}:generateContent`, `…:streamGenerateContent` and
- * `…:countTokens` (`{totalTokens}`, the prompt count below) (`v1` too).
+ * `…:countTokens` (`{totalTokens}`, the prompt count below) (`v1` and `v1alpha` too).
  * With `?alt=sse` a stream is one SSE event per chunk, `data: {…}\r\n\r\n`, each chunk a whole
  * `GenerateContentResponse` with the running usage, framed and serialized as live captures show
  * (`"key": value` pairs joined by bare commas, `<>&='` escaped); without it, one JSON array.
@@ -98,7 +98,7 @@ interface Failure {
 }
 
 const ROUTE =
-  /^\/(v1beta|v1)\/models\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/;
+  /^\/(v1beta|v1alpha|v1)\/models\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/;
 const SNIPPET_LENGTH = 60;
 const DEFAULT_IMAGE_TOKENS = 258;
 const RESET_AFTER_EVENTS = 2;
