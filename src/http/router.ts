@@ -12,6 +12,7 @@ import type { Door } from "../lifecycle/door.ts";
 import { serveDoor } from "../lifecycle/lifecycle.ts";
 import { DASHBOARD_METHODS } from "../dashboard/mod.ts";
 import { passthroughDoor } from "../storage/door_group.ts";
+import { own } from "../own.ts";
 import { createKey, listKeys, revokeKey, updateKey } from "./admin_keys.ts";
 import { requireJson } from "./content_type.ts";
 import { health } from "./health.ts";
@@ -88,7 +89,7 @@ export function route(method: string, path: string): Handler {
     ? { POST: serveGemini(gemini) }
     : ROUTES[path] ?? (prefix && PARAMETER_ROUTES[prefix]);
   if (methods) {
-    const handler = methods[method];
+    const handler = own(methods, method);
     if (handler) return handler;
     throw new GatewayError(
       405,
@@ -114,8 +115,8 @@ export function errorPlace(url: URL, headers: Headers): { door: string; shape: E
   const path = url.pathname;
   const door = DOORS[path] ?? geminiDoor(path);
   if (door) return { door: door.name, shape: door.errors };
-  const own = ROUTES[path] ? path : Object.keys(PARAMETER_ROUTES).find((p) => path.startsWith(p));
-  if (own) return { door: own, shape: "openai" };
+  const route = ROUTES[path] ? path : Object.keys(PARAMETER_ROUTES).find((p) => path.startsWith(p));
+  if (route) return { door: route, shape: "openai" };
   if (!PASSTHROUGH_PREFIXES.some((p) => path.startsWith(p))) {
     return { door: "unknown", shape: "openai" };
   }

@@ -20,6 +20,7 @@ import { bodilessAnswer } from "../relay/upstream_faults.ts";
 import { admitCaller } from "../keys/enforce.ts";
 import type { RequestContext } from "./context.ts";
 import type { Door, DoorRequest, Outgoing } from "./door.ts";
+import { own } from "../own.ts";
 
 /** Serves `request` through `door`. */
 export async function serveDoor<R extends DoorRequest>(
@@ -113,7 +114,9 @@ export async function serveDoor<R extends DoorRequest>(
   };
   const attempts: Attempt[] = [];
   relay.attempts = attempts;
-  const fallbacks = (config.fallbacks[first.model] ?? []).filter((m) => door.serves(m, config));
+  const fallbacks = (own(config.fallbacks, first.model) ?? []).filter((m) =>
+    door.serves(m, config)
+  );
   const callUpstreams = async (signal: AbortSignal) => {
     relay.timing!.upstreamSent = performance.now();
     const { response, prepared } = await callCandidates(

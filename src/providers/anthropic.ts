@@ -32,6 +32,7 @@ import {
   type UpstreamRequest,
 } from "./types.ts";
 import { base64DataUrl, isObject, toolArguments } from "./openai_parts.ts";
+import { own } from "../own.ts";
 
 /** The API version squint speaks (see the module doc for why not the newest). */
 export const ANTHROPIC_VERSION = "2023-06-01";
@@ -117,7 +118,7 @@ function imageBlock(part: Json, where: string): Block {
   if (!inline) {
     throw new TranslationError("image URL must be http(s) or a base64 data: URL", where);
   }
-  const mediaType = IMAGE_MEDIA_TYPES[inline.mediaType];
+  const mediaType = own(IMAGE_MEDIA_TYPES, inline.mediaType);
   if (!mediaType) {
     throw new TranslationError(
       `Anthropic takes JPEG, PNG, GIF and WebP images, not ${inline.mediaType}`,
@@ -466,7 +467,7 @@ class AnthropicStream implements StreamTranslator {
 
 /** OpenAI's error object for an Anthropic error type (or, unknown, the HTTP status). */
 function openAIError(message: string, anthropicType: unknown, status: number): Json {
-  const mapped = ERROR_TYPES[String(anthropicType)] ?? {
+  const mapped = own(ERROR_TYPES, String(anthropicType)) ?? {
     type: status < 500 ? "invalid_request_error" : "api_error",
     code: null,
   };

@@ -22,6 +22,7 @@ import {
   type UpstreamRequest,
 } from "./types.ts";
 import { base64DataUrl, isObject, toolArguments } from "./openai_parts.ts";
+import { own } from "../own.ts";
 
 type GeminiRole = "user" | "model";
 interface Content {
@@ -558,7 +559,12 @@ function openAIError(status: number, body: string): Json {
     ? error.message
     : body.trim() || `Gemini answered HTTP ${status}`;
   return {
-    error: { message, type: ERROR_TYPES[name] ?? "api_error", param: null, code: name ?? null },
+    error: {
+      message,
+      type: (name && own(ERROR_TYPES, name)) ?? "api_error",
+      param: null,
+      code: name ?? null,
+    },
   };
 }
 

@@ -12,6 +12,7 @@
  */
 import type { Config } from "../config.ts";
 import type { ProviderId } from "../models/types.ts";
+import { own } from "../own.ts";
 
 /** Where one request goes. */
 export interface Route {
@@ -105,8 +106,9 @@ export function routeModel(name: string, config: Config): Route {
   const slash = name.indexOf("/");
   if (slash > 0) {
     const prefix = name.slice(0, slash), rest = name.slice(slash + 1);
-    if (rest && prefix in config.providers) return customRoute(config, prefix, rest);
-    if (rest && PREFIXES[prefix]) return routeTo(config, PREFIXES[prefix], rest);
+    if (rest && own(config.providers, prefix)) return customRoute(config, prefix, rest);
+    const provider = own(PREFIXES, prefix);
+    if (rest && provider) return routeTo(config, provider, rest);
   }
   for (const [list, provider] of LISTS) {
     if (config[list].includes(name)) return routeTo(config, provider, name);
