@@ -2,6 +2,7 @@
  * Which door a body was written for, when `/v1/optimize` is not told: its `door` field, else its
  * shape. Pure.
  */
+import { own } from "../own.ts";
 
 type Json = Record<string, unknown>;
 
@@ -54,7 +55,7 @@ function anthropicShaped(body: Json): boolean {
  */
 export function doorByShape(body: Json): DryRunDoor | { error: string } {
   if (body.door !== undefined) {
-    const named = NAMES[String(body.door).toLowerCase()];
+    const named = own(NAMES, String(body.door).toLowerCase());
     return named ?? {
       error: `door: unknown door ${JSON.stringify(body.door)}; use one of ${
         Object.keys(NAMES).join(", ")

@@ -195,7 +195,7 @@ function systemBlocks(messages: Json[]): Block[] {
 function turns(messages: Json[]): Turn[] {
   const out: Turn[] = [];
   messages.forEach((message, i) => {
-    const convert = ROLES[String(message.role)];
+    const convert = own(ROLES, String(message.role));
     if (!convert) {
       throw new TranslationError(`unsupported role '${message.role}'`, `messages[${i}].role`);
     }

@@ -164,7 +164,7 @@ function geminiRequest(body: ChatBody, model: string, stream: boolean): Upstream
   body.messages.forEach((value, i) => {
     const at = `messages[${i}]`;
     const message = objectAt(value) ?? {};
-    const turn = MESSAGE_TURNS[String(message.role)];
+    const turn = own(MESSAGE_TURNS, String(message.role));
     if (!turn) throw new TranslationError(`Gemini has no role '${message.role}'`, `${at}.role`);
     const { role, parts } = turn(message, at, calls);
     if (role === "system") system.push(...parts);

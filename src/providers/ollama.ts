@@ -23,6 +23,7 @@ import {
   type UpstreamRequest,
 } from "./types.ts";
 import { base64DataUrl, isObject, toolArguments } from "./openai_parts.ts";
+import { own } from "../own.ts";
 
 /** An OpenAI content part, as far as this module reads it. */
 interface OpenAIPart {
@@ -164,7 +165,7 @@ function ollamaMessages(messages: unknown): Json[] {
   const callNames = new Map<string, string>();
   return messages.map((message: OpenAIMessage, i) => {
     const at = `messages[${i}]`;
-    const role = ROLES[message?.role ?? ""];
+    const role = own(ROLES, String(message?.role));
     if (!role) throw new TranslationError(`Ollama has no '${message?.role}' role`, `${at}.role`);
     const { text, images } = contentOf(message.content, `${at}.content`);
     const out: Json = { role, content: text };

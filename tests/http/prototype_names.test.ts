@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { startMockAnthropic } from "../support/mock_anthropic.ts";
 import { startMockGemini } from "../support/mock_gemini.ts";
+import { startMockOllama } from "../support/mock_ollama.ts";
 import { startMockOpenAI } from "../support/mock_openai.ts";
 import { corpusDataUrl, startSquint } from "../support/squint.ts";
 
@@ -118,5 +119,39 @@ Deno.test("HTTP methods named like Object.prototype's members are 405 on squint'
     assert.deepEqual(answers.filter((a) => !a.endsWith(": 405 method_not_allowed")), []);
   } finally {
     await squint.close();
+  }
+});
+
+Deno.test("a message role, or a dry run's door, named like Object.prototype's members is a 400", async () => {
+  const ollama = startMockOllama({ record: false });
+  const squint = startSquint({ SQUINT_OLLAMA_BASE_URL: ollama.origin });
+  try {
+    const answers: string[] = [];
+    const post = async (path: string, body: unknown) => {
+      const response = await fetch(`${squint.origin}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: "Bearer sk-own" },
+        body: JSON.stringify(body),
+      });
+      const { error } = await response.json();
+      answers.push(
+        `${path} ${JSON.stringify(body).slice(0, 60)}: ${response.status} ${error?.param}`,
+      );
+    };
+    for (const name of INHERITED) {
+      // Each translator reads the role from its table of roles.
+      for (const model of ["claude-sonnet-4-6", "gemini-2.5-flash", "llava:7b"]) {
+        await post("/v1/chat/completions", { model, messages: [{ role: name, content: "hi" }] });
+      }
+      await post("/v1/optimize", {
+        door: name,
+        model: "gpt-4o-mini",
+        messages: [{ role: "user", content: "hi" }],
+      });
+    }
+    assert.deepEqual(answers.filter((a) => !/: 400 (messages\[0\]\.role|door)$/.test(a)), []);
+  } finally {
+    await squint.close();
+    await ollama.close();
   }
 });
