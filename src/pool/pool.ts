@@ -172,6 +172,13 @@ export class WorkerPool extends EventTarget {
   }
 
   #start(slot: Slot, task: Task): void {
+    try {
+      // A message that cannot be cloned (a bug upstream of the pool) fails its task alone.
+      slot.worker!.postMessage(task.message, task.transfer);
+    } catch (e) {
+      task.reject(e as Error);
+      return this.#next(slot);
+    }
     slot.task = task;
     slot.timer = setTimeout(() => {
       this.#replace(
@@ -179,7 +186,6 @@ export class WorkerPool extends EventTarget {
         new TaskError("timeout", `image task exceeded ${task.timeoutMs} ms`),
       );
     }, timerMs(task.timeoutMs));
-    slot.worker!.postMessage(task.message, task.transfer);
     this.#tell("task-start", task);
   }
 

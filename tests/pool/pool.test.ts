@@ -102,3 +102,36 @@ Deno.test("two workers run two tasks at once", async () => {
     p.close();
   }
 });
+
+Deno.test("a queued task whose message cannot be sent fails alone: the worker goes on to the next", async () => {
+  const p = await pool(1, 4, 2000);
+  try {
+    const first = p.run<{ length: number }>({ kind: "echo", bytes: new Uint8Array(2) });
+    // Queued behind the first; a function cannot be cloned to a worker.
+    const unsendable = p.run({ kind: "echo", bytes: new Uint8Array(1), oops: () => {} });
+    const next = p.run<{ length: number }>({ kind: "echo", bytes: new Uint8Array(3) });
+    assert.equal((await first).length, 2);
+    await assert.rejects(unsendable, (e: Error) => e.name === "DataCloneError");
+    assert.equal((await next).length, 3);
+    assert.equal(p.stats().replaced, 0);
+  } finally {
+    p.close();
+  }
+});
+
+Deno.test("a task whose message cannot be sent to an idle worker fails at once, the worker still idle", async () => {
+  const p = await pool(1, 4, 2000);
+  try {
+    await assert.rejects(
+      p.run({ kind: "echo", oops: () => {} }),
+      (e: Error) => e.name === "DataCloneError",
+    );
+    assert.equal(p.stats().busy, 0);
+    assert.equal(
+      (await p.run<{ length: number }>({ kind: "echo", bytes: new Uint8Array(1) })).length,
+      1,
+    );
+  } finally {
+    p.close();
+  }
+});
