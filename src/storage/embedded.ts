@@ -175,6 +175,9 @@ export class EmbeddedStorage implements Storage {
     try {
       await this.#run({ kind: "insert", rows });
     } catch (e) {
+      if ((e as Error).name === "DataCloneError" && this.#dropUnsendable(rows, e)) {
+        return await this.flush();
+      }
       this.#queue = rows.concat(this.#queue);
       const dropped = this.#queue.length - MAX_QUEUED_ROWS;
       if (dropped > 0) this.#queue.splice(0, dropped);
@@ -184,6 +187,31 @@ export class EmbeddedStorage implements Storage {
         }: ${(e as Error).message}`,
       );
     }
+  }
+
+  /**
+   * A row that cannot be cloned to the log worker (a bug's row: a function where data belongs)
+   * would fail every later write of the rows beside it: it is dropped and said once, and the rest
+   * are queued again. False when every row can be cloned (the failure is elsewhere).
+   */
+  #dropUnsendable(rows: RequestLogRow[], e: unknown): boolean {
+    const unsendable = rows.filter((row) => {
+      try {
+        structuredClone(row);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    const n = unsendable.length;
+    if (n === 0) return false;
+    console.error(
+      `squint: request log: ${n} row${n === 1 ? "" : "s"} could not be written and ${
+        n === 1 ? "is" : "are"
+      } dropped (${unsendable.map((row) => row.id).join(", ")}): ${(e as Error).message}`,
+    );
+    this.#queue = rows.filter((row) => !unsendable.includes(row)).concat(this.#queue);
+    return true;
   }
 
   async close(): Promise<void> {
