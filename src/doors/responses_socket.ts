@@ -21,6 +21,7 @@ import { RESPONSES_DIALECT } from "../relay/native_response.ts";
 import type { PreparedChat } from "../pipeline/prepare_chat.ts";
 import { requestId } from "../accounting/request_id.ts";
 import { RESPONSES } from "./native.ts";
+import { own } from "../own.ts";
 
 type Json = Record<string, unknown>;
 
@@ -268,7 +269,8 @@ class ResponsesSession {
     this.#send(this.client, data);
     if (typeof data !== "string") return;
     const type = EVENT_TYPE.exec(data)?.[1];
-    if (type === undefined || !(type in ENDS) || this.#pending.length === 0) return;
+    const outcome = type === undefined ? undefined : own(ENDS, type);
+    if (outcome === undefined || this.#pending.length === 0) return;
     let event: Json | undefined;
     try {
       event = JSON.parse(data);
@@ -277,7 +279,7 @@ class ResponsesSession {
     }
     const usage = RESPONSES_DIALECT.eventUsage(event ?? {});
     const pending = this.#pending.shift()!;
-    const stats = this.#log(pending, ENDS[type], usage);
+    const stats = this.#log(pending, outcome, usage);
     if (this.session.statsOnSocket) {
       this.#send(this.client, JSON.stringify({ type: "squint", ...stats }));
     }

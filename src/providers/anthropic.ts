@@ -228,7 +228,8 @@ function toolChoice(body: ChatBody, hasTools: boolean): Json | undefined {
   const choice = body.tool_choice;
   let out: Json | undefined;
   if (typeof choice === "string") {
-    out = TOOL_CHOICES[choice] && { ...TOOL_CHOICES[choice] };
+    const named = own(TOOL_CHOICES, choice);
+    out = named && { ...named };
     if (!out) throw new TranslationError(`unknown tool_choice '${choice}'`, "tool_choice");
   } else if (isObject(choice)) {
     const name = isObject(choice.function) ? choice.function.name : undefined;
@@ -329,7 +330,7 @@ function readUsage(value: unknown, into: UsageCounts): UsageCounts {
 const NO_USAGE: UsageCounts = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 const finishReason = (stopReason: unknown): FinishReason =>
-  FINISH_REASONS[String(stopReason)] ?? "stop";
+  own(FINISH_REASONS, String(stopReason)) ?? "stop";
 
 function response(answer: Json, model: string): Json {
   const blocks = Array.isArray(answer.content) ? answer.content.filter(isObject) : [];

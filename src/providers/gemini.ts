@@ -204,7 +204,7 @@ function contentParts(content: unknown, at: string): Json[] {
   return content.flatMap((value, k) => {
     const where = `${at}.content[${k}]`;
     const part = objectAt(value) ?? {};
-    const convert = CONTENT_PARTS[String(part.type)];
+    const convert = own(CONTENT_PARTS, String(part.type));
     if (!convert) throw new TranslationError(`Gemini takes no '${part.type}' content parts`, where);
     const converted = convert(part, where);
     return converted.text === "" ? [] : [converted];
@@ -337,9 +337,8 @@ function schemaVariants(variants: unknown): Json {
 }
 
 function callingConfig(choice: unknown): Json {
-  if (typeof choice === "string" && TOOL_CHOICE_MODES[choice]) {
-    return { mode: TOOL_CHOICE_MODES[choice] };
-  }
+  const mode = typeof choice === "string" ? own(TOOL_CHOICE_MODES, choice) : undefined;
+  if (mode) return { mode };
   const named = objectAt(choice);
   const name = objectAt(named?.function)?.name;
   if (named?.type === "function" && typeof name === "string") {
@@ -362,7 +361,7 @@ function generationConfigOf(body: ChatBody): Json {
   else if (Array.isArray(body.stop)) config.stopSequences = body.stop;
   const format = objectAt(body.response_format);
   if (format) {
-    const convert = RESPONSE_FORMATS[String(format.type)];
+    const convert = own(RESPONSE_FORMATS, String(format.type));
     if (!convert) {
       throw new TranslationError(
         `Gemini has no '${format.type}' response format`,
@@ -450,7 +449,7 @@ function toolCall(part: Json, id: string): Json {
 }
 
 function finishReason(reason: unknown, hasCalls: boolean): FinishReason {
-  const mapped = FINISH_REASONS[String(reason)] ?? "stop";
+  const mapped = own(FINISH_REASONS, String(reason)) ?? "stop";
   return mapped === "stop" && hasCalls ? "tool_calls" : mapped;
 }
 

@@ -130,7 +130,7 @@ function contentOf(content: unknown, at: string): { text: string; images: string
   const images: string[] = [];
   content.forEach((part: OpenAIPart, j) => {
     const where = `${at}[${j}]`;
-    const text = PART_TEXT[part?.type ?? ""]?.(part);
+    const text = own(PART_TEXT, String(part?.type))?.(part);
     if (typeof text === "string") return texts.push(text);
     if (part?.type === "image_url") return images.push(imagePayload(part.image_url, where));
     throw new TranslationError(`Ollama takes text and image parts, not '${part?.type}'`, where);
@@ -215,7 +215,7 @@ function ollamaTools(body: ChatBody): Json[] | undefined {
 function ollamaFormat(responseFormat: unknown): unknown {
   if (responseFormat === undefined || responseFormat === null) return undefined;
   const type = isObject(responseFormat) ? String(responseFormat.type) : "";
-  const format = FORMATS[type];
+  const format = own(FORMATS, type);
   if (!format) {
     throw new TranslationError(`Ollama has no response_format '${type}'`, "response_format.type");
   }
@@ -260,7 +260,7 @@ function openAIToolCalls(calls: OllamaToolCall[] | undefined): Json[] {
 /** OpenAI's finish reason: `tool_calls` whenever a tool was called (as Ollama's layer says). */
 function finishReason(doneReason: unknown, calledTools: boolean): FinishReason {
   if (calledTools) return "tool_calls";
-  return FINISH_REASONS[String(doneReason)] ?? "stop";
+  return own(FINISH_REASONS, String(doneReason)) ?? "stop";
 }
 
 /** OpenAI usage from a final answer's counts (Ollama omits a count that is zero). */

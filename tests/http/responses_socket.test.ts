@@ -225,3 +225,41 @@ Deno.test("a malformed upgrade (no Connection: Upgrade, no Sec-WebSocket-Key, a 
   await squint.close();
   await upstream.close();
 });
+
+Deno.test("an upstream event typed like an Object.prototype member ends no response: the completed one is logged, once", async () => {
+  // An upstream that answers each response.create with an odd event, then the real end.
+  const upstream = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+    const { socket, response } = Deno.upgradeWebSocket(request);
+    socket.onmessage = () => {
+      socket.send(JSON.stringify({ type: "constructor", sequence_number: 0 }));
+      socket.send(JSON.stringify({
+        type: "response.completed",
+        sequence_number: 1,
+        response: {
+          id: "resp_1",
+          object: "response",
+          status: "completed",
+          model: "gpt-4o",
+          output: [],
+          usage: { input_tokens: 7, output_tokens: 3, total_tokens: 10 },
+        },
+      }));
+    };
+    return response;
+  });
+  const squint = startSquint({
+    SQUINT_OPENAI_BASE_URL: `http://127.0.0.1:${upstream.addr.port}/v1`,
+  });
+  const client = await connect(squint.origin);
+  client.send({ type: "response.create", model: "gpt-4o", store: false, input: "Hello there." });
+  await client.until((m) => m.type === "response.completed");
+  await client.close();
+  await squint.app.parts.storage.flush();
+  const { rows } = await squint.app.parts.storage.requests({ limit: 10 });
+  assert.deepEqual(
+    rows.map((r) => [r.outcome, r.upstreamInputTokens, r.upstreamOutputTokens]),
+    [["complete", 7, 3]],
+  );
+  await squint.close();
+  await upstream.shutdown();
+});
