@@ -1,6 +1,7 @@
 /**
  * Values a body should not hold: of the wrong type, or of the right type but hostile (100 KB
- * strings, control characters, `1e999`, nesting 10,000 deep, invalid UTF-8, `__proto__`). Any
+ * strings, control characters, `1e999`, nesting 10,000 deep, invalid UTF-8, `__proto__`, names
+ * like `constructor` that every object inherits). Any
  * mutation that puts "something wrong" somewhere draws it from here.
  *
  * @module
@@ -64,6 +65,11 @@ const HOSTILE_VALUES: [string, (rng: Rng) => unknown][] = [
   ["array of 100,000 numbers", () => new Raw(`[${"1,".repeat(99_999)}1]`)],
   ["invalid UTF-8", (rng) => invalidUtf8String(rng)],
   ["__proto__ object", () => new Raw('{"__proto__":{"polluted":true},"constructor":1}')],
+  // A name every object inherits: a lookup in a plain table finds a function, not undefined.
+  [
+    "Object.prototype member name",
+    (rng) => pick(rng, ["constructor", "toString", "hasOwnProperty", "valueOf", "__proto__"]),
+  ],
 ];
 
 /** One hostile value, made fresh, and its name. */
