@@ -78,9 +78,18 @@ const PROVIDERS: Record<Exclude<ProviderId, "ollama">, ProviderApi> = {
   },
 };
 
+/** Gemini's upload paths (the Files API's resumable upload, `@google/genai`'s `files.upload`). */
+export const GEMINI_UPLOAD_PREFIXES = ["/upload/v1/", "/upload/v1beta/", "/upload/v1alpha/"];
+
+/** Paths relayed to the provider whose API they speak. */
+export const PASSTHROUGH_PREFIXES = ["/v1/", "/v1beta/", "/v1alpha/", ...GEMINI_UPLOAD_PREFIXES];
+
 /** Whose API a request speaks, by its credential headers and path. */
 export function providerOf(path: string, headers: Headers, search: URLSearchParams): ProviderId {
-  if (headers.has("x-goog-api-key") || search.has("key") || /^\/v1(beta|alpha)\//.test(path)) {
+  if (
+    headers.has("x-goog-api-key") || search.has("key") || /^\/v1(beta|alpha)\//.test(path) ||
+    GEMINI_UPLOAD_PREFIXES.some((p) => path.startsWith(p))
+  ) {
     return "google";
   }
   if (

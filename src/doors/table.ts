@@ -19,9 +19,6 @@ export const DOORS: Record<string, Door<any>> = {
   "/v1/responses": RESPONSES,
 };
 
-/** Paths relayed to the provider whose API they speak. */
-export const PASSTHROUGH_PREFIXES = ["/v1/", "/v1beta/", "/v1alpha/"];
-
 /** Dry-run doors by name. */
 // deno-lint-ignore no-explicit-any
 const BY_NAME: Record<DryRunDoor, Door<any>> = {

@@ -2,8 +2,13 @@
  * The doors: which path is which door, and the error shape each answers in. Every door that
  * carries a model runs the one lifecycle (`lifecycle/lifecycle.ts`); a handler is a table entry.
  */
-import { DOORS, PASSTHROUGH_PREFIXES } from "../doors/table.ts";
-import { keyOutOfUrl, passThrough, providerOf } from "../doors/passthrough.ts";
+import { DOORS } from "../doors/table.ts";
+import {
+  keyOutOfUrl,
+  passThrough,
+  PASSTHROUGH_PREFIXES,
+  providerOf,
+} from "../doors/passthrough.ts";
 import { GEMINI, GEMINI_COUNT_TOKENS, GEMINI_PATH } from "../doors/native.ts";
 import { isWebSocketUpgrade, serveResponsesSocket } from "../doors/responses_socket.ts";
 import { type ErrorShape, GatewayError } from "../errors.ts";

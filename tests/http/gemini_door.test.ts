@@ -122,6 +122,24 @@ Deno.test("@google/genai on apiVersion v1alpha goes through the door, and its ot
   assert.equal(it.gemini.requests[1].headers["x-goog-api-key"], "goog-own");
 });
 
+Deno.test("@google/genai's files.upload (the resumable upload) passes through to Gemini, the bytes whole", async () => {
+  await using it = startAll();
+  const bytes = await Deno.readFile(`${corpusDir()}/images/${PAGE}`);
+  const file = await it.client.files.upload({
+    file: new Blob([bytes], { type: "image/png" }),
+    config: { mimeType: "image/png" },
+  });
+  assert.equal(file.mimeType, "image/png");
+  assert.equal(file.sizeBytes, String(bytes.length));
+  const stored = it.gemini.uploads.get(file.name!);
+  assert.deepEqual(stored?.bytes, bytes);
+  // Both steps went through squint, each with the client's key, to the upload path.
+  const paths = it.gemini.requests.map((r) => r.path);
+  assert.equal(paths.length, 2);
+  assert.ok(paths.every((p) => /^\/upload\/v1(beta)?\/files$/.test(p)), paths.join(" "));
+  assert.ok(it.gemini.requests.every((r) => r.headers["x-goog-api-key"] === "goog-own"));
+});
+
 Deno.test("countTokens counts the body squint would send", async () => {
   await using it = startAll();
   const counted = await it.client.models.countTokens({

@@ -7,7 +7,7 @@
  * With `?alt=sse` a stream is one SSE event per chunk, `data: {…}\r\n\r\n`, each chunk a whole
  * `GenerateContentResponse` with the running usage, framed and serialized as live captures show
  * (`"key": value` pairs joined by bare commas, `<>&='` escaped); without it, one JSON array.
- * Anything else is Google's 404.
+ * The Files API's resumable upload (`mock_gemini_upload.ts`). Anything else is Google's 404.
  *
  * - key: `x-goog-api-key` header or `?key=`; none → 403 PERMISSION_DENIED; a key outside
  *   `apiKeys` (when given) → 400 API_KEY_INVALID.
@@ -34,6 +34,7 @@ import { EventCounter } from "./event_count.ts";
 import { numberedPiece, textPieces } from "./mock_model.ts";
 import { type Script, scriptFor } from "./mock_scripts.ts";
 import { pause } from "./pause.ts";
+import { UPLOAD_PATH, type UploadedFile, Uploads } from "./mock_gemini_upload.ts";
 import type { MockUpstream } from "./mock_upstream.ts";
 import { abortMarker, pacedBody, serveMock, waitForDisconnect } from "./mock_server.ts";
 
@@ -85,6 +86,8 @@ export interface MockGemini extends MockUpstream<RecordedGeminiRequest> {
   readonly baseUrl: string;
   /** `http://127.0.0.1:PORT`. */
   readonly origin: string;
+  /** Files uploaded whole (the Files API's resumable upload), by name (`files/…`). */
+  readonly uploads: ReadonlyMap<string, UploadedFile>;
 }
 
 type Json = Record<string, unknown>;
@@ -189,11 +192,13 @@ export function startMockGemini(options: MockGeminiOptions = {}): MockGemini {
   const received = new EventCounter();
   const aborted = new EventCounter();
   let answers = 0;
+  const uploads = new Uploads();
 
   const handle = async (request: Request, info: Deno.ServeHandlerInfo): Promise<Response> => {
     const started = performance.now();
     const url = new URL(request.url);
-    const text = request.body ? await request.text() : "";
+    const bytes = request.body ? new Uint8Array(await request.arrayBuffer()) : new Uint8Array();
+    const text = new TextDecoder().decode(bytes);
     const body = parseJson(text);
     received.add();
     if (record) {
@@ -215,6 +220,9 @@ export function startMockGemini(options: MockGeminiOptions = {}): MockGemini {
     const fail = ({ code, message, status, details }: Failure) =>
       json(code, { error: { code, message, status, ...(details ? { details } : {}) } });
 
+    if (request.method === "POST" && UPLOAD_PATH.test(url.pathname)) {
+      return uploads.answer(request, url, bytes);
+    }
     const route = ROUTE.exec(url.pathname);
     if (request.method !== "POST" || !route) {
       return fail({ code: 404, status: "NOT_FOUND", message: "Method not found." });
@@ -300,6 +308,7 @@ export function startMockGemini(options: MockGeminiOptions = {}): MockGemini {
   return {
     baseUrl: origin,
     origin,
+    uploads: uploads.files,
     requests,
     received,
     aborted,
