@@ -237,7 +237,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     const value = env[envName(key)];
     if (value !== undefined && value !== "" && !FILE_ONLY.has(key)) raw[key] = value;
   }
-  const unknownKeys = Object.keys(raw).filter((k) => !(k in schema.shape));
+  const unknownKeys = Object.keys(raw).filter((k) => !Object.hasOwn(schema.shape, k));
   if (unknownKeys.length > 0) {
     throw new ConfigError(`SQUINT_CONFIG: unknown setting ${unknownKeys.join(", ")}`);
   }
@@ -253,7 +253,7 @@ export function parseSettings(
   raw: Record<string, unknown>,
   nameOf: (key: string) => string = (key) => key,
 ): Config {
-  const unknownKeys = Object.keys(raw).filter((k) => !(k in schema.shape));
+  const unknownKeys = Object.keys(raw).filter((k) => !Object.hasOwn(schema.shape, k));
   if (unknownKeys.length > 0) {
     throw new ConfigError(`unknown setting ${unknownKeys.map(nameOf).join(", ")}`);
   }

@@ -65,6 +65,8 @@ Deno.test("an unknown setting in the config file is refused", () => {
   try {
     Deno.writeTextFileSync(path, JSON.stringify({ prot: 1 }));
     assert.throws(() => loadConfig({ SQUINT_CONFIG: path }), /unknown setting prot/);
+    Deno.writeTextFileSync(path, JSON.stringify({ constructor: 1 }));
+    assert.throws(() => loadConfig({ SQUINT_CONFIG: path }), /unknown setting constructor/);
   } finally {
     Deno.removeSync(path);
   }

@@ -78,7 +78,7 @@ export function takeControls(
     );
   }
   const given = (raw ?? {}) as Record<string, unknown>;
-  const unknown = Object.keys(given).filter((k) => !(k in CONTROLS));
+  const unknown = Object.keys(given).filter((k) => !Object.hasOwn(CONTROLS, k));
   if (unknown.length) {
     throw new GatewayError(
       400,

@@ -310,7 +310,7 @@ function geminiSchema(value: unknown): Json {
   }
   const properties = objectAt(schema.properties) ?? {};
   if (Array.isArray(schema.required)) {
-    schema.required = schema.required.filter((k) => k in properties);
+    schema.required = schema.required.filter((k) => Object.hasOwn(properties, k));
   }
   if (!schema.properties) delete schema.required;
   return schema;

@@ -167,6 +167,18 @@ Deno.test("an unknown squint control is refused with 400 rather than silently ig
     code: "invalid_squint_control",
     param: "squint.fidelty",
   });
+  // A name every object inherits is as unknown as any other.
+  const inherited = await stack.post("/chat/completions", {
+    model: "gpt-4o",
+    messages: HELLO,
+    squint: { constructor: "lossless" },
+  });
+  await assertOpenAIError(inherited, 400, {
+    type: "invalid_request_error",
+    code: "invalid_squint_control",
+    param: "squint.constructor",
+  });
+  assert.equal(stack.mock.received.count, 0);
 });
 
 Deno.test("a bad X-Squint header value is refused with 400 naming the header", async () => {

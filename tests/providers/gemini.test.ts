@@ -26,7 +26,7 @@ const LOOKUP_TOOL = {
           additionalProperties: false,
         },
       },
-      required: ["name", "unknown"],
+      required: ["name", "unknown", "constructor"],
       additionalProperties: false,
     },
   },
