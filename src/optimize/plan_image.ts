@@ -13,7 +13,7 @@ import type {
   RenderSpec,
 } from "../../workers/image/types.ts";
 import { planCrop } from "./crop.ts";
-import type { CropBox } from "../../workers/image/types.ts";
+import { type CropBox, DECODABLE_FORMATS } from "../../workers/image/types.ts";
 import { type Fidelity, fittedSize, MIN_PIXEL_SHARE } from "./fidelity.ts";
 import { glanceView, planGlance } from "./glance.ts";
 import { legibilityFloor, LEGIBLE_LINE_PX, scaleOf, textFacts } from "./legibility.ts";
@@ -177,6 +177,11 @@ export function planImage(
   const before = imageTokens(rule, w, h, clientDetail);
   if (!controls.optimize) {
     return keep(facts, before.tokens, "optimization off for this request", before.estimated);
+  }
+  if (!DECODABLE_FORMATS.has(info.format)) {
+    const reason = `${info.format} cannot be decoded here, so it is sent as it came (not every ` +
+      `provider takes ${info.format})`;
+    return keep(facts, before.tokens, reason, before.estimated);
   }
 
   const intent = facts.intent?.label ?? "general";

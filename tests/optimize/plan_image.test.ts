@@ -154,3 +154,22 @@ Deno.test("planning is deterministic", () => {
   const b = planImage({ info: jpeg(3264, 2448), bytes: 1 }, family("claude-opus-4-7"), balanced);
   assert.deepEqual(a, b);
 });
+
+Deno.test("a format squint cannot decode (TIFF, HEIC) is planned as sent: no render, no claim of a conversion", () => {
+  for (const format of ["tiff", "heic"] as const) {
+    for (const model of ["gpt-4o", "claude-sonnet-4-6", "gemini-2.5-flash"]) {
+      const d = planImage(
+        { info: jpeg(2560, 1600, { format }), bytes: 1_500_000 },
+        family(model),
+        balanced,
+      );
+      assert.equal(d.action, "keep", `${format} for ${model}`);
+      assert.equal(d.render, undefined);
+      assert.deepEqual(d.optimizations, []);
+      assert.deepEqual(d.after, d.before);
+      assert.deepEqual(d.reasons, [
+        `${format} cannot be decoded here, so it is sent as it came (not every provider takes ${format})`,
+      ]);
+    }
+  }
+});

@@ -7,7 +7,13 @@
  */
 
 import { type Canvas, createCanvas, Image } from "@napi-rs/canvas";
-import type { ImageFormat, ImageInfo, Rendered, RenderSpec } from "./types.ts";
+import {
+  DECODABLE_FORMATS,
+  type ImageFormat,
+  type ImageInfo,
+  type Rendered,
+  type RenderSpec,
+} from "./types.ts";
 import { resizeUpright } from "./downscale.ts";
 import { encodeLikeSource } from "./encode_like_source.ts";
 
@@ -30,21 +36,10 @@ export class RenderError extends Error {
 }
 
 /**
- * What Skia does with each format's orientation on decode, pinned by the fixture tests:
- * it applies EXIF to JPEG, but ignores WebP's EXIF chunk, PNG's eXIf chunk and AVIF's irot.
- * Formats it cannot decode at all are `undefined`.
+ * Whether Skia applies a format's orientation on decode, pinned by the fixture tests: it applies
+ * EXIF to JPEG, but ignores WebP's EXIF chunk, PNG's eXIf chunk and AVIF's irot.
  */
-const DECODER: Record<ImageFormat, { appliesOrientation: boolean } | undefined> = {
-  jpeg: { appliesOrientation: true },
-  png: { appliesOrientation: false },
-  webp: { appliesOrientation: false },
-  gif: { appliesOrientation: false },
-  bmp: { appliesOrientation: false },
-  avif: { appliesOrientation: false },
-  heic: undefined,
-  tiff: undefined,
-  unknown: undefined,
-};
+const APPLIES_ORIENTATION: ReadonlySet<ImageFormat> = new Set(["jpeg"]);
 
 /** Limits a caller can tighten per call. */
 export interface RenderOptions {
@@ -66,7 +61,7 @@ export async function decodeImage(
   info: ImageInfo,
   options: RenderOptions = {},
 ): Promise<Image> {
-  if (!DECODER[info.format]) {
+  if (!DECODABLE_FORMATS.has(info.format)) {
     throw new RenderError("unsupported", `${info.format} images cannot be decoded here`);
   }
   const maxPixels = Math.min(options.maxPixels ?? MAX_DECODE_PIXELS, MAX_DECODE_PIXELS);
@@ -80,7 +75,7 @@ export async function decodeImage(
   } catch (error) {
     throw new RenderError("decode_failed", `cannot decode ${info.format}: ${String(error)}`);
   }
-  const oriented = DECODER[info.format]?.appliesOrientation;
+  const oriented = APPLIES_ORIENTATION.has(info.format);
   const [w, h] = oriented ? [info.displayWidth, info.displayHeight] : [info.width, info.height];
   // The header was what the caller vetted for size; a decoder that disagrees is not trusted.
   if (image.naturalWidth !== w || image.naturalHeight !== h) {
@@ -117,7 +112,7 @@ function drawUpright(image: Image, info: ImageInfo, spec: RenderSpec): Canvas {
       width,
       height,
       // Orientation is applied exactly once: by Skia for JPEG, by us for everything else.
-      orientation: DECODER[info.format]?.appliesOrientation ? 1 : info.orientation,
+      orientation: APPLIES_ORIENTATION.has(info.format) ? 1 : info.orientation,
       alpha: info.mayHaveAlpha,
     });
   const crop = spec.crop;

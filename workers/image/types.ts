@@ -11,6 +11,16 @@ export type ImageFormat =
   | "tiff"
   | "unknown";
 
+/** The formats the image workers decode (Skia's decoders); others can only be sent as they came. */
+export const DECODABLE_FORMATS: ReadonlySet<ImageFormat> = new Set([
+  "jpeg",
+  "png",
+  "webp",
+  "gif",
+  "bmp",
+  "avif",
+]);
+
 /** What an image's header says, read without decoding pixels. */
 export interface ImageInfo {
   format: ImageFormat;
