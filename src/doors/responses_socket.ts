@@ -192,18 +192,27 @@ class ResponsesSession {
       this.#queue = this.#queue.then(() => this.#fromClient(event.data)).catch(() => {});
     };
     upstream.onmessage = (event) => this.#fromUpstream(event.data);
-    const closeBoth = (code?: number, reason?: string) => {
+    // Responses under way end with the socket that closed first: the client left, or the
+    // upstream broke off before their terminal event.
+    const closeBoth = (by: WebSocket, code?: number, reason?: string) => {
       for (const socket of [client, upstream]) {
         if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) {
           socket.close(closingCode(code, socket === upstream), reason);
         }
       }
-      for (const pending of this.#pending.splice(0)) this.#log(pending, "client_closed");
+      const said = code === undefined ? "with an error" : `(${code}${reason ? ` ${reason}` : ""})`;
+      for (const pending of this.#pending.splice(0)) {
+        if (by === client) this.#log(pending, "client_closed");
+        else {
+          const error = `the upstream closed its socket ${said} before the response ended`;
+          this.#log(pending, "incomplete", undefined, error);
+        }
+      }
     };
-    client.onclose = (event) => closeBoth(event.code, event.reason);
-    upstream.onclose = (event) => closeBoth(event.code, event.reason);
-    client.onerror = () => closeBoth();
-    upstream.onerror = () => closeBoth();
+    client.onclose = (event) => closeBoth(client, event.code, event.reason);
+    upstream.onclose = (event) => closeBoth(upstream, event.code, event.reason);
+    client.onerror = () => closeBoth(client);
+    upstream.onerror = () => closeBoth(upstream);
   }
 
   /** A client message: a `response.create` is optimized and sent on; anything else as it came. */
@@ -286,7 +295,7 @@ class ResponsesSession {
   }
 
   /** Logs a finished response; its figures. */
-  #log(pending: Pending, outcome: string, raw?: Json) {
+  #log(pending: Pending, outcome: string, raw?: Json, error?: string) {
     const { ctx, tenant } = this.session;
     const usage = raw && RESPONSES_DIALECT.openAIUsage(raw);
     const { prepared } = pending;
@@ -313,7 +322,7 @@ class ResponsesSession {
       null,
       SOCKET_DOOR,
     );
-    log(200, outcome, stats, usage);
+    log(200, outcome, stats, usage, error);
     return stats;
   }
 

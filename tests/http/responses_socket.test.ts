@@ -263,3 +263,32 @@ Deno.test("an upstream event typed like an Object.prototype member ends no respo
   await squint.close();
   await upstream.shutdown();
 });
+
+Deno.test("an upstream that closes its socket mid-response: the client gets its close code, the response is logged incomplete, not client_closed", async () => {
+  const upstream = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+    const { socket, response } = Deno.upgradeWebSocket(request);
+    socket.onmessage = () => {
+      socket.send(JSON.stringify({ type: "response.created", sequence_number: 0 }));
+      socket.close(1011, "upstream broke");
+    };
+    return response;
+  });
+  const squint = startSquint({
+    SQUINT_OPENAI_BASE_URL: `http://127.0.0.1:${upstream.addr.port}/v1`,
+  });
+  const client = await connect(squint.origin);
+  const closed = new Promise<CloseEvent>((resolve) =>
+    client.socket.addEventListener("close", resolve, { once: true })
+  );
+  client.send({ type: "response.create", model: "gpt-4o", store: false, input: "Hello there." });
+  const close = await closed;
+  assert.deepEqual([close.code, close.reason], [1011, "upstream broke"]);
+  await squint.app.parts.storage.flush();
+  const { rows } = await squint.app.parts.storage.requests({ limit: 10 });
+  assert.deepEqual(rows.map((r) => [r.outcome, r.error]), [[
+    "incomplete",
+    "the upstream closed its socket (1011 upstream broke) before the response ended",
+  ]]);
+  await squint.close();
+  await upstream.shutdown();
+});
