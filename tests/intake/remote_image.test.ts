@@ -117,3 +117,64 @@ Deno.test("a redirect from the allowed port to another loopback port is refused 
   assert.deepEqual(redirector.hits, ["/a.png"]);
   assert.deepEqual(hidden.hits, []);
 });
+
+const TLS_NAME = "images.example.test";
+const tlsFixture = (name: string) =>
+  Deno.readTextFileSync(new URL(`../fixtures/tls/${name}`, import.meta.url));
+
+/**
+ * A loopback image server by a name no DNS answers (`.test` is reserved): only a fetch that
+ * connects to the address the guard checked, rather than looking the name up again, reaches it.
+ */
+function namedServer(tls: boolean) {
+  const hosts: string[] = [];
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    onListen() {},
+    ...(tls ? { cert: tlsFixture(`${TLS_NAME}.pem`), key: tlsFixture(`${TLS_NAME}.key`) } : {}),
+  }, (request) => {
+    hosts.push(request.headers.get("host") ?? "");
+    return new Response(new Uint8Array([4, 5, 6]), { headers: { "content-type": "image/png" } });
+  });
+  const port = server.addr.port;
+  const lookups: string[] = [];
+  const pinned: FetchPolicy = {
+    ...policy([`127.0.0.1:${port}`]),
+    resolve: (host) => {
+      lookups.push(host);
+      return Promise.resolve(["127.0.0.1"]);
+    },
+    caCerts: [tlsFixture("ca.pem")],
+  };
+  return { server, port, hosts, lookups, pinned };
+}
+
+for (const scheme of ["http", "https"] as const) {
+  Deno.test(`an ${scheme} image is fetched from the address the guard checked, not from a second lookup (DNS rebinding)`, async () => {
+    const named = namedServer(scheme === "https");
+    await using _server = named.server;
+    const url = `${scheme}://${TLS_NAME}:${named.port}/a.png`;
+    const result = await fetchRemoteImage(url, named.pinned);
+    assert.deepEqual(result, {
+      ok: true,
+      bytes: new Uint8Array([4, 5, 6]),
+      mime: "image/png",
+      finalUrl: url,
+    });
+    assert.deepEqual(named.lookups, [TLS_NAME], "one lookup, the guard's");
+    assert.deepEqual(named.hosts, [`${TLS_NAME}:${named.port}`], "the Host is the URL's");
+  });
+}
+
+Deno.test("a pinned https fetch still checks the certificate against the URL's host name", async () => {
+  const named = namedServer(true);
+  await using _server = named.server;
+  const result = await fetchRemoteImage(
+    `https://other.example.test:${named.port}/a.png`,
+    named.pinned,
+  );
+  assert.equal(result.ok, false);
+  assert.match((result as { reason: string }).reason, /^fetch failed: .*(certificate|name)/i);
+  assert.deepEqual(named.hosts, []);
+});

@@ -1,0 +1,123 @@
+/**
+ * A fetch that connects to the address the private-address guard checked, never to what a second
+ * DNS lookup would answer: a name that resolves to a public address for the guard and to a
+ * private one a moment later (DNS rebinding) cannot lead squint inside its network.
+ *
+ * - http: a client whose transport is a TCP connection to that address.
+ * - https: fetch speaks plain HTTP to a bridge on a Unix socket of this fetch's own, and the
+ *   bridge opens TLS to that address with the URL's host name, so SNI and the certificate are
+ *   checked against the name the client wrote. The request fetch sends is the URL's with `http:`
+ *   for `https:` and the same host and port, so its `Host` header is the URL's.
+ *
+ * @module
+ */
+import { effectivePort } from "./allow_list.ts";
+
+/** A response, and what closes the connection it came over once its body is read. */
+export interface PinnedResponse {
+  response: Response;
+  close(): Promise<void>;
+}
+
+/** Options of one pinned fetch. */
+export interface PinnedInit {
+  signal: AbortSignal;
+  /** Extra CA certificates for https (tests). */
+  caCerts?: string[];
+}
+
+/** Fetches `url` (GET, redirects not followed) over a connection to `address`. */
+export async function pinnedFetch(
+  url: URL,
+  address: string,
+  init: PinnedInit,
+): Promise<PinnedResponse> {
+  const port = effectivePort(url);
+  if (url.protocol === "http:") {
+    const client = Deno.createHttpClient({ proxy: { transport: "tcp", hostname: address, port } });
+    return await fetched(url, client, init.signal);
+  }
+  const bridge = await tlsBridge(url.hostname, address, port, init.caCerts);
+  const client = Deno.createHttpClient({ proxy: { transport: "unix", path: bridge.path } });
+  const plain = new URL(url);
+  plain.protocol = "http:";
+  return await fetched(plain, client, init.signal, bridge);
+}
+
+/** What else a fetch over a bridge closes, and why the bridge failed, if it did. */
+interface Bridge {
+  close(): Promise<void>;
+  failure?: Error;
+}
+
+async function fetched(
+  url: URL,
+  client: Deno.HttpClient,
+  signal: AbortSignal,
+  bridge?: Bridge,
+): Promise<PinnedResponse> {
+  const close = async () => {
+    client.close();
+    await bridge?.close();
+  };
+  try {
+    const response = await fetch(url, { client, redirect: "manual", signal });
+    return { response, close };
+  } catch (e) {
+    await close();
+    // fetch saw its connection close; the bridge knows why (a certificate for another name).
+    throw bridge?.failure ?? e;
+  }
+}
+
+/** A Unix socket whose every connection is piped into TLS to `address:port` as `hostname`. */
+async function tlsBridge(
+  hostname: string,
+  address: string,
+  port: number,
+  caCerts: string[] | undefined,
+): Promise<Bridge & { path: string }> {
+  const dir = await Deno.makeTempDir({ prefix: "squint-tls-" });
+  const path = `${dir}/bridge.sock`;
+  const listener = Deno.listen({ transport: "unix", path });
+  const open = new Set<Deno.Conn>();
+  const bridge: Bridge & { path: string } = { path, close };
+  const pipe = async (conn: Deno.Conn) => {
+    open.add(conn);
+    let tls: Deno.TlsConn | undefined;
+    try {
+      const tcp = await Deno.connect({ hostname: address, port });
+      tls = await Deno.startTls(tcp, { hostname, caCerts });
+      await tls.handshake().catch((e) => {
+        bridge.failure = e;
+        throw e;
+      });
+      await Promise.all([conn.readable.pipeTo(tls.writable), tls.readable.pipeTo(conn.writable)]);
+    } catch {
+      // A side went away (or the handshake failed, said above): fetch sees the connection close.
+    } finally {
+      open.delete(conn);
+      for (const socket of [conn, tls]) {
+        try {
+          socket?.close();
+        } catch { /* already closed */ }
+      }
+    }
+  };
+  const accepting = (async () => {
+    try {
+      for await (const conn of listener) pipe(conn);
+    } catch { /* the listener closed */ }
+  })();
+  async function close() {
+    listener.close();
+    await accepting;
+    for (const conn of open) {
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    }
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+  return bridge;
+}
