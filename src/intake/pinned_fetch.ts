@@ -34,7 +34,9 @@ export async function pinnedFetch(
 ): Promise<PinnedResponse> {
   const port = effectivePort(url);
   if (url.protocol === "http:") {
-    const client = Deno.createHttpClient({ proxy: { transport: "tcp", hostname: address, port } });
+    // The transport takes an IPv6 address in brackets, as a URL writes it.
+    const hostname = address.includes(":") ? `[${address}]` : address;
+    const client = Deno.createHttpClient({ proxy: { transport: "tcp", hostname, port } });
     return await fetched(url, client, init.signal);
   }
   const bridge = await tlsBridge(url.hostname, address, port, init.caCerts);

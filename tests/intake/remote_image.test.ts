@@ -126,10 +126,10 @@ const tlsFixture = (name: string) =>
  * A loopback image server by a name no DNS answers (`.test` is reserved): only a fetch that
  * connects to the address the guard checked, rather than looking the name up again, reaches it.
  */
-function namedServer(tls: boolean) {
+function namedServer(tls: boolean, address = "127.0.0.1") {
   const hosts: string[] = [];
   const server = Deno.serve({
-    hostname: "127.0.0.1",
+    hostname: address,
     port: 0,
     onListen() {},
     ...(tls ? { cert: tlsFixture(`${TLS_NAME}.pem`), key: tlsFixture(`${TLS_NAME}.key`) } : {}),
@@ -140,19 +140,24 @@ function namedServer(tls: boolean) {
   const port = server.addr.port;
   const lookups: string[] = [];
   const pinned: FetchPolicy = {
-    ...policy([`127.0.0.1:${port}`]),
+    ...policy([`${address.includes(":") ? `[${address}]` : address}:${port}`]),
     resolve: (host) => {
       lookups.push(host);
-      return Promise.resolve(["127.0.0.1"]);
+      return Promise.resolve([address]);
     },
     caCerts: [tlsFixture("ca.pem")],
   };
   return { server, port, hosts, lookups, pinned };
 }
 
-for (const scheme of ["http", "https"] as const) {
-  Deno.test(`an ${scheme} image is fetched from the address the guard checked, not from a second lookup (DNS rebinding)`, async () => {
-    const named = namedServer(scheme === "https");
+for (
+  const [scheme, address] of [["http", "127.0.0.1"], ["https", "127.0.0.1"], ["http", "::1"], [
+    "https",
+    "::1",
+  ]] as const
+) {
+  Deno.test(`an ${scheme} image is fetched from the address the guard checked (${address}), not from a second lookup (DNS rebinding)`, async () => {
+    const named = namedServer(scheme === "https", address);
     await using _server = named.server;
     const url = `${scheme}://${TLS_NAME}:${named.port}/a.png`;
     const result = await fetchRemoteImage(url, named.pinned);
