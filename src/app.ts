@@ -25,6 +25,7 @@ import { Observer } from "./observe/observer.ts";
 import { BackgroundReads } from "./pipeline/reading.ts";
 import { ReadingPace } from "./pipeline/reading_pace.ts";
 import { Telemetry, telemetryOn } from "./observe/telemetry.ts";
+import { shuttingDown, SocketResponses } from "./lifecycle/socket_responses.ts";
 
 /** The upstream addresses one request goes to, when not the configured ones (the library). */
 export type UpstreamBases = Partial<
@@ -36,6 +37,12 @@ export interface App {
   parts: AppParts;
   /** Answers one request; `upstream` sends it to other provider addresses than the config's. */
   handle(request: Request, upstream?: UpstreamBases): Promise<Response>;
+  /**
+   * Stops taking work (new requests, new WebSocket responses: 503 `server_shutting_down`) and
+   * resolves once no WebSocket response is under way; the server's own shutdown then waits for
+   * the HTTP requests in flight.
+   */
+  drain(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -51,6 +58,7 @@ const RENDER_CACHE_BYTES = 256 * 2 ** 20;
 /** The answer to one request; squint's own errors logged and answered in the door's shape. */
 async function answer(request: Request, ctx: RequestContext): Promise<Response> {
   try {
+    if (ctx.app.sockets.draining) throw shuttingDown();
     const url = new URL(request.url);
     if (isPreflight(request)) {
       return answerPreflight(request, url.pathname, ctx.app.config.cors_origins);
@@ -145,6 +153,7 @@ export function createApp(
     record: observer.record,
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
     reading,
+    sockets: new SocketResponses(),
   };
   // The same parts with other upstream addresses, one per set of addresses seen.
   const elsewhere = new Map<string, AppParts>();
@@ -176,6 +185,7 @@ export function createApp(
       observer.answered(ctx.id, response);
       return response;
     },
+    drain: () => parts.sockets.drain(),
     async close(): Promise<void> {
       parts.pool.close();
       readingPool?.close();

@@ -115,7 +115,9 @@ export async function serve(args: string[] = []): Promise<ExitCode> {
     const grace = new Promise<"timeout">((resolve) =>
       setTimeout(() => resolve("timeout"), timerMs(config.shutdown_grace_s * 1000))
     );
-    const result = await Promise.race([server.shutdown().then(() => "drained" as const), grace]);
+    // WebSocket responses under way finish first: the server's shutdown closes every socket.
+    const drained = app.drain().then(() => server.shutdown()).then(() => "drained" as const);
+    const result = await Promise.race([drained, grace]);
     console.log(
       `squint: ${result === "drained" ? "all requests finished" : "grace period over"}; exiting`,
     );

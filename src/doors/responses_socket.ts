@@ -22,6 +22,7 @@ import type { PreparedChat } from "../pipeline/prepare_chat.ts";
 import { requestId } from "../accounting/request_id.ts";
 import { RESPONSES } from "./native.ts";
 import { own } from "../own.ts";
+import { shuttingDown } from "../lifecycle/socket_responses.ts";
 
 type Json = Record<string, unknown>;
 
@@ -202,6 +203,7 @@ class ResponsesSession {
       }
       const said = code === undefined ? "with an error" : `(${code}${reason ? ` ${reason}` : ""})`;
       for (const pending of this.#pending.splice(0)) {
+        this.session.ctx.app.sockets.end();
         if (by === client) this.#log(pending, "client_closed");
         else {
           const error = `the upstream closed its socket ${said} before the response ended`;
@@ -226,6 +228,8 @@ class ResponsesSession {
     const started = performance.now();
     let model: string | null = null;
     try {
+      // A stopping squint finishes what is under way and starts nothing new.
+      if (ctx.app.sockets.draining) throw shuttingDown();
       // The event is a Responses body with a `type`: read as one (the field is left alone).
       const bytes = new TextEncoder().encode(data);
       let read = await RESPONSES.read(bytes, headers, ctx.app, undefined, url);
@@ -246,6 +250,7 @@ class ResponsesSession {
         prepared,
         content: contentForLog(read.messages, ctx.app.config.log_content),
       });
+      ctx.app.sockets.begin();
       keepSent(
         ctx.app.storage.media,
         id,
@@ -288,6 +293,7 @@ class ResponsesSession {
     }
     const usage = RESPONSES_DIALECT.eventUsage(event ?? {});
     const pending = this.#pending.shift()!;
+    this.session.ctx.app.sockets.end();
     const stats = this.#log(pending, outcome, usage);
     if (this.session.statsOnSocket) {
       this.#send(this.client, JSON.stringify({ type: "squint", ...stats }));

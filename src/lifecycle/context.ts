@@ -13,6 +13,7 @@ import type { WorkerPool } from "../pool/pool.ts";
 import type { KeyValueStore, RequestLogRow, Storage } from "../storage/types.ts";
 import type { ReadingPace } from "../pipeline/reading_pace.ts";
 import type { BackgroundReads } from "../pipeline/reading.ts";
+import type { SocketResponses } from "./socket_responses.ts";
 
 /** The long-lived parts of a running squint. */
 export interface AppParts {
@@ -44,6 +45,8 @@ export interface AppParts {
    * fast it reads.
    */
   reading: { pool: WorkerPool; reads: BackgroundReads; kv: KeyValueStore; pace: ReadingPace };
+  /** Responses under way on the Responses WebSocket, which a stopping squint lets finish. */
+  sockets: SocketResponses;
 }
 
 /** One request's context. */
