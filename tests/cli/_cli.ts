@@ -35,6 +35,38 @@ export async function squint(args: string[], env: Record<string, string> = {}): 
   return { code: output.code, stdout: text(output.stdout), stderr: text(output.stderr) };
 }
 
+/**
+ * `squint serve` as a child process on a free port, `env` over the test defaults (no data kept,
+ * one image worker), its output read as text; disposing it kills it if it still runs.
+ */
+export function serveChild(env: Record<string, string>, stderr: "piped" | "null" = "null") {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "src/cli/main.ts", "serve"],
+    cwd: ROOT,
+    env: { SQUINT_PORT: "0", SQUINT_DATA_DIR: ":memory:", SQUINT_WORKERS: "1", ...env },
+    stdout: "piped",
+    stderr,
+  }).spawn();
+  const text = (stream: ReadableStream<Uint8Array>) =>
+    stream.pipeThrough(new TextDecoderStream()).getReader();
+  const readers = {
+    stdout: text(child.stdout),
+    stderr: stderr === "piped" ? text(child.stderr) : undefined,
+  };
+  return {
+    child,
+    ...readers,
+    async [Symbol.asyncDispose]() {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already exited */ }
+      await readers.stdout.cancel().catch(() => {});
+      await readers.stderr?.cancel().catch(() => {});
+      await child.status;
+    },
+  };
+}
+
 /** A corpus image's path. */
 export function corpusImage(file: string): string {
   return `${corpusDir()}/images/${file}`;

@@ -5,61 +5,42 @@
  */
 import assert from "node:assert/strict";
 import { waitForLine } from "../support/child_output.ts";
-import { ROOT } from "./_cli.ts";
+import { serveChild } from "./_cli.ts";
 
 Deno.test("squint serve answers /health, warns of missing OCR data and ffmpeg, and of production settings the embedded store ignores, at start, and exits 0 on SIGTERM", async () => {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "src/cli/main.ts", "serve"],
-    cwd: ROOT,
-    env: {
-      SQUINT_PORT: "0",
-      SQUINT_DATA_DIR: ":memory:",
-      SQUINT_WORKERS: "1",
-      SQUINT_OCR_DATA_DIR: "/nonexistent/ocr",
-      SQUINT_FFMPEG_PATH: "/nonexistent/ffmpeg",
-      // Set, but SQUINT_STORAGE is embedded (its default): said, never connected to.
-      SQUINT_DATABASE_URL: "postgres://squint:hunter2@127.0.0.1:1/squint",
-      SQUINT_S3_BUCKET: "audit",
-    },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const stdout = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const stderr = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  try {
-    // All are said before squint listens, OCR data first; one read holds the lines.
-    const [, ocr, ffmpeg, unused] = await waitForLine(
-      stderr,
-      /^squint: (OCR data missing: .*)\nsquint: (ffmpeg missing: .*)\nsquint: (.*)\n/m,
-    );
-    assert.equal(
-      unused,
-      "SQUINT_STORAGE is embedded, so SQUINT_DATABASE_URL, SQUINT_S3_BUCKET are not used " +
-        "(SQUINT_STORAGE=production uses them)",
-    );
-    assert.equal(
-      ocr,
-      "OCR data missing: no eng.traineddata.gz in /nonexistent/ocr; set SQUINT_OCR_DATA_DIR to a " +
-        "folder holding it (it ships in node_modules/@tesseract.js-data/eng/4.0.0_best_int); " +
-        "pages cannot be read, their pixels are sent",
-    );
-    assert.match(
-      ffmpeg,
-      /^ffmpeg missing: could not run \/nonexistent\/ffmpeg \(.*\); set SQUINT_FFMPEG_PATH to an ffmpeg binary; videos are refused \(500 no_ffmpeg\)$/,
-    );
-    const [, port] = await waitForLine(stdout, /listening on http:\/\/127\.0\.0\.1:(\d+)/);
-    const health = await fetch(`http://127.0.0.1:${port}/health`);
-    assert.equal(health.status, 200);
-    await health.body?.cancel();
-    child.kill("SIGTERM");
-    await waitForLine(stdout, /all requests finished; exiting/);
-    assert.equal((await child.status).code, 0);
-  } finally {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already exited */ }
-    await stdout.cancel().catch(() => {});
-    await stderr.cancel().catch(() => {});
-    await child.status;
-  }
+  await using served = serveChild({
+    SQUINT_OCR_DATA_DIR: "/nonexistent/ocr",
+    SQUINT_FFMPEG_PATH: "/nonexistent/ffmpeg",
+    // Set, but SQUINT_STORAGE is embedded (its default): said, never connected to.
+    SQUINT_DATABASE_URL: "postgres://squint:hunter2@127.0.0.1:1/squint",
+    SQUINT_S3_BUCKET: "audit",
+  }, "piped");
+  const { child, stdout } = served;
+  // All are said before squint listens, OCR data first; one read holds the lines.
+  const [, ocr, ffmpeg, unused] = await waitForLine(
+    served.stderr!,
+    /^squint: (OCR data missing: .*)\nsquint: (ffmpeg missing: .*)\nsquint: (.*)\n/m,
+  );
+  assert.equal(
+    unused,
+    "SQUINT_STORAGE is embedded, so SQUINT_DATABASE_URL, SQUINT_S3_BUCKET are not used " +
+      "(SQUINT_STORAGE=production uses them)",
+  );
+  assert.equal(
+    ocr,
+    "OCR data missing: no eng.traineddata.gz in /nonexistent/ocr; set SQUINT_OCR_DATA_DIR to a " +
+      "folder holding it (it ships in node_modules/@tesseract.js-data/eng/4.0.0_best_int); " +
+      "pages cannot be read, their pixels are sent",
+  );
+  assert.match(
+    ffmpeg,
+    /^ffmpeg missing: could not run \/nonexistent\/ffmpeg \(.*\); set SQUINT_FFMPEG_PATH to an ffmpeg binary; videos are refused \(500 no_ffmpeg\)$/,
+  );
+  const [, port] = await waitForLine(stdout, /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+  const health = await fetch(`http://127.0.0.1:${port}/health`);
+  assert.equal(health.status, 200);
+  await health.body?.cancel();
+  child.kill("SIGTERM");
+  await waitForLine(stdout, /all requests finished; exiting/);
+  assert.equal((await child.status).code, 0);
 });

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { waitForLine } from "../support/child_output.ts";
-import { ROOT } from "./_cli.ts";
+import { serveChild } from "./_cli.ts";
 
 type Json = Record<string, unknown>;
 
@@ -28,20 +28,11 @@ Deno.test("a stopping squint lets a WebSocket response under way finish before i
     };
     return response;
   });
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "src/cli/main.ts", "serve"],
-    cwd: ROOT,
-    env: {
-      SQUINT_PORT: "0",
-      SQUINT_DATA_DIR: ":memory:",
-      SQUINT_WORKERS: "1",
-      SQUINT_SHUTDOWN_GRACE_S: "30",
-      SQUINT_OPENAI_BASE_URL: `http://127.0.0.1:${upstream.addr.port}/v1`,
-    },
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const stdout = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  await using served = serveChild({
+    SQUINT_SHUTDOWN_GRACE_S: "30",
+    SQUINT_OPENAI_BASE_URL: `http://127.0.0.1:${upstream.addr.port}/v1`,
+  });
+  const { child, stdout } = served;
   try {
     const [, origin] = await waitForLine(stdout, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
     const socket = new WebSocket(`${origin.replace("http", "ws")}/v1/responses`, {
@@ -84,11 +75,6 @@ Deno.test("a stopping squint lets a WebSocket response under way finish before i
     assert.equal((await child.status).code, 0);
   } finally {
     finish.resolve();
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already exited */ }
-    await stdout.cancel().catch(() => {});
-    await child.status;
     await upstream.shutdown();
   }
 });

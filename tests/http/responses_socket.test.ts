@@ -226,30 +226,34 @@ Deno.test("a malformed upgrade (no Connection: Upgrade, no Sec-WebSocket-Key, a 
   await upstream.close();
 });
 
-Deno.test("an upstream event typed like an Object.prototype member ends no response: the completed one is logged, once", async () => {
-  // An upstream that answers each response.create with an odd event, then the real end.
-  const upstream = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+/** An upstream WebSocket that answers every client message with `answer(socket)`. */
+function scriptedUpstream(answer: (socket: WebSocket) => void) {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
     const { socket, response } = Deno.upgradeWebSocket(request);
-    socket.onmessage = () => {
-      socket.send(JSON.stringify({ type: "constructor", sequence_number: 0 }));
-      socket.send(JSON.stringify({
-        type: "response.completed",
-        sequence_number: 1,
-        response: {
-          id: "resp_1",
-          object: "response",
-          status: "completed",
-          model: "gpt-4o",
-          output: [],
-          usage: { input_tokens: 7, output_tokens: 3, total_tokens: 10 },
-        },
-      }));
-    };
+    socket.onmessage = () => answer(socket);
     return response;
   });
-  const squint = startSquint({
-    SQUINT_OPENAI_BASE_URL: `http://127.0.0.1:${upstream.addr.port}/v1`,
+  return { server, baseUrl: `http://127.0.0.1:${server.addr.port}/v1` };
+}
+
+Deno.test("an upstream event typed like an Object.prototype member ends no response: the completed one is logged, once", async () => {
+  // An odd event, then the real end.
+  const upstream = scriptedUpstream((socket) => {
+    socket.send(JSON.stringify({ type: "constructor", sequence_number: 0 }));
+    socket.send(JSON.stringify({
+      type: "response.completed",
+      sequence_number: 1,
+      response: {
+        id: "resp_1",
+        object: "response",
+        status: "completed",
+        model: "gpt-4o",
+        output: [],
+        usage: { input_tokens: 7, output_tokens: 3, total_tokens: 10 },
+      },
+    }));
   });
+  const squint = startSquint({ SQUINT_OPENAI_BASE_URL: upstream.baseUrl });
   const client = await connect(squint.origin);
   client.send({ type: "response.create", model: "gpt-4o", store: false, input: "Hello there." });
   await client.until((m) => m.type === "response.completed");
@@ -261,21 +265,15 @@ Deno.test("an upstream event typed like an Object.prototype member ends no respo
     [["complete", 7, 3]],
   );
   await squint.close();
-  await upstream.shutdown();
+  await upstream.server.shutdown();
 });
 
 Deno.test("an upstream that closes its socket mid-response: the client gets its close code, the response is logged incomplete, not client_closed", async () => {
-  const upstream = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
-    const { socket, response } = Deno.upgradeWebSocket(request);
-    socket.onmessage = () => {
-      socket.send(JSON.stringify({ type: "response.created", sequence_number: 0 }));
-      socket.close(1011, "upstream broke");
-    };
-    return response;
+  const upstream = scriptedUpstream((socket) => {
+    socket.send(JSON.stringify({ type: "response.created", sequence_number: 0 }));
+    socket.close(1011, "upstream broke");
   });
-  const squint = startSquint({
-    SQUINT_OPENAI_BASE_URL: `http://127.0.0.1:${upstream.addr.port}/v1`,
-  });
+  const squint = startSquint({ SQUINT_OPENAI_BASE_URL: upstream.baseUrl });
   const client = await connect(squint.origin);
   const closed = new Promise<CloseEvent>((resolve) =>
     client.socket.addEventListener("close", resolve, { once: true })
@@ -290,5 +288,5 @@ Deno.test("an upstream that closes its socket mid-response: the client gets its 
     "the upstream closed its socket (1011 upstream broke) before the response ended",
   ]]);
   await squint.close();
-  await upstream.shutdown();
+  await upstream.server.shutdown();
 });
