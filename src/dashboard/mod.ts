@@ -17,7 +17,7 @@ import { overview } from "./overview_api.ts";
 import { requestDetail } from "./request_detail.ts";
 import { requestsCsv, requestsPage } from "./requests_api.ts";
 import { authOf, DASHBOARD_HEADER } from "../keys/sessions.ts";
-import { own } from "../own.ts";
+import { handlerFor } from "../http_methods.ts";
 
 interface Route {
   /** Who may: anyone (`public`), or a signed-in page (`session`). */
@@ -69,14 +69,7 @@ function routeOf(path: string): Route {
 async function dispatch(request: Request, ctx: RequestContext): Promise<Response> {
   const path = new URL(request.url).pathname;
   const route = routeOf(path);
-  const handler = own(route.methods, request.method);
-  if (!handler) {
-    const allow = Object.keys(route.methods).join(", ");
-    const message = `${request.method} is not allowed on ${path}`;
-    throw new GatewayError(405, message, "invalid_request_error", "method_not_allowed", null, {
-      allow,
-    });
-  }
+  const handler = handlerFor(route.methods, request.method, path);
   if (route.access === "session") {
     if (!authOf(ctx.app.config).signedIn(request.headers)) {
       if (path === "/dashboard") return redirect("/dashboard/login");

@@ -17,7 +17,7 @@ import type { Door } from "../lifecycle/door.ts";
 import { serveDoor } from "../lifecycle/lifecycle.ts";
 import { DASHBOARD_METHODS } from "../dashboard/mod.ts";
 import { passthroughDoor } from "../storage/door_group.ts";
-import { own } from "../own.ts";
+import { handlerFor } from "../http_methods.ts";
 import { createKey, listKeys, revokeKey, updateKey } from "./admin_keys.ts";
 import { requireJson } from "./content_type.ts";
 import { health } from "./health.ts";
@@ -93,18 +93,7 @@ export function route(method: string, path: string): Handler {
   const methods = gemini
     ? { POST: serveGemini(gemini) }
     : ROUTES[path] ?? (prefix && PARAMETER_ROUTES[prefix]);
-  if (methods) {
-    const handler = own(methods, method);
-    if (handler) return handler;
-    throw new GatewayError(
-      405,
-      `${method} is not allowed on ${path}`,
-      "invalid_request_error",
-      "method_not_allowed",
-      null,
-      { allow: Object.keys(methods).join(", ") },
-    );
-  }
+  if (methods) return handlerFor(methods, method, path);
   if (PASSTHROUGH_PREFIXES.some((p) => path.startsWith(p))) return passThrough;
   throw new GatewayError(404, `no such door: ${method} ${path}`, "not_found_error", "unknown_url");
 }

@@ -186,6 +186,25 @@ Deno.test("/v1/usage refuses an unknown group_by, a date that is not ISO 8601 an
   });
 });
 
+Deno.test("HEAD is answered wherever GET is (/health, /metrics, the dashboard's login): GET's status and headers, no body", async () => {
+  await using stack = startStack();
+  for (const path of ["/health", "/metrics", "/dashboard/login"]) {
+    const get = await fetch(`${stack.squint.origin}${path}`);
+    await get.body?.cancel();
+    const head = await fetch(`${stack.squint.origin}${path}`, { method: "HEAD" });
+    assert.equal(head.status, get.status, path);
+    assert.equal(head.headers.get("content-type"), get.headers.get("content-type"), path);
+    assert.equal(await head.text(), "", path);
+  }
+  // A route without GET still refuses it, and says HEAD only where GET is.
+  const refused = await fetch(`${stack.squint.baseUrl}/chat/completions`, { method: "HEAD" });
+  assert.equal(refused.status, 405);
+  assert.equal(refused.headers.get("allow"), "POST");
+  const options = await fetch(`${stack.squint.origin}/health`, { method: "PUT" });
+  await options.body?.cancel();
+  assert.equal(options.headers.get("allow"), "GET, HEAD");
+});
+
 Deno.test("GET /health answers 200 with the storage and the worker pool", async () => {
   await using stack = startStack({ env: { SQUINT_WORKERS: "2" } });
   const response = await fetch(`${stack.squint.origin}/health`);
