@@ -1,9 +1,9 @@
 /**
- * Any other `/v1/*` (or Gemini's `/v1beta/*`, `/v1alpha/*`) path (`models`, `embeddings`,
- * `completions`, `files`, `messages/batches`, …): relayed unchanged to the provider whose API it is, with that provider's
- * credential header, so a credential never reaches another provider's host. Admitted like any
- * door (a spent key that cannot swap its model gets 429) and logged, with the usage the upstream
- * reports counted toward the key's spend.
+ * Any other `/v1/*` (or Gemini's `/v1beta/*`, `/v1alpha/*` and uploads) path (`models`,
+ * `embeddings`, `completions`, `files`, `messages/batches`, …): relayed unchanged to the provider
+ * whose API it is, with that provider's credential header, so a credential never reaches another
+ * provider's host. Admitted like any door (a spent key that cannot swap its model gets 429) and
+ * logged, with the usage the upstream reports counted toward the key's spend.
  */
 import { passthroughDoor } from "../storage/door_group.ts";
 import { chatLogRow } from "../accounting/request_log.ts";
