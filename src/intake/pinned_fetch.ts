@@ -8,6 +8,10 @@
  *   bridge opens TLS to that address with the URL's host name, so SNI and the certificate are
  *   checked against the name the client wrote. The request fetch sends is the URL's with `http:`
  *   for `https:` and the same host and port, so its `Host` header is the URL's.
+ * - Behind a proxy the environment names (`HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY`, not excluded
+ *   by `NO_PROXY`), as Deno's own fetch reads them: the proxy makes the connection, resolving the
+ *   name itself, so the fetch goes through it as before (a deployment whose egress is a proxy
+ *   can reach nothing directly).
  *
  * @module
  */
@@ -26,12 +30,19 @@ export interface PinnedInit {
   caCerts?: string[];
 }
 
-/** Fetches `url` (GET, redirects not followed) over a connection to `address`. */
+/**
+ * Fetches `url` (GET, redirects not followed) over a connection to `address`; as named when there
+ * is no address to pin (a host the allow list names) or a proxy makes the connection.
+ */
 export async function pinnedFetch(
   url: URL,
-  address: string,
+  address: string | undefined,
   init: PinnedInit,
 ): Promise<PinnedResponse> {
+  if (address === undefined || viaEnvProxy(url)) {
+    const response = await fetch(url, { redirect: "manual", signal: init.signal });
+    return { response, close: () => Promise.resolve() };
+  }
   const port = effectivePort(url);
   if (url.protocol === "http:") {
     // The transport takes an IPv6 address in brackets, as a URL writes it.
@@ -44,6 +55,29 @@ export async function pinnedFetch(
   const plain = new URL(url);
   plain.protocol = "http:";
   return await fetched(plain, client, init.signal, bridge);
+}
+
+/** An environment variable, or undefined where the process may not read the environment. */
+function env(name: string): string | undefined {
+  try {
+    return Deno.env.get(name) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether Deno's fetch sends `url` through a proxy the environment (`read`) names. */
+export function viaEnvProxy(url: URL, read: (name: string) => string | undefined = env): boolean {
+  const scheme = url.protocol === "https:" ? "HTTPS_PROXY" : "HTTP_PROXY";
+  const proxy = read(scheme) ?? read(scheme.toLowerCase()) ?? read("ALL_PROXY") ??
+    read("all_proxy");
+  if (!proxy) return false;
+  const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, "");
+  const excluded = (read("NO_PROXY") ?? read("no_proxy") ?? "").split(",").some((entry) => {
+    const name = entry.trim().toLowerCase().replace(/:\d+$/, "").replace(/^\*?\./, "");
+    return name === "*" || (name !== "" && (host === name || host.endsWith(`.${name}`)));
+  });
+  return !excluded;
 }
 
 /** What else a fetch over a bridge closes, and why the bridge failed, if it did. */

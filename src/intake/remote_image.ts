@@ -98,9 +98,7 @@ export async function fetchRemoteImage(href: string, policy: FetchPolicy): Promi
     for (let hop = 0; hop <= (policy.maxRedirects ?? 5); hop++) {
       const checked = await check(url, policy);
       if ("refused" in checked) return { ok: false, reason: `not fetched: ${checked.refused}` };
-      const pinned = checked.address === undefined
-        ? { response: await fetch(url, { redirect: "manual", signal }), close: async () => {} }
-        : await pinnedFetch(url, checked.address, { signal, caCerts: policy.caCerts });
+      const pinned = await pinnedFetch(url, checked.address, { signal, caCerts: policy.caCerts });
       try {
         const { response } = pinned;
         const location = response.headers.get("location");

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { type FetchPolicy, fetchRemoteImage, refuseReason } from "../../src/intake/remote_image.ts";
+import { viaEnvProxy } from "../../src/intake/pinned_fetch.ts";
 
 /** A policy whose resolver answers `addresses` for every host name. */
 const policy = (allowPrivate: string[] = [], addresses: string[] = []): FetchPolicy => ({
@@ -182,4 +183,57 @@ Deno.test("a pinned https fetch still checks the certificate against the URL's h
   assert.equal(result.ok, false);
   assert.match((result as { reason: string }).reason, /^fetch failed: .*(certificate|name)/i);
   assert.deepEqual(named.hosts, []);
+});
+
+Deno.test("behind an HTTP_PROXY from the environment the image goes through the proxy, as Deno's fetch sends it, not pinned around it", async () => {
+  // A forward proxy on loopback that answers every request itself.
+  const seen: string[] = [];
+  const proxy = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+    seen.push(`${request.method} ${request.url}`);
+    return new Response(new Uint8Array([8, 9]), { headers: { "content-type": "image/png" } });
+  });
+  await using _proxy = proxy;
+  const module = new URL("../../src/intake/remote_image.ts", import.meta.url).href;
+  // The environment is read once per process by Deno's fetch: a child process of its own. The
+  // name resolves (for the guard) to loopback port 80, where nothing listens: only the proxy
+  // answers.
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `import { fetchRemoteImage } from "${module}";
+       const got = await fetchRemoteImage("http://${TLS_NAME}/a.png", {
+         allowPrivate: ["127.0.0.1"], maxBytes: 1024, timeoutMs: 5000,
+         resolve: () => Promise.resolve(["127.0.0.1"]),
+       });
+       console.log(JSON.stringify({ ...got, bytes: got.ok ? [...got.bytes] : undefined }));`,
+    ],
+    env: { HTTP_PROXY: `http://127.0.0.1:${proxy.addr.port}` },
+  }).output();
+  const text = new TextDecoder().decode(output.stdout);
+  assert.deepEqual(JSON.parse(text), {
+    ok: true,
+    bytes: [8, 9],
+    mime: "image/png",
+    finalUrl: `http://${TLS_NAME}/a.png`,
+  }, new TextDecoder().decode(output.stderr));
+  assert.deepEqual(seen, [`GET http://${TLS_NAME}/a.png`]);
+});
+
+Deno.test("which fetches a proxy from the environment makes: by scheme, ALL_PROXY, and NO_PROXY's names", () => {
+  const via = (href: string, vars: Record<string, string>) =>
+    viaEnvProxy(new URL(href), (name) => vars[name]);
+  assert.equal(via("http://a.example/x.png", {}), false);
+  assert.equal(via("http://a.example/x.png", { HTTP_PROXY: "http://p:3128" }), true);
+  assert.equal(via("https://a.example/x.png", { HTTP_PROXY: "http://p:3128" }), false);
+  assert.equal(via("https://a.example/x.png", { https_proxy: "http://p:3128" }), true);
+  assert.equal(via("https://a.example/x.png", { ALL_PROXY: "http://p:3128" }), true);
+  const proxied = { HTTPS_PROXY: "http://p:3128" };
+  for (
+    const noProxy of ["a.example", ".example", "*.example", "example:443", "*", "x, a.example"]
+  ) {
+    assert.equal(via("https://a.example/x.png", { ...proxied, NO_PROXY: noProxy }), false, noProxy);
+  }
+  for (const noProxy of ["b.example", "ample", ""]) {
+    assert.equal(via("https://a.example/x.png", { ...proxied, NO_PROXY: noProxy }), true, noProxy);
+  }
 });
