@@ -4,9 +4,9 @@
  * private one a moment later (DNS rebinding) cannot lead squint inside its network.
  *
  * - http: a client whose transport is a TCP connection to that address.
- * - https: fetch speaks plain HTTP to a bridge on a Unix socket of this fetch's own, and the
- *   bridge opens TLS to that address with the URL's host name, so SNI and the certificate are
- *   checked against the name the client wrote. The request fetch sends is the URL's with `http:`
+ * - https: fetch speaks plain HTTP to a bridge of this fetch's own on a loopback port (no file,
+ *   no permission beyond the network), and the bridge opens TLS to that address with the URL's
+ *   host name, so SNI and the certificate are checked against the name the client wrote. The request fetch sends is the URL's with `http:`
  *   for `https:` and the same host and port, so its `Host` header is the URL's.
  * - Behind a proxy the environment names (`HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY`, not excluded
  *   by `NO_PROXY`), as Deno's own fetch reads them: the proxy makes the connection, resolving the
@@ -50,8 +50,10 @@ export async function pinnedFetch(
     const client = Deno.createHttpClient({ proxy: { transport: "tcp", hostname, port } });
     return await fetched(url, client, init.signal);
   }
-  const bridge = await tlsBridge(url.hostname, address, port, init.caCerts);
-  const client = Deno.createHttpClient({ proxy: { transport: "unix", path: bridge.path } });
+  const bridge = tlsBridge(url.hostname, address, port, init.caCerts);
+  const client = Deno.createHttpClient({
+    proxy: { transport: "tcp", hostname: "127.0.0.1", port: bridge.port },
+  });
   const plain = new URL(url);
   plain.protocol = "http:";
   return await fetched(plain, client, init.signal, bridge);
@@ -106,18 +108,16 @@ async function fetched(
   }
 }
 
-/** A Unix socket whose every connection is piped into TLS to `address:port` as `hostname`. */
-async function tlsBridge(
+/** A loopback port whose every connection is piped into TLS to `address:port` as `hostname`. */
+function tlsBridge(
   hostname: string,
   address: string,
   port: number,
   caCerts: string[] | undefined,
-): Promise<Bridge & { path: string }> {
-  const dir = await Deno.makeTempDir({ prefix: "squint-tls-" });
-  const path = `${dir}/bridge.sock`;
-  const listener = Deno.listen({ transport: "unix", path });
+): Bridge & { port: number } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const open = new Set<Deno.Conn>();
-  const bridge: Bridge & { path: string } = { path, close };
+  const bridge: Bridge & { port: number } = { port: listener.addr.port, close };
   const pipe = async (conn: Deno.Conn) => {
     open.add(conn);
     let tls: Deno.TlsConn | undefined;
@@ -153,7 +153,6 @@ async function tlsBridge(
         conn.close();
       } catch { /* already closed */ }
     }
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
   return bridge;
 }
