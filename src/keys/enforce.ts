@@ -94,14 +94,20 @@ export async function admitKey(
   }
   throw new GatewayError(
     429,
-    `budget exhausted: this squint key has spent $${
-      spent.toFixed(4)
-    } of its $${key.budget_usd} budget per ${key.budget_period}`,
+    `budget exhausted: this squint key has spent $${dollars(spent)} of its $${
+      dollars(key.budget_usd)
+    } budget per ${key.budget_period}`,
     "rate_limit_error",
     "budget_exhausted",
     null,
     retryAfter(budget, now),
   );
+}
+
+/** USD as a person reads it: cents from a dollar up, else down to its first two digits (no exponent). */
+function dollars(usd: number): string {
+  if (!(usd > 0)) return "0";
+  return usd.toFixed(usd >= 1 ? 2 : Math.min(20, 1 - Math.floor(Math.log10(usd))));
 }
 
 /**

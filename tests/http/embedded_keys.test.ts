@@ -133,7 +133,11 @@ Deno.test("a spent budget serves the key's fallback model, and is 429 budget_exh
     type: "rate_limit_error",
     code: "budget_exhausted",
   });
-  assert.match(body.error.message, /budget exhausted: .* of its \$1e-7 budget per month/);
+  // Small sums in digits a person reads, not exponents.
+  assert.match(
+    body.error.message,
+    /^budget exhausted: this squint key has spent \$0\.0000\d\d of its \$0\.00000010 budget per month$/,
+  );
   assert.ok(Number(refused.headers.get("retry-after")) >= 1);
   assert.equal(it.mock.requests.length, 3);
 });

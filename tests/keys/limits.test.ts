@@ -59,7 +59,7 @@ Deno.test("a budget counter missing from the counters is seeded from the log bef
   });
   await counters.add(budgetWindow(k.id, "month", now).counter, 0.6, 86_400_000);
   await assert.rejects(admitKey(k, "gpt-4o", counters, spentSince, now), (e: Error) => {
-    assert.match(e.message, /spent \$5\.1000 of its \$5 budget per month/);
+    assert.match(e.message, /spent \$5\.10 of its \$5\.00 budget per month/);
     return true;
   });
 });
