@@ -9,14 +9,13 @@
  */
 import type { PreparedChat } from "../pipeline/prepare_chat.ts";
 import { type OpenAIUsage, promptCacheSaving, type SquintStats } from "./stats.ts";
+import { usd } from "../usd.ts";
 
 /** USD saved per channel (only channels that saved something). */
 export type ChannelSavings = Partial<Record<Channel, number>>;
 
 /** The channels of `/v1/usage?group_by=channel`. */
 export type Channel = "images" | "ocr" | "cache" | "dedup" | "routing" | "prompt_cache";
-
-const usd = (x: number) => Math.round(x * 1e10) / 1e10;
 
 /** The split of `stats.cost_saved_usd` for a request prepared as `prepared`. */
 export function savingsByChannel(

@@ -6,6 +6,7 @@
  * estimates, and then labelled `estimated`.
  */
 import type { Prices, ResolvedModel } from "../models/types.ts";
+import { usd } from "../usd.ts";
 
 /** The usage fields squint reads from an OpenAI-shaped answer. */
 export interface OpenAIUsage {
@@ -62,7 +63,6 @@ export interface StatsInput {
   promptCacheBySquint?: boolean;
 }
 
-const usd = (x: number) => Math.round(x * 1e10) / 1e10;
 const perToken = (perMTok: number) => perMTok / 1e6;
 
 /** Billed input at the provider's rates: cache reads and cache writes each at their own. */

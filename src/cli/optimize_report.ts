@@ -9,6 +9,7 @@
 import { type OptimizedImage, sentImage } from "../library/image.ts";
 import type { ImageDecision, PictureFigures, Plan, ReadingPlans } from "../library/plan.ts";
 import type { Input } from "./input.ts";
+import { usd } from "../usd.ts";
 
 /** One kept frame of a video (`/v1/optimize`'s `videos[].frames[]`). */
 export interface VideoFrame {
@@ -80,8 +81,6 @@ export interface OptimizeReport {
   /** What squint could not do here (missing OCR data, a plan sent unoptimized, …). */
   warnings: string[];
 }
-
-const usd = (x: number) => Math.round(x * 1e10) / 1e10;
 
 /** What goes out in place of the image. */
 function sentOf(image: OptimizedImage): SentImage {

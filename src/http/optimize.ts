@@ -13,8 +13,7 @@ import { doorOfBody } from "../doors/table.ts";
 import { type AdmittedChat, readingCases, understandChat } from "../pipeline/prepare_chat.ts";
 import type { PlannedImage } from "../optimize/plan_image.ts";
 import type { Prices } from "../models/types.ts";
-
-const usd = (x: number) => Math.round(x * 1e10) / 1e10;
+import { usd } from "../usd.ts";
 
 /** Each planned image as the answer shows it, named by its place in the body. */
 function imageViews(images: readonly PlannedImage[], paths: readonly string[]) {

@@ -19,6 +19,7 @@ import { doorGroup } from "./door_group.ts";
 import { GatewayError } from "../errors.ts";
 import type { OverviewQuery, OverviewReport, RequestLogRow } from "./types.ts";
 import { spent } from "./types.ts";
+import { usd } from "../usd.ts";
 
 /** An hour, the aggregate's grain. */
 export const HOUR_MS = 3_600_000;
@@ -178,7 +179,6 @@ export function overviewStatement(
   };
 }
 
-const usd = (x: number) => Math.round(x * 1e10) / 1e10;
 /** The figures each bucket of the series carries. */
 const SERIES_SUMS = [
   "requests",

@@ -25,6 +25,7 @@ import type {
   UsageReport,
 } from "./types.ts";
 import { median, OUTPUT_HISTORY_ROWS, spent } from "./types.ts";
+import { usd } from "../usd.ts";
 
 /** Where the log lives and how long it keeps rows. */
 export interface SqliteLogOptions {
@@ -212,7 +213,7 @@ export function rowFrom(r: Record<string, unknown>): RequestLogRow {
 
 export function figures(row: Record<string, unknown>): UsageFigures {
   const n = (k: string) => Number(row[k] ?? 0);
-  const usd = (k: string) => Math.round(n(k) * 1e10) / 1e10;
+  const dollars = (k: string) => usd(n(k));
   return {
     requests: n("requests"),
     errors: n("errors"),
@@ -221,10 +222,10 @@ export function figures(row: Record<string, unknown>): UsageFigures {
     tokens_saved: n("tokens_saved"),
     upstream_input_tokens: n("upstream_input_tokens"),
     upstream_output_tokens: n("upstream_output_tokens"),
-    cost_before_usd: usd("cost_before_usd"),
-    cost_after_usd: usd("cost_after_usd"),
-    cost_saved_usd: usd("cost_saved_usd"),
-    spent_usd: usd("spent_usd"),
+    cost_before_usd: dollars("cost_before_usd"),
+    cost_after_usd: dollars("cost_after_usd"),
+    cost_saved_usd: dollars("cost_saved_usd"),
+    spent_usd: dollars("spent_usd"),
   };
 }
 
