@@ -6,6 +6,7 @@ import type { LoggedImage, RequestLogRow } from "../storage/types.ts";
 import type { PlannedImage } from "../optimize/plan_image.ts";
 import { type OpenAIUsage, servedWithoutCall, type SquintStats } from "./stats.ts";
 import type { Prices } from "../models/types.ts";
+import { usd } from "../usd.ts";
 
 /** How the call went. */
 export interface CallOutcome {
@@ -64,8 +65,7 @@ function spentUsd(
 ): number | null {
   if (stats.cost_after_usd === null) return null;
   if (!outputTokens || !prices) return stats.cost_after_usd;
-  return Math.round((stats.cost_after_usd + outputTokens * prices.outputPerMTok / 1e6) * 1e10) /
-    1e10;
+  return usd(stats.cost_after_usd + outputTokens * prices.outputPerMTok / 1e6);
 }
 
 /** The log row of one call. */

@@ -104,7 +104,7 @@ export async function admitKey(
   );
 }
 
-/** USD as a person reads it: cents from a dollar up, else down to its first two digits (no exponent). */
+/** USD as a person reads it: cents from a dollar up, else to its first two digits, never 1e-7. */
 function dollars(usd: number): string {
   if (!(usd > 0)) return "0";
   return usd.toFixed(usd >= 1 ? 2 : Math.min(20, 1 - Math.floor(Math.log10(usd))));

@@ -17,8 +17,7 @@
  */
 import { doorGroup } from "./door_group.ts";
 import { GatewayError } from "../errors.ts";
-import type { OverviewQuery, OverviewReport, RequestLogRow } from "./types.ts";
-import { spent } from "./types.ts";
+import { type OverviewQuery, type OverviewReport, type RequestLogRow, spent } from "./types.ts";
 import { usd } from "../usd.ts";
 
 /** An hour, the aggregate's grain. */
