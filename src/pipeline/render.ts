@@ -124,12 +124,15 @@ async function renderOne(
     bytes: result.byteLength,
     format: result.format,
   };
+  const how = result.formatReason ? ` (${result.formatReason})` : "";
   if (result.format !== planned.before.format) {
     planned.optimizations.push("reencode");
+    planned.reasons.push(`${planned.before.format} → ${result.format}${how}`);
+  } else if (planned.action === "reencode") {
+    // Nothing else changed: the smaller encoding is the whole decision, and says so.
+    planned.optimizations.push("reencode");
     planned.reasons.push(
-      `${planned.before.format} → ${result.format}${
-        result.formatReason ? ` (${result.formatReason})` : ""
-      }`,
+      `${result.format} re-encoded${how}: ${planned.before.bytes} → ${result.byteLength} bytes`,
     );
   }
   delete planned.originalTokens;

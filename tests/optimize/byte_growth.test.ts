@@ -25,6 +25,7 @@ interface Planned {
   before: Side;
   after: Side;
   detail?: string;
+  optimizations: string[];
   sent: Uint8Array;
   sentMime: string;
 }
@@ -149,6 +150,44 @@ Deno.test("gray pages and screenshots resized for a model stay grayscale PNGs, s
       assertSentAsPlanned(planned, label);
       assert.equal(ihdrColorType(planned.sent), PNG_COLOR_TYPE.gray, label);
       assert.ok(planned.after.bytes < planned.before.bytes, `${label}: ${planned.reasons}`);
+    }
+  });
+});
+
+/** The RGBA pixels a PNG decodes to. */
+async function pixels(png: Uint8Array): Promise<Uint8ClampedArray> {
+  const image = new Image();
+  image.src = png;
+  await image.decode();
+  const ctx = createCanvas(image.width, image.height).getContext("2d");
+  ctx.drawImage(image, 0, 0);
+  return ctx.getImageData(0, 0, image.width, image.height).data;
+}
+
+Deno.test("a PNG re-encoded smaller at its own size says so, and keeps every pixel", async () => {
+  await withSquint(async (origin) => {
+    const cases = [
+      ["diagram_debian_policy_remove_purge_582x425.png", "gpt-4o"],
+      ["term_pdfinfo_green_80x24.png", "gemini-2.5-flash"],
+    ] as const;
+    for (const [file, model] of cases) {
+      const label = `${file} on ${model}`;
+      const planned = await optimize(origin, corpusDataUrl(file), model, DESCRIBE);
+      assertSentAsPlanned(planned, label);
+      assert.deepEqual(
+        [planned.action, planned.after.format, planned.after.width, planned.after.height],
+        ["reencode", "png", planned.before.width, planned.before.height],
+        label,
+      );
+      assert.ok(planned.after.bytes < planned.before.bytes, label);
+      assert.deepEqual(planned.optimizations, ["reencode"], label);
+      const said = planned.reasons.filter((r) => r.startsWith("png re-encoded"));
+      assert.equal(said.length, 1, `${label}: ${planned.reasons}`);
+      assert.match(
+        said[0],
+        new RegExp(`: ${planned.before.bytes} → ${planned.after.bytes} bytes$`),
+      );
+      assert.deepEqual(await pixels(planned.sent), await pixels(corpusBytes(file)), label);
     }
   });
 });
