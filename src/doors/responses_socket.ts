@@ -23,6 +23,7 @@ import { requestId } from "../accounting/request_id.ts";
 import { RESPONSES } from "./native.ts";
 import { own } from "../own.ts";
 import { shuttingDown } from "../lifecycle/socket_responses.ts";
+import { tooLarge } from "../intake/body.ts";
 
 type Json = Record<string, unknown>;
 
@@ -164,6 +165,18 @@ export async function serveResponsesSocket(
   return response;
 }
 
+/**
+ * The bytes of a client message as sent: a text frame's UTF-8 (counted only when it could be over
+ * `limit`), a binary frame's length.
+ */
+function messageBytes(data: unknown, limit: number): number {
+  if (typeof data === "string") {
+    return data.length * 3 <= limit ? data.length : new TextEncoder().encode(data).byteLength;
+  }
+  if (data instanceof ArrayBuffer) return data.byteLength;
+  return data instanceof Blob ? data.size : 0;
+}
+
 /** What a session needs of its upgrade request. */
 interface SessionContext {
   ctx: RequestContext;
@@ -219,19 +232,24 @@ class ResponsesSession {
 
   /** A client message: a `response.create` is optimized and sent on; anything else as it came. */
   async #fromClient(data: unknown): Promise<void> {
-    if (typeof data !== "string" || EVENT_TYPE.exec(data)?.[1] !== "response.create") {
+    const { ctx, headers, url, identity } = this.session;
+    // An event is held to the body limit of the HTTPS door, whatever its type.
+    const limit = ctx.app.config.max_body_mb * 2 ** 20;
+    const create = typeof data === "string" && EVENT_TYPE.exec(data)?.[1] === "response.create";
+    if (!create && messageBytes(data, limit) <= limit) {
       this.#send(this.upstream, data);
       return;
     }
-    const { ctx, headers, url, identity } = this.session;
     const id = requestId();
     const started = performance.now();
     let model: string | null = null;
     try {
+      if (!create) throw tooLarge(limit);
       // A stopping squint finishes what is under way and starts nothing new.
       if (ctx.app.sockets.draining) throw shuttingDown();
       // The event is a Responses body with a `type`: read as one (the field is left alone).
-      const bytes = new TextEncoder().encode(data);
+      const bytes = new TextEncoder().encode(data as string);
+      if (bytes.byteLength > limit) throw tooLarge(limit);
       let read = await RESPONSES.read(bytes, headers, ctx.app, undefined, url);
       model = read.model;
       const admission = await admitCaller(identity, read.model, ctx.app.storage);

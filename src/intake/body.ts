@@ -2,7 +2,8 @@
 import { GatewayError } from "../errors.ts";
 import { readLimited } from "./read_limited.ts";
 
-function tooLarge(maxBytes: number): GatewayError {
+/** 413: a body (or a socket event) over `maxBytes`, SQUINT_MAX_BODY_MB. */
+export function tooLarge(maxBytes: number): GatewayError {
   return new GatewayError(
     413,
     `request body exceeds ${Math.round(maxBytes / 2 ** 20)} MB (SQUINT_MAX_BODY_MB)`,

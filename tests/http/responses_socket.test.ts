@@ -290,3 +290,38 @@ Deno.test("an upstream that closes its socket mid-response: the client gets its 
   await squint.close();
   await upstream.server.shutdown();
 });
+
+Deno.test("an event over SQUINT_MAX_BODY_MB is refused on the socket as an HTTPS body is (413), never sent upstream, and the session goes on", async () => {
+  const upstream = startMockResponsesWs();
+  const squint = startSquint({
+    SQUINT_OPENAI_BASE_URL: `${upstream.origin}/v1`,
+    SQUINT_MAX_BODY_MB: "1",
+  });
+  const client = await connect(squint.origin);
+  const big = "x".repeat(1.5 * 2 ** 20);
+  client.send({ type: "response.create", model: "gpt-4o", input: big });
+  // Any other event the client sends is held to the same limit before it is relayed.
+  client.send({ type: "response.cancel", note: big });
+  // Within the limit in UTF-16 code units, over it in the UTF-8 bytes that go on the wire.
+  client.send({ type: "response.create", model: "gpt-4o", input: "é".repeat(0.6 * 2 ** 20) });
+  client.send({ type: "response.create", model: "gpt-4o", input: "Hello." });
+  await client.until((m) => m.type === "response.completed");
+  await client.close();
+
+  const errors = client.received.filter((m) => m.type === "error");
+  assert.deepEqual(
+    errors.map((m) => [m.status, (m.error as Json).code, (m.error as Json).message]),
+    Array(3).fill([413, "request_too_large", "request body exceeds 1 MB (SQUINT_MAX_BODY_MB)"]),
+  );
+  assert.deepEqual(upstream.requests.map((r) => (r.json as Json).input), ["Hello."]);
+  await squint.app.parts.storage.flush();
+  const { rows } = await squint.app.parts.storage.requests({ door: "responses_websocket" });
+  assert.deepEqual(rows.map((r) => [r.status, r.outcome]).sort(), [
+    [200, "complete"],
+    [413, "error"],
+    [413, "error"],
+    [413, "error"],
+  ]);
+  await squint.close();
+  await upstream.close();
+});
