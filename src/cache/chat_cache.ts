@@ -9,7 +9,7 @@ import type { PictureIndex } from "./near_index.ts";
 import { perceptualMatchAllowed } from "./perceptual_policy.ts";
 import type { KeyValueStore } from "../storage/types.ts";
 import { answerToStore, decodeAnswer, encodeAnswer, type StoredAnswer } from "./answer.ts";
-import { chatCacheKey, hashKey, inlineIds } from "./key.ts";
+import { chatCacheKey, hashKey, inlineIds, type KeyScope } from "./key.ts";
 import { type CachePolicy, cachePolicy } from "./policy.ts";
 import type { SharedResponse } from "./shared_response.ts";
 
@@ -25,11 +25,7 @@ export interface CacheDecision {
 }
 
 /** Where a request goes and whose it is: the parts of the key outside the body. */
-export interface CacheScope {
-  tenant: string | null;
-  upstream: string;
-  rulesVersion: string;
-}
+export type CacheScope = Omit<KeyScope, "model">;
 
 const STORE_PREFIX = "squint:answer:";
 

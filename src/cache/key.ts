@@ -2,8 +2,9 @@
  * The exact cache key: everything that can change an answer, hashed. Two requests share a key
  * only when the same tenant sends the same body (every message in order, tools, sampling and
  * output parameters; inline values by the hash of their bytes) to the same upstream and model,
- * with the same squint settings. Only the stream flags are left out: a stored answer serves a
- * streaming request and a plain one alike.
+ * with the same query string and answer-shaping headers (a beta feature, an API version) and the
+ * same squint settings. Only the stream flags are left out: a stored answer serves a streaming
+ * request and a plain one alike.
  */
 import type { Inspected } from "../../workers/image/protocol.ts";
 import { markerRef } from "../intake/inline_images.ts";
@@ -16,6 +17,26 @@ export const CACHE_FORMAT = 1;
 /** Body fields that change how an answer is delivered, never what it says. */
 const DELIVERY_FIELDS = new Set(["stream", "stream_options"]);
 
+/** Request headers the upstream reads to decide what it answers (features, API versions). */
+const ANSWER_HEADERS = ["anthropic-beta", "anthropic-version", "openai-beta"];
+
+/**
+ * What a request asks for outside its body: the answer-shaping headers it sent (a list of betas
+ * as a set: order and spacing aside) and its query string (parameters in order of name).
+ */
+export function askedOutsideBody(headers: Headers, url: URL): Record<string, string> {
+  const asked: Record<string, string> = {};
+  for (const name of ANSWER_HEADERS) {
+    const value = headers.get(name);
+    if (value === null) continue;
+    asked[name] = value.split(",").map((v) => v.trim()).filter(Boolean).sort().join(",");
+  }
+  const query = new URLSearchParams(url.search);
+  query.sort();
+  if (query.size > 0) asked["?"] = query.toString();
+  return asked;
+}
+
 /** What a cached answer is keyed by. */
 export interface CacheKey {
   /** Whose answer: the squint key's id, else the client's provider key's id, else "". */
@@ -24,6 +45,8 @@ export interface CacheKey {
   upstream: string;
   /** The model actually called. */
   model: string;
+  /** The query string and answer-shaping headers (`askedOutsideBody`). */
+  asked: Record<string, string>;
   /** The body without delivery fields, inline values as `sha256:` ids, object keys sorted. */
   request: unknown;
   /** squint's settings that shape what is sent. */
@@ -81,6 +104,7 @@ export interface KeyScope {
   tenant: string | null;
   upstream: string;
   model: string;
+  asked: Record<string, string>;
   rulesVersion: string;
 }
 
@@ -118,6 +142,7 @@ function keyOf(request: unknown, where: KeyScope, controls: Controls): CacheKey 
     tenant: where.tenant ?? "",
     upstream: where.upstream,
     model: where.model,
+    asked: where.asked,
     request,
     settings: {
       optimize: controls.optimize,

@@ -8,6 +8,7 @@ import { contentForLog } from "../accounting/log_content.ts";
 import { countOnce } from "../accounting/counted.ts";
 import { keepSent } from "../accounting/sent_record.ts";
 import { rememberNear, storeWhenFinished } from "../cache/chat_cache.ts";
+import { askedOutsideBody } from "../cache/key.ts";
 import type { Lease } from "../cache/shared_flights.ts";
 import { readBody } from "../intake/body.ts";
 import { callerFor, identify, tenantOf } from "../keys/identity.ts";
@@ -60,6 +61,7 @@ export async function serveDoor<R extends DoorRequest>(
   const scope = {
     tenant,
     upstream: `${read.route.provider}:${read.route.baseUrl}`,
+    asked: askedOutsideBody(request.headers, url),
     rulesVersion: config.rules_version,
   };
   const cache = door.cache && await door.cache.decide(read, scope, config);

@@ -9,7 +9,7 @@ import {
   completionToChunks,
   streamText,
 } from "../../src/cache/answer.ts";
-import { chatCacheKey, hashKey } from "../../src/cache/key.ts";
+import { askedOutsideBody, chatCacheKey, hashKey } from "../../src/cache/key.ts";
 import { cachePolicy } from "../../src/cache/policy.ts";
 import { loadConfig } from "../../src/config.ts";
 import { marker } from "../../src/intake/inline_images.ts";
@@ -18,7 +18,13 @@ import { MemoryKeyValue } from "../../src/storage/memory_kv.ts";
 
 const config = loadConfig({});
 const controls: Controls = takeControls({}, new Headers(), config);
-const where = { tenant: "t1", upstream: "http://up/v1", model: "gpt-4o", rulesVersion: "2026-11" };
+const where = {
+  tenant: "t1",
+  upstream: "http://up/v1",
+  model: "gpt-4o",
+  asked: {},
+  rulesVersion: "2026-11",
+};
 
 async function keyOf(body: Record<string, unknown>, ids: string[] = [], c = controls) {
   return await hashKey(chatCacheKey(body, ids, { ...where, model: String(body.model) }, c));
@@ -39,6 +45,32 @@ Deno.test("the key ignores field order and the stream flags, and holds every oth
   assert.notEqual(await keyOf(body, [], { ...controls, detail: "low" }), same);
   const other = chatCacheKey(body, [], { ...where, tenant: "t2" }, controls);
   assert.notEqual(await hashKey(other), same);
+});
+
+Deno.test("outside the body the key holds the query and the headers that shape an answer, nothing else", async () => {
+  const asked = (headers: Record<string, string>, query = "") =>
+    askedOutsideBody(new Headers(headers), new URL(`http://squint/v1/messages${query}`));
+  assert.deepEqual(
+    asked({
+      "anthropic-beta": "b-2, a-1,,",
+      "anthropic-version": "2023-06-01",
+      "openai-beta": "assistants=v2",
+      "user-agent": "sdk/1.0",
+      "x-stainless-retry-count": "1",
+    }, "?z=1&beta=true"),
+    {
+      "anthropic-beta": "a-1,b-2",
+      "anthropic-version": "2023-06-01",
+      "openai-beta": "assistants=v2",
+      "?": "beta=true&z=1",
+    },
+  );
+  assert.deepEqual(asked({ "user-agent": "another/2.0" }), {});
+  const body = { model: "gpt-4o", temperature: 0, messages: [{ role: "user", content: "hi" }] };
+  const keyed = (a: Record<string, string>) =>
+    hashKey(chatCacheKey(body, [], { ...where, asked: a }, controls));
+  assert.notEqual(await keyed(asked({}, "?api-version=1")), await keyed(asked({})));
+  assert.equal(await keyed(asked({}, "?b=2&a=1")), await keyed(asked({}, "?a=1&b=2")));
 });
 
 Deno.test("inline values are keyed by their content ids, not by where they sit in the body", async () => {

@@ -299,6 +299,49 @@ Deno.test("a Messages answer is served from the cache, a stored Responses one is
   assert.equal(it.openai.requests.length, 3);
 });
 
+Deno.test("no hit across the headers and query that change an answer: anthropic-beta, anthropic-version, openai-beta, the query string", async () => {
+  await using it = startAll({ SQUINT_CACHE: "on" });
+  const ask = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
+    const response = await it.post(path, body, headers);
+    await response.text();
+    return response.headers.get("x-squint-cache-status");
+  };
+  const messages = {
+    model: "claude-sonnet-4-6",
+    max_tokens: 50,
+    temperature: 0,
+    messages: [{ role: "user", content: "Hello" }],
+  };
+  const chat = { model: "gpt-4o", temperature: 0, messages: [{ role: "user", content: "Hello" }] };
+  const translated = { ...chat, model: "claude-sonnet-4-6" };
+  const thinking = { "anthropic-beta": "interleaved-thinking-2025-05-14" };
+  const cases: [string, string, unknown, Record<string, string>][] = [
+    ["messages", "/v1/messages", messages, {}],
+    ["messages, a beta", "/v1/messages", messages, thinking],
+    ["messages, two betas", "/v1/messages", messages, {
+      "anthropic-beta": "interleaved-thinking-2025-05-14,context-1m-2025-08-07",
+    }],
+    ["messages, another version", "/v1/messages", messages, { "anthropic-version": "2024-01-01" }],
+    ["messages, a query", "/v1/messages?beta=true", messages, {}],
+    ["chat", "/v1/chat/completions", chat, {}],
+    ["chat, a query", "/v1/chat/completions?api-version=2024-10-21", chat, {}],
+    ["chat, openai-beta", "/v1/chat/completions", chat, { "openai-beta": "assistants=v2" }],
+    ["chat to Anthropic", "/v1/chat/completions", translated, {}],
+    ["chat to Anthropic, a beta", "/v1/chat/completions", translated, thinking],
+  ];
+  for (const [name, path, body, headers] of cases) {
+    assert.equal(await ask(path, body, headers), "miss", name);
+  }
+  // Each is its own key, and each is found again; betas in another order are the same set.
+  for (const [name, path, body, headers] of cases) {
+    assert.equal(await ask(path, body, headers), "hit", name);
+  }
+  const reordered = {
+    "anthropic-beta": " context-1m-2025-08-07 , interleaved-thinking-2025-05-14",
+  };
+  assert.equal(await ask("/v1/messages", messages, reordered), "hit");
+});
+
 Deno.test("identical concurrent Messages requests share one upstream call", async () => {
   const gate = Promise.withResolvers<void>();
   const anthropic = startMockAnthropic({ gate: gate.promise });
