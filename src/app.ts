@@ -12,7 +12,7 @@ import type { AppParts, RequestContext } from "./lifecycle/context.ts";
 import { asGatewayError, ERROR_RESPONSES, GatewayError } from "./errors.ts";
 import { requestId } from "./accounting/request_id.ts";
 import { errorPlace, route } from "./http/router.ts";
-import { answerPreflight, isPreflight, withCors } from "./http/cors.ts";
+import { answerPreflight, checkOrigin, isPreflight, withCors } from "./http/cors.ts";
 import { createRegistry } from "./models/registry.ts";
 import { RenderCache } from "./pipeline/render_cache.ts";
 import { UnderstandCache } from "./pipeline/understand.ts";
@@ -63,6 +63,7 @@ async function answer(request: Request, ctx: RequestContext): Promise<Response> 
     if (isPreflight(request)) {
       return answerPreflight(request, url.pathname, ctx.app.config.cors_origins);
     }
+    checkOrigin(request, url, ctx.app.config.cors_origins);
     return await route(request.method, url.pathname)(request, ctx);
   } catch (e) {
     const error = asGatewayError(e);

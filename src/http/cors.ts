@@ -29,17 +29,20 @@ function allowed(origin: string, path: string, origins: readonly string[]): bool
   return API_PATH.test(path) && (origins.includes("*") || origins.includes(origin));
 }
 
+/** 403 for a page of `origin` calling `path`, saying why. */
+function refused(origin: string, path: string, origins: readonly string[]): GatewayError {
+  const why = !API_PATH.test(path)
+    ? `${path} takes no cross-origin requests (only the API's /v1 paths do)`
+    : origins.length === 0
+    ? "cross-origin requests are off; list the page's origin in SQUINT_CORS_ORIGINS"
+    : `the origin ${origin} is not in SQUINT_CORS_ORIGINS`;
+  return new GatewayError(403, why, "permission_error", "cors_origin_not_allowed");
+}
+
 /** The answer to a preflight: 204 with what the request may send, or a 403 saying why not. */
 export function answerPreflight(request: Request, path: string, origins: readonly string[]) {
   const origin = request.headers.get("origin")!;
-  if (!allowed(origin, path, origins)) {
-    const why = !API_PATH.test(path)
-      ? `${path} takes no cross-origin requests (only the API's /v1 paths do)`
-      : origins.length === 0
-      ? "cross-origin requests are off; list the page's origin in SQUINT_CORS_ORIGINS"
-      : `the origin ${origin} is not in SQUINT_CORS_ORIGINS`;
-    throw new GatewayError(403, why, "permission_error", "cors_origin_not_allowed");
-  }
+  if (!allowed(origin, path, origins)) throw refused(origin, path, origins);
   return new Response(null, {
     status: 204,
     headers: {
@@ -48,6 +51,22 @@ export function answerPreflight(request: Request, path: string, origins: readonl
       "access-control-max-age": String(MAX_AGE_S),
     },
   });
+}
+
+/**
+ * Throws 403 when a page of an origin not allowed calls the API in a way that needs no preflight
+ * (a POST with no content type or credential, a WebSocket, which CORS does not cover at all): it
+ * could not read the answer, but the call would be made, on squint's own key where it holds one
+ * and asks callers for none. Requests without `Origin` (SDKs, agents) and pages of squint's own
+ * origin are not cross-origin.
+ */
+export function checkOrigin(request: Request, url: URL, origins: readonly string[]): void {
+  const origin = request.headers.get("origin");
+  if (origin === null || !API_PATH.test(url.pathname) || allowed(origin, url.pathname, origins)) {
+    return;
+  }
+  if (URL.parse(origin)?.host === url.host) return;
+  throw refused(origin, url.pathname, origins);
 }
 
 /** `response` with the headers that let a page of an allowed origin read it. */

@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { ConfigError, loadConfig } from "../../src/config.ts";
+import { startMockOllama } from "../support/mock_ollama.ts";
 import { startMockOpenAI } from "../support/mock_openai.ts";
 import { startSquint } from "../support/squint.ts";
 import { startBrowser, watchedPage } from "../dashboard/_browser.ts";
@@ -136,10 +137,70 @@ Deno.test("an origin not listed, a path outside the API, and CORS off are refuse
     headers: { origin: APP, authorization: "Bearer sk-own", "content-type": "application/json" },
     body: CHAT,
   });
+  assert.equal(posted.status, 403);
   assert.equal(posted.headers.get("access-control-allow-origin"), null);
-  await posted.body?.cancel();
+  assert.equal((await posted.json()).error.code, "cors_origin_not_allowed");
   await off.close();
-  assert.equal(upstream.requests.length, 1, "only the request without CORS headers went upstream");
+  assert.equal(upstream.requests.length, 0, "nothing went upstream");
+});
+
+/** The status line squint answers a WebSocket upgrade of `/v1/responses` with, sent from `from`. */
+async function upgradeStatus(origin: string, from?: string): Promise<string> {
+  const url = new URL(origin);
+  const connection = await Deno.connect({ hostname: url.hostname, port: Number(url.port) });
+  await connection.write(new TextEncoder().encode(
+    `GET /v1/responses HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\n` +
+      "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
+      `Sec-WebSocket-Version: 13\r\n${from ? `Origin: ${from}\r\n` : ""}\r\n`,
+  ));
+  const buffer = new Uint8Array(4096);
+  const read = (await connection.read(buffer)) ?? 0;
+  connection.close();
+  return new TextDecoder().decode(buffer.subarray(0, read)).split("\r\n")[0];
+}
+
+Deno.test("a page of an origin not allowed cannot use the API without a preflight either: a bare POST and a WebSocket are 403, squint's own origin and clients without one are served", async () => {
+  await using upstream = startMockOpenAI();
+  await using ollama = startMockOllama();
+  // A keyless upstream: Ollama refuses pages of other origins itself (OLLAMA_ORIGINS), but squint
+  // calls it as a server, so squint must not let such a page through.
+  const squint = startSquint({
+    SQUINT_OPENAI_BASE_URL: upstream.baseUrl,
+    SQUINT_OLLAMA_BASE_URL: ollama.origin,
+    SQUINT_CORS_ORIGINS: APP,
+  });
+  // What `fetch(url, {method: "POST", mode: "no-cors", body: new Blob([json])})` sends: no
+  // preflight, no content type, no credential.
+  const bare = (from?: string) =>
+    fetch(`${squint.baseUrl}/chat/completions`, {
+      method: "POST",
+      headers: from ? { origin: from } : {},
+      body: new Blob([
+        JSON.stringify({ model: "ollama/llava:7b", messages: [{ role: "user", content: "Hi" }] }),
+      ]),
+    });
+  const refused = await bare("https://evil.example");
+  assert.equal(refused.status, 403);
+  const error = (await refused.json()).error;
+  assert.equal(error.code, "cors_origin_not_allowed");
+  assert.match(error.message, /https:\/\/evil\.example.*SQUINT_CORS_ORIGINS/);
+  assert.equal(
+    await upgradeStatus(squint.origin, "https://evil.example"),
+    "HTTP/1.1 403 Forbidden",
+  );
+  assert.equal(ollama.requests.length + upstream.requests.length, 0);
+
+  for (const from of [APP, squint.origin, undefined]) {
+    const served = await bare(from);
+    assert.equal(served.status, 200, String(from));
+    await served.body?.cancel();
+  }
+  assert.equal(ollama.requests.length, 3);
+  // The mock takes no WebSocket: past the origin check the upgrade is squint's 426.
+  for (const from of [APP, squint.origin, undefined]) {
+    assert.equal(await upgradeStatus(squint.origin, from), "HTTP/1.1 426 Upgrade Required");
+  }
+  await squint.close();
 });
 
 Deno.test("in a real browser, a page of a listed origin calls squint, streams, and reads squint's headers; another origin cannot", async () => {
