@@ -24,6 +24,8 @@ import { RESPONSES } from "./native.ts";
 import { own } from "../own.ts";
 import { shuttingDown } from "../lifecycle/socket_responses.ts";
 import { tooLarge } from "../intake/body.ts";
+import { onDeadline } from "../providers/deadlines.ts";
+import { StreamIdleError } from "../relay/upstream_faults.ts";
 
 type Json = Record<string, unknown>;
 
@@ -193,6 +195,10 @@ class ResponsesSession {
   #queue: Promise<void> = Promise.resolve();
   /** Responses sent upstream and not yet finished, oldest first. */
   #pending: Pending[] = [];
+  /** When the upstream last sent an event, or a response was sent to it (the idle clock). */
+  #heard = 0;
+  /** Cancels the idle deadline; undefined while none is set. */
+  #cancelIdle: (() => void) | undefined;
 
   constructor(
     readonly client: WebSocket,
@@ -209,6 +215,7 @@ class ResponsesSession {
     // Responses under way end with the socket that closed first: the client left, or the
     // upstream broke off before their terminal event.
     const closeBoth = (by: WebSocket, code?: number, reason?: string) => {
+      this.#cancelIdle?.();
       for (const socket of [client, upstream]) {
         if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) {
           socket.close(closingCode(code, socket === upstream), reason);
@@ -269,6 +276,7 @@ class ResponsesSession {
         content: contentForLog(read.messages, ctx.app.config.log_content),
       });
       ctx.app.sockets.begin();
+      this.#watchIdle();
       keepSent(
         ctx.app.storage.media,
         id,
@@ -298,6 +306,7 @@ class ResponsesSession {
 
   /** An upstream event: relayed as it came; a terminal one finishes the oldest response. */
   #fromUpstream(data: unknown): void {
+    this.#heard = performance.now();
     this.#send(this.client, data);
     if (typeof data !== "string") return;
     const type = EVENT_TYPE.exec(data)?.[1];
@@ -316,6 +325,42 @@ class ResponsesSession {
     if (this.session.statsOnSocket) {
       this.#send(this.client, JSON.stringify({ type: "squint", ...stats }));
     }
+  }
+
+  /**
+   * Starts the idle clock for a response sent upstream: while responses are under way, an
+   * upstream silent for SQUINT_STREAM_IDLE_TIMEOUT_S ends them, as a silent stream is ended on
+   * the HTTPS doors. One deadline per session, re-armed only when it fires.
+   */
+  #watchIdle(): void {
+    this.#heard = performance.now();
+    if (this.#cancelIdle === undefined) this.#armIdle(this.#idleMs);
+  }
+
+  get #idleMs(): number {
+    return this.session.ctx.app.config.stream_idle_timeout_s * 1000;
+  }
+
+  #armIdle(delay: number): void {
+    this.#cancelIdle = onDeadline(delay, () => {
+      this.#cancelIdle = undefined;
+      if (this.#pending.length === 0) return;
+      const left = this.#idleMs - (performance.now() - this.#heard);
+      if (left > 0) return this.#armIdle(left);
+      this.#upstreamIdle();
+    });
+  }
+
+  /** The upstream went silent: the client is told, the responses logged, both sockets closed. */
+  #upstreamIdle(): void {
+    const { message } = new StreamIdleError(this.#idleMs);
+    const error = new GatewayError(504, message, "timeout_error", "stream_idle_timeout");
+    this.#send(this.client, errorEvent(error));
+    for (const pending of this.#pending.splice(0)) {
+      this.session.ctx.app.sockets.end();
+      this.#log(pending, "incomplete", undefined, message);
+    }
+    this.upstream.close();
   }
 
   /** Logs a finished response; its figures. */

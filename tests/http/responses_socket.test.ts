@@ -325,3 +325,54 @@ Deno.test("an event over SQUINT_MAX_BODY_MB is refused on the socket as an HTTPS
   await squint.close();
   await upstream.close();
 });
+
+Deno.test("an upstream that goes silent mid-response past SQUINT_STREAM_IDLE_TIMEOUT_S: the client gets an error event, the response is logged incomplete, both sockets close", async () => {
+  const upstream = scriptedUpstream((socket) => {
+    socket.send(JSON.stringify({ type: "response.created", sequence_number: 0 }));
+    // …and nothing more, the socket left open.
+  });
+  const squint = startSquint({
+    SQUINT_OPENAI_BASE_URL: upstream.baseUrl,
+    SQUINT_STREAM_IDLE_TIMEOUT_S: "0.3",
+  });
+  const client = await connect(squint.origin);
+  const closed = new Promise<CloseEvent>((resolve) =>
+    client.socket.addEventListener("close", resolve, { once: true })
+  );
+  client.send({ type: "response.create", model: "gpt-4o", store: false, input: "Hello there." });
+  const error = await client.until((m) => m.type === "error");
+  await closed;
+  const message =
+    "the upstream sent nothing for 0.3 s (SQUINT_STREAM_IDLE_TIMEOUT_S); squint ended the stream";
+  assert.deepEqual(error, {
+    type: "error",
+    status: 504,
+    error: { type: "timeout_error", code: "stream_idle_timeout", message, param: null },
+  });
+  await squint.app.parts.storage.flush();
+  const { rows } = await squint.app.parts.storage.requests({ limit: 10 });
+  assert.deepEqual(rows.map((r) => [r.outcome, r.error]), [["incomplete", message]]);
+  await squint.close();
+  await upstream.server.shutdown();
+});
+
+Deno.test("a session with no response under way is never cut for being quiet", async () => {
+  const upstream = startMockResponsesWs();
+  const squint = startSquint({
+    SQUINT_OPENAI_BASE_URL: `${upstream.origin}/v1`,
+    SQUINT_STREAM_IDLE_TIMEOUT_S: "0.2",
+  });
+  const client = await connect(squint.origin);
+  client.send({ type: "response.create", model: "gpt-4o", store: false, input: "One." });
+  await client.until((m) => completedCount(1)(m, client.received));
+  // Quiet for longer than the limit between responses: the socket stays open.
+  const quiet = Promise.withResolvers<void>();
+  setTimeout(quiet.resolve, 600);
+  await quiet.promise;
+  client.send({ type: "response.create", model: "gpt-4o", store: false, input: "Two." });
+  await client.until((m) => completedCount(2)(m, client.received));
+  assert.equal(client.received.some((m) => m.type === "error"), false);
+  await client.close();
+  await squint.close();
+  await upstream.close();
+});
