@@ -25,6 +25,7 @@ import {
 import { GatewayError } from "../errors.ts";
 import { isWebSocketUpgrade } from "./responses_socket.ts";
 import { RESPONSES_DIALECT } from "../relay/native_response.ts";
+import { readAnswerFigures } from "../relay/answer_edges.ts";
 import { countOnce } from "../accounting/counted.ts";
 import type { KeyValueStore } from "../storage/types.ts";
 
@@ -119,8 +120,8 @@ export function keyOutOfUrl(request: Request): Request {
   });
 }
 
-/** Answers bigger than this are relayed without reading their usage. */
-const USAGE_READ_LIMIT = 4 * 2 ** 20;
+/** Answers bigger than this are read for their usage at their edges, not parsed whole. */
+const WHOLE_READ_LIMIT = 4 * 2 ** 20;
 
 /** A Responses object read back without a GET: its cancel. */
 const RESPONSE_CANCEL = /^\/v1\/responses\/[^/]+\/cancel$/;
@@ -224,8 +225,7 @@ export async function passThrough(given: Request, ctx: RequestContext): Promise<
   };
   const out = relayedHeaders(upstream.headers, ctx.id);
   const isJson = (upstream.headers.get("content-type") ?? "").includes("json");
-  const size = Number(upstream.headers.get("content-length") ?? 0);
-  if (!upstream.body || !isJson || size > USAGE_READ_LIMIT) {
+  if (!upstream.body || !isJson) {
     log();
     return new Response(upstream.body, {
       status: upstream.status,
@@ -237,14 +237,8 @@ export async function passThrough(given: Request, ctx: RequestContext): Promise<
   const [toClient, toRead] = upstream.body.tee();
   const readsBack = request.method === "GET" || RESPONSE_CANCEL.test(url.pathname);
   const reported = async (): Promise<[OpenAIUsage?, string?]> => {
-    const text = await new Response(toRead).text();
-    let answer: Record<string, unknown> | undefined;
-    try {
-      answer = text.length <= USAGE_READ_LIMIT ? JSON.parse(text) : undefined;
-    } catch {
-      answer = undefined;
-    }
-    if (!answer || typeof answer !== "object") return [];
+    const answer = await readAnswerFigures(toRead, WHOLE_READ_LIMIT);
+    if (!answer) return [];
     const usage = readsBack ? await readBackUsage(answer, storage.kv) : api.usage(answer);
     return [usage, typeof answer.model === "string" ? answer.model : undefined];
   };

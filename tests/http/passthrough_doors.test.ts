@@ -314,3 +314,29 @@ Deno.test("a background response streamed through the Responses door is counted 
   assert.equal((await storage.usage({})).totals.spent_usd, made.spentUsd);
   await upstream.shutdown();
 });
+
+Deno.test("a pass-through answer too large to read whole (a 6 MB embeddings batch) is counted from its usage, and reaches the client intact", async () => {
+  await using stack = startStack({});
+  const input = Array.from({ length: 100 }, (_, i) => `passage ${i} of a long batch`);
+  const response = await stack.post("/embeddings", {
+    model: "text-embedding-3-large",
+    input,
+    dimensions: 3072,
+  });
+  const text = await response.text();
+  assert.equal(response.status, 200);
+  assert.ok(text.length > 5 * 2 ** 20, `${text.length} bytes`);
+  const answered = JSON.parse(text);
+  assert.equal(answered.data.length, 100);
+  assert.ok(answered.usage.prompt_tokens > 0);
+  const storage = stack.squint.app.parts.storage;
+  const id = response.headers.get("x-request-id")!;
+  let row;
+  while (!(row = await storage.request(id)));
+  assert.deepEqual([row.modelCalled, row.upstreamInputTokens, row.outcome], [
+    "text-embedding-3-large",
+    answered.usage.prompt_tokens,
+    "passthrough",
+  ]);
+  assert.ok(row.costAfterUsd! > 0);
+});

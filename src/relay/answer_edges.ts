@@ -1,0 +1,120 @@
+/**
+ * A JSON answer read for its top-level figures (model, usage) without holding all of it: within
+ * `limit` bytes it is parsed whole; past it (an embeddings batch of many megabytes) only its first
+ * and last EDGE characters are kept, and the fields providers put at the top level are read from
+ * those edges (the last `usage` of an OpenAI answer, Gemini's `usageMetadata` and `modelVersion`,
+ * near the end; a `model` near the start when none is near the end).
+ *
+ * @module
+ */
+
+type Json = Record<string, unknown>;
+
+/** Characters kept at each end of an answer too large to hold. */
+const EDGE = 64 * 1024;
+
+/** Top-level fields read from the edges, each the last of its name in the tail. */
+const EDGE_FIELDS = ["usage", "usageMetadata", "model", "modelVersion"];
+
+/** The answer's top-level object (whole, or its figures read from its edges), if it is JSON. */
+export async function readAnswerFigures(
+  body: ReadableStream<Uint8Array>,
+  limit: number,
+): Promise<Json | undefined> {
+  const decoder = new TextDecoder();
+  let whole: string[] | undefined = [];
+  let size = 0;
+  let head = "";
+  let tail = "";
+  for await (const chunk of body) {
+    size += chunk.byteLength;
+    const text = decoder.decode(chunk, { stream: true });
+    if (whole === undefined) {
+      tail = (tail + text).slice(-EDGE);
+      continue;
+    }
+    whole.push(text);
+    if (size <= limit) continue;
+    const all = whole.join("");
+    [head, tail, whole] = [all.slice(0, EDGE), all.slice(-EDGE), undefined];
+  }
+  const rest = decoder.decode();
+  if (whole !== undefined) return parsedObject(whole.join("") + rest);
+  return figuresAtEdges(head, (tail + rest).slice(-EDGE));
+}
+
+function parsedObject(text: string): Json | undefined {
+  try {
+    const value = JSON.parse(text);
+    return value && typeof value === "object" && !Array.isArray(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The figures found at the edges of a large answer: each field's last value in the tail. */
+export function figuresAtEdges(head: string, tail: string): Json | undefined {
+  if (!head.trimStart().startsWith("{")) return undefined;
+  const out: Json = {};
+  for (const name of EDGE_FIELDS) {
+    const value = lastValue(tail, name) ?? (name === "model" ? firstValue(head, name) : undefined);
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+/** The value of the last `"name":` in `text` that parses, if any. */
+function lastValue(text: string, name: string): unknown {
+  const key = `"${name}"`;
+  for (let at = text.lastIndexOf(key); at >= 0; at = text.lastIndexOf(key, at - 1)) {
+    const value = valueAfterKey(text, at + key.length);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/** The value of the first `"name":` in `text` that parses, if any. */
+function firstValue(text: string, name: string): unknown {
+  const key = `"${name}"`;
+  for (let at = text.indexOf(key); at >= 0; at = text.indexOf(key, at + 1)) {
+    const value = valueAfterKey(text, at + key.length);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/** The JSON value after a key ending at `from` (`: value`), if one is there whole. */
+function valueAfterKey(text: string, from: number): unknown {
+  const colon = /^\s*:\s*/.exec(text.slice(from, from + 64));
+  if (!colon) return undefined;
+  const start = from + colon[0].length;
+  const end = valueEnd(text, start);
+  if (end === undefined) return undefined;
+  try {
+    return JSON.parse(text.slice(start, end));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where the JSON value starting at `start` ends: an object, array or string by its own bounds. */
+function valueEnd(text: string, start: number): number | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') {
+        inString = false;
+        if (depth === 0) return i + 1;
+      }
+    } else if (c === '"') inString = true;
+    else if (c === "{" || c === "[") depth++;
+    else if (c === "}" || c === "]") {
+      if (depth === 0) return i;
+      if (--depth === 0) return i + 1;
+    } else if (depth === 0 && (c === "," || /\s/.test(c))) return i;
+  }
+  return undefined;
+}
