@@ -25,7 +25,7 @@ import {
 import { GatewayError } from "../errors.ts";
 import { isWebSocketUpgrade } from "./responses_socket.ts";
 import { RESPONSES_DIALECT } from "../relay/native_response.ts";
-import { readAnswerFigures } from "../relay/answer_edges.ts";
+import { readAnswerFigures, readStreamFigures } from "../relay/answer_edges.ts";
 import { countOnce } from "../accounting/counted.ts";
 import type { KeyValueStore } from "../storage/types.ts";
 
@@ -191,9 +191,11 @@ export async function passThrough(given: Request, ctx: RequestContext): Promise<
     timeoutMs: config.upstream_timeout_s * 1000,
     fetch: ctx.app.fetch,
   });
+  const contentType = upstream.headers.get("content-type") ?? "";
+  const stream = contentType.includes("text/event-stream");
   const log = (usage?: OpenAIUsage, model?: string) => {
     const resolved = model ? registry.resolve(model) : undefined;
-    const prepared = { ...unoptimized({ json: {}, stream: false, model: model ?? "" }), resolved };
+    const prepared = { ...unoptimized({ json: {}, stream, model: model ?? "" }), resolved };
     // A model outside the registry (embeddings, say) is priced by its exact catalogue entry.
     const prices = resolved?.prices ?? (model && catalogueModelPrices(provider, model));
     const priced = prices ? { requested: model, prices } as ResolvedModel : undefined;
@@ -224,8 +226,7 @@ export async function passThrough(given: Request, ctx: RequestContext): Promise<
     });
   };
   const out = relayedHeaders(upstream.headers, ctx.id);
-  const isJson = (upstream.headers.get("content-type") ?? "").includes("json");
-  if (!upstream.body || !isJson) {
+  if (!upstream.body || !(stream || contentType.includes("json"))) {
     log();
     return new Response(upstream.body, {
       status: upstream.status,
@@ -237,7 +238,9 @@ export async function passThrough(given: Request, ctx: RequestContext): Promise<
   const [toClient, toRead] = upstream.body.tee();
   const readsBack = request.method === "GET" || RESPONSE_CANCEL.test(url.pathname);
   const reported = async (): Promise<[OpenAIUsage?, string?]> => {
-    const answer = await readAnswerFigures(toRead, WHOLE_READ_LIMIT);
+    const answer = stream
+      ? await readStreamFigures(toRead)
+      : await readAnswerFigures(toRead, WHOLE_READ_LIMIT);
     if (!answer) return [];
     const usage = readsBack ? await readBackUsage(answer, storage.kv) : api.usage(answer);
     return [usage, typeof answer.model === "string" ? answer.model : undefined];

@@ -3,10 +3,13 @@
  * `limit` bytes it is parsed whole; past it (an embeddings batch of many megabytes) only its first
  * and last EDGE characters are kept, and the fields providers put at the top level are read from
  * those edges (the last `usage` of an OpenAI answer, Gemini's `usageMetadata` and `modelVersion`,
- * near the end; a `model` near the start when none is near the end).
+ * near the end; a `model` near the start when none is near the end). An event stream's figures are
+ * those of its last event that carries a usage.
  *
  * @module
  */
+
+import { SseBlocks } from "./sse.ts";
 
 type Json = Record<string, unknown>;
 
@@ -41,6 +44,24 @@ export async function readAnswerFigures(
   const rest = decoder.decode();
   if (whole !== undefined) return parsedObject(whole.join("") + rest);
   return figuresAtEdges(head, (tail + rest).slice(-EDGE));
+}
+
+/** The last event of an event stream that carries a usage (`usage` or `usageMetadata`), if any. */
+export async function readStreamFigures(
+  body: ReadableStream<Uint8Array>,
+): Promise<Json | undefined> {
+  const blocks = new SseBlocks();
+  let found: Json | undefined;
+  const look = (block: string) => {
+    for (const line of block.split("\n")) {
+      if (!line.startsWith("data:") || !line.includes('"usage')) continue;
+      const event = parsedObject(line.slice(5).trim());
+      if (event?.usage || event?.usageMetadata) found = event;
+    }
+  };
+  for await (const chunk of body) look(blocks.push(chunk));
+  look(blocks.flush() ?? "");
+  return found;
 }
 
 function parsedObject(text: string): Json | undefined {

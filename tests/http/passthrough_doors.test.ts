@@ -340,3 +340,28 @@ Deno.test("a pass-through answer too large to read whole (a 6 MB embeddings batc
   ]);
   assert.ok(row.costAfterUsd! > 0);
 });
+
+Deno.test("a streamed pass-through answer is counted from the usage its events carry", async () => {
+  await using stack = startStack({});
+  const response = await stack.post("/completions", {
+    model: "gpt-3.5-turbo-instruct",
+    prompt: "Say hello to the whole world",
+    stream: true,
+    stream_options: { include_usage: true },
+  });
+  const text = await response.text();
+  assert.equal(response.status, 200);
+  const events = text.split("\n\n").filter((e) => e.startsWith("data: {"))
+    .map((e) => JSON.parse(e.slice(6)));
+  const usage = events.at(-1).usage;
+  assert.ok(usage.prompt_tokens > 0 && usage.completion_tokens > 0);
+  const storage = stack.squint.app.parts.storage;
+  const id = response.headers.get("x-request-id")!;
+  let row;
+  while (!(row = await storage.request(id)));
+  assert.deepEqual(
+    [row.modelCalled, row.upstreamInputTokens, row.upstreamOutputTokens, row.stream],
+    ["gpt-3.5-turbo-instruct", usage.prompt_tokens, usage.completion_tokens, true],
+  );
+  assert.ok(row.costAfterUsd! > 0);
+});

@@ -4,7 +4,11 @@
  * inside the answer's text for the answer's own.
  */
 import assert from "node:assert/strict";
-import { figuresAtEdges, readAnswerFigures } from "../../src/relay/answer_edges.ts";
+import {
+  figuresAtEdges,
+  readAnswerFigures,
+  readStreamFigures,
+} from "../../src/relay/answer_edges.ts";
 import { embeddingList } from "../support/openai_wire.ts";
 
 /** `text` as a byte stream in pieces of `size` bytes (cutting multi-byte characters). */
@@ -69,4 +73,18 @@ Deno.test("at the edges, a field written inside the answer's text is not taken f
   assert.deepEqual(figuresAtEdges("{", cut), {});
   // Not an object: no figures.
   assert.equal(figuresAtEdges("[1,2,3]", "[1,2,3]"), undefined);
+});
+
+Deno.test("an event stream's figures are those of its last event with a usage; null usages are passed over", async () => {
+  const events = [
+    { model: "m", choices: [{ text: "a" }], usage: null },
+    { model: "m", choices: [], usage: { prompt_tokens: 3, completion_tokens: 2 } },
+    { model: "m", choices: [{ text: "", finish_reason: "stop" }], usage: null },
+  ];
+  const sse = events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join("") + "data: [DONE]\n\n";
+  assert.deepEqual(await readStreamFigures(pieces(sse, 7)), events[1]);
+  const gemini = { usageMetadata: { promptTokenCount: 4 }, modelVersion: "gemini-2.5-flash" };
+  // The last event cut short (no blank line after it) is still read.
+  assert.deepEqual(await readStreamFigures(pieces(`data: ${JSON.stringify(gemini)}`, 5)), gemini);
+  assert.equal(await readStreamFigures(pieces("data: [DONE]\n\n", 3)), undefined);
 });
