@@ -49,7 +49,14 @@ const PROVIDERS: Record<Exclude<ProviderId, "ollama">, ProviderApi> = {
     path: (p) => p.slice("/v1".length),
     credentials: (caller) =>
       caller.providerKey ? [["authorization", `Bearer ${caller.providerKey}`]] : [],
-    usage: (a) => a.usage as OpenAIUsage | undefined,
+    // Chat-style counts, or input and output tokens (image generation, transcription).
+    usage(a) {
+      const u = a.usage as Record<string, unknown> | undefined;
+      if (!u || typeof u !== "object" || n(u.prompt_tokens) !== undefined) {
+        return u as OpenAIUsage | undefined;
+      }
+      return { prompt_tokens: n(u.input_tokens), completion_tokens: n(u.output_tokens) };
+    },
   },
   anthropic: {
     baseUrl: (c) => c.anthropic_base_url,

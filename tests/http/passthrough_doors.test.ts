@@ -365,3 +365,35 @@ Deno.test("a streamed pass-through answer is counted from the usage its events c
   );
   assert.ok(row.costAfterUsd! > 0);
 });
+
+Deno.test("a pass-through answer whose usage is in input and output tokens (image generation, transcription) is counted", async () => {
+  // gpt-image-1's answer as OpenAI documents it (the picture itself cut short).
+  const image = {
+    created: 1713833628,
+    data: [{ b64_json: "iVBORw0KGgo=" }],
+    usage: {
+      total_tokens: 4210,
+      input_tokens: 50,
+      output_tokens: 4160,
+      input_tokens_details: { text_tokens: 50, image_tokens: 0 },
+    },
+  };
+  const upstream = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => Response.json(image),
+  );
+  await using stack = startStack({
+    env: { SQUINT_OPENAI_BASE_URL: `http://127.0.0.1:${upstream.addr.port}/v1` },
+  });
+  const response = await stack.post("/images/generations", {
+    model: "gpt-image-1",
+    prompt: "A lighthouse at dusk",
+  });
+  assert.deepEqual(await response.json(), image);
+  const storage = stack.squint.app.parts.storage;
+  const id = response.headers.get("x-request-id")!;
+  let row;
+  while (!(row = await storage.request(id)));
+  assert.deepEqual([row.upstreamInputTokens, row.upstreamOutputTokens], [50, 4160]);
+  await upstream.shutdown();
+});
