@@ -164,6 +164,29 @@ export function callerFor(
   return { squintKey: identity.squintKey, providerKey: serverKey };
 }
 
+/**
+ * The caller for an upstream on `host` when the client's request was meant for `home`: a client's
+ * own key is sent only to the host it was given for (an OpenAI key never reaches Anthropic, by a
+ * fallback or a key's budget fallback). Elsewhere the upstream is called without it when it takes
+ * no key, and is otherwise skipped, as one squint holds no key for.
+ */
+export function callerOn(
+  identity: Identity,
+  serverKey: string | undefined,
+  where: { provider: string; host: string; home: string; keyless: boolean },
+): Caller {
+  if (!identity.clientKey || where.host === where.home) {
+    return callerFor(identity, serverKey, where.provider, where.keyless);
+  }
+  if (where.keyless) return { squintKey: identity.squintKey };
+  throw new GatewayError(
+    401,
+    `the client's own key is for ${where.home}: squint sends it nowhere else (${where.host})`,
+    "authentication_error",
+    "no_server_key",
+  );
+}
+
 /** Authenticates a request for one upstream whose server-side key is `serverKey`. */
 export async function authenticate(
   headers: Headers,

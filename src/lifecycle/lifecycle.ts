@@ -11,7 +11,7 @@ import { rememberNear, storeWhenFinished } from "../cache/chat_cache.ts";
 import { askedOutsideBody } from "../cache/key.ts";
 import type { Lease } from "../cache/shared_flights.ts";
 import { readBody } from "../intake/body.ts";
-import { callerFor, identify, tenantOf } from "../keys/identity.ts";
+import { callerOn, identify, tenantOf } from "../keys/identity.ts";
 import { type Attempt, callCandidates, type Candidate } from "../providers/attempts.ts";
 import { callUpstream } from "../providers/openai.ts";
 import { keyless, routeModel } from "../providers/route.ts";
@@ -22,6 +22,9 @@ import { admitCaller } from "../keys/enforce.ts";
 import type { RequestContext } from "./context.ts";
 import type { Door, DoorRequest, Outgoing } from "./door.ts";
 import { own } from "../own.ts";
+
+/** The host (and port) of an upstream's base URL; "" when it has none. */
+const hostOf = (baseUrl: string | undefined) => (baseUrl && URL.parse(baseUrl)?.host) || "";
 
 /** Serves `request` through `door`. */
 export async function serveDoor<R extends DoorRequest>(
@@ -36,6 +39,8 @@ export async function serveDoor<R extends DoorRequest>(
   const tenant = ctx.known.keyId = await tenantOf(identity);
   const bytes = await readBody(request, config.max_body_mb * 2 ** 20);
   let read = await door.read(bytes, request.headers, app, undefined, url);
+  // Where the client's request was meant to go: its own key goes nowhere else.
+  const home = hostOf(read.route.baseUrl);
   ctx.known.model = read.model;
   const chosen = door.choose
     ? await door.choose(read, identity, request.headers, app)
@@ -83,7 +88,12 @@ export async function serveDoor<R extends DoorRequest>(
       provider: to.custom ?? to.provider,
       upstream: `${to.provider}:${to.baseUrl}`,
       async prepare() {
-        const caller = callerFor(identity, to.serverKey, to.provider, keyless(to));
+        const caller = callerOn(identity, to.serverKey, {
+          provider: to.provider,
+          host: hostOf(to.baseUrl),
+          home,
+          keyless: keyless(to),
+        });
         const own = isFirst
           ? first
           : await door.read(first.bytes, request.headers, app, model, url);

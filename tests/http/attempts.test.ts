@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { startMockAnthropic } from "../support/mock_anthropic.ts";
+import { startMockOllama } from "../support/mock_ollama.ts";
 import { startMockOpenAI } from "../support/mock_openai.ts";
 import { startSquint } from "../support/squint.ts";
 import { GatewayError } from "../../src/errors.ts";
@@ -65,16 +66,38 @@ Deno.test("after a 429 with Retry-After: 1 the retry reaches the upstream no soo
 });
 
 Deno.test("a 500 on the first provider falls back to the next candidate on another provider", async () => {
-  await using all = startAll({ SQUINT_RETRIES: "0" }, {
+  await using all = startAll({
+    SQUINT_RETRIES: "0",
+    SQUINT_API_KEYS: "sq-team",
+    SQUINT_OPENAI_API_KEY: "sk-server-openai",
+    SQUINT_ANTHROPIC_API_KEY: "sk-server-anthropic",
+  }, {
     fallbacks: { "mock-error-500": ["claude-sonnet-4-6"] },
   });
-  const response = await all.post({ model: "mock-error-500", messages: HELLO });
+  const response = await all.post({ model: "mock-error-500", messages: HELLO }, {
+    authorization: "Bearer sq-team",
+  });
   const answer = await response.json();
   assert.equal(response.status, 200, JSON.stringify(answer));
   assert.equal(answer.object, "chat.completion");
   assert.equal(all.openai.requests.length, 1);
   assert.equal(all.anthropic.requests.length, 1);
   assert.equal((all.anthropic.requests[0].body as { model: string }).model, "claude-sonnet-4-6");
+  assert.equal(all.anthropic.requests[0].headers["x-api-key"], "sk-server-anthropic");
+});
+
+Deno.test("a client's own key never goes to another provider's host: that fallback is skipped, one on the same host is tried", async () => {
+  await using all = startAll({ SQUINT_RETRIES: "0" }, {
+    fallbacks: { "mock-error-500": ["claude-sonnet-4-6", "gpt-4o-mini"] },
+  });
+  const response = await all.post({ model: "mock-error-500", messages: HELLO });
+  const answer = await response.json();
+  assert.equal(response.status, 200, JSON.stringify(answer));
+  assert.equal(all.anthropic.requests.length, 0, "the OpenAI key was not sent to Anthropic");
+  assert.deepEqual(
+    all.openai.requests.map((r) => [(r.body as { model: string }).model, r.headers.authorization]),
+    [["mock-error-500", "Bearer sk-client"], ["gpt-4o-mini", "Bearer sk-client"]],
+  );
 });
 
 Deno.test("a candidate squint holds no key for is skipped, not a failure", async () => {
@@ -212,4 +235,15 @@ Deno.test("an open circuit answers 503 circuit_open with Retry-After, without ca
   // 30 s from the failure, less the few ms since: rounded up to whole seconds.
   assert.equal(refused.headers.get("retry-after"), "30");
   assert.equal(all.openai.requests.length, 1);
+});
+
+Deno.test("a keyless fallback (Ollama) on another host is called without the client's own key", async () => {
+  await using ollama = startMockOllama();
+  await using all = startAll({ SQUINT_RETRIES: "0", SQUINT_OLLAMA_BASE_URL: ollama.origin }, {
+    fallbacks: { "mock-error-500": ["ollama/llava:7b"] },
+  });
+  const response = await all.post({ model: "mock-error-500", messages: HELLO });
+  assert.equal(response.status, 200, await response.text());
+  assert.equal(ollama.requests.length, 1);
+  assert.equal(ollama.requests[0].headers.authorization, undefined);
 });
