@@ -2,8 +2,8 @@
  * The exact cache key: everything that can change an answer, hashed. Two requests share a key
  * only when the same tenant sends the same body (every message in order, tools, sampling and
  * output parameters; inline values by the hash of their bytes) to the same upstream and model,
- * with the same query string and answer-shaping headers (a beta feature, an API version) and the
- * same squint settings. Only the stream flags are left out: a stored answer serves a streaming
+ * at the same path with the same query string and answer-shaping headers (a beta feature, an API
+ * version) and the same squint settings. Only the stream flags are left out: a stored answer serves a streaming
  * request and a plain one alike.
  */
 import type { Inspected } from "../../workers/image/protocol.ts";
@@ -21,11 +21,13 @@ const DELIVERY_FIELDS = new Set(["stream", "stream_options"]);
 const ANSWER_HEADERS = ["anthropic-beta", "anthropic-version", "openai-beta"];
 
 /**
- * What a request asks for outside its body: the answer-shaping headers it sent (a list of betas
- * as a set: order and spacing aside) and its query string (parameters in order of name).
+ * What a request asks for outside its body: its path (Gemini's names the model and the method,
+ * `generateContent` or `streamGenerateContent`, whose answers differ in shape), the answer-shaping
+ * headers it sent (a list of betas as a set: order and spacing aside) and its query string
+ * (parameters in order of name).
  */
 export function askedOutsideBody(headers: Headers, url: URL): Record<string, string> {
-  const asked: Record<string, string> = {};
+  const asked: Record<string, string> = { path: url.pathname };
   for (const name of ANSWER_HEADERS) {
     const value = headers.get(name);
     if (value === null) continue;

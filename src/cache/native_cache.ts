@@ -70,7 +70,9 @@ export function rawAnswers(terminal: RegExp) {
       } else {
         try {
           const answer = JSON.parse(raw);
-          if (!answer || typeof answer !== "object" || Array.isArray(answer)) return undefined;
+          if (!answer || typeof answer !== "object") return undefined;
+          // A stream answered as one JSON array (Gemini's without alt=sse): kept when it finished.
+          if (Array.isArray(answer) && !terminal.test(raw)) return undefined;
         } catch {
           return undefined;
         }

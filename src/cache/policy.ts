@@ -26,9 +26,15 @@ const MODES: Record<Controls["cache"], { read: boolean; write: boolean }> = {
   on: { read: true, write: true },
 };
 
-/** The sampling temperature in force (OpenAI's default when unset). */
+/**
+ * The sampling temperature in force: the body's (Gemini's in its `generationConfig`), else the
+ * providers' default of 1.
+ */
 export function temperatureOf(body: Record<string, unknown>): number {
-  return typeof body.temperature === "number" ? body.temperature : 1;
+  const config = body.generationConfig as Record<string, unknown> | undefined;
+  const temperature = body.temperature ??
+    (config && typeof config === "object" ? config.temperature : undefined);
+  return typeof temperature === "number" ? temperature : 1;
 }
 
 /**

@@ -59,13 +59,14 @@ Deno.test("outside the body the key holds the query and the headers that shape a
       "x-stainless-retry-count": "1",
     }, "?z=1&beta=true"),
     {
+      path: "/v1/messages",
       "anthropic-beta": "a-1,b-2",
       "anthropic-version": "2023-06-01",
       "openai-beta": "assistants=v2",
       "?": "beta=true&z=1",
     },
   );
-  assert.deepEqual(asked({ "user-agent": "another/2.0" }), {});
+  assert.deepEqual(asked({ "user-agent": "another/2.0" }), { path: "/v1/messages" });
   const body = { model: "gpt-4o", temperature: 0, messages: [{ role: "user", content: "hi" }] };
   const keyed = (a: Record<string, string>) =>
     hashKey(chatCacheKey(body, [], { ...where, asked: a }, controls));
@@ -93,6 +94,15 @@ Deno.test("the policy: sampled answers only when asked, a remote image unfetched
   );
   const sampled = cachePolicy({}, on, config);
   assert.equal(sampled.read || sampled.write || sampled.dedup, false);
+  // Gemini's temperature sits in its generationConfig.
+  const gemini = (temperature?: number) =>
+    cachePolicy({ generationConfig: { temperature } }, on, config);
+  assert.deepEqual([gemini(0).read, gemini(0).dedup, gemini(0.7).read, gemini().read], [
+    true,
+    true,
+    false,
+    false,
+  ]);
   assert.equal(cachePolicy({ temperature: 0.5 }, { ...on, cacheAsked: true }, config).read, true);
   assert.equal(
     cachePolicy({ temperature: 0.5 }, on, loadConfig({ SQUINT_CACHE_SAMPLED: "on" })).write,

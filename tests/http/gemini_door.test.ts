@@ -261,3 +261,35 @@ Deno.test("an http(s) fileData picture is fetched under the guard and sent inlin
     await images.shutdown();
   }
 });
+
+Deno.test("the cache keeps generateContent, streamGenerateContent and its alt=sse form apart: each is found again in its own shape", async () => {
+  await using it = startAll({ SQUINT_CACHE: "on" });
+  const body = JSON.stringify({
+    contents: [{ role: "user", parts: [{ text: "Hello" }] }],
+    generationConfig: { temperature: 0 },
+  });
+  const ask = async (method: string) => {
+    const response = await fetch(`${it.squint.origin}/v1beta/models/gemini-2.5-flash:${method}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-goog-api-key": "goog-own" },
+      body,
+    });
+    const text = await response.text();
+    assert.equal(response.status, 200, text);
+    const shape = text.startsWith("data:") ? "events" : text.trimStart()[0];
+    return [response.headers.get("x-squint-cache-status"), shape];
+  };
+  const methods = ["generateContent", "streamGenerateContent", "streamGenerateContent?alt=sse"];
+  for (const method of methods) {
+    assert.deepEqual(await ask(method), [
+      "miss",
+      { generateContent: "{" }[method] ?? (
+        method.endsWith("sse") ? "events" : "["
+      ),
+    ], method);
+  }
+  const again = [];
+  for (const method of methods) again.push(await ask(method));
+  assert.deepEqual(again, [["hit", "{"], ["hit", "["], ["hit", "events"]]);
+  assert.equal(it.gemini.requests.length, 3);
+});
