@@ -24,7 +24,12 @@ import {
 } from "../providers/openai.ts";
 import { GatewayError } from "../errors.ts";
 import { isWebSocketUpgrade } from "./responses_socket.ts";
-import { RESPONSES_DIALECT } from "../relay/native_response.ts";
+import {
+  ANTHROPIC_DIALECT,
+  type Dialect,
+  GEMINI_DIALECT,
+  RESPONSES_DIALECT,
+} from "../relay/native_response.ts";
 import { readAnswerFigures, readStreamFigures } from "../relay/answer_edges.ts";
 import { countOnce } from "../accounting/counted.ts";
 import type { KeyValueStore } from "../storage/types.ts";
@@ -42,6 +47,12 @@ interface ProviderApi {
 
 const n = (v: unknown) => (typeof v === "number" ? v : undefined);
 
+/** A provider's usage object in OpenAI's terms, read as its native door reads it. */
+const usageBy = (dialect: Dialect, usage: unknown): OpenAIUsage | undefined =>
+  usage && typeof usage === "object"
+    ? dialect.openAIUsage(usage as Record<string, unknown>) as OpenAIUsage
+    : undefined;
+
 const PROVIDERS: Record<Exclude<ProviderId, "ollama">, ProviderApi> = {
   openai: {
     baseUrl: (c) => c.openai_base_url,
@@ -52,10 +63,9 @@ const PROVIDERS: Record<Exclude<ProviderId, "ollama">, ProviderApi> = {
     // Chat-style counts, or input and output tokens (image generation, transcription).
     usage(a) {
       const u = a.usage as Record<string, unknown> | undefined;
-      if (!u || typeof u !== "object" || n(u.prompt_tokens) !== undefined) {
-        return u as OpenAIUsage | undefined;
-      }
-      return { prompt_tokens: n(u.input_tokens), completion_tokens: n(u.output_tokens) };
+      return !u || typeof u !== "object" || n(u.prompt_tokens) !== undefined
+        ? u as OpenAIUsage | undefined
+        : usageBy(RESPONSES_DIALECT, u);
     },
   },
   anthropic: {
@@ -68,21 +78,14 @@ const PROVIDERS: Record<Exclude<ProviderId, "ollama">, ProviderApi> = {
         : caller.own && headers.get("x-api-key") === null
         ? [["authorization", `Bearer ${caller.providerKey}`]]
         : [["x-api-key", caller.providerKey]],
-    usage(a) {
-      const u = a.usage as Record<string, unknown> | undefined;
-      return u && { prompt_tokens: n(u.input_tokens), completion_tokens: n(u.output_tokens) };
-    },
+    usage: (a) => usageBy(ANTHROPIC_DIALECT, a.usage),
   },
   google: {
     baseUrl: (c) => c.gemini_base_url,
     serverKey: (c) => c.gemini_api_key,
     path: (p) => p,
     credentials: (caller) => caller.providerKey ? [["x-goog-api-key", caller.providerKey]] : [],
-    usage(a) {
-      const u = a.usageMetadata as Record<string, unknown> | undefined;
-      return u &&
-        { prompt_tokens: n(u.promptTokenCount), completion_tokens: n(u.candidatesTokenCount) };
-    },
+    usage: (a) => usageBy(GEMINI_DIALECT, a.usageMetadata),
   },
 };
 

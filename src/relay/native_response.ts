@@ -155,7 +155,7 @@ export const GEMINI_DIALECT: Dialect = {
   answerUsage: (answer) => answer.usageMetadata as Json | undefined,
   eventUsage: (event) => event.usageMetadata as Json | undefined,
   openAIUsage: (u) => ({
-    prompt_tokens: n(u.promptTokenCount),
+    prompt_tokens: n(u.promptTokenCount) + n(u.toolUsePromptTokenCount),
     completion_tokens: n(u.candidatesTokenCount) + n(u.thoughtsTokenCount),
     prompt_tokens_details: { cached_tokens: n(u.cachedContentTokenCount) },
   }),

@@ -1,0 +1,50 @@
+/**
+ * Each native dialect's usage in OpenAI's terms, as billed: every input count the provider bills
+ * (Gemini's tool-use prompt, Anthropic's cache reads and writes) and every output count (Gemini's
+ * thoughts), so the native doors and passthrough count what the chat door's translators count.
+ */
+import assert from "node:assert/strict";
+import {
+  ANTHROPIC_DIALECT,
+  GEMINI_DIALECT,
+  RESPONSES_DIALECT,
+} from "../../src/relay/native_response.ts";
+
+Deno.test("Gemini: the tool-use prompt is input, thoughts are output, cached content is a cache read", () => {
+  assert.deepEqual(
+    GEMINI_DIALECT.openAIUsage({
+      promptTokenCount: 1310,
+      candidatesTokenCount: 9,
+      totalTokenCount: 1431,
+      cachedContentTokenCount: 1024,
+      toolUsePromptTokenCount: 12,
+      thoughtsTokenCount: 100,
+    }),
+    { prompt_tokens: 1322, completion_tokens: 109, prompt_tokens_details: { cached_tokens: 1024 } },
+  );
+});
+
+Deno.test("Anthropic and Responses: cache reads and writes inside the input", () => {
+  assert.deepEqual(
+    ANTHROPIC_DIALECT.openAIUsage({
+      input_tokens: 10,
+      cache_read_input_tokens: 100,
+      cache_creation_input_tokens: 50,
+      output_tokens: 7,
+    }),
+    {
+      prompt_tokens: 160,
+      completion_tokens: 7,
+      prompt_tokens_details: { cached_tokens: 100 },
+      cache_creation_input_tokens: 50,
+    },
+  );
+  assert.deepEqual(
+    RESPONSES_DIALECT.openAIUsage({
+      input_tokens: 30,
+      output_tokens: 4,
+      input_tokens_details: { cached_tokens: 20 },
+    }),
+    { prompt_tokens: 30, completion_tokens: 4, prompt_tokens_details: { cached_tokens: 20 } },
+  );
+});
