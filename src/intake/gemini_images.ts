@@ -84,15 +84,22 @@ function partsOf(content: unknown, view: GeminiView, path: string): Json[] {
   return parts.flatMap((part, i) => viewPart(part, view, `${path}/parts/${i}`, parts));
 }
 
-/** The Chat Completions view of a Gemini body (`model` from its URL). */
-export function geminiView(body: Json, model: string): GeminiView {
+/**
+ * The Chat Completions view of a Gemini body (`model` from its URL); a countTokens body's whole
+ * `generateContentRequest`, when it has no `contents` of its own, is viewed in its place.
+ */
+export function geminiView(outer: Json, model: string): GeminiView {
   const out: GeminiView = { view: {}, inline: [], images: [] };
+  const inner = field(outer, "generateContentRequest", "generate_content_request");
+  const [body, at] = outer.contents === undefined && isObject(inner)
+    ? [inner, "/generateContentRequest"]
+    : [outer, ""];
   const contents = Array.isArray(body.contents) ? body.contents : [];
   const messages: Json[] = contents.flatMap((content, i) =>
     isObject(content)
       ? [{
         role: content.role === "model" ? "assistant" : "user",
-        content: partsOf(content, out, `/contents/${i}`),
+        content: partsOf(content, out, `${at}/contents/${i}`),
       }]
       : []
   );

@@ -37,8 +37,8 @@ type Json = Record<string, unknown>;
 
 /** How one API's bodies are seen, changed and written back. */
 export interface NativeRequest<Image extends { ref: number; path: string }, Change> {
-  /** The field that must be present besides `model` (400 without it). */
-  required: string;
+  /** The field that must be present besides `model` (or one of several; 400 naming the first). */
+  required: string | readonly string[];
   /** Where the model is named: in the body (`model`), or in the URL (Gemini's path). */
   modelIn: "body" | "url";
   view(body: Json, model: string): { view: Json; inline: string[]; images: Image[] };
@@ -123,7 +123,8 @@ export const RESPONSES_REQUEST: NativeRequest<ResponsesImage, NewResponsesImage>
 
 /** Gemini `generateContent`: inline images' data and MIME type; a fetched file sent inline. */
 export const GEMINI_REQUEST: NativeRequest<GeminiImage, NewGeminiImage> = {
-  required: "contents",
+  // countTokens takes a whole `generateContentRequest` in place of `contents`.
+  required: ["contents", "generateContentRequest"],
   modelIn: "url",
   view: geminiView,
   change(image, literal, planned) {
@@ -191,10 +192,19 @@ function checked(
     throw new GatewayError(400, "request body must be a JSON object");
   }
   const body = json as Json;
-  const fields = api.modelIn === "body" ? ["model", api.required] : [api.required];
-  for (const field of fields) {
-    if (body[field] === undefined || body[field] === null || body[field] === "") {
-      throw new GatewayError(400, `${field}: Field required`, "invalid_request_error", null, field);
+  const given = (field: string) =>
+    body[field] !== undefined && body[field] !== null && body[field] !== "";
+  const oneOf = typeof api.required === "string" ? [api.required] : api.required;
+  const groups = api.modelIn === "body" ? [["model"], oneOf] : [oneOf];
+  for (const group of groups) {
+    if (!group.some(given)) {
+      throw new GatewayError(
+        400,
+        `${group[0]}: Field required`,
+        "invalid_request_error",
+        null,
+        group[0],
+      );
     }
   }
   const model = api.modelIn === "body" ? body.model : named;

@@ -152,6 +152,33 @@ Deno.test("countTokens counts the body squint would send", async () => {
   assert.match(it.gemini.requests[0].path, /^\/v1(beta)?\/models\/gemini-2.5-flash:countTokens$/);
 });
 
+Deno.test("countTokens with a whole generateContentRequest (system instruction, tools) counts the body squint would send", async () => {
+  await using it = startAll();
+  const request = {
+    model: "models/gemini-2.5-flash",
+    systemInstruction: { parts: [{ text: "Answer in one word." }] },
+    contents: photoContents("What animal is this? One word."),
+  };
+  const response = await fetch(
+    `${it.squint.origin}/v1beta/models/gemini-2.5-flash:countTokens`,
+    {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-goog-api-key": "goog-own" },
+      body: JSON.stringify({ generateContentRequest: request }),
+    },
+  );
+  const counted = await response.json();
+  assert.equal(response.status, 200, JSON.stringify(counted));
+  assert.ok(counted.totalTokens > 0);
+  const sent = (it.gemini.requests[0].body as { generateContentRequest: Recorded })
+    .generateContentRequest;
+  assert.ok(sent.contents[0].parts[1].inlineData!.data.length < base64Of(PHOTO).length);
+  assert.deepEqual(
+    (sent as unknown as typeof request).systemInstruction,
+    request.systemInstruction,
+  );
+});
+
 Deno.test("the key query parameter goes upstream as x-goog-api-key, never in a URL or the log", async () => {
   await using it = startAll({ SQUINT_LOG_CONTENT: "full" });
   const response = await fetch(

@@ -234,7 +234,13 @@ export function startMockGemini(options: MockGeminiOptions = {}): MockGemini {
       return fail(invalid("Invalid JSON payload received. Unexpected token."));
     }
     const model = decodeURIComponent(route[2]);
-    const invalidity = checkRequest(body as Json, model);
+    // countTokens takes `contents`, or a whole `generateContentRequest` in their place.
+    const inner = (body as Json).generateContentRequest;
+    const counted = route[3] === "countTokens" && inner && typeof inner === "object" &&
+        (body as Json).contents === undefined
+      ? inner as Json
+      : body as Json;
+    const invalidity = checkRequest(counted, model);
     if (invalidity) return fail(invalidity);
     const script = scriptFor(model);
     if (script.kind === "error") return fail(scriptedError(script.status, model));
@@ -245,7 +251,7 @@ export function startMockGemini(options: MockGeminiOptions = {}): MockGemini {
       await waitForDisconnect(exchange, closing.signal);
       return fail(shuttingDown());
     }
-    const plan = planAnswer(body as Json, model, script);
+    const plan = planAnswer(counted, model, script);
     if (route[3] === "countTokens") {
       const { text, image } = plan.promptTokens;
       return json(200, { totalTokens: text + image });
