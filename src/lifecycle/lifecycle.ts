@@ -66,7 +66,10 @@ export async function serveDoor<R extends DoorRequest>(
   const scope = {
     tenant,
     upstream: `${read.route.provider}:${read.route.baseUrl}`,
-    asked: askedOutsideBody(request.headers, url),
+    // Read only by a request the cache or de-duplication takes up (most take none).
+    get asked() {
+      return askedOutsideBody(request.headers, url);
+    },
     rulesVersion: config.rules_version,
   };
   const cache = door.cache && await door.cache.decide(read, scope, config);
