@@ -186,6 +186,9 @@ function geminiRequest(body: ChatBody, model: string, stream: boolean): Upstream
     }
   }
   const generationConfig = generationConfigOf(body);
+  if (body.reasoning_effort != null) {
+    generationConfig.thinkingConfig = thinkingConfig(body.reasoning_effort, model);
+  }
   if (Object.keys(generationConfig).length > 0) request.generationConfig = generationConfig;
 
   const name = encodeURIComponent(model);
@@ -348,6 +351,40 @@ function callingConfig(choice: unknown): Json {
     "Gemini takes tool_choice none, auto, required or one function",
     "tool_choice",
   );
+}
+
+/**
+ * `reasoning_effort` as Gemini's thinking, as Google's OpenAI compatibility maps it
+ * (ai.google.dev/gemini-api/docs/openai): Gemini 2.5 takes a budget (low 1,024, medium 8,192,
+ * high 24,576 tokens; none 0, thinking off), Gemini 3 a level by name. Where Google names no
+ * value squint takes the nearest: minimal is low's budget on 2.5, none is minimal on 3.
+ */
+const THINKING_BUDGETS: Record<string, number> = {
+  none: 0,
+  minimal: 1024,
+  low: 1024,
+  medium: 8192,
+  high: 24576,
+};
+const THINKING_LEVELS: Record<string, string> = {
+  none: "minimal",
+  minimal: "minimal",
+  low: "low",
+  medium: "medium",
+  high: "high",
+};
+
+function thinkingConfig(effort: unknown, model: string): Json {
+  const level = own(THINKING_LEVELS, String(effort));
+  if (typeof effort !== "string" || level === undefined) {
+    throw new TranslationError(
+      `reasoning_effort must be one of ${Object.keys(THINKING_BUDGETS).join(", ")}`,
+      "reasoning_effort",
+    );
+  }
+  return /^gemini-[3-9]/.test(model)
+    ? { thinkingLevel: level }
+    : { thinkingBudget: THINKING_BUDGETS[effort] };
 }
 
 function generationConfigOf(body: ChatBody): Json {

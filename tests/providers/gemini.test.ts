@@ -709,3 +709,34 @@ Deno.test("the translated conversation passes the mock's checks and its answer a
   assert.equal(content.join(""), "Echo: Which bin is the tallest? [images: 1]");
   assert.deepEqual(chunks.at(-1)!.usage, completion.usage);
 });
+
+Deno.test("reasoning_effort becomes Gemini's thinking as Google's OpenAI compatibility maps it", () => {
+  const thinking = (model: string, effort: string) =>
+    (geminiChat.request(
+      { model, reasoning_effort: effort, messages: [{ role: "user", content: "Hi" }] },
+      model,
+      false,
+    ).body as Json).generationConfig as Json;
+  // Gemini 2.5: a budget (none turns thinking off; minimal is the least short of that).
+  for (
+    const [effort, budget] of [["none", 0], ["minimal", 1024], ["low", 1024], ["medium", 8192], [
+      "high",
+      24576,
+    ]] as const
+  ) {
+    assert.deepEqual(thinking("gemini-2.5-flash", effort), {
+      thinkingConfig: { thinkingBudget: budget },
+    }, effort);
+  }
+  // Gemini 3: the level by name (none is its least, minimal).
+  assert.deepEqual(thinking("gemini-3-pro-preview", "high"), {
+    thinkingConfig: { thinkingLevel: "high" },
+  });
+  assert.deepEqual(thinking("gemini-3-flash-preview", "none"), {
+    thinkingConfig: { thinkingLevel: "minimal" },
+  });
+  assert.throws(
+    () => thinking("gemini-2.5-flash", "extreme"),
+    (e: Error) => e instanceof TranslationError && /reasoning_effort/.test(e.message),
+  );
+});
