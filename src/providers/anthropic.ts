@@ -289,6 +289,8 @@ function request(body: ChatBody, model: string, stream: boolean): UpstreamReques
   const config = outputConfig(body.response_format);
   if (config) out.output_config = config;
   if (typeof body.user === "string") out.metadata = { user_id: body.user };
+  // Extended thinking, as Anthropic's OpenAI compatibility takes it (`extra_body.thinking`).
+  if (isObject(body.thinking)) out.thinking = body.thinking;
   if (stream) out.stream = true;
   return {
     path: "/v1/messages",

@@ -798,3 +798,32 @@ Deno.test("the mock's error answers translate to OpenAI errors with their messag
     error: { message: "Overloaded", type: "overloaded_error", param: null, code: "overloaded" },
   });
 });
+
+Deno.test("thinking goes to Anthropic as its OpenAI compatibility takes it, and the answer keeps its text only", () => {
+  const thinking = { type: "enabled", budget_tokens: 2048 };
+  const request = anthropicChat.request(
+    {
+      model: "claude-sonnet-4-6",
+      max_tokens: 4096,
+      thinking,
+      messages: [{ role: "user", content: "What is 2+2?" }],
+    },
+    "claude-sonnet-4-6",
+    false,
+  );
+  assert.deepEqual((request.body as Json).thinking, thinking);
+  const completion = anthropicChat.response({
+    id: "msg_1",
+    type: "message",
+    role: "assistant",
+    model: "claude-sonnet-4-6",
+    content: [
+      { type: "thinking", thinking: "Two and two.", signature: "sig" },
+      { type: "text", text: "4" },
+    ],
+    stop_reason: "end_turn",
+    usage: { input_tokens: 12, output_tokens: 30 },
+  }, "claude-sonnet-4-6") as Json;
+  const [choice] = completion.choices as Json[];
+  assert.equal((choice.message as Json).content, "4");
+});
