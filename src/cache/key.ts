@@ -106,7 +106,9 @@ export interface KeyScope {
   tenant: string | null;
   upstream: string;
   model: string;
-  asked: Record<string, string>;
+  /** The request as it came: its headers and URL (`askedOutsideBody` reads them). */
+  headers: Headers;
+  url: URL;
   rulesVersion: string;
 }
 
@@ -144,7 +146,7 @@ function keyOf(request: unknown, where: KeyScope, controls: Controls): CacheKey 
     tenant: where.tenant ?? "",
     upstream: where.upstream,
     model: where.model,
-    asked: where.asked,
+    asked: askedOutsideBody(where.headers, where.url),
     request,
     settings: {
       optimize: controls.optimize,

@@ -8,7 +8,6 @@ import { contentForLog } from "../accounting/log_content.ts";
 import { countOnce } from "../accounting/counted.ts";
 import { keepSent } from "../accounting/sent_record.ts";
 import { rememberNear, storeWhenFinished } from "../cache/chat_cache.ts";
-import { askedOutsideBody } from "../cache/key.ts";
 import type { Lease } from "../cache/shared_flights.ts";
 import { readBody } from "../intake/body.ts";
 import { callerOn, identify, tenantOf } from "../keys/identity.ts";
@@ -66,10 +65,8 @@ export async function serveDoor<R extends DoorRequest>(
   const scope = {
     tenant,
     upstream: `${read.route.provider}:${read.route.baseUrl}`,
-    // Read only by a request the cache or de-duplication takes up (most take none).
-    get asked() {
-      return askedOutsideBody(request.headers, url);
-    },
+    headers: request.headers,
+    url,
     rulesVersion: config.rules_version,
   };
   const cache = door.cache && await door.cache.decide(read, scope, config);

@@ -22,7 +22,8 @@ const where = {
   tenant: "t1",
   upstream: "http://up/v1",
   model: "gpt-4o",
-  asked: {},
+  headers: new Headers(),
+  url: new URL("http://squint/v1/chat/completions"),
   rulesVersion: "2026-11",
 };
 
@@ -68,10 +69,16 @@ Deno.test("outside the body the key holds the query and the headers that shape a
   );
   assert.deepEqual(asked({ "user-agent": "another/2.0" }), { path: "/v1/messages" });
   const body = { model: "gpt-4o", temperature: 0, messages: [{ role: "user", content: "hi" }] };
-  const keyed = (a: Record<string, string>) =>
-    hashKey(chatCacheKey(body, [], { ...where, asked: a }, controls));
-  assert.notEqual(await keyed(asked({}, "?api-version=1")), await keyed(asked({})));
-  assert.equal(await keyed(asked({}, "?b=2&a=1")), await keyed(asked({}, "?a=1&b=2")));
+  const keyed = (query: string, headers: Record<string, string> = {}) =>
+    hashKey(chatCacheKey(body, [], {
+      ...where,
+      headers: new Headers(headers),
+      url: new URL(`http://squint/v1/chat/completions${query}`),
+    }, controls));
+  assert.notEqual(await keyed("?api-version=1"), await keyed(""));
+  assert.equal(await keyed("?b=2&a=1"), await keyed("?a=1&b=2"));
+  assert.notEqual(await keyed("", { "openai-beta": "x" }), await keyed(""));
+  assert.equal(await keyed("", { "user-agent": "x" }), await keyed(""));
 });
 
 Deno.test("inline values are keyed by their content ids, not by where they sit in the body", async () => {
