@@ -78,28 +78,23 @@ export function figuresAtEdges(head: string, tail: string): Json | undefined {
   if (!head.trimStart().startsWith("{")) return undefined;
   const out: Json = {};
   for (const name of EDGE_FIELDS) {
-    const value = lastValue(tail, name) ?? (name === "model" ? firstValue(head, name) : undefined);
+    const value = keyedValue(tail, name, "last") ??
+      (name === "model" ? keyedValue(head, name, "first") : undefined);
     if (value !== undefined) out[name] = value;
   }
   return out;
 }
 
-/** The value of the last `"name":` in `text` that parses, if any. */
-function lastValue(text: string, name: string): unknown {
+/** The value of the last (or first) `"name":` in `text` that parses, if any. */
+function keyedValue(text: string, name: string, which: "last" | "first"): unknown {
   const key = `"${name}"`;
-  for (let at = text.lastIndexOf(key); at >= 0; at = text.lastIndexOf(key, at - 1)) {
+  const found = which === "last"
+    ? (before: number) => (before < 0 ? -1 : text.lastIndexOf(key, before))
+    : (after: number) => text.indexOf(key, after);
+  for (let at = found(which === "last" ? text.length : 0); at >= 0;) {
     const value = valueAfterKey(text, at + key.length);
     if (value !== undefined) return value;
-  }
-  return undefined;
-}
-
-/** The value of the first `"name":` in `text` that parses, if any. */
-function firstValue(text: string, name: string): unknown {
-  const key = `"${name}"`;
-  for (let at = text.indexOf(key); at >= 0; at = text.indexOf(key, at + 1)) {
-    const value = valueAfterKey(text, at + key.length);
-    if (value !== undefined) return value;
+    at = found(which === "last" ? at - 1 : at + 1);
   }
   return undefined;
 }

@@ -71,6 +71,8 @@ Deno.test("at the edges, a field written inside the answer's text is not taken f
   const cut = inText.slice(inText.lastIndexOf('"prompt_tokens"'));
   assert.equal(cut, '"prompt_tokens":7}}');
   assert.deepEqual(figuresAtEdges("{", cut), {});
+  // A key at the very start of the tail whose value is cut short: nothing, and the search ends.
+  assert.deepEqual(figuresAtEdges("{", '"usage": {"prompt_tok'), {});
   // Not an object: no figures.
   assert.equal(figuresAtEdges("[1,2,3]", "[1,2,3]"), undefined);
 });
