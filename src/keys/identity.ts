@@ -164,24 +164,31 @@ export function callerFor(
   return { squintKey: identity.squintKey, providerKey: serverKey };
 }
 
+/** The host (and port) of a base URL; "" when it has none. */
+const hostOf = (baseUrl: string | undefined) => (baseUrl && URL.parse(baseUrl)?.host) || "";
+
 /**
- * The caller for an upstream on `host` when the client's request was meant for `home`: a client's
- * own key is sent only to the host it was given for (an OpenAI key never reaches Anthropic, by a
- * fallback or a key's budget fallback). Elsewhere the upstream is called without it when it takes
- * no key, and is otherwise skipped, as one squint holds no key for.
+ * The caller for an upstream at `baseUrl` when the client's request was meant for `home` (a base
+ * URL too): a client's own key is sent only to the host it was given for (an OpenAI key never
+ * reaches Anthropic, by a fallback or a key's budget fallback). Elsewhere the upstream is called
+ * without it when it takes no key, and is otherwise skipped, as one squint holds no key for.
+ * Hosts are compared only for a client's own key going to another base URL.
  */
 export function callerOn(
   identity: Identity,
   serverKey: string | undefined,
-  where: { provider: string; host: string; home: string; keyless: boolean },
+  where: { provider: string; baseUrl?: string; home?: string; keyless: boolean },
 ): Caller {
-  if (!identity.clientKey || where.host === where.home) {
+  const host = !identity.clientKey || where.baseUrl === where.home
+    ? undefined
+    : hostOf(where.baseUrl);
+  if (host === undefined || host === hostOf(where.home)) {
     return callerFor(identity, serverKey, where.provider, where.keyless);
   }
   if (where.keyless) return { squintKey: identity.squintKey };
   throw new GatewayError(
     401,
-    `the client's own key is for ${where.home}: squint sends it nowhere else (${where.host})`,
+    `the client's own key is for ${hostOf(where.home)}: squint sends it nowhere else (${host})`,
     "authentication_error",
     "no_server_key",
   );

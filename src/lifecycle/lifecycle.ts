@@ -22,9 +22,6 @@ import type { RequestContext } from "./context.ts";
 import type { Door, DoorRequest, Outgoing } from "./door.ts";
 import { own } from "../own.ts";
 
-/** The host (and port) of an upstream's base URL; "" when it has none. */
-const hostOf = (baseUrl: string | undefined) => (baseUrl && URL.parse(baseUrl)?.host) || "";
-
 /** Serves `request` through `door`. */
 export async function serveDoor<R extends DoorRequest>(
   door: Door<R>,
@@ -39,7 +36,7 @@ export async function serveDoor<R extends DoorRequest>(
   const bytes = await readBody(request, config.max_body_mb * 2 ** 20);
   let read = await door.read(bytes, request.headers, app, undefined, url);
   // Where the client's request was meant to go: its own key goes nowhere else.
-  const home = hostOf(read.route.baseUrl);
+  const home = read.route.baseUrl;
   ctx.known.model = read.model;
   const chosen = door.choose
     ? await door.choose(read, identity, request.headers, app)
@@ -90,7 +87,7 @@ export async function serveDoor<R extends DoorRequest>(
       async prepare() {
         const caller = callerOn(identity, to.serverKey, {
           provider: to.provider,
-          host: hostOf(to.baseUrl),
+          baseUrl: to.baseUrl,
           home,
           keyless: keyless(to),
         });
