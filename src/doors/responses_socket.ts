@@ -222,13 +222,12 @@ class ResponsesSession {
         }
       }
       const said = code === undefined ? "with an error" : `(${code}${reason ? ` ${reason}` : ""})`;
-      for (const pending of this.#pending.splice(0)) {
-        this.session.ctx.app.sockets.end();
-        if (by === client) this.#log(pending, "client_closed");
-        else {
-          const error = `the upstream closed its socket ${said} before the response ended`;
-          this.#log(pending, "incomplete", undefined, error);
-        }
+      if (by === client) this.#endPending("client_closed");
+      else {
+        this.#endPending(
+          "incomplete",
+          `the upstream closed its socket ${said} before the response ended`,
+        );
       }
     };
     client.onclose = (event) => closeBoth(client, event.code, event.reason);
@@ -356,11 +355,16 @@ class ResponsesSession {
     const { message } = new StreamIdleError(this.#idleMs);
     const error = new GatewayError(504, message, "timeout_error", "stream_idle_timeout");
     this.#send(this.client, errorEvent(error));
+    this.#endPending("incomplete", message);
+    this.upstream.close();
+  }
+
+  /** Ends every response under way, each logged with `outcome` (and why). */
+  #endPending(outcome: string, error?: string): void {
     for (const pending of this.#pending.splice(0)) {
       this.session.ctx.app.sockets.end();
-      this.#log(pending, "incomplete", undefined, message);
+      this.#log(pending, outcome, undefined, error);
     }
-    this.upstream.close();
   }
 
   /** Logs a finished response; its figures. */
