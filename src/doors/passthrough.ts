@@ -32,6 +32,13 @@ import {
 } from "../relay/native_response.ts";
 import { readAnswerFigures, readStreamFigures } from "../relay/answer_edges.ts";
 import { countOnce } from "../accounting/counted.ts";
+import {
+  anthropicBatchShares,
+  anthropicResultsOf,
+  batchPrices,
+  type BatchShare,
+  openAIBatchSpend,
+} from "../accounting/batches.ts";
 import type { KeyValueStore } from "../storage/types.ts";
 
 /** A provider's API as passthrough reaches it. */
@@ -151,6 +158,30 @@ async function readBackUsage(
   return await countOnce(kv, id) ? RESPONSES_DIALECT.openAIUsage(usage) : undefined;
 }
 
+/** What one log row of a passthrough answer counts. */
+interface Spend {
+  usage?: OpenAIUsage;
+  model?: string;
+  /** Work done in a batch: priced at the batch rates. */
+  batch?: boolean;
+}
+
+/** A batch's shares, counted if this is the first time squint sees the batch's figures. */
+async function batchSpend(
+  id: string,
+  shares: BatchShare[] | undefined,
+  dialect: Dialect,
+  kv: KeyValueStore,
+): Promise<Spend[]> {
+  // Read back again: the model it ran on, nothing spent.
+  if (!shares?.length || !(await countOnce(kv, id))) return [{ model: shares?.[0]?.model }];
+  return shares.map(({ model, usage }) => ({
+    model,
+    usage: dialect.openAIUsage(usage) as OpenAIUsage,
+    batch: true,
+  }));
+}
+
 /** Relays a request the doors do not optimize to its provider, admitted and logged. */
 export async function passThrough(given: Request, ctx: RequestContext): Promise<Response> {
   const { config, storage, registry } = ctx.app;
@@ -203,11 +234,14 @@ export async function passThrough(given: Request, ctx: RequestContext): Promise<
   });
   const contentType = upstream.headers.get("content-type") ?? "";
   const stream = contentType.includes("text/event-stream");
-  const log = (usage?: OpenAIUsage, model?: string) => {
+  /** Logs one row for each model the answer spent on (the first with the request's id). */
+  const log = (spends: Spend[] = [{}]) => spends.forEach((spend, i) => logOne(spend, i));
+  const logOne = ({ usage, model, batch }: Spend, i: number) => {
     const resolved = model ? registry.resolve(model) : undefined;
     const prepared = { ...unoptimized({ json: {}, stream, model: model ?? "" }), resolved };
     // A model outside the registry (embeddings, say) is priced by its exact catalogue entry.
-    const prices = resolved?.prices ?? (model && catalogueModelPrices(provider, model));
+    const listed = resolved?.prices ?? (model && catalogueModelPrices(provider, model));
+    const prices = listed && batch ? batchPrices(listed) : listed;
     const priced = prices ? { requested: model, prices } as ResolvedModel : undefined;
     const stats = buildStats({
       tokens: { before: 0, after: 0 },
@@ -220,7 +254,7 @@ export async function passThrough(given: Request, ctx: RequestContext): Promise<
       cache: "bypass",
     });
     ctx.app.record({
-      ...chatLogRow(ctx.id, tenant, ctx.started, prepared, {
+      ...chatLogRow(i === 0 ? ctx.id : `${ctx.id}.${i + 1}`, tenant, ctx.started, prepared, {
         status: upstream.status,
         outcome: upstream.ok ? "passthrough" : "upstream_error",
         stats,
@@ -236,7 +270,11 @@ export async function passThrough(given: Request, ctx: RequestContext): Promise<
     });
   };
   const out = relayedHeaders(upstream.headers, ctx.id);
-  if (!upstream.body || !(stream || contentType.includes("json"))) {
+  // An Anthropic batch's results, JSON Lines whatever their content type says.
+  const resultsOf = upstream.ok && provider === "anthropic"
+    ? anthropicResultsOf(url.pathname)
+    : undefined;
+  if (!upstream.body || !(stream || resultsOf || contentType.includes("json"))) {
     log();
     return new Response(upstream.body, {
       status: upstream.status,
@@ -247,15 +285,21 @@ export async function passThrough(given: Request, ctx: RequestContext): Promise<
   // The client's copy streams on; the other is read for the usage the answer reports.
   const [toClient, toRead] = upstream.body.tee();
   const readsBack = request.method === "GET" || RESPONSE_CANCEL.test(url.pathname);
-  const reported = async (): Promise<[OpenAIUsage?, string?]> => {
+  const reported = async (): Promise<Spend[]> => {
+    if (resultsOf) {
+      const shares = await anthropicBatchShares(toRead);
+      return await batchSpend(resultsOf, shares, ANTHROPIC_DIALECT, storage.kv);
+    }
     const answer = stream
       ? await readStreamFigures(toRead)
       : await readAnswerFigures(toRead, WHOLE_READ_LIMIT);
-    if (!answer) return [];
+    if (!answer) return [{}];
+    const batch = readsBack && upstream.ok ? openAIBatchSpend(answer) : undefined;
+    if (batch) return await batchSpend(batch.id, batch.shares, RESPONSES_DIALECT, storage.kv);
     const usage = readsBack ? await readBackUsage(answer, storage.kv) : api.usage(answer);
-    return [usage, typeof answer.model === "string" ? answer.model : undefined];
+    return [{ usage, model: typeof answer.model === "string" ? answer.model : undefined }];
   };
-  reported().then(([usage, model]) => log(usage, model), () => log());
+  reported().then(log, () => log());
   return new Response(toClient, {
     status: upstream.status,
     statusText: upstream.statusText,
