@@ -4,8 +4,9 @@
  * (`spliceImages`): the bytes around each optimized image stay exactly as the client sent them,
  * so `cache_control` markers, `system` arrays, thinking blocks and unknown fields pass through.
  *
- * Image blocks are planned, at the top level of a message and inside `tool_result` blocks:
- * base64 ones, and URL ones (fetched under intake's guard; sent as bytes only when rendered).
+ * Image blocks are planned, at the top level of a message and inside the blocks that hold others
+ * (`tool_result`, a `document` of its own content): base64 ones, and URL ones (fetched under
+ * intake's guard; sent as bytes only when rendered).
  */
 import { marker, markerRef } from "./inline_images.ts";
 import { applyEdits, type Edit, siblingString, stringAt } from "./splice.ts";
@@ -49,19 +50,36 @@ function textOf(value: unknown): string {
 }
 
 /**
- * The view's parts for one Anthropic block at `path`, held by `container` (images of a tool
- * result included).
+ * The blocks (or text) a block holds, and where, relative to it: a tool result's content, a
+ * search result's, a document's own content (`source.type` `content`: text and image blocks) or
+ * plain text (`text`).
+ */
+function innerOf(block: Json): { at: string; inner: unknown } | undefined {
+  if (block.type === "tool_result" || block.type === "search_result") {
+    return { at: "/content", inner: block.content };
+  }
+  const source = block.source;
+  if (block.type !== "document" || !isObject(source)) return undefined;
+  if (source.type === "content") return { at: "/source/content", inner: source.content };
+  if (source.type === "text") return { at: "/source/data", inner: source.data };
+  return undefined;
+}
+
+/**
+ * The view's parts for one Anthropic block at `path`, held by `container` (the images and text
+ * inside tool results, search results and documents included).
  */
 function viewParts(block: unknown, view: ChatView, path: string, container: unknown[]): Json[] {
   if (typeof block === "string") return [{ type: "text", text: block }];
   if (!isObject(block)) return [];
   if (block.type === "text") return [{ type: "text", text: String(block.text ?? "") }];
-  if (block.type === "tool_result") {
-    const inner = block.content;
+  const holds = innerOf(block);
+  if (holds) {
+    const { at, inner } = holds;
     return typeof inner === "string"
       ? [{ type: "text", text: inner }]
       : Array.isArray(inner)
-      ? inner.flatMap((b, i) => viewParts(b, view, `${path}/content/${i}`, inner))
+      ? inner.flatMap((b, i) => viewParts(b, view, `${path}${at}/${i}`, inner))
       : [];
   }
   const source = block.source;

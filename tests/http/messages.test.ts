@@ -135,6 +135,83 @@ Deno.test("a Claude-Code-shaped request reaches Anthropic byte for byte but for 
   );
 });
 
+Deno.test("an image inside a document of its own content is optimized like any image; a search result's and a text document's text are counted", async () => {
+  await using all = startAll();
+  const original = screenshotBase64();
+  const image = {
+    type: "image",
+    source: { type: "base64", media_type: "image/png", data: original },
+  };
+  const body = {
+    model: "claude-sonnet-4-6",
+    max_tokens: 100,
+    messages: [{
+      role: "user",
+      content: [
+        {
+          type: "document",
+          source: {
+            type: "content",
+            content: [{ type: "text", text: "The settings page" }, image],
+          },
+          title: "screens",
+        },
+        {
+          type: "search_result",
+          source: "https://example.org/notes",
+          title: "notes",
+          content: [{ type: "text", text: "The sidebar is 240 px wide." }],
+        },
+        {
+          type: "document",
+          source: { type: "text", media_type: "text/plain", data: "Known bug." },
+        },
+        { type: "text", text: "Why is the sidebar cut off?" },
+      ],
+    }],
+  };
+  const response = await fetch(`${all.squint.origin}/v1/messages`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-api-key": "sk-ant-client",
+      "anthropic-version": "2023-06-01",
+      "x-squint-ocr": "off",
+    },
+    body: JSON.stringify(body),
+  });
+  assert.equal(response.status, 200);
+  const answer = await response.json();
+  assert.match(answer.content[0].text, /\[images: 1\]$/);
+  type Received = {
+    messages: { content: { source: { content: { source: { data: string } }[] } }[] }[];
+  };
+  const sent =
+    (all.anthropic.requests[0].body as Received).messages[0].content[0].source.content[1];
+  assert.notEqual(sent.source.data, original, "the document's image was optimized");
+  const info = probeImage(Uint8Array.fromBase64(sent.source.data))!;
+  assert.ok(Math.max(info.width, info.height) <= 1568, `${info.width}×${info.height}`);
+  const before = Number(response.headers.get("x-squint-tokens-before"));
+  // The search result's and the text document's words are part of what the request costs.
+  const content = body.messages[0].content;
+  const without = await fetch(`${all.squint.origin}/v1/messages`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-api-key": "sk-ant-client",
+      "anthropic-version": "2023-06-01",
+      "x-squint-ocr": "off",
+    },
+    body: JSON.stringify({
+      ...body,
+      messages: [{ role: "user", content: [content[0], content[3]] }],
+    }),
+  });
+  assert.equal(without.status, 200);
+  await without.body?.cancel();
+  assert.ok(before > Number(without.headers.get("x-squint-tokens-before")));
+});
+
 Deno.test("the Anthropic SDK works through squint, streamed and not, with squint's figures in headers", async () => {
   await using all = startAll();
   const client = new Anthropic({

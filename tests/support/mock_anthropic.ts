@@ -14,7 +14,8 @@
  *
  * The model, as pure rules a test can compute:
  * - input tokens: `ceil(C / 4) + Σ imageTokens(block)`, C the UTF-16 length of all text (system,
- *   text blocks, string contents, tool results); tools and tool_use inputs count nothing.
+ *   text blocks, string contents, tool results, search results, documents of text or their own
+ *   content); PDFs, tools and tool_use inputs count nothing.
  * - prompt caching: everything up to the last block with `cache_control` (or all of it with a
  *   top-level `cache_control`) is the cached prefix, counted the same way; the first time a
  *   prefix is seen it is billed as `cache_creation_input_tokens`, afterwards as
@@ -129,7 +130,7 @@ function units(body: Json): unknown[] {
   return out;
 }
 
-/** Characters and image tokens of one unit (a tool result's content included). */
+/** Characters and image tokens of one unit (what a tool result, search result or document holds included). */
 function weigh(
   unit: unknown,
   model: string,
@@ -139,8 +140,16 @@ function weigh(
   if (!isObject(unit)) return { characters: 0, images: 0 };
   if (unit.type === "text") return { characters: String(unit.text).length, images: 0 };
   if (unit.type === "image") return { characters: 0, images: imageTokens(unit, model) };
-  if (unit.type !== "tool_result") return { characters: 0, images: 0 };
-  const inner = typeof unit.content === "string" ? [unit.content] : asArray(unit.content);
+  const source = isObject(unit.source) ? unit.source : {};
+  const held = unit.type === "tool_result" || unit.type === "search_result"
+    ? unit.content
+    : unit.type === "document" && source.type === "content"
+    ? source.content
+    : unit.type === "document" && source.type === "text"
+    ? source.data
+    : undefined;
+  if (held === undefined) return { characters: 0, images: 0 };
+  const inner = typeof held === "string" ? [held] : asArray(held);
   return inner.map((part) => weigh(part, model, imageTokens)).reduce(
     (sum, part) => ({
       characters: sum.characters + part.characters,
@@ -198,6 +207,7 @@ function countImages(messages: unknown[]): number {
       if (!isObject(block)) continue;
       if (block.type === "image") images++;
       if (block.type === "tool_result") visit(block.content);
+      if (block.type === "document" && isObject(block.source)) visit(block.source.content);
     }
   };
   for (const message of messages) if (isObject(message)) visit(message.content);
