@@ -1,6 +1,7 @@
 /**
  * The images of an OpenAI Responses body (`input_image` parts with a `data:` or http(s) URL,
- * which intake fetches under its guard), seen as a Chat Completions body for the planner
+ * which intake fetches under its guard — in the input, tool outputs, and a reusable prompt's
+ * variables), seen as a Chat Completions body for the planner
  * (`responsesView`), and the body forwarded with only their `image_url` and `detail` changed
  * (`spliceResponses`). Images by `file_id` are left to OpenAI.
  */
@@ -99,14 +100,33 @@ function viewItem(item: unknown, out: ResponsesView, path: string): Json[] {
   return [{ role: "user", content: parts(item.output, `${path}/output`) }];
 }
 
+/** A JSON pointer's reference token for `name` (RFC 6901). */
+const pointerToken = (name: string) => name.replaceAll("~", "~0").replaceAll("/", "~1");
+
+/**
+ * The view's message for a reusable prompt's variables (`prompt.variables`: strings, or
+ * `input_text`, `input_image` and `input_file` parts), which the stored prompt places before the
+ * input; an image there has no array for text to take its place.
+ */
+function viewPromptVariables(prompt: unknown, out: ResponsesView): Json[] {
+  const variables = isObject(prompt) ? prompt.variables : undefined;
+  if (!isObject(variables)) return [];
+  const content = Object.entries(variables).flatMap(([name, value]) =>
+    typeof value === "string"
+      ? [{ type: "text", text: value }]
+      : viewPart(value, out, `/prompt/variables/${pointerToken(name)}`)
+  );
+  return content.length ? [{ role: "user", content }] : [];
+}
+
 /** The Chat Completions view of a Responses body: instructions, messages, inline images. */
 export function responsesView(body: Json): ResponsesView {
   const out: ResponsesView = { view: {}, inline: [], images: [] };
-  const messages = typeof body.input === "string"
-    ? [{ role: "user", content: body.input } as Json]
-    : Array.isArray(body.input)
-    ? body.input.flatMap((item, i) => viewItem(item, out, `/input/${i}`))
-    : [];
+  const messages = viewPromptVariables(body.prompt, out);
+  if (typeof body.input === "string") messages.push({ role: "user", content: body.input });
+  else if (Array.isArray(body.input)) {
+    messages.push(...body.input.flatMap((item, i) => viewItem(item, out, `/input/${i}`)));
+  }
   if (typeof body.instructions === "string" && body.instructions) {
     messages.unshift({ role: "system", content: body.instructions });
   }

@@ -88,3 +88,39 @@ Deno.test("a glance question drops the image to low detail, added beside the URL
   }).input[0].content[1];
   assert.equal(part.detail, "low");
 });
+
+Deno.test("an input_image in a reusable prompt's variables is planned with the input's question, and only its own bytes change", async () => {
+  await using stack = startStack();
+  const original = corpusDataUrl(PHOTO);
+  const body = {
+    model: "gpt-4o",
+    prompt: {
+      id: "pmpt_abc",
+      version: "2",
+      variables: {
+        "the/photo~1": { type: "input_image", image_url: original },
+        caption: "Sunset over the harbour",
+      },
+    },
+    input: "What is in this image?",
+  };
+  const sent = JSON.stringify(body);
+  const response = await stack.post("/responses", sent);
+  assert.equal(response.status, 200);
+  await response.body?.cancel();
+  // A glance: gpt-4o's low detail (85 tokens) instead of its high-detail tiles.
+  const before = Number(response.headers.get("x-squint-tokens-before"));
+  const after = Number(response.headers.get("x-squint-tokens-after"));
+  assert.ok(before > 700 && after < 120, `${before} → ${after}`);
+  const received = stack.mock.requests[0];
+  const photo = (received.body as typeof body).prompt.variables["the/photo~1"] as {
+    image_url: string;
+    detail?: string;
+  };
+  assert.equal(photo.detail, "low");
+  assert.notEqual(photo.image_url, original);
+  assert.equal(
+    received.raw!.replace(photo.image_url, "<IMAGE>").replace(',"detail":"low"', ""),
+    sent.replace(original, "<IMAGE>"),
+  );
+});
