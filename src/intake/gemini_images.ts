@@ -6,6 +6,8 @@
  * their data changed (`spliceGemini`).
  */
 import { marker, markerRef } from "./inline_images.ts";
+import { detailOfLevel, levelOfDetail, takesPartLevels } from "../models/media_resolution.ts";
+import type { Detail } from "../models/types.ts";
 import { applyEdits, type Edit, siblingString, stringAt } from "./splice.ts";
 
 type Json = Record<string, unknown>;
@@ -22,6 +24,12 @@ export interface GeminiImage {
   path: string;
   /** The array that holds the part (where text or inline data can take its place). */
   container: unknown[];
+  /** The view's `image_url` object (intake sets its `url` to a marker; the plan its `detail`). */
+  site: { url: string; detail?: Detail };
+  /** The detail its `media_resolution` level asks for (its own, else the request's). */
+  asked: Detail;
+  /** The model takes a level per part (Gemini 3): a planned detail is sent as one. */
+  levels: boolean;
 }
 
 /** A Chat Completions body standing for a Gemini one, for planning. */
@@ -38,7 +46,19 @@ const isObject = (value: unknown): value is Json =>
 const field = (object: Json, camel: string, snake: string): unknown =>
   object[camel] ?? object[snake];
 
-function viewPart(part: unknown, view: GeminiView, path: string, container: unknown[]): Json[] {
+/** The request's `generationConfig.mediaResolution` and whether its model takes part levels. */
+interface Levels {
+  global: unknown;
+  perPart: boolean;
+}
+
+function viewPart(
+  part: unknown,
+  view: GeminiView,
+  path: string,
+  container: unknown[],
+  levels: Levels,
+): Json[] {
   if (!isObject(part)) return [];
   if (typeof part.text === "string") return part.thought ? [] : [{ type: "text", text: part.text }];
   const inline = field(part, "inlineData", "inline_data");
@@ -63,11 +83,19 @@ function viewPart(part: unknown, view: GeminiView, path: string, container: unkn
   } else {
     return [];
   }
-  const site = { url };
+  const own = field(part, "mediaResolution", "media_resolution");
+  const asked = detailOfLevel(isObject(own) ? own.level : undefined) ??
+    detailOfLevel(levels.global) ?? "auto";
+  // A level squint has no detail for (MEDIUM, ULTRA_HIGH) is the client's: left as it is.
+  if (asked === "none") return [];
+  const site: GeminiImage["site"] = { url, ...(asked === "auto" ? {} : { detail: asked }) };
   const image = {
     part,
     holder,
     path,
+    site,
+    asked,
+    levels: levels.perPart,
     get ref() {
       return markerRef(site.url) ?? -1;
     },
@@ -78,10 +106,10 @@ function viewPart(part: unknown, view: GeminiView, path: string, container: unkn
   return [{ type: "image_url", image_url: site }];
 }
 
-function partsOf(content: unknown, view: GeminiView, path: string): Json[] {
+function partsOf(content: unknown, view: GeminiView, path: string, levels: Levels): Json[] {
   const parts = isObject(content) ? content.parts : undefined;
   if (!Array.isArray(parts)) return [];
-  return parts.flatMap((part, i) => viewPart(part, view, `${path}/parts/${i}`, parts));
+  return parts.flatMap((part, i) => viewPart(part, view, `${path}/parts/${i}`, parts, levels));
 }
 
 /**
@@ -95,11 +123,16 @@ export function geminiView(outer: Json, model: string): GeminiView {
     ? [inner, "/generateContentRequest"]
     : [outer, ""];
   const contents = Array.isArray(body.contents) ? body.contents : [];
+  const config = field(body, "generationConfig", "generation_config");
+  const levels: Levels = {
+    global: isObject(config) ? field(config, "mediaResolution", "media_resolution") : undefined,
+    perPart: takesPartLevels(model),
+  };
   const messages: Json[] = contents.flatMap((content, i) =>
     isObject(content)
       ? [{
         role: content.role === "model" ? "assistant" : "user",
-        content: partsOf(content, out, `${at}/contents/${i}`),
+        content: partsOf(content, out, `${at}/contents/${i}`, levels),
       }]
       : []
   );
@@ -112,17 +145,24 @@ export function geminiView(outer: Json, model: string): GeminiView {
   return out;
 }
 
-/** An image's new inline data, or the text sent in its place. */
+/** An image's new inline data, its new `media_resolution` level, or the text sent in its place. */
 export interface NewGeminiImage {
   image: GeminiImage;
   mimeType?: string;
   data?: string;
+  level?: string;
   ocr?: { text: string; thumbnail: boolean };
+}
+
+/** The level to send with `image` when its plan changed the detail its level asked for. */
+export function plannedLevel(image: GeminiImage): string | undefined {
+  const detail = image.site.detail ?? "auto";
+  return image.levels && detail !== image.asked ? levelOfDetail(detail) : undefined;
 }
 
 /**
  * `raw` with each inline image's `data` and MIME type replaced, nothing else touched; undefined
- * when a change is more than that (a fetched file now inline, text in a picture's place) or an
+ * when a change is more than that (a fetched file now inline, a level, text in a picture's place) or an
  * image's data cannot be found as written, for the caller to write the body out.
  */
 export function spliceGemini(
@@ -130,8 +170,10 @@ export function spliceGemini(
   changes: readonly NewGeminiImage[],
 ): string[] | undefined {
   const edits: Edit[] = [];
-  for (const { image, mimeType, data, ocr } of changes) {
-    if (ocr || data === undefined || typeof image.holder.data !== "string") return undefined;
+  for (const { image, mimeType, data, level, ocr } of changes) {
+    if (ocr || level || data === undefined || typeof image.holder.data !== "string") {
+      return undefined;
+    }
     const at = stringAt(raw, image.holder.data);
     if (!at) return undefined;
     edits.push({ ...at, text: data });

@@ -21,7 +21,12 @@ import {
   responsesView,
 } from "../intake/responses_images.ts";
 import { base64DataUrl } from "../providers/openai_parts.ts";
-import { type GeminiImage, geminiView, type NewGeminiImage } from "../intake/gemini_images.ts";
+import {
+  type GeminiImage,
+  geminiView,
+  type NewGeminiImage,
+  plannedLevel,
+} from "../intake/gemini_images.ts";
 import type { PlannedImage } from "../optimize/plan_image.ts";
 import {
   admitDecoded,
@@ -121,7 +126,10 @@ export const RESPONSES_REQUEST: NativeRequest<ResponsesImage, NewResponsesImage>
   holder: (image) => image.part,
 };
 
-/** Gemini `generateContent`: inline images' data and MIME type; a fetched file sent inline. */
+/**
+ * Gemini `generateContent`: inline images' data and MIME type; a fetched file sent inline; on
+ * Gemini 3 the `media_resolution` level of a picture whose plan changed its detail.
+ */
 export const GEMINI_REQUEST: NativeRequest<GeminiImage, NewGeminiImage> = {
   // countTokens takes a whole `generateContentRequest` in place of `contents`.
   required: ["contents", "generateContentRequest"],
@@ -130,13 +138,20 @@ export const GEMINI_REQUEST: NativeRequest<GeminiImage, NewGeminiImage> = {
   change(image, literal, planned) {
     const parsed = literal === undefined ? undefined : base64DataUrl(dataUrlOf(literal));
     const ocr = planned?.ocr;
-    if (!parsed && !ocr) return undefined;
-    return { image, mimeType: parsed?.mediaType, data: parsed?.data, ocr };
+    const level = plannedLevel(image);
+    if (!parsed && !ocr && !level) return undefined;
+    return { image, mimeType: parsed?.mediaType, data: parsed?.data, level, ocr };
   },
   api: "gemini",
   apply(changes) {
-    for (const { image, mimeType, data, ocr } of changes) {
+    for (const { image, mimeType, data, level, ocr } of changes) {
       const { part } = image;
+      // Gemini 3's level per part, which overrides the request's, in the part's own spelling.
+      if (level) {
+        const snake = "inline_data" in part || "file_data" in part;
+        delete part[snake ? "mediaResolution" : "media_resolution"];
+        part[snake ? "media_resolution" : "mediaResolution"] = { level };
+      }
       if (data !== undefined && mimeType !== undefined) {
         // A fetched file now goes inline, in the part's own spelling of the field.
         const snake = "file_data" in part || "inline_data" in part;

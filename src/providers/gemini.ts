@@ -23,6 +23,7 @@ import {
 } from "./types.ts";
 import { base64DataUrl, isObject, toolArguments } from "./openai_parts.ts";
 import { own } from "../own.ts";
+import { levelOfDetail, takesPartLevels } from "../models/media_resolution.ts";
 
 type GeminiRole = "user" | "model";
 interface Content {
@@ -47,22 +48,36 @@ type CallNames = Map<string, string>;
 const SKIP_SIGNATURE = "skip_thought_signature_validator";
 
 /** Each OpenAI role as the Gemini turn it becomes. */
-const MESSAGE_TURNS: Record<string, (message: Json, at: string, calls: CallNames) => Turn> = {
+const MESSAGE_TURNS: Record<
+  string,
+  (message: Json, at: string, calls: CallNames, levels: boolean) => Turn
+> = {
   system: (message, at) => ({ role: "system", parts: textParts(message.content, at) }),
   developer: (message, at) => ({ role: "system", parts: textParts(message.content, at) }),
-  user: (message, at) => ({ role: "user", parts: contentParts(message.content, at) }),
-  assistant: (message, at, calls) => ({
+  user: (message, at, _, levels) => ({
+    role: "user",
+    parts: contentParts(message.content, at, levels),
+  }),
+  assistant: (message, at, calls, levels) => ({
     role: "model",
-    parts: [...contentParts(message.content, at), ...functionCalls(message, at, calls)],
+    parts: [...contentParts(message.content, at, levels), ...functionCalls(message, at, calls)],
   }),
   tool: (message, at, calls) => ({ role: "user", parts: [functionResponse(message, at, calls)] }),
 };
 
-/** Each OpenAI content part type as a Gemini part. */
-const CONTENT_PARTS: Record<string, (part: Json, at: string) => Json> = {
+/**
+ * Each OpenAI content part type as a Gemini part; `levels`: the model takes a `media_resolution`
+ * level per part, which an image's `detail` (low, high) becomes.
+ */
+const CONTENT_PARTS: Record<string, (part: Json, at: string, levels: boolean) => Json> = {
   text: (part) => ({ text: String(part.text ?? "") }),
   refusal: (part) => ({ text: String(part.refusal ?? "") }),
-  image_url: (part, at) => inlineData(objectAt(part.image_url)?.url, `${at}.image_url.url`),
+  image_url: (part, at, levels) => {
+    const image = objectAt(part.image_url);
+    const level = levels ? levelOfDetail(image?.detail) : undefined;
+    const inline = inlineData(image?.url, `${at}.image_url.url`);
+    return level ? { ...inline, mediaResolution: { level } } : inline;
+  },
   file: (part, at) => inlineData(objectAt(part.file)?.file_data, `${at}.file.file_data`),
   // A video squint left whole (SQUINT_VIDEO_GEMINI): Gemini samples it itself.
   video_url: (part, at) => inlineData(objectAt(part.video_url)?.url, `${at}.video_url.url`),
@@ -161,12 +176,13 @@ function geminiRequest(body: ChatBody, model: string, stream: boolean): Upstream
   const system: Json[] = [];
   const contents: Content[] = [];
   const calls: CallNames = new Map();
+  const levels = takesPartLevels(model);
   body.messages.forEach((value, i) => {
     const at = `messages[${i}]`;
     const message = objectAt(value) ?? {};
     const turn = own(MESSAGE_TURNS, String(message.role));
     if (!turn) throw new TranslationError(`Gemini has no role '${message.role}'`, `${at}.role`);
-    const { role, parts } = turn(message, at, calls);
+    const { role, parts } = turn(message, at, calls, levels);
     if (role === "system") system.push(...parts);
     else if (parts.length > 0 && contents.at(-1)?.role === role) {
       contents.at(-1)!.parts.push(...parts);
@@ -198,7 +214,7 @@ function geminiRequest(body: ChatBody, model: string, stream: boolean): Upstream
   return { path, headers: [], body: request };
 }
 
-function contentParts(content: unknown, at: string): Json[] {
+function contentParts(content: unknown, at: string, levels = false): Json[] {
   if (content == null) return [];
   if (typeof content === "string") return content === "" ? [] : [{ text: content }];
   if (!Array.isArray(content)) {
@@ -209,7 +225,7 @@ function contentParts(content: unknown, at: string): Json[] {
     const part = objectAt(value) ?? {};
     const convert = own(CONTENT_PARTS, String(part.type));
     if (!convert) throw new TranslationError(`Gemini takes no '${part.type}' content parts`, where);
-    const converted = convert(part, where);
+    const converted = convert(part, where, levels);
     return converted.text === "" ? [] : [converted];
   });
 }

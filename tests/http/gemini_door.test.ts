@@ -320,3 +320,96 @@ Deno.test("the cache keeps generateContent, streamGenerateContent and its alt=ss
   assert.deepEqual(again, [["hit", "{"], ["hit", "["], ["hit", "events"]]);
   assert.equal(it.gemini.requests.length, 3);
 });
+
+/** Posts a Gemini body to squint's door for `model`; returns the answer's figures. */
+async function generate(origin: string, model: string, body: unknown) {
+  const response = await fetch(`${origin}/v1beta/models/${model}:generateContent`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-goog-api-key": "goog-own" },
+    body: JSON.stringify(body),
+  });
+  assert.equal(response.status, 200);
+  await response.body?.cancel();
+  const figure = (name: string) => Number(response.headers.get(`x-squint-tokens-${name}`));
+  return { before: figure("before"), after: figure("after") };
+}
+
+type Part = { inlineData?: { data: string }; mediaResolution?: { level: string } };
+const sentParts = (it: { gemini: { requests: { body: unknown }[] } }, i = 0) =>
+  (it.gemini.requests[i].body as { contents: { parts: Part[] }[] }).contents[0].parts;
+
+Deno.test("Gemini 3: a glance is sent at media_resolution LOW on its part (280 tokens, not 1,120), which is what squint counts", async () => {
+  await using it = startAll();
+  const question = "What animal is this? One word.";
+  const text = Math.ceil(question.length / 4);
+  const { before, after } = await generate(it.squint.origin, "gemini-3-flash-preview", {
+    contents: photoContents(question),
+  });
+  const image = sentParts(it)[1];
+  assert.deepEqual(image.mediaResolution, { level: "MEDIA_RESOLUTION_LOW" });
+  assert.ok(before - after === 1120 - 280, `${before} → ${after} (text ~${text})`);
+  // A question about the picture's detail keeps the model's default level: nothing added.
+  await generate(it.squint.origin, "gemini-3-flash-preview", {
+    contents: photoContents("Describe every detail of this photo."),
+  });
+  assert.equal(sentParts(it, 1)[1].mediaResolution, undefined);
+});
+
+Deno.test("Gemini: a level the client set is what squint counts from, and one squint has no detail for passes untouched", async () => {
+  await using it = startAll();
+  const question = "What animal is this? One word.";
+  // The request's own LOW: already the glance's price, so nothing is claimed as saved.
+  const global = await generate(it.squint.origin, "gemini-3-flash-preview", {
+    contents: photoContents(question),
+    generationConfig: { mediaResolution: "MEDIA_RESOLUTION_LOW" },
+  });
+  assert.equal(global.before, global.after);
+  assert.equal(sentParts(it, 0)[1].mediaResolution, undefined, "the request's level stands");
+  // A part's own HIGH overrides the request's LOW: counted at 1,120, and kept (a client that
+  // asks for high detail gets it, whatever the question).
+  const contents = photoContents(question);
+  Object.assign(contents[0].parts[1], { mediaResolution: { level: "MEDIA_RESOLUTION_HIGH" } });
+  const own = await generate(it.squint.origin, "gemini-3-flash-preview", {
+    contents,
+    generationConfig: { mediaResolution: "MEDIA_RESOLUTION_LOW" },
+  });
+  assert.equal(own.before - global.before, 1120 - 280);
+  assert.equal(own.after, own.before);
+  assert.deepEqual(sentParts(it, 1)[1].mediaResolution, { level: "MEDIA_RESOLUTION_HIGH" });
+  // MEDIUM: the client's choice, planned by nobody — the part goes as it came, uncounted.
+  const medium = photoContents(question);
+  Object.assign(medium[0].parts[1], { mediaResolution: { level: "MEDIA_RESOLUTION_MEDIUM" } });
+  const kept = await generate(it.squint.origin, "gemini-3-flash-preview", { contents: medium });
+  assert.equal(kept.before, kept.after);
+  const sent = sentParts(it, 2)[1];
+  assert.deepEqual(sent.mediaResolution, { level: "MEDIA_RESOLUTION_MEDIUM" });
+  assert.equal(sent.inlineData!.data, base64Of(PHOTO));
+});
+
+Deno.test("the chat door sends a glance to Gemini 3 at media_resolution LOW, and no level to Gemini 2.5 (billed by its pixels)", async () => {
+  await using it = startAll();
+  const chat = (model: string) =>
+    fetch(`${it.squint.origin}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer goog-own" },
+      body: JSON.stringify({
+        model,
+        messages: [{
+          role: "user",
+          content: [
+            { type: "text", text: "What animal is this? One word." },
+            { type: "image_url", image_url: { url: corpusDataUrl(PHOTO) } },
+          ],
+        }],
+      }),
+    });
+  const three = await chat("gemini-3-flash-preview");
+  assert.equal(three.status, 200);
+  assert.ok(Number(three.headers.get("x-squint-tokens-saved")) >= 1120 - 280);
+  await three.body?.cancel();
+  assert.deepEqual(sentParts(it, 0)[1].mediaResolution, { level: "MEDIA_RESOLUTION_LOW" });
+  const two = await chat("gemini-2.5-flash");
+  assert.equal(two.status, 200);
+  await two.body?.cancel();
+  assert.equal(sentParts(it, 1)[1].mediaResolution, undefined);
+});
