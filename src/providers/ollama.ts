@@ -2,6 +2,9 @@
  * The Ollama upstream: OpenAI chat bodies as requests to Ollama's native `POST /api/chat`, and
  * its answers (one JSON object, or NDJSON lines when streamed) back in OpenAI's shape.
  *
+ * Thinking: `reasoning_effort` becomes `think`, and the answer's `thinking` comes back as the
+ * message's `reasoning` (a delta's, streamed), as Ollama's own OpenAI layer does.
+ *
  * Wire format from ollama/ollama: `api/types.go` (ChatRequest, Message, ToolCall, ChatResponse,
  * Metrics), `docs/api.md` ("Generate a chat completion"), `docs/api/errors.mdx` (errors, also
  * mid-stream) and `docs/api/usage.mdx` (counts on the `done` line only). Where Ollama's own
@@ -43,6 +46,8 @@ interface OpenAIToolCall {
 interface OpenAIMessage {
   role?: string;
   content?: unknown;
+  /** An assistant turn's thinking, as Ollama's own OpenAI layer answers it. */
+  reasoning?: unknown;
   name?: string;
   tool_calls?: OpenAIToolCall[];
   tool_call_id?: string;
@@ -97,6 +102,17 @@ const FORMATS: Record<string, (format: Json) => unknown> = {
   text: () => undefined,
   json_object: () => "json",
   json_schema: (format) => (format.json_schema as Json | undefined)?.schema,
+};
+
+/**
+ * `reasoning_effort` (or `reasoning.effort`) as Ollama's `think`, as Ollama's own OpenAI layer
+ * maps it (`openai/openai.go` FromChatRequest): a level, or `none` for no thinking.
+ */
+const THINK: Record<string, string | boolean> = {
+  high: "high",
+  medium: "medium",
+  low: "low",
+  none: false,
 };
 
 /** Ollama's `done_reason` values OpenAI has a finish reason for; any other (`load`…) is `stop`. */
@@ -170,6 +186,9 @@ function ollamaMessages(messages: unknown): Json[] {
     const { text, images } = contentOf(message.content, `${at}.content`);
     const out: Json = { role, content: text };
     if (images.length > 0) out.images = images;
+    if (role === "assistant" && typeof message.reasoning === "string" && message.reasoning) {
+      out.thinking = message.reasoning;
+    }
     if (role === "assistant" && message.tool_calls?.length) {
       out.tool_calls = message.tool_calls.map((call, j) => {
         if (call.id && call.function?.name) callNames.set(call.id, call.function.name);
@@ -224,6 +243,24 @@ function ollamaFormat(responseFormat: unknown): unknown {
     throw new TranslationError("json_schema needs a schema", "response_format.json_schema.schema");
   }
   return value;
+}
+
+/** Ollama's `think` for the body's reasoning effort (undefined: the model's default). */
+function ollamaThink(body: ChatBody): string | boolean | undefined {
+  const reasoning = body.reasoning;
+  const nested = isObject(reasoning) ? reasoning.effort : undefined;
+  const [effort, at] = nested != null
+    ? [nested, "reasoning.effort"]
+    : [body.reasoning_effort, "reasoning_effort"];
+  if (effort == null) return undefined;
+  const think = own(THINK, String(effort));
+  if (think === undefined) {
+    throw new TranslationError(
+      `Ollama takes reasoning effort ${Object.keys(THINK).join(", ")}, not '${effort}'`,
+      at,
+    );
+  }
+  return think;
 }
 
 /** Ollama's `options` from the sampling fields the body sets. */
@@ -304,6 +341,8 @@ class OllamaStream implements StreamTranslator {
       this.#created = createdOf(line.created_at);
       out.push(this.#chunk({ role: "assistant", content: "", refusal: null }));
     }
+    const thinking = line.message?.thinking;
+    if (thinking) out.push(this.#chunk({ reasoning: thinking }));
     const content = line.message?.content;
     if (content) out.push(this.#chunk({ content }));
     const calls = openAIToolCalls(line.message?.tool_calls);
@@ -358,6 +397,8 @@ export const ollamaChat: ChatTranslator = {
     if (format !== undefined) out.format = format;
     const options = ollamaOptions(body);
     if (Object.keys(options).length > 0) out.options = options;
+    const think = ollamaThink(body);
+    if (think !== undefined) out.think = think;
     // Ollama streams unless told not to, so `stream` is always said.
     out.stream = stream;
     return { path: "/api/chat", headers: [], body: out };
@@ -372,6 +413,8 @@ export const ollamaChat: ChatTranslator = {
       content: calls.length > 0 && text === "" ? null : text,
       refusal: null,
     };
+    // The model's thinking, where Ollama's OpenAI layer puts it.
+    if (message?.thinking) reply.reasoning = message.thinking;
     if (calls.length > 0) reply.tool_calls = calls;
     return {
       id: `chatcmpl-ollama-${++completions}`,

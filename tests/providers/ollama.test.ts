@@ -381,6 +381,55 @@ Deno.test("an NDJSON text stream becomes a role chunk, content chunks, the finis
   ]);
 });
 
+Deno.test("thinking: reasoning_effort becomes think (none: false), a past turn's reasoning its thinking, and the answer's thinking comes back as reasoning", () => {
+  const ask = (extra: Json) =>
+    ollamaChat.request(
+      {
+        model: "ollama/qwen3:8b",
+        messages: [
+          { role: "user", content: "What is 12 × 7?" },
+          { role: "assistant", content: "84", reasoning: "12 × 7 = 84." },
+          { role: "user", content: "And 12 × 8?" },
+        ],
+        ...extra,
+      },
+      "qwen3:8b",
+      false,
+    ).body as Json;
+  assert.equal(ask({ reasoning_effort: "high" }).think, "high");
+  assert.equal(ask({ reasoning_effort: "none" }).think, false);
+  assert.equal(ask({ reasoning: { effort: "low" } }).think, "low");
+  const plain = ask({});
+  assert.equal("think" in plain, false, "the model's default when nothing is asked");
+  assert.deepEqual((plain.messages as Json[])[1], {
+    role: "assistant",
+    content: "84",
+    thinking: "12 × 7 = 84.",
+  });
+  assert.throws(
+    () => ask({ reasoning_effort: "minimal" }),
+    (e) => e instanceof TranslationError && e.param === "reasoning_effort",
+  );
+
+  const answer = ollamaChat.response({
+    model: "qwen3:8b",
+    created_at: "2025-10-26T17:21:21.196249Z",
+    message: { role: "assistant", content: "96", thinking: "12 × 8 = 96." },
+    done_reason: "stop",
+    done: true,
+    prompt_eval_count: 30,
+    eval_count: 12,
+  }, "qwen3:8b") as { choices: { message: Json }[] };
+  assert.equal(answer.choices[0].message.reasoning, "12 × 8 = 96.");
+  assert.deepEqual(
+    translateStream([
+      '{"model":"qwen3:8b","created_at":"2025-10-26T17:21:21.196249Z","message":{"role":"assistant","content":"","thinking":"12 × 8"},"done":false}',
+      '{"model":"qwen3:8b","created_at":"2025-10-26T17:21:21.2Z","message":{"role":"assistant","content":"96"},"done":false}',
+    ]).slice(1, 3).map((c) => (c as { choices: { delta: Json }[] }).choices[0].delta),
+    [{ reasoning: "12 × 8" }, { content: "96" }],
+  );
+});
+
 Deno.test("streamed tool calls become tool_calls chunks with whole arguments, indexed, finish tool_calls", () => {
   const chunks = translateStream([
     '{"model":"llava:7b","created_at":"2025-10-26T17:21:21.1Z","message":{"role":"assistant","content":"","tool_calls":[{"id":"call_x1y2z3w4","function":{"index":0,"name":"convert_currency","arguments":{"amount":12.5,"to":"EUR"}}}]},"done":false}',
