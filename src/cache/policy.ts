@@ -7,6 +7,7 @@
  */
 import type { Config } from "../config.ts";
 import type { Controls } from "../optimize/controls.ts";
+import { liveSource } from "./live_sources.ts";
 
 /** What the cache may do for one request. */
 export interface CachePolicy {
@@ -61,7 +62,8 @@ export function cachePolicy(
     reason,
   });
   if (!mode.read && !mode.write) return off("cache off");
-  if (unkeyed) return off(unkeyed);
+  const unkept = unkeyed ?? liveSource(body);
+  if (unkept) return off(unkept);
   if (!deterministic && config.cache_sampled !== "on" && !controls.cacheAsked) {
     return off("sampled answer (temperature above 0) not cached unless asked");
   }

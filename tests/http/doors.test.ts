@@ -342,6 +342,48 @@ Deno.test("no hit across the headers and query that change an answer: anthropic-
   assert.equal(await ask("/v1/messages", messages, reordered), "hit");
 });
 
+Deno.test("an answer from the live world is never kept: web search, a container, MCP servers, Gemini's grounding", async () => {
+  await using it = startAll({ SQUINT_CACHE: "on" });
+  const status = async (path: string, body: unknown) => {
+    const response = await it.post(path, body);
+    await response.text();
+    return response.headers.get("x-squint-cache-status");
+  };
+  const messages = {
+    model: "claude-sonnet-4-6",
+    max_tokens: 50,
+    temperature: 0,
+    messages: [{ role: "user", content: "What changed in Debian today?" }],
+  };
+  const chat = { model: "gpt-4o", temperature: 0, messages: messages.messages };
+  const live: [string, string, unknown][] = [
+    ["messages, web search", "/v1/messages", {
+      ...messages,
+      tools: [{ type: "web_search_20250305", name: "web_search", max_uses: 2 }],
+    }],
+    ["messages, a container", "/v1/messages", { ...messages, container: "container_abc" }],
+    ["messages, MCP servers", "/v1/messages", {
+      ...messages,
+      mcp_servers: [{ type: "url", url: "https://mcp.example.org/sse", name: "debian" }],
+    }],
+    ["chat, web search", "/v1/chat/completions", { ...chat, web_search_options: {} }],
+    ["responses, file search", "/v1/responses", {
+      model: "gpt-4o",
+      temperature: 0,
+      store: false,
+      input: "What changed?",
+      tools: [{ type: "file_search", vector_store_ids: ["vs_1"] }],
+    }],
+  ];
+  for (const [name, path, body] of live) {
+    assert.equal(await status(path, body), "bypass", name);
+    assert.equal(await status(path, body), "bypass", `${name}, again`);
+  }
+  // The same body without its live tool is kept and found again.
+  assert.equal(await status("/v1/messages", messages), "miss");
+  assert.equal(await status("/v1/messages", messages), "hit");
+});
+
 Deno.test("identical concurrent Messages requests share one upstream call", async () => {
   const gate = Promise.withResolvers<void>();
   const anthropic = startMockAnthropic({ gate: gate.promise });
