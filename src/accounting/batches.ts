@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { Prices } from "../models/types.ts";
+import type { LongContextRates, Prices } from "../models/types.ts";
 
 type Json = Record<string, unknown>;
 
@@ -21,15 +21,23 @@ type Json = Record<string, unknown>;
  */
 export const BATCH_PRICE_FACTOR = 0.5;
 
+/** Per-million rates scaled to the batch price (a long-context tier's too). */
+function scaled<T extends Omit<LongContextRates, "aboveTokens">>(rates: T): T {
+  const times = (v: number | undefined) => v === undefined ? undefined : v * BATCH_PRICE_FACTOR;
+  return {
+    ...rates,
+    inputPerMTok: rates.inputPerMTok * BATCH_PRICE_FACTOR,
+    cachedInputPerMTok: times(rates.cachedInputPerMTok),
+    cacheWritePerMTok: times(rates.cacheWritePerMTok),
+    outputPerMTok: rates.outputPerMTok * BATCH_PRICE_FACTOR,
+  };
+}
+
 /** `prices` for work done in a batch. */
 export function batchPrices(prices: Prices): Prices {
-  const scaled = (v: number | undefined) => v === undefined ? undefined : v * BATCH_PRICE_FACTOR;
   return {
-    ...prices,
-    inputPerMTok: prices.inputPerMTok * BATCH_PRICE_FACTOR,
-    cachedInputPerMTok: scaled(prices.cachedInputPerMTok),
-    cacheWritePerMTok: scaled(prices.cacheWritePerMTok),
-    outputPerMTok: prices.outputPerMTok * BATCH_PRICE_FACTOR,
+    ...scaled(prices),
+    ...(prices.longContext ? { longContext: scaled(prices.longContext) } : {}),
     source: `${prices.source}, batch ×${BATCH_PRICE_FACTOR}`,
   };
 }

@@ -7,6 +7,7 @@ import type { PlannedImage } from "../optimize/plan_image.ts";
 import { type OpenAIUsage, servedWithoutCall, type SquintStats } from "./stats.ts";
 import type { Prices } from "../models/types.ts";
 import { usd } from "../usd.ts";
+import { pricesAt } from "../models/prices.ts";
 
 /** How the call went. */
 export interface CallOutcome {
@@ -65,7 +66,8 @@ function spentUsd(
 ): number | null {
   if (stats.cost_after_usd === null) return null;
   if (!outputTokens || !prices) return stats.cost_after_usd;
-  return usd(stats.cost_after_usd + outputTokens * prices.outputPerMTok / 1e6);
+  const output = pricesAt(prices, stats.upstream_input_tokens).outputPerMTok;
+  return usd(stats.cost_after_usd + outputTokens * output / 1e6);
 }
 
 /** The log row of one call. */

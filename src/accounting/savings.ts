@@ -10,6 +10,7 @@
 import type { PreparedChat } from "../pipeline/prepare_chat.ts";
 import { type OpenAIUsage, promptCacheSaving, type SquintStats } from "./stats.ts";
 import { usd } from "../usd.ts";
+import { pricesAt } from "../models/prices.ts";
 
 /** USD saved per channel (only channels that saved something). */
 export type ChannelSavings = Partial<Record<Channel, number>>;
@@ -27,22 +28,31 @@ export function savingsByChannel(
   if (saved === null || saved === 0) return {};
   if (stats.cache === "hit") return { cache: saved };
   if (stats.cache === "dedup") return { dedup: saved };
-  const price = prepared.resolved?.prices?.inputPerMTok;
-  if (price === undefined) return {};
+  const listed = prepared.resolved?.prices;
+  if (listed === undefined) return {};
+  // At the rates the request paid (a long-context tier, when its input was above one).
+  const prices = pricesAt(listed, usage?.prompt_tokens ?? stats.tokens_after);
   const out: ChannelSavings = {};
   const add = (channel: Channel, amount: number) => {
     if (amount !== 0) out[channel] = usd((out[channel] ?? 0) + amount);
   };
-  const prices = prepared.resolved?.prices;
-  if (prepared.promptCacheBySquint && prices && usage) {
+  if (prepared.promptCacheBySquint && usage) {
     add("prompt_cache", promptCacheSaving(prices, usage));
   }
+  const pictures: ChannelSavings = {};
   for (const image of prepared.plan.images) {
     const tokens = image.before.tokens - image.after.tokens;
-    add(image.optimizations.includes("ocr") ? "ocr" : "images", tokens * price / 1e6);
+    const channel = image.optimizations.includes("ocr") ? "ocr" : "images";
+    pictures[channel] = (pictures[channel] ?? 0) + tokens;
+    add(channel, tokens * prices.inputPerMTok / 1e6);
   }
-  // Routing gets the rest: the named model's cost less the request's own, before optimization.
   const parts = Object.values(out).reduce((a, b) => a + (b ?? 0), 0);
+  // Routing gets the rest: the named model's cost less the request's own, before optimization.
   if (prepared.routing?.from !== undefined) add("routing", saved - parts);
+  else if (Object.keys(pictures).length > 0) {
+    // The rest is a long-context tier the smaller pictures brought the request under: theirs.
+    const most = (pictures.ocr ?? 0) > (pictures.images ?? 0) ? "ocr" : "images";
+    add(most, saved - parts);
+  }
   return out;
 }

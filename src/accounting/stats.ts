@@ -6,6 +6,7 @@
  * estimates, and then labelled `estimated`.
  */
 import type { Prices, ResolvedModel } from "../models/types.ts";
+import { pricesAt } from "../models/prices.ts";
 import { usd } from "../usd.ts";
 
 /** The usage fields squint reads from an OpenAI-shaped answer. */
@@ -100,7 +101,8 @@ export function servedWithoutCall(cache: SquintStats["cache"]): boolean {
  * stored answer billed (from that answer's usage; from the input estimate when it has none).
  */
 function servedStats(input: StatsInput, called: SquintStats): SquintStats {
-  const prices = input.requested?.prices;
+  const listed = input.requested?.prices;
+  const prices = listed && pricesAt(listed, input.tokens.before);
   const output = input.usage?.completion_tokens ?? 0;
   const before = called.cost_before_usd === null || !prices
     ? null
@@ -120,23 +122,32 @@ function servedStats(input: StatsInput, called: SquintStats): SquintStats {
 export function buildStats(input: StatsInput): SquintStats {
   const saved = input.tokens.before - input.tokens.after;
   const billed = typeof input.usage?.prompt_tokens === "number" ? input.usage.prompt_tokens : null;
-  const before = input.requested?.prices;
-  const after = input.called?.prices;
+  // Each side at the rates its own size pays (a long-context tier above a threshold).
+  const requested = input.requested?.prices;
+  const called = input.called?.prices;
+  const before = requested &&
+    pricesAt(requested, billed !== null ? billed + saved : input.tokens.before);
+  const after = called && pricesAt(called, billed ?? input.tokens.after);
   let costBefore: number | null = null;
   let costAfter: number | null = null;
   if (before && after) {
     costAfter = billed !== null
       ? billedInputCost(after, input.usage!)
       : input.tokens.after * perToken(after.inputPerMTok);
+    // What the tokens squint removed would have cost on the model named, at the rates the whole
+    // request would have paid there: saved × its input rate, or, when the removed tokens move
+    // the request across a long-context threshold, the difference between the two sizes.
     costBefore = billed !== null
-      ? costAfter + saved * perToken(before.inputPerMTok)
+      ? costAfter + billedInputCost(before, { ...input.usage!, prompt_tokens: billed + saved }) -
+        billedInputCost(pricesAt(requested!, billed), input.usage!)
       : input.tokens.before * perToken(before.inputPerMTok);
   }
   if (input.promptCacheBySquint && costBefore !== null && after && input.usage) {
     costBefore += promptCacheSaving(after, input.usage);
   }
   if (input.before) {
-    const price = input.before.model?.prices?.inputPerMTok;
+    const listed = input.before.model?.prices;
+    const price = listed && pricesAt(listed, input.before.tokens).inputPerMTok;
     costBefore = price === undefined ? null : input.before.tokens * perToken(price);
   }
   const tokensBefore = input.before?.tokens ?? input.tokens.before;

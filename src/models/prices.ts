@@ -5,7 +5,7 @@
  */
 
 import { calcPrice } from "@pydantic/genai-prices";
-import type { ModelFamily, Prices } from "./types.ts";
+import type { LongContextRates, ModelFamily, Prices } from "./types.ts";
 
 /** The `source` of catalogue prices. */
 export const CATALOGUE_SOURCE = "@pydantic/genai-prices 0.1.8";
@@ -21,10 +21,51 @@ export interface PriceOverride {
 }
 
 /** Catalogue figures are plain numbers or `{ base, tiers }` with long-context rates above `start`. */
-type CatalogueFigure = number | { base: number; tiers: unknown[] } | undefined;
+type CatalogueFigure =
+  | number
+  | { base: number; tiers: { start: number; price: number }[] }
+  | undefined;
 
 function base(figure: CatalogueFigure): number | undefined {
   return typeof figure === "object" ? figure.base : figure;
+}
+
+/** A figure's highest tier above `start` input tokens (the catalogue's one long-context step). */
+function above(figure: CatalogueFigure, start: number): number | undefined {
+  if (typeof figure !== "object") return figure;
+  return figure.tiers.filter((t) => t.start <= start).at(-1)?.price ?? figure.base;
+}
+
+/**
+ * The long-context rates of tiered figures: the catalogue prices every token of a request whose
+ * input tokens exceed a tier's `start` at that tier (`calcPrice`), input and output alike.
+ */
+function longContextRates(
+  figures: Record<string, CatalogueFigure>,
+): LongContextRates | undefined {
+  const tiered = [figures.input_mtok, figures.output_mtok, figures.cache_read_mtok]
+    .find((f) => typeof f === "object" && f.tiers.length > 0);
+  if (typeof tiered !== "object") return undefined;
+  const start = Math.min(...tiered.tiers.map((t) => t.start));
+  const rates: LongContextRates = {
+    aboveTokens: start,
+    inputPerMTok: above(figures.input_mtok, start)!,
+    outputPerMTok: above(figures.output_mtok, start)!,
+  };
+  const cached = above(figures.cache_read_mtok, start);
+  if (cached !== undefined) rates.cachedInputPerMTok = cached;
+  const written = above(figures.cache_write_mtok, start);
+  if (written !== undefined) rates.cacheWritePerMTok = written;
+  return rates;
+}
+
+/** The rates a request with `inputTokens` of input (cached included) pays at `prices`. */
+export function pricesAt(prices: Prices, inputTokens: number | null | undefined): Prices {
+  const long = prices.longContext;
+  if (!long || !inputTokens || inputTokens <= long.aboveTokens) return prices;
+  const { aboveTokens: _, ...rates } = long;
+  const { longContext: _base, ...baseTier } = prices;
+  return { ...baseTier, ...rates };
 }
 
 const catalogueCache = new Map<string, Prices | undefined>();
@@ -54,9 +95,8 @@ export function cataloguePrices(family: ModelFamily): Prices | undefined {
       if (cached !== undefined) prices.cachedInputPerMTok = cached;
       const written = base(figures.cache_write_mtok);
       if (written !== undefined) prices.cacheWritePerMTok = written;
-      const tiered = [figures.input_mtok, figures.output_mtok, figures.cache_read_mtok]
-        .some((f) => typeof f === "object");
-      if (tiered) prices.longContextTiers = true;
+      const long = longContextRates(figures);
+      if (long) prices.longContext = long;
     }
   }
   catalogueCache.set(key, prices);

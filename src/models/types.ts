@@ -131,10 +131,24 @@ export interface Prices {
   cacheWritePerMTok?: number;
   /** Output tokens. */
   outputPerMTok: number;
-  /** True when the catalogue also lists higher long-context rates; the figures above are the base tier. */
-  longContextTiers?: boolean;
+  /**
+   * The catalogue's long-context rates, when it lists them (the figures above are the base
+   * tier): a request whose input, cached tokens included, is above `aboveTokens` pays these on
+   * all its tokens, input and output (`pricesAt`).
+   */
+  longContext?: LongContextRates;
   /** Where the figures come from (`@pydantic/genai-prices 0.1.8`, `override`, `local`). */
   source: string;
+}
+
+/** Rates in USD per million tokens above a long-context threshold. */
+export interface LongContextRates {
+  /** Input tokens (cached included) above which these rates apply. */
+  aboveTokens: number;
+  inputPerMTok: number;
+  cachedInputPerMTok?: number;
+  cacheWritePerMTok?: number;
+  outputPerMTok: number;
 }
 
 /** A model family as the registry holds it. */

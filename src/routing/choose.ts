@@ -11,6 +11,7 @@
 import { type ImageControls, type ImageFacts, planImage } from "../optimize/plan_image.ts";
 import type { Registry } from "../models/registry.ts";
 import type { Prices } from "../models/types.ts";
+import { pricesAt } from "../models/prices.ts";
 import {
   CAPABILITIES,
   type Capability,
@@ -103,8 +104,9 @@ export function weigh(
   };
 }
 
-/** Expected USD of a call: input and output at the model's prices. */
-export function callCost(prices: Prices, inputTokens: number, outputTokens: number): number {
+/** Expected USD of a call: input and output at the model's prices for a call of that size. */
+export function callCost(listed: Prices, inputTokens: number, outputTokens: number): number {
+  const prices = pricesAt(listed, inputTokens);
   return usd((inputTokens * prices.inputPerMTok + outputTokens * prices.outputPerMTok) / 1e6);
 }
 

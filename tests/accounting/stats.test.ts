@@ -107,3 +107,33 @@ Deno.test("DeepSeek's prompt_cache_hit_tokens are cache reads too; a routed requ
   assert.ok(Math.abs(s.cost_after_usd! - expected) < 1e-12);
   assert.equal(s.cost_before_model, "gpt-4o");
 });
+
+Deno.test("a request above a long-context threshold pays the tier's rates on all its tokens; one brought under it pays the base", () => {
+  const gpt54 = createRegistry().resolve("gpt-5.4")!;
+  const long = gpt54.prices!.longContext!;
+  assert.deepEqual(long, {
+    aboveTokens: 271_999,
+    inputPerMTok: 5,
+    cachedInputPerMTok: 0.5,
+    outputPerMTok: 22.5,
+  });
+  const stats = (before: number, billed: number) =>
+    buildStats({
+      tokens: { before, after: billed },
+      estimated: false,
+      optimizations: ["resize"],
+      requested: gpt54,
+      called: gpt54,
+      calledName: "gpt-5.4",
+      usage: { prompt_tokens: billed, prompt_tokens_details: { cached_tokens: 100_000 } },
+      cache: "bypass",
+    });
+  // 300k billed (100k of them cache reads): every token at the tier.
+  const above = stats(300_000, 300_000);
+  assert.equal(above.cost_after_usd, 1.05); // 200k × $5 + 100k × $0.50 per million
+  assert.equal(above.cost_saved_usd, 0);
+  // 290k sent as 260k: the request left the tier, and what that saved is squint's saving.
+  const under = stats(290_000, 260_000);
+  assert.equal(under.cost_after_usd, 0.425); // 160k × $2.50 + 100k × $0.25
+  assert.equal(under.cost_before_usd, 1.0); // 190k × $5 + 100k × $0.50
+});

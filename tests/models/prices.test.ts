@@ -9,6 +9,7 @@ import {
   inputCostUsd,
   type Prices,
 } from "../../src/models/mod.ts";
+import { pricesAt } from "../../src/models/prices.ts";
 
 const registry = createRegistry();
 const pricesOf = (name: string) => registry.resolve(name)?.prices;
@@ -52,16 +53,40 @@ Deno.test("gemini-2.5-flash costs $0.30 / $0.03 / $2.50", () => {
   });
 });
 
-Deno.test("tiered catalogue prices use the base tier and record that long-context tiers exist", () => {
+Deno.test("tiered catalogue prices are the base tier, with the long-context tier's rates beside them", () => {
   assert.deepEqual(pricesOf("gpt-5.4"), {
     inputPerMTok: 2.5,
     cachedInputPerMTok: 0.25,
     outputPerMTok: 15,
-    longContextTiers: true,
+    longContext: {
+      aboveTokens: 271_999,
+      inputPerMTok: 5,
+      cachedInputPerMTok: 0.5,
+      outputPerMTok: 22.5,
+    },
     source: CATALOGUE_SOURCE,
   });
-  assert.equal(pricesOf("gemini-2.5-pro")?.inputPerMTok, 1.25);
-  assert.equal(pricesOf("gemini-2.5-pro")?.longContextTiers, true);
+  const pro = pricesOf("gemini-2.5-pro")!;
+  assert.equal(pro.inputPerMTok, 1.25);
+  assert.deepEqual(pro.longContext, {
+    aboveTokens: 200_000,
+    inputPerMTok: 2.5,
+    cachedInputPerMTok: 0.25,
+    outputPerMTok: 15,
+  });
+  // pricesAt: the base up to the threshold, the tier past it (the catalogue's calcPrice alike).
+  assert.equal(pricesAt(pro, 200_000).inputPerMTok, 1.25);
+  const past = pricesAt(pro, 200_001);
+  assert.equal(past.inputPerMTok, 2.5);
+  assert.equal(past.longContext, undefined);
+  const usage = { input_tokens: 200_001, output_tokens: 1000, cache_read_tokens: 0 };
+  const catalogue = calcPrice(usage, "gemini-2.5-pro", { providerId: "google" })!;
+  assert.ok(
+    Math.abs(
+      catalogue.total_price - (200_001 * past.inputPerMTok + 1000 * past.outputPerMTok) / 1e6,
+    ) <
+      1e-12,
+  );
 });
 
 Deno.test("§7 list prices match for the other families", () => {
