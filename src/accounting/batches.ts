@@ -29,6 +29,7 @@ function scaled<T extends Omit<LongContextRates, "aboveTokens">>(rates: T): T {
     inputPerMTok: rates.inputPerMTok * BATCH_PRICE_FACTOR,
     cachedInputPerMTok: times(rates.cachedInputPerMTok),
     cacheWritePerMTok: times(rates.cacheWritePerMTok),
+    cacheWrite1hPerMTok: times(rates.cacheWrite1hPerMTok),
     outputPerMTok: rates.outputPerMTok * BATCH_PRICE_FACTOR,
   };
 }

@@ -16,6 +16,8 @@ export interface OpenAIUsage {
   prompt_tokens_details?: { cached_tokens?: number } | null;
   /** Input tokens written to the provider's prompt cache (Anthropic), inside `prompt_tokens`. */
   cache_creation_input_tokens?: number;
+  /** Of those, the ones written for an hour (Anthropic's `ttl: "1h"`, billed at their own rate). */
+  cache_creation_1h_input_tokens?: number;
   /** DeepSeek's name for cache reads (OpenAI-compatible endpoints), inside `prompt_tokens`. */
   prompt_cache_hit_tokens?: number;
 }
@@ -66,15 +68,29 @@ export interface StatsInput {
 
 const perToken = (perMTok: number) => perMTok / 1e6;
 
+/** Cache writes by rate: five-minute ones and one-hour ones (all five-minute unless told). */
+function cacheWrites(usage: OpenAIUsage): { minutes: number; hour: number } {
+  const written = usage.cache_creation_input_tokens ?? 0;
+  const hour = Math.min(written, usage.cache_creation_1h_input_tokens ?? 0);
+  return { minutes: written - hour, hour };
+}
+
+/** What each kind of cache write costs per token more than plain input (negative: less). */
+function writeRates(prices: Prices): { minutes: number; hour: number } {
+  const minutes = prices.cacheWritePerMTok ?? prices.inputPerMTok;
+  return { minutes, hour: prices.cacheWrite1hPerMTok ?? minutes };
+}
+
 /** Billed input at the provider's rates: cache reads and cache writes each at their own. */
 export function billedInputCost(prices: Prices, usage: OpenAIUsage): number {
   const total = usage.prompt_tokens ?? 0;
   const read = cacheReads(usage);
-  const written = usage.cache_creation_input_tokens ?? 0;
+  const written = cacheWrites(usage);
+  const rate = writeRates(prices);
   const readRate = prices.cachedInputPerMTok ?? prices.inputPerMTok;
-  const writeRate = prices.cacheWritePerMTok ?? prices.inputPerMTok;
-  return (total - read - written) * perToken(prices.inputPerMTok) + read * perToken(readRate) +
-    written * perToken(writeRate);
+  return (total - read - written.minutes - written.hour) * perToken(prices.inputPerMTok) +
+    read * perToken(readRate) + written.minutes * perToken(rate.minutes) +
+    written.hour * perToken(rate.hour);
 }
 
 /**
@@ -83,11 +99,12 @@ export function billedInputCost(prices: Prices, usage: OpenAIUsage): number {
  */
 export function promptCacheSaving(prices: Prices, usage: OpenAIUsage): number {
   const read = cacheReads(usage);
-  const written = usage.cache_creation_input_tokens ?? 0;
+  const written = cacheWrites(usage);
+  const rate = writeRates(prices);
   const readRate = prices.cachedInputPerMTok ?? prices.inputPerMTok;
-  const writeRate = prices.cacheWritePerMTok ?? prices.inputPerMTok;
-  return (read * (prices.inputPerMTok - readRate) + written * (prices.inputPerMTok - writeRate)) /
-    1e6;
+  return (read * (prices.inputPerMTok - readRate) +
+    written.minutes * (prices.inputPerMTok - rate.minutes) +
+    written.hour * (prices.inputPerMTok - rate.hour)) / 1e6;
 }
 
 /** Whether the answer came without an upstream call of its own (cache hit, shared call). */

@@ -56,6 +56,8 @@ function longContextRates(
   if (cached !== undefined) rates.cachedInputPerMTok = cached;
   const written = above(figures.cache_write_mtok, start);
   if (written !== undefined) rates.cacheWritePerMTok = written;
+  const hour = above(figures.cache_write_1h_mtok, start);
+  if (hour !== undefined) rates.cacheWrite1hPerMTok = hour;
   return rates;
 }
 
@@ -95,6 +97,8 @@ export function cataloguePrices(family: ModelFamily): Prices | undefined {
       if (cached !== undefined) prices.cachedInputPerMTok = cached;
       const written = base(figures.cache_write_mtok);
       if (written !== undefined) prices.cacheWritePerMTok = written;
+      const hour = base(figures.cache_write_1h_mtok);
+      if (hour !== undefined) prices.cacheWrite1hPerMTok = hour;
       const long = longContextRates(figures);
       if (long) prices.longContext = long;
     }

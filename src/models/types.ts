@@ -129,6 +129,8 @@ export interface Prices {
   cachedInputPerMTok?: number;
   /** Cache-write input tokens (Anthropic's 5-minute writes), when the provider charges them apart. */
   cacheWritePerMTok?: number;
+  /** Anthropic's one-hour cache writes (twice the input rate), when the catalogue lists them. */
+  cacheWrite1hPerMTok?: number;
   /** Output tokens. */
   outputPerMTok: number;
   /**
@@ -148,6 +150,7 @@ export interface LongContextRates {
   inputPerMTok: number;
   cachedInputPerMTok?: number;
   cacheWritePerMTok?: number;
+  cacheWrite1hPerMTok?: number;
   outputPerMTok: number;
 }
 

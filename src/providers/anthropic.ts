@@ -306,6 +306,7 @@ function usage(counts: UsageCounts): Json {
     completion: counts.output,
     cachedRead: counts.cacheRead,
     cacheWrite: counts.cacheWrite,
+    cacheWrite1h: counts.cacheWrite1h,
   });
 }
 
@@ -314,6 +315,8 @@ interface UsageCounts {
   output: number;
   cacheRead: number;
   cacheWrite: number;
+  /** Of the cache writes, the one-hour ones (`cache_creation.ephemeral_1h_input_tokens`). */
+  cacheWrite1h: number;
 }
 
 /** Reads the counts present in an Anthropic `usage` over `into` (absent or null fields kept). */
@@ -326,10 +329,14 @@ function readUsage(value: unknown, into: UsageCounts): UsageCounts {
     output: read("output_tokens", into.output),
     cacheRead: read("cache_read_input_tokens", into.cacheRead),
     cacheWrite: read("cache_creation_input_tokens", into.cacheWrite),
+    cacheWrite1h: isObject(value.cache_creation) &&
+        typeof value.cache_creation.ephemeral_1h_input_tokens === "number"
+      ? value.cache_creation.ephemeral_1h_input_tokens
+      : into.cacheWrite1h,
   };
 }
 
-const NO_USAGE: UsageCounts = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+const NO_USAGE: UsageCounts = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, cacheWrite1h: 0 };
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 const finishReason = (stopReason: unknown): FinishReason =>
   own(FINISH_REASONS, String(stopReason)) ?? "stop";

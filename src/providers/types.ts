@@ -89,6 +89,8 @@ export function openAIUsage(counts: {
   cachedRead?: number;
   /** Input tokens written to the provider's prompt cache (Anthropic), reported alongside. */
   cacheWrite?: number;
+  /** Of those, the ones written for an hour (billed at their own rate). */
+  cacheWrite1h?: number;
 }): Json {
   const usage: Json = {
     prompt_tokens: counts.prompt,
@@ -97,5 +99,6 @@ export function openAIUsage(counts: {
     prompt_tokens_details: { cached_tokens: counts.cachedRead ?? 0 },
   };
   if (counts.cacheWrite) usage.cache_creation_input_tokens = counts.cacheWrite;
+  if (counts.cacheWrite1h) usage.cache_creation_1h_input_tokens = counts.cacheWrite1h;
   return usage;
 }

@@ -87,6 +87,9 @@ export const ANTHROPIC_DIALECT: Dialect = {
     completion_tokens: n(u.output_tokens),
     prompt_tokens_details: { cached_tokens: n(u.cache_read_input_tokens) },
     cache_creation_input_tokens: n(u.cache_creation_input_tokens),
+    cache_creation_1h_input_tokens: n(
+      (u.cache_creation as Json | undefined)?.ephemeral_1h_input_tokens,
+    ),
   }),
   ends: { message_stop: "complete", error: "upstream_error" },
   errorEvent: (fault) =>

@@ -137,3 +137,24 @@ Deno.test("a request above a long-context threshold pays the tier's rates on all
   assert.equal(under.cost_after_usd, 0.425); // 160k × $2.50 + 100k × $0.25
   assert.equal(under.cost_before_usd, 1.0); // 190k × $5 + 100k × $0.50
 });
+
+Deno.test("Anthropic's one-hour cache writes are billed at their own rate (2x input), five-minute ones at 1.25x", () => {
+  const sonnet = createRegistry().resolve("claude-sonnet-4-6")!;
+  const s = buildStats({
+    tokens: { before: 10_000, after: 10_000 },
+    estimated: false,
+    optimizations: [],
+    requested: sonnet,
+    called: sonnet,
+    calledName: "claude-sonnet-4-6",
+    usage: {
+      prompt_tokens: 10_000,
+      prompt_tokens_details: { cached_tokens: 0 },
+      cache_creation_input_tokens: 8_000,
+      cache_creation_1h_input_tokens: 6_000,
+    },
+    cache: "bypass",
+  });
+  // 2,000 plain at $3, 2,000 five-minute writes at $3.75, 6,000 one-hour writes at $6.
+  assert.equal(s.cost_after_usd, 0.0495);
+});

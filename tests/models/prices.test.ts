@@ -34,11 +34,12 @@ Deno.test("gpt-4o-mini costs $0.15 / $0.075 / $0.60, also under its dated id", (
   assert.deepEqual(pricesOf("gpt-4o-mini-2024-07-18"), expected);
 });
 
-Deno.test("claude-sonnet-4-6 costs $3 / $0.30 / $15, cache writes $3.75", () => {
+Deno.test("claude-sonnet-4-6 costs $3 / $0.30 / $15, cache writes $3.75 (one-hour ones $6)", () => {
   assert.deepEqual(pricesOf("claude-sonnet-4-6"), {
     inputPerMTok: 3,
     cachedInputPerMTok: 0.3,
     cacheWritePerMTok: 3.75,
+    cacheWrite1hPerMTok: 6,
     outputPerMTok: 15,
     source: CATALOGUE_SOURCE,
   });

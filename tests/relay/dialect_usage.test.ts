@@ -24,12 +24,13 @@ Deno.test("Gemini: the tool-use prompt is input, thoughts are output, cached con
   );
 });
 
-Deno.test("Anthropic and Responses: cache reads and writes inside the input", () => {
+Deno.test("Anthropic and Responses: cache reads and writes inside the input, one-hour writes apart", () => {
   assert.deepEqual(
     ANTHROPIC_DIALECT.openAIUsage({
       input_tokens: 10,
       cache_read_input_tokens: 100,
       cache_creation_input_tokens: 50,
+      cache_creation: { ephemeral_5m_input_tokens: 20, ephemeral_1h_input_tokens: 30 },
       output_tokens: 7,
     }),
     {
@@ -37,6 +38,7 @@ Deno.test("Anthropic and Responses: cache reads and writes inside the input", ()
       completion_tokens: 7,
       prompt_tokens_details: { cached_tokens: 100 },
       cache_creation_input_tokens: 50,
+      cache_creation_1h_input_tokens: 30,
     },
   );
   assert.deepEqual(
