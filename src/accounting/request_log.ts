@@ -56,18 +56,21 @@ function loggedImages(
 }
 
 /**
- * What a call cost in all: its billed input (`cost_after_usd`) and its output's tokens at the
- * output price; the input alone when the output price is not known, null when nothing is.
+ * What a call cost in all: its billed input (`cost_after_usd`), its output's tokens at the
+ * output price and its server-side web searches at their price; the input alone when those
+ * prices are not known, null when nothing is.
  */
 function spentUsd(
   stats: SquintStats,
   outputTokens: number | null,
   prices: Prices | undefined,
+  searches = 0,
 ): number | null {
   if (stats.cost_after_usd === null) return null;
-  if (!outputTokens || !prices) return stats.cost_after_usd;
-  const output = pricesAt(prices, stats.upstream_input_tokens).outputPerMTok;
-  return usd(stats.cost_after_usd + outputTokens * output / 1e6);
+  if (!prices) return stats.cost_after_usd;
+  const output = (outputTokens ?? 0) * pricesAt(prices, stats.upstream_input_tokens).outputPerMTok;
+  const searched = searches * (prices.webSearchPerK ?? 0) / 1000;
+  return usd(stats.cost_after_usd + output / 1e6 + searched);
 }
 
 /** The log row of one call. */
@@ -101,7 +104,12 @@ export function chatLogRow(
     costBeforeUsd: s.cost_before_usd,
     costAfterUsd: s.cost_after_usd,
     costSavedUsd: s.cost_saved_usd,
-    spentUsd: spentUsd(s, outputTokens, call.prices ?? prepared.resolved?.prices),
+    spentUsd: spentUsd(
+      s,
+      outputTokens,
+      call.prices ?? prepared.resolved?.prices,
+      servedWithoutCall(s.cache) ? 0 : call.usage?.web_search_requests,
+    ),
     optimizations: s.optimizations,
     cache: s.cache,
     estimated: s.estimated,

@@ -18,6 +18,8 @@ export interface OpenAIUsage {
   cache_creation_input_tokens?: number;
   /** Of those, the ones written for an hour (Anthropic's `ttl: "1h"`, billed at their own rate). */
   cache_creation_1h_input_tokens?: number;
+  /** Server-side web searches, billed per search (Anthropic's `server_tool_use`). */
+  web_search_requests?: number;
   /** DeepSeek's name for cache reads (OpenAI-compatible endpoints), inside `prompt_tokens`. */
   prompt_cache_hit_tokens?: number;
 }

@@ -90,6 +90,7 @@ export const ANTHROPIC_DIALECT: Dialect = {
     cache_creation_1h_input_tokens: n(
       (u.cache_creation as Json | undefined)?.ephemeral_1h_input_tokens,
     ),
+    web_search_requests: n((u.server_tool_use as Json | undefined)?.web_search_requests),
   }),
   ends: { message_stop: "complete", error: "upstream_error" },
   errorEvent: (fault) =>

@@ -475,3 +475,57 @@ Deno.test("SQUINT_PROMPT_CACHE=auto: breakpoints for Anthropic where the client 
   const key = (all.openai.requests[0].body as { prompt_cache_key?: string }).prompt_cache_key;
   assert.match(key ?? "", /^[0-9a-f]{16}$/, "the tenant's key id");
 });
+
+Deno.test("server-side web searches are spent at the catalogue's price per thousand, beside the tokens", async () => {
+  const message = (searches: number) => ({
+    id: "msg_1",
+    type: "message",
+    role: "assistant",
+    model: "claude-sonnet-4-6",
+    content: [{ type: "text", text: "Debian 13 was released in August 2025." }],
+    stop_reason: "end_turn",
+    usage: {
+      input_tokens: 1000,
+      output_tokens: 100,
+      server_tool_use: { web_search_requests: searches, web_fetch_requests: 1 },
+    },
+  });
+  let searches = 0;
+  const upstream = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => Response.json(message(searches)),
+  );
+  const squint = startSquint({
+    SQUINT_ANTHROPIC_BASE_URL: `http://127.0.0.1:${upstream.addr.port}`,
+  });
+  const storage = squint.app.parts.storage;
+  const spent = async (n: number) => {
+    searches = n;
+    const response = await fetch(`${squint.origin}/v1/messages`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-api-key": "sk-ant-client",
+        "anthropic-version": "2023-06-01",
+      },
+      body: JSON.stringify({
+        model: "claude-sonnet-4-6",
+        max_tokens: 200,
+        messages: [{ role: "user", content: "When was Debian 13 released?" }],
+        tools: [{ type: "web_search_20250305", name: "web_search", max_uses: 5 }],
+      }),
+    });
+    assert.equal(response.status, 200);
+    await response.body?.cancel();
+    let row;
+    while (!(row = await storage.request(response.headers.get("x-request-id")!)));
+    return row.spentUsd!;
+  };
+  const none = await spent(0);
+  const three = await spent(3);
+  const perK = squint.app.parts.registry.resolve("claude-sonnet-4-6")!.prices!.webSearchPerK!;
+  assert.equal(perK, 10);
+  assert.ok(Math.abs(three - none - 3 * perK / 1000) < 1e-9, `${none} → ${three}`);
+  await squint.close();
+  await upstream.shutdown();
+});

@@ -65,6 +65,7 @@ Deno.test("gpt-5.1-codex takes the codex patch rule under its own name, at the p
     inputPerMTok: 1.25,
     cachedInputPerMTok: 0.125,
     outputPerMTok: 10,
+    webSearchPerK: 10,
     source: CATALOGUE_SOURCE,
   });
   assert.equal(codex.family.contextWindow, 400_000);

@@ -19,6 +19,7 @@ Deno.test("gpt-4o costs $2.50 in, $1.25 cached, $10 out per million tokens", () 
     inputPerMTok: 2.5,
     cachedInputPerMTok: 1.25,
     outputPerMTok: 10,
+    webSearchPerK: 10,
     source: CATALOGUE_SOURCE,
   });
 });
@@ -28,6 +29,7 @@ Deno.test("gpt-4o-mini costs $0.15 / $0.075 / $0.60, also under its dated id", (
     inputPerMTok: 0.15,
     cachedInputPerMTok: 0.075,
     outputPerMTok: 0.6,
+    webSearchPerK: 10,
     source: CATALOGUE_SOURCE,
   };
   assert.deepEqual(pricesOf("gpt-4o-mini"), expected);
@@ -41,6 +43,7 @@ Deno.test("claude-sonnet-4-6 costs $3 / $0.30 / $15, cache writes $3.75 (one-hou
     cacheWritePerMTok: 3.75,
     cacheWrite1hPerMTok: 6,
     outputPerMTok: 15,
+    webSearchPerK: 10,
     source: CATALOGUE_SOURCE,
   });
 });
@@ -65,6 +68,7 @@ Deno.test("tiered catalogue prices are the base tier, with the long-context tier
       cachedInputPerMTok: 0.5,
       outputPerMTok: 22.5,
     },
+    webSearchPerK: 10,
     source: CATALOGUE_SOURCE,
   });
   const pro = pricesOf("gemini-2.5-pro")!;

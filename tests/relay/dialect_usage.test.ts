@@ -39,6 +39,7 @@ Deno.test("Anthropic and Responses: cache reads and writes inside the input, one
       prompt_tokens_details: { cached_tokens: 100 },
       cache_creation_input_tokens: 50,
       cache_creation_1h_input_tokens: 30,
+      web_search_requests: 0,
     },
   );
   assert.deepEqual(
