@@ -13,7 +13,7 @@ import { usd } from "../usd.ts";
 export interface OpenAIUsage {
   prompt_tokens?: number;
   completion_tokens?: number;
-  prompt_tokens_details?: { cached_tokens?: number } | null;
+  prompt_tokens_details?: { cached_tokens?: number; audio_tokens?: number } | null;
   /** Input tokens written to the provider's prompt cache (Anthropic), inside `prompt_tokens`. */
   cache_creation_input_tokens?: number;
   /** Of those, the ones written for an hour (Anthropic's `ttl: "1h"`, billed at their own rate). */
@@ -90,9 +90,14 @@ export function billedInputCost(prices: Prices, usage: OpenAIUsage): number {
   const written = cacheWrites(usage);
   const rate = writeRates(prices);
   const readRate = prices.cachedInputPerMTok ?? prices.inputPerMTok;
-  return (total - read - written.minutes - written.hour) * perToken(prices.inputPerMTok) +
-    read * perToken(readRate) + written.minutes * perToken(rate.minutes) +
-    written.hour * perToken(rate.hour);
+  // Uncached audio at its own rate, where the price list has one (Gemini).
+  const audio = prices.inputAudioPerMTok === undefined ? 0 : Math.min(
+    usage.prompt_tokens_details?.audio_tokens ?? 0,
+    total - read - written.minutes - written.hour,
+  );
+  return (total - read - written.minutes - written.hour - audio) * perToken(prices.inputPerMTok) +
+    audio * perToken(prices.inputAudioPerMTok ?? 0) + read * perToken(readRate) +
+    written.minutes * perToken(rate.minutes) + written.hour * perToken(rate.hour);
 }
 
 /**

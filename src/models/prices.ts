@@ -99,6 +99,8 @@ export function cataloguePrices(family: ModelFamily): Prices | undefined {
       if (written !== undefined) prices.cacheWritePerMTok = written;
       const hour = base(figures.cache_write_1h_mtok);
       if (hour !== undefined) prices.cacheWrite1hPerMTok = hour;
+      const audio = base(figures.input_audio_mtok);
+      if (audio !== undefined) prices.inputAudioPerMTok = audio;
       const searches = base(figures.web_searches_kcount);
       if (searches !== undefined) prices.webSearchPerK = searches;
       const long = longContextRates(figures);

@@ -131,6 +131,8 @@ export interface Prices {
   cacheWritePerMTok?: number;
   /** Anthropic's one-hour cache writes (twice the input rate), when the catalogue lists them. */
   cacheWrite1hPerMTok?: number;
+  /** Audio input tokens (Gemini bills them apart), when the catalogue lists them. */
+  inputAudioPerMTok?: number;
   /** USD per thousand server-side web searches (Anthropic's web search tool), when listed. */
   webSearchPerK?: number;
   /** Output tokens. */

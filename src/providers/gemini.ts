@@ -506,6 +506,16 @@ function finishReason(reason: unknown, hasCalls: boolean): FinishReason {
   return mapped === "stop" && hasCalls ? "tool_calls" : mapped;
 }
 
+/**
+ * The prompt tokens Gemini counted as audio (`promptTokensDetails`, modality AUDIO), which it
+ * bills at their own input rate.
+ */
+export function geminiAudioTokens(metadata: Json): number {
+  const details = Array.isArray(metadata.promptTokensDetails) ? metadata.promptTokensDetails : [];
+  return details.filter(isObject).filter((d) => d.modality === "AUDIO")
+    .reduce((sum, d) => sum + (typeof d.tokenCount === "number" ? d.tokenCount : 0), 0);
+}
+
 function usageOf(metadata: Json): Json {
   const count = (key: string) => typeof metadata[key] === "number" ? metadata[key] as number : 0;
   const usage = openAIUsage({
@@ -513,6 +523,8 @@ function usageOf(metadata: Json): Json {
     completion: count("candidatesTokenCount") + count("thoughtsTokenCount"),
     cachedRead: count("cachedContentTokenCount"),
   });
+  const audio = geminiAudioTokens(metadata);
+  if (audio > 0) (usage.prompt_tokens_details as Json).audio_tokens = audio;
   if (count("thoughtsTokenCount") > 0) {
     usage.completion_tokens_details = { reasoning_tokens: count("thoughtsTokenCount") };
   }

@@ -22,6 +22,7 @@ import {
 } from "../errors.ts";
 import type { PreparedChat } from "../pipeline/prepare_chat.ts";
 import { relayedHeaders } from "../providers/openai.ts";
+import { geminiAudioTokens } from "../providers/gemini.ts";
 import { callLogger, firstBytesClock, type RelayContext } from "./chat_response.ts";
 import { enqueuer, type StreamOutcome } from "./chat_stream.ts";
 import { servedResponse } from "./served.ts";
@@ -161,7 +162,10 @@ export const GEMINI_DIALECT: Dialect = {
   openAIUsage: (u) => ({
     prompt_tokens: n(u.promptTokenCount) + n(u.toolUsePromptTokenCount),
     completion_tokens: n(u.candidatesTokenCount) + n(u.thoughtsTokenCount),
-    prompt_tokens_details: { cached_tokens: n(u.cachedContentTokenCount) },
+    prompt_tokens_details: {
+      cached_tokens: n(u.cachedContentTokenCount),
+      audio_tokens: geminiAudioTokens(u),
+    },
   }),
   ends: {},
   endsWith: (data) =>

@@ -158,3 +158,22 @@ Deno.test("Anthropic's one-hour cache writes are billed at their own rate (2x in
   // 2,000 plain at $3, 2,000 five-minute writes at $3.75, 6,000 one-hour writes at $6.
   assert.equal(s.cost_after_usd, 0.0495);
 });
+
+Deno.test("Gemini's audio input is billed at its own rate where the price list has one", () => {
+  const flash = createRegistry().resolve("gemini-2.5-flash")!;
+  const s = buildStats({
+    tokens: { before: 10_000, after: 10_000 },
+    estimated: false,
+    optimizations: [],
+    requested: flash,
+    called: flash,
+    calledName: "gemini-2.5-flash",
+    usage: {
+      prompt_tokens: 10_000,
+      prompt_tokens_details: { cached_tokens: 0, audio_tokens: 4_000 },
+    },
+    cache: "bypass",
+  });
+  // 6,000 text tokens at $0.30 and 4,000 audio tokens at $1.00 per million.
+  assert.equal(s.cost_after_usd, 0.0058);
+});

@@ -48,10 +48,11 @@ Deno.test("claude-sonnet-4-6 costs $3 / $0.30 / $15, cache writes $3.75 (one-hou
   });
 });
 
-Deno.test("gemini-2.5-flash costs $0.30 / $0.03 / $2.50", () => {
+Deno.test("gemini-2.5-flash costs $0.30 / $0.03 / $2.50 (audio input $1)", () => {
   assert.deepEqual(pricesOf("gemini-2.5-flash"), {
     inputPerMTok: 0.3,
     cachedInputPerMTok: 0.03,
+    inputAudioPerMTok: 1,
     outputPerMTok: 2.5,
     source: CATALOGUE_SOURCE,
   });

@@ -10,7 +10,7 @@ import {
   RESPONSES_DIALECT,
 } from "../../src/relay/native_response.ts";
 
-Deno.test("Gemini: the tool-use prompt is input, thoughts are output, cached content is a cache read", () => {
+Deno.test("Gemini: the tool-use prompt is input, thoughts are output, cached content is a cache read, audio apart", () => {
   assert.deepEqual(
     GEMINI_DIALECT.openAIUsage({
       promptTokenCount: 1310,
@@ -19,8 +19,16 @@ Deno.test("Gemini: the tool-use prompt is input, thoughts are output, cached con
       cachedContentTokenCount: 1024,
       toolUsePromptTokenCount: 12,
       thoughtsTokenCount: 100,
+      promptTokensDetails: [
+        { modality: "TEXT", tokenCount: 1010 },
+        { modality: "AUDIO", tokenCount: 300 },
+      ],
     }),
-    { prompt_tokens: 1322, completion_tokens: 109, prompt_tokens_details: { cached_tokens: 1024 } },
+    {
+      prompt_tokens: 1322,
+      completion_tokens: 109,
+      prompt_tokens_details: { cached_tokens: 1024, audio_tokens: 300 },
+    },
   );
 });
 
