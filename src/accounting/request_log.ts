@@ -57,20 +57,21 @@ function loggedImages(
 
 /**
  * What a call cost in all: its billed input (`cost_after_usd`), its output's tokens at the
- * output price and its server-side web searches at their price; the input alone when those
- * prices are not known, null when nothing is.
+ * output price and its hosted searches (web, files) at their price per call; the input alone
+ * when those prices are not known, null when nothing is.
  */
 function spentUsd(
   stats: SquintStats,
   outputTokens: number | null,
   prices: Prices | undefined,
-  searches = 0,
+  usage: OpenAIUsage | undefined,
 ): number | null {
   if (stats.cost_after_usd === null) return null;
   if (!prices) return stats.cost_after_usd;
   const output = (outputTokens ?? 0) * pricesAt(prices, stats.upstream_input_tokens).outputPerMTok;
-  const searched = searches * (prices.webSearchPerK ?? 0) / 1000;
-  return usd(stats.cost_after_usd + output / 1e6 + searched);
+  const searched = (usage?.web_search_requests ?? 0) * (prices.webSearchPerK ?? 0) +
+    (usage?.file_search_requests ?? 0) * (prices.fileSearchPerK ?? 0);
+  return usd(stats.cost_after_usd + output / 1e6 + searched / 1000);
 }
 
 /** The log row of one call. */
@@ -108,7 +109,7 @@ export function chatLogRow(
       s,
       outputTokens,
       call.prices ?? prepared.resolved?.prices,
-      servedWithoutCall(s.cache) ? 0 : call.usage?.web_search_requests,
+      servedWithoutCall(s.cache) ? undefined : call.usage,
     ),
     optimizations: s.optimizations,
     cache: s.cache,

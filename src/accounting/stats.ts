@@ -18,8 +18,10 @@ export interface OpenAIUsage {
   cache_creation_input_tokens?: number;
   /** Of those, the ones written for an hour (Anthropic's `ttl: "1h"`, billed at their own rate). */
   cache_creation_1h_input_tokens?: number;
-  /** Server-side web searches, billed per search (Anthropic's `server_tool_use`). */
+  /** Server-side web searches, billed per search (Anthropic's `server_tool_use`, Responses calls). */
   web_search_requests?: number;
+  /** Hosted file searches (Responses `file_search_call`), billed per call. */
+  file_search_requests?: number;
   /** DeepSeek's name for cache reads (OpenAI-compatible endpoints), inside `prompt_tokens`. */
   prompt_cache_hit_tokens?: number;
 }

@@ -103,6 +103,8 @@ export function cataloguePrices(family: ModelFamily): Prices | undefined {
       if (audio !== undefined) prices.inputAudioPerMTok = audio;
       const searches = base(figures.web_searches_kcount);
       if (searches !== undefined) prices.webSearchPerK = searches;
+      const fileSearches = base(figures.storage_searches_kcount);
+      if (fileSearches !== undefined) prices.fileSearchPerK = fileSearches;
       const long = longContextRates(figures);
       if (long) prices.longContext = long;
     }

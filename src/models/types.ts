@@ -133,8 +133,10 @@ export interface Prices {
   cacheWrite1hPerMTok?: number;
   /** Audio input tokens (Gemini bills them apart), when the catalogue lists them. */
   inputAudioPerMTok?: number;
-  /** USD per thousand server-side web searches (Anthropic's web search tool), when listed. */
+  /** USD per thousand server-side web searches (Anthropic's tool, OpenAI's), when listed. */
   webSearchPerK?: number;
+  /** USD per thousand hosted file searches (OpenAI's `file_search`), when listed. */
+  fileSearchPerK?: number;
   /** Output tokens. */
   outputPerMTok: number;
   /**

@@ -101,14 +101,31 @@ export const ANTHROPIC_DIALECT: Dialect = {
   errorResponse: anthropicErrorResponse,
 };
 
+/**
+ * A Responses object's usage, with the hosted tool calls it is billed for per call beside it
+ * (its `web_search_call` and `file_search_call` output items: the usage does not count them).
+ */
+function responseUsage(response: Json | undefined): Json | undefined {
+  const usage = response?.usage;
+  if (!usage || typeof usage !== "object") return undefined;
+  const output = Array.isArray(response.output) ? response.output : [];
+  const calls = (type: string) =>
+    output.filter((item) => (item as Json | null)?.type === type).length;
+  return {
+    ...usage,
+    web_search_calls: calls("web_search_call"),
+    file_search_calls: calls("file_search_call"),
+  };
+}
+
 /** OpenAI Responses: usage on the response, sent whole in `response.completed`. */
 export const RESPONSES_DIALECT: Dialect = {
   door: "responses",
   sequenced: true,
-  answerUsage: (answer) => answer.usage as Json | undefined,
+  answerUsage: (answer) => responseUsage(answer),
   eventUsage: (event) =>
     event.type === "response.completed"
-      ? (event.response as Json | undefined)?.usage as Json | undefined
+      ? responseUsage(event.response as Json | undefined)
       : undefined,
   openAIUsage: (u) => ({
     prompt_tokens: n(u.input_tokens),
@@ -116,6 +133,8 @@ export const RESPONSES_DIALECT: Dialect = {
     prompt_tokens_details: {
       cached_tokens: n((u.input_tokens_details as Json | undefined)?.cached_tokens),
     },
+    web_search_requests: n(u.web_search_calls),
+    file_search_requests: n(u.file_search_calls),
   }),
   readBackId(answer) {
     const response = (answer.type === undefined ? answer : answer.response) as Json | undefined;

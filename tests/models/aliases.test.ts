@@ -66,6 +66,7 @@ Deno.test("gpt-5.1-codex takes the codex patch rule under its own name, at the p
     cachedInputPerMTok: 0.125,
     outputPerMTok: 10,
     webSearchPerK: 10,
+    fileSearchPerK: 2.5,
     source: CATALOGUE_SOURCE,
   });
   assert.equal(codex.family.contextWindow, 400_000);

@@ -20,6 +20,7 @@ Deno.test("gpt-4o costs $2.50 in, $1.25 cached, $10 out per million tokens", () 
     cachedInputPerMTok: 1.25,
     outputPerMTok: 10,
     webSearchPerK: 10,
+    fileSearchPerK: 2.5,
     source: CATALOGUE_SOURCE,
   });
 });
@@ -30,6 +31,7 @@ Deno.test("gpt-4o-mini costs $0.15 / $0.075 / $0.60, also under its dated id", (
     cachedInputPerMTok: 0.075,
     outputPerMTok: 0.6,
     webSearchPerK: 10,
+    fileSearchPerK: 2.5,
     source: CATALOGUE_SOURCE,
   };
   assert.deepEqual(pricesOf("gpt-4o-mini"), expected);
@@ -70,6 +72,7 @@ Deno.test("tiered catalogue prices are the base tier, with the long-context tier
       outputPerMTok: 22.5,
     },
     webSearchPerK: 10,
+    fileSearchPerK: 2.5,
     source: CATALOGUE_SOURCE,
   });
   const pro = pricesOf("gemini-2.5-pro")!;

@@ -56,6 +56,28 @@ Deno.test("Anthropic and Responses: cache reads and writes inside the input, one
       output_tokens: 4,
       input_tokens_details: { cached_tokens: 20 },
     }),
-    { prompt_tokens: 30, completion_tokens: 4, prompt_tokens_details: { cached_tokens: 20 } },
+    {
+      prompt_tokens: 30,
+      completion_tokens: 4,
+      prompt_tokens_details: { cached_tokens: 20 },
+      web_search_requests: 0,
+      file_search_requests: 0,
+    },
   );
+  // Hosted searches are billed per call: counted from the answer's output items.
+  const answer = {
+    object: "response",
+    output: [
+      { type: "web_search_call", status: "completed", action: { type: "search" } },
+      { type: "web_search_call", status: "completed", action: { type: "open_page" } },
+      { type: "file_search_call", status: "completed", queries: ["bookworm"] },
+      { type: "message", role: "assistant", content: [] },
+    ],
+    usage: { input_tokens: 30, output_tokens: 4 },
+  };
+  const usage = RESPONSES_DIALECT.openAIUsage(RESPONSES_DIALECT.answerUsage(answer)!);
+  assert.equal(usage.web_search_requests, 2);
+  assert.equal(usage.file_search_requests, 1);
+  const event = { type: "response.completed", response: answer };
+  assert.deepEqual(RESPONSES_DIALECT.eventUsage(event), RESPONSES_DIALECT.answerUsage(answer));
 });
