@@ -1,9 +1,25 @@
 import assert from "node:assert/strict";
-import { buildStats, statsHeaders } from "../../src/accounting/stats.ts";
+import { buildStats, type OpenAIUsage, statsHeaders } from "../../src/accounting/stats.ts";
 import { estimateStringTokens, estimateTextTokens } from "../../src/accounting/text_tokens.ts";
 import { createRegistry } from "../../src/models/registry.ts";
 
 const gpt4o = createRegistry().resolve("gpt-4o")!;
+
+/** The stats of a request to `model` that squint left as it was, billed `usage`. */
+function billedOn(model: string, usage: OpenAIUsage) {
+  const resolved = createRegistry().resolve(model)!;
+  const tokens = usage.prompt_tokens!;
+  return buildStats({
+    tokens: { before: tokens, after: tokens },
+    estimated: false,
+    optimizations: [],
+    requested: resolved,
+    called: resolved,
+    calledName: model,
+    usage,
+    cache: "bypass",
+  });
+}
 
 Deno.test("with billed usage, cost after is what the provider billed and cost before adds what squint removed", () => {
   const s = buildStats({
@@ -139,40 +155,20 @@ Deno.test("a request above a long-context threshold pays the tier's rates on all
 });
 
 Deno.test("Anthropic's one-hour cache writes are billed at their own rate (2x input), five-minute ones at 1.25x", () => {
-  const sonnet = createRegistry().resolve("claude-sonnet-4-6")!;
-  const s = buildStats({
-    tokens: { before: 10_000, after: 10_000 },
-    estimated: false,
-    optimizations: [],
-    requested: sonnet,
-    called: sonnet,
-    calledName: "claude-sonnet-4-6",
-    usage: {
-      prompt_tokens: 10_000,
-      prompt_tokens_details: { cached_tokens: 0 },
-      cache_creation_input_tokens: 8_000,
-      cache_creation_1h_input_tokens: 6_000,
-    },
-    cache: "bypass",
+  const s = billedOn("claude-sonnet-4-6", {
+    prompt_tokens: 10_000,
+    prompt_tokens_details: { cached_tokens: 0 },
+    cache_creation_input_tokens: 8_000,
+    cache_creation_1h_input_tokens: 6_000,
   });
   // 2,000 plain at $3, 2,000 five-minute writes at $3.75, 6,000 one-hour writes at $6.
   assert.equal(s.cost_after_usd, 0.0495);
 });
 
 Deno.test("Gemini's audio input is billed at its own rate where the price list has one", () => {
-  const flash = createRegistry().resolve("gemini-2.5-flash")!;
-  const s = buildStats({
-    tokens: { before: 10_000, after: 10_000 },
-    estimated: false,
-    optimizations: [],
-    requested: flash,
-    called: flash,
-    calledName: "gemini-2.5-flash",
-    usage: {
-      prompt_tokens: 10_000,
-      prompt_tokens_details: { cached_tokens: 0, audio_tokens: 4_000 },
-    },
-    cache: "bypass",
+  const s = billedOn("gemini-2.5-flash", {
+    prompt_tokens: 10_000,
+    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 4_000 },
   });
   // 6,000 text tokens at $0.30 and 4,000 audio tokens at $1.00 per million.
   assert.equal(s.cost_after_usd, 0.0058);

@@ -299,13 +299,22 @@ Deno.test("a Messages answer is served from the cache, a stored Responses one is
   assert.equal(it.openai.requests.length, 3);
 });
 
+/** The cache status of one request through `it`, its answer read to the end. */
+async function cacheStatus(
+  it: { post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response> },
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<string | null> {
+  const response = await it.post(path, body, headers);
+  await response.text();
+  return response.headers.get("x-squint-cache-status");
+}
+
 Deno.test("no hit across the headers and query that change an answer: anthropic-beta, anthropic-version, openai-beta, the query string", async () => {
   await using it = startAll({ SQUINT_CACHE: "on" });
-  const ask = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
-    const response = await it.post(path, body, headers);
-    await response.text();
-    return response.headers.get("x-squint-cache-status");
-  };
+  const ask = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    cacheStatus(it, path, body, headers);
   const messages = {
     model: "claude-sonnet-4-6",
     max_tokens: 50,
@@ -344,11 +353,7 @@ Deno.test("no hit across the headers and query that change an answer: anthropic-
 
 Deno.test("an answer from the live world is never kept: web search, a container, MCP servers, Gemini's grounding", async () => {
   await using it = startAll({ SQUINT_CACHE: "on" });
-  const status = async (path: string, body: unknown) => {
-    const response = await it.post(path, body);
-    await response.text();
-    return response.headers.get("x-squint-cache-status");
-  };
+  const status = (path: string, body: unknown) => cacheStatus(it, path, body);
   const messages = {
     model: "claude-sonnet-4-6",
     max_tokens: 50,

@@ -135,6 +135,20 @@ Deno.test("a Claude-Code-shaped request reaches Anthropic byte for byte but for 
   );
 });
 
+/** Posts a Messages body to squint as a client would, the picture kept a picture (OCR off). */
+function postPicture(origin: string, body: unknown): Promise<Response> {
+  return fetch(`${origin}/v1/messages`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-api-key": "sk-ant-client",
+      "anthropic-version": "2023-06-01",
+      "x-squint-ocr": "off",
+    },
+    body: JSON.stringify(body),
+  });
+}
+
 Deno.test("an image inside a document of its own content is optimized like any image; a search result's and a text document's text are counted", async () => {
   await using all = startAll();
   const original = screenshotBase64();
@@ -170,16 +184,7 @@ Deno.test("an image inside a document of its own content is optimized like any i
       ],
     }],
   };
-  const response = await fetch(`${all.squint.origin}/v1/messages`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "x-api-key": "sk-ant-client",
-      "anthropic-version": "2023-06-01",
-      "x-squint-ocr": "off",
-    },
-    body: JSON.stringify(body),
-  });
+  const response = await postPicture(all.squint.origin, body);
   assert.equal(response.status, 200);
   const answer = await response.json();
   assert.match(answer.content[0].text, /\[images: 1\]$/);
@@ -194,18 +199,9 @@ Deno.test("an image inside a document of its own content is optimized like any i
   const before = Number(response.headers.get("x-squint-tokens-before"));
   // The search result's and the text document's words are part of what the request costs.
   const content = body.messages[0].content;
-  const without = await fetch(`${all.squint.origin}/v1/messages`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "x-api-key": "sk-ant-client",
-      "anthropic-version": "2023-06-01",
-      "x-squint-ocr": "off",
-    },
-    body: JSON.stringify({
-      ...body,
-      messages: [{ role: "user", content: [content[0], content[3]] }],
-    }),
+  const without = await postPicture(all.squint.origin, {
+    ...body,
+    messages: [{ role: "user", content: [content[0], content[3]] }],
   });
   assert.equal(without.status, 200);
   await without.body?.cancel();
