@@ -70,6 +70,19 @@ export function pricesAt(prices: Prices, inputTokens: number | null | undefined)
   return { ...baseTier, ...rates };
 }
 
+/** The catalogue's figures a model may list besides input and output, and where each goes. */
+const OPTIONAL_FIGURES: [
+  string,
+  Exclude<keyof Prices, "source" | "longContext" | "inputPerMTok" | "outputPerMTok">,
+][] = [
+  ["cache_read_mtok", "cachedInputPerMTok"],
+  ["cache_write_mtok", "cacheWritePerMTok"],
+  ["cache_write_1h_mtok", "cacheWrite1hPerMTok"],
+  ["input_audio_mtok", "inputAudioPerMTok"],
+  ["web_searches_kcount", "webSearchPerK"],
+  ["storage_searches_kcount", "fileSearchPerK"],
+];
+
 const catalogueCache = new Map<string, Prices | undefined>();
 
 /**
@@ -93,18 +106,10 @@ export function cataloguePrices(family: ModelFamily): Prices | undefined {
     const output = base(figures.output_mtok);
     if (input !== undefined && output !== undefined) {
       prices = { inputPerMTok: input, outputPerMTok: output, source: CATALOGUE_SOURCE };
-      const cached = base(figures.cache_read_mtok);
-      if (cached !== undefined) prices.cachedInputPerMTok = cached;
-      const written = base(figures.cache_write_mtok);
-      if (written !== undefined) prices.cacheWritePerMTok = written;
-      const hour = base(figures.cache_write_1h_mtok);
-      if (hour !== undefined) prices.cacheWrite1hPerMTok = hour;
-      const audio = base(figures.input_audio_mtok);
-      if (audio !== undefined) prices.inputAudioPerMTok = audio;
-      const searches = base(figures.web_searches_kcount);
-      if (searches !== undefined) prices.webSearchPerK = searches;
-      const fileSearches = base(figures.storage_searches_kcount);
-      if (fileSearches !== undefined) prices.fileSearchPerK = fileSearches;
+      for (const [figure, field] of OPTIONAL_FIGURES) {
+        const value = base(figures[figure]);
+        if (value !== undefined) prices[field] = value;
+      }
       const long = longContextRates(figures);
       if (long) prices.longContext = long;
     }
