@@ -14,6 +14,7 @@ import { EXIT, type ExitCode, usageError } from "./cli_error.ts";
 import { ffmpegProblem, ocrDataProblem } from "./needs.ts";
 import { keepServingOnUncaught } from "./uncaught.ts";
 import { timerMs } from "../timers.ts";
+import { warmClassifiers } from "../lifecycle/warm_up.ts";
 
 /** How the verb is called. */
 export const SERVE_HELP = `usage: squint serve
@@ -94,6 +95,8 @@ export async function serve(args: string[] = []): Promise<ExitCode> {
         console.log(dashboardNotice(config, hostname, port));
       },
     }, (request) => app.handle(request));
+    // The classifiers' first use costs ~200 ms: paid now, not by the first request.
+    setTimeout(warmClassifiers, 0);
   } catch (e) {
     console.error(
       `squint: cannot listen on ${config.host}:${config.port} (SQUINT_HOST, SQUINT_PORT): ${
