@@ -46,6 +46,11 @@ export interface NativeRequest<Image extends { ref: number; path: string }, Chan
   required: string | readonly string[];
   /** Where the model is named: in the body (`model`), or in the URL (Gemini's path). */
   modelIn: "body" | "url";
+  /**
+   * A field that can name the model in the body's stead (a stored prompt, which carries its
+   * own): with it, `model` may be left out, and the request is read for no model (`""`).
+   */
+  modelOptionalWith?: string;
   view(body: Json, model: string): { view: Json; inline: string[]; images: Image[] };
   /** What changed for `image`: its new literal (if rendered again), and its plan. */
   change(
@@ -97,8 +102,10 @@ export const MESSAGES_REQUEST: NativeRequest<AnthropicImage, NewImageData> = {
 
 /** OpenAI Responses: inline `input_image` parts' `image_url` and `detail`. */
 export const RESPONSES_REQUEST: NativeRequest<ResponsesImage, NewResponsesImage> = {
-  required: "input",
+  // A stored prompt (`prompt`) can hold the whole input, and its own model.
+  required: ["input", "prompt"],
   modelIn: "body",
+  modelOptionalWith: "prompt",
   view: responsesView,
   change(image, literal, planned) {
     const rendered = literal === undefined ? undefined : dataUrlOf(literal);
@@ -180,8 +187,13 @@ export interface NativeRead<
   /** The body as it came. */
   bytes: Uint8Array;
   images: Image[];
-  /** The chat view, admitted (controls, images read); undefined when the workers were too busy. */
+  /**
+   * The chat view, admitted (controls, images read); undefined when the workers were too busy,
+   * or when it names no model (`unread` says so).
+   */
   admitted?: AdmittedChat;
+  /** Why the request goes as it came without being read for a model. */
+  unread?: string;
   /** The parsed body differs from the bytes beyond its images (written out whole if so). */
   rewritten: boolean;
   model: string;
@@ -200,7 +212,7 @@ export interface PreparedNative {
 /** `json` as a request of `api`, and the model it is for (its own, or the URL's `named`). */
 function checked(
   json: unknown,
-  api: Pick<NativeRequest<never, never>, "required" | "modelIn">,
+  api: Pick<NativeRequest<never, never>, "required" | "modelIn" | "modelOptionalWith">,
   named?: string,
 ): { body: Json; model: string } {
   if (!json || typeof json !== "object" || Array.isArray(json)) {
@@ -210,7 +222,9 @@ function checked(
   const given = (field: string) =>
     body[field] !== undefined && body[field] !== null && body[field] !== "";
   const oneOf = typeof api.required === "string" ? [api.required] : api.required;
-  const groups = api.modelIn === "body" ? [["model"], oneOf] : [oneOf];
+  const unnamed = api.modelOptionalWith !== undefined && given(api.modelOptionalWith) &&
+    body.model === undefined;
+  const groups = api.modelIn === "body" && !unnamed ? [["model"], oneOf] : [oneOf];
   for (const group of groups) {
     if (!group.some(given)) {
       throw new GatewayError(
@@ -222,6 +236,7 @@ function checked(
       );
     }
   }
+  if (unnamed) return { body, model: "" };
   const model = api.modelIn === "body" ? body.model : named;
   if (typeof model !== "string") {
     throw new GatewayError(400, "model: must be a string", "invalid_request_error", null, "model");
@@ -292,6 +307,10 @@ export async function readNative<Image extends { ref: number; path: string }, Ch
     model: forModel,
     stream: json.stream === true,
   };
+  // No model to plan for: the stored prompt names its own, which squint does not know.
+  if (forModel === "") {
+    return { ...read, unread: "the model is the stored prompt's, unknown to squint" };
+  }
   try {
     const admitted = await admitDecoded({ json: view, inline, body: bytes }, headers, deps);
     return { ...read, admitted };
@@ -318,7 +337,7 @@ export async function prepareNative<Image extends { ref: number; path: string },
   if (!admitted) {
     return {
       body: rewritten ? await written() : bytes,
-      plan: unoptimized(read, "image workers busy; sent unoptimized"),
+      plan: unoptimized(read, read.unread ?? "image workers busy; sent unoptimized"),
       stream,
     };
   }

@@ -96,6 +96,26 @@ Deno.test("embedded mode stores a key made through the admin API in keys.db; it 
   assert.equal(it.mock.requests.length, 1);
 });
 
+Deno.test("a stored key must name the model: a stored prompt's own model could not be checked against its limits or priced", async () => {
+  await using it = await embedded();
+  const created = await it.createKey({ name: "prompts", budget_usd: 1 });
+  const ask = (body: unknown) =>
+    fetch(`${it.squint.origin}/v1/responses`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${created.key}` },
+      body: JSON.stringify(body),
+    });
+  const body = await assertOpenAIError(await ask({ prompt: { id: "pmpt_abc" } }), 400, {
+    type: "invalid_request_error",
+    code: null,
+  });
+  assert.equal(body.error.param, "model");
+  assert.equal(it.mock.requests.length, 0);
+  const named = await ask({ model: "gpt-4o", prompt: { id: "pmpt_abc" } });
+  assert.equal(named.status, 200);
+  await named.body?.cancel();
+});
+
 Deno.test("SQUINT_API_KEYS keep working beside stored keys in embedded mode", async () => {
   await using it = await embedded();
   await it.squint.close();

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { corpusDataUrl } from "../support/squint.ts";
 import { startStack } from "./_stack.ts";
+import { STORED_PROMPT_MODEL } from "../support/mock_openai.ts";
 import { probeImage } from "../../workers/image/probe.ts";
 
 const PHOTO = "photo_boats_sunset_2560x1600.jpg";
@@ -123,4 +124,23 @@ Deno.test("an input_image in a reusable prompt's variables is planned with the i
     received.raw!.replace(photo.image_url, "<IMAGE>").replace(',"detail":"low"', ""),
     sent.replace(original, "<IMAGE>"),
   );
+});
+
+Deno.test("a stored prompt without model or input goes to OpenAI as it came, on the prompt's own model, logged unoptimized", async () => {
+  await using stack = startStack();
+  const sent = JSON.stringify({ prompt: { id: "pmpt_abc", variables: { city: "Paris" } } });
+  const response = await stack.post("/responses", sent);
+  assert.equal(response.status, 200);
+  const answer = await response.json();
+  assert.equal(answer.model, STORED_PROMPT_MODEL);
+  assert.equal(stack.mock.requests[0].raw, sent, "no model added, nothing changed");
+  const storage = stack.squint.app.parts.storage;
+  let row;
+  while (!(row = await storage.request(response.headers.get("x-request-id")!)));
+  assert.equal(row.passthroughReason, "the model is the stored prompt's, unknown to squint");
+  // Neither input nor prompt: the API's own refusal, before anything is sent.
+  const empty = await stack.post("/responses", { model: "gpt-4o" });
+  assert.equal(empty.status, 400);
+  assert.equal((await empty.json()).error.param, "input");
+  assert.equal(stack.mock.requests.length, 1);
 });

@@ -118,6 +118,9 @@ interface Exchange {
 }
 
 /** Starts a mock OpenAI upstream on 127.0.0.1. */
+/** The model every stored prompt (`prompt` on `/v1/responses`) names, when the request names none. */
+export const STORED_PROMPT_MODEL = "gpt-4o-2024-08-06";
+
 export function startMockOpenAI(options: MockOptions = {}): MockOpenAI {
   const delayMs = options.delayMs ?? 0;
   const record = options.record ?? true;
@@ -217,7 +220,11 @@ export function startMockOpenAI(options: MockOptions = {}): MockOpenAI {
   const embeddings = (ex: Exchange): Response => json(ex, 200, answerEmbeddings(ex.body));
 
   const responses = (ex: Exchange): Response => {
-    const answer = answerResponses(ex.body, `resp_${ids.request()}`, clock());
+    const answer = answerResponses(
+      { ...ex.body, model: ex.model },
+      `resp_${ids.request()}`,
+      clock(),
+    );
     if (answer.kind === "json") return json(ex, 200, answer.body);
     return stream(ex, answer.events[Symbol.iterator]());
   };
@@ -266,8 +273,13 @@ export function startMockOpenAI(options: MockOptions = {}): MockOpenAI {
       return json(base, 400, invalidJson());
     }
     const body = parsed as Record<string, unknown>;
-    if (typeof body.model !== "string") return json(base, 400, missingModel());
-    const ex: Exchange = { ...base, request, info, path, body, model: body.model };
+    // A Responses request with a stored prompt runs on the prompt's own model.
+    const promptModel = pathname === "/v1/responses" && body.prompt
+      ? STORED_PROMPT_MODEL
+      : undefined;
+    const model = typeof body.model === "string" ? body.model : promptModel;
+    if (model === undefined) return json(base, 400, missingModel());
+    const ex: Exchange = { ...base, request, info, path, body, model };
     const script = scriptFor(ex.model);
     const failed = failures.get(ex.model) ?? 0;
     const flakyFailure = script.kind === "flaky" && failed < script.failures;
