@@ -104,6 +104,18 @@ export async function admitKey(
   );
 }
 
+/** The refusal of a request that names no model (a stored prompt's own) under a stored key. */
+function modelNeeded(): GatewayError {
+  return new GatewayError(
+    400,
+    "model: required with this squint key — its limits and budget are checked, and its spend " +
+      "priced, by the model the request names (a stored prompt's own model is not known to squint)",
+    "invalid_request_error",
+    null,
+    "model",
+  );
+}
+
 /** USD as a person reads it: cents from a dollar up, else to its first two digits, never 1e-7. */
 function dollars(usd: number): string {
   if (!(usd > 0)) return "0";
@@ -112,7 +124,8 @@ function dollars(usd: number): string {
 
 /**
  * The limits of the caller's stored key, if it has one, for a request to `model` (undefined: a
- * door that does not read the model, which cannot swap it for the key's fallback either).
+ * door that does not read the model, which cannot swap it for the key's fallback either; `""`:
+ * a request that names none, refused under a stored key).
  */
 export function admitCaller(
   identity: Identity,
@@ -121,6 +134,7 @@ export function admitCaller(
 ): Promise<Admission> {
   const keys = storage.keys;
   if (!identity.key || !keys) return Promise.resolve({ model, budgetFallback: false });
+  if (model === "") return Promise.reject(modelNeeded());
   return admitKey(
     identity.key,
     model,

@@ -21,7 +21,6 @@ import { admitCaller } from "../keys/enforce.ts";
 import type { RequestContext } from "./context.ts";
 import type { Door, DoorRequest, Outgoing } from "./door.ts";
 import { own } from "../own.ts";
-import { GatewayError } from "../errors.ts";
 
 /** Serves `request` through `door`. */
 export async function serveDoor<R extends DoorRequest>(
@@ -43,8 +42,6 @@ export async function serveDoor<R extends DoorRequest>(
     ? await door.choose(read, identity, request.headers, app)
     : { request: read };
   read = chosen.request;
-  // A stored key's limits and spend are checked and priced by the model the request names.
-  if (read.model === "" && identity.key) throw modelNeeded();
   // Past its budget, a key with a fallback model is served by that model.
   const admission = door.spends ? await admitCaller(identity, read.model, storage) : undefined;
   if (admission?.budgetFallback) {
@@ -192,16 +189,4 @@ export async function serveDoor<R extends DoorRequest>(
     ...relay,
     cache: boarding.leader && !fromOtherInstance ? missed : "dedup",
   });
-}
-
-/** The refusal of a request that names no model (a stored prompt's own) under a stored key. */
-function modelNeeded(): GatewayError {
-  return new GatewayError(
-    400,
-    "model: required with this squint key — its limits and budget are checked, and its spend " +
-      "priced, by the model the request names (a stored prompt's own model is not known to squint)",
-    "invalid_request_error",
-    null,
-    "model",
-  );
 }
