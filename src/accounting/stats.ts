@@ -116,6 +116,18 @@ export function promptCacheSaving(prices: Prices, usage: OpenAIUsage): number {
     written.hour * (prices.inputPerMTok - rate.hour)) / 1e6;
 }
 
+/**
+ * What the `saved` tokens squint removed would have cost on the model named, at the rates the
+ * whole request would have paid there: `saved` at its input rate, or, when a long-context
+ * threshold lies between the two sizes, the difference between the two requests' bills.
+ */
+function removedCost(requested: Prices, usage: OpenAIUsage, billed: number, saved: number): number {
+  if (!requested.longContext) return saved * perToken(requested.inputPerMTok);
+  const unoptimized = { ...usage, prompt_tokens: billed + saved };
+  return billedInputCost(pricesAt(requested, billed + saved), unoptimized) -
+    billedInputCost(pricesAt(requested, billed), usage);
+}
+
 /** Whether the answer came without an upstream call of its own (cache hit, shared call). */
 export function servedWithoutCall(cache: SquintStats["cache"]): boolean {
   return cache === "hit" || cache === "dedup";
@@ -160,12 +172,8 @@ export function buildStats(input: StatsInput): SquintStats {
     costAfter = billed !== null
       ? billedInputCost(after, input.usage!)
       : input.tokens.after * perToken(after.inputPerMTok);
-    // What the tokens squint removed would have cost on the model named, at the rates the whole
-    // request would have paid there: saved × its input rate, or, when the removed tokens move
-    // the request across a long-context threshold, the difference between the two sizes.
     costBefore = billed !== null
-      ? costAfter + billedInputCost(before, { ...input.usage!, prompt_tokens: billed + saved }) -
-        billedInputCost(pricesAt(requested!, billed), input.usage!)
+      ? costAfter + removedCost(requested!, input.usage!, billed, saved)
       : input.tokens.before * perToken(before.inputPerMTok);
   }
   if (input.promptCacheBySquint && costBefore !== null && after && input.usage) {

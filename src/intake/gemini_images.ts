@@ -162,8 +162,8 @@ export function plannedLevel(image: GeminiImage): string | undefined {
 
 /**
  * `raw` with each inline image's `data` and MIME type replaced, nothing else touched; undefined
- * when a change is more than that (a fetched file now inline, a level, text in a picture's place) or an
- * image's data cannot be found as written, for the caller to write the body out.
+ * when a change is more than that (a fetched file now inline, a level, text in a picture's
+ * place) or an image's data cannot be found as written, for the caller to write the body out.
  */
 export function spliceGemini(
   raw: string,

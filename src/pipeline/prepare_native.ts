@@ -153,15 +153,15 @@ export const GEMINI_REQUEST: NativeRequest<GeminiImage, NewGeminiImage> = {
   apply(changes) {
     for (const { image, mimeType, data, level, ocr } of changes) {
       const { part } = image;
-      // Gemini 3's level per part, which overrides the request's, in the part's own spelling.
+      // Fields go in the part's own spelling (snake_case or camelCase).
+      const snake = "file_data" in part || "inline_data" in part;
+      // Gemini 3's level per part, which overrides the request's.
       if (level) {
-        const snake = "inline_data" in part || "file_data" in part;
         delete part[snake ? "mediaResolution" : "media_resolution"];
         part[snake ? "media_resolution" : "mediaResolution"] = { level };
       }
       if (data !== undefined && mimeType !== undefined) {
-        // A fetched file now goes inline, in the part's own spelling of the field.
-        const snake = "file_data" in part || "inline_data" in part;
+        // A fetched file now goes inline.
         for (const key of ["fileData", "file_data", "inlineData", "inline_data"]) delete part[key];
         part[snake ? "inline_data" : "inlineData"] = snake
           ? { mime_type: mimeType, data }
