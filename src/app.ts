@@ -127,7 +127,12 @@ export function createApp(
     },
     reads: new BackgroundReads(),
     kv: storage.kv,
-    pace: new ReadingPace(),
+    pace: new ReadingPace(config.ocr_bands),
+    bands: config.ocr_bands,
+    picturesIdle: () => {
+      const { busy, queued } = pool.stats();
+      return busy === 0 && queued === 0;
+    },
   };
   const observer = new Observer(
     storage,

@@ -142,6 +142,7 @@ async function handle(task: WorkerTask): Promise<{ result: unknown; transfer: Tr
           ocr: task.ocr,
           maxPixels: task.maxPixels,
           textBudget: task.textBudget,
+          bands: task.ocrBands,
           decode: keptDecoder(task.hash),
         });
       } catch (e) {

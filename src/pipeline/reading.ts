@@ -69,6 +69,13 @@ export interface ReadingDeps {
   maxPixels: number;
   /** The worker's own limit for one page. */
   timeoutMs: number;
+  /**
+   * At most how many bands a page is read in at once (`ocr_bands.ts`), by tesseract workers of
+   * the reading worker; default 1.
+   */
+  bands?: number;
+  /** Whether the picture lane is idle: only then does a reading take more than one core. */
+  picturesIdle?: () => boolean;
   /** How fast this instance reads: a page that surely takes longer than the wait is not awaited. */
   pace?: ReadingPace;
   /**
@@ -166,6 +173,7 @@ export async function readWithinBudget(
         maxPixels: deps.maxPixels,
         hash: inspected.hash,
         textBudget,
+        ocrBands: deps.picturesIdle?.() === false ? 1 : deps.bands,
       },
       [bytes.buffer as ArrayBuffer],
       deps.timeoutMs,

@@ -47,7 +47,15 @@ export function readingWork(lines: TextLines | undefined, size: PictureSize): nu
 
 /** The fastest reading pace seen on this instance. */
 export class ReadingPace {
-  #msPerUnit = FIRST_MS_PER_UNIT;
+  #msPerUnit: number;
+
+  /**
+   * `bands`: at most how many bands a page is read in at once; a page read in n bands takes no
+   * less than 1/n of its time in one, so the first pace divided by n stays a lower bound.
+   */
+  constructor(bands = 1) {
+    this.#msPerUnit = FIRST_MS_PER_UNIT / bands;
+  }
 
   /** Learns from one picture read: its lines, size and the milliseconds recognition took. */
   observe(lines: TextLines | undefined, size: PictureSize, ms: number): void {

@@ -25,10 +25,12 @@ import { MemoryKeyValue } from "../../src/storage/memory_kv.ts";
 function lane() {
   const waiting: { resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
   let started = 0;
+  const bands: (number | undefined)[] = [];
   let wake: (() => void) | undefined;
   const pool = {
-    run(_message: unknown, transfer: Transferable[]) {
+    run(message: { ocrBands?: number }, transfer: Transferable[]) {
       started++;
+      bands.push(message.ocrBands);
       // The lane gets a copy: the request keeps its own bytes.
       assert.equal(transfer.length, 1);
       const task = new Promise((resolve, reject) => waiting.push({ resolve, reject }));
@@ -44,6 +46,8 @@ function lane() {
   return {
     pool,
     started: () => started,
+    /** The bands each task was allowed, in order. */
+    bands,
     answer: async (text: string) =>
       (await next()).resolve({ bytes: new Uint8Array(0), ocr: { text }, content: undefined }),
     fail: async () => (await next()).reject(new TaskError("timeout", "task timed out")),
@@ -199,6 +203,27 @@ Deno.test("a picture whose pixels alone take longer than the wait is not looked 
   assert.equal(d.reads.size, 1);
   await reading.answer("the scan");
   await d.reads.settled();
+});
+
+Deno.test("a reading takes the bands it may only while the picture lane is idle", async () => {
+  const reading = lane();
+  let idle = true;
+  const d = { ...deps(reading.pool, 0), bands: 2, picturesIdle: () => idle };
+  await readWithinBudget(page(), "page-a|true|500", 500, d);
+  idle = false;
+  await readWithinBudget(page(), "page-b|true|500", 500, d);
+  assert.deepEqual(reading.bands, [2, 1]);
+  await reading.answer("a");
+  await reading.answer("b");
+  await d.reads.settled();
+});
+
+Deno.test("read in bands, the first pace is divided among them: still a lower bound", () => {
+  const size = { width: 800, height: 1000 };
+  assert.equal(
+    new ReadingPace(2).leastMs(DENSE, size),
+    new ReadingPace().leastMs(DENSE, size) / 2,
+  );
 });
 
 Deno.test("the pace is the fastest seen per unit of work (characters and megapixels read), never slower than the first", () => {

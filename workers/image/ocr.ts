@@ -39,7 +39,9 @@
  * 1.5× reads as well overall (CER 2.62% vs 2.58%, recall 96.2% vs 95.8%) but misreads
  * `:help|only` on debian_reference and loses the dot leaders that let the layout see latex_news
  * as two columns, so 2× stays. The worker is created once (module-level promise) and reused;
- * only the first call pays its 0.4-1.4 s start.
+ * only the first call pays its 0.4-1.4 s start. A page may be read in bands at once, each by a
+ * tesseract worker of its own (`ocr_bands.ts`): the "2 workers on halves" rows above cut where
+ * the middle fell; cut across a gap between lines, the words are the page's own.
  *
  * Word confidences are tesseract's, on a 0-100 scale.
  *
@@ -51,6 +53,7 @@ import { createWorker, OEM, PSM, type Worker } from "tesseract.js";
 import { analyzeLayout } from "./ocr_layout.ts";
 import { isCameraPhoto, localThreshold } from "./ocr_preprocess.ts";
 import { missingOcrData, ocrDataDir } from "./ocr_data.ts";
+import { bandCuts } from "./ocr_bands.ts";
 import { defaultScale } from "./ocr_scale.ts";
 
 /** One recognised word; box in input-image pixels, confidence 0-100. */
@@ -94,23 +97,49 @@ export interface OcrOptions {
   scale?: number;
   /** Tesseract page segmentation mode; default `PSM.AUTO`. */
   pageSegMode?: PSM;
+  /**
+   * At most how many bands the page is read in at once, each by a tesseract worker of its own
+   * (see `ocr_bands.ts`); default 1.
+   */
+  bands?: number;
 }
 
-let engine: Promise<Worker> | undefined;
+/** Tesseract workers, started on first use: the first reads whole pictures, the rest bands. */
+const engines: (Promise<Worker> | undefined)[] = [];
 /** The last queued recognition: parameters and recognition of one call must not interleave. */
 let queue: Promise<unknown> = Promise.resolve();
 
-function ocrEngine(): Promise<Worker> {
-  if (engine) return engine;
+function ocrEngine(index: number): Promise<Worker> {
+  const running = engines[index];
+  if (running) return running;
   const langPath = ocrDataDir();
   const missing = missingOcrData(langPath);
   if (missing) return Promise.reject(new Error(missing));
-  engine = createWorker("eng", OEM.LSTM_ONLY, { langPath, gzip: true, cacheMethod: "none" })
+  const started = createWorker("eng", OEM.LSTM_ONLY, { langPath, gzip: true, cacheMethod: "none" })
     .catch((error) => {
-      engine = undefined;
+      engines[index] = undefined;
       throw error;
     });
-  return engine;
+  engines[index] = started;
+  return started;
+}
+
+/** Tesseract's reading of one band of grayscale rows, its word boxes in the band's pixels. */
+async function readBand(
+  engine: number,
+  file: Uint8Array,
+  pageSegMode = PSM.AUTO,
+): Promise<TesseractWord[]> {
+  const worker = await ocrEngine(engine);
+  await worker.setParameters({
+    tessedit_pageseg_mode: pageSegMode,
+    // Dark pages are already inverted here; tesseract's own retry of weak lines inverted
+    // costs a second recognition of those lines and changed no corpus page's text.
+    tessedit_do_invert: "0",
+    // tesseract prints notes ("Estimating resolution as …") to its debug file, stderr by default.
+    debug_file: "/dev/null",
+  });
+  return wordsOf((await worker.recognize(file, {}, { text: false, blocks: true })).data);
 }
 
 /** Decodes PNG/JPEG/WebP bytes to RGBA. */
@@ -208,29 +237,27 @@ export async function recognize(
     const radius = Math.round(Math.max(work.width, work.height) * PHOTO_WINDOW_SHARE);
     gray = localThreshold(gray, work.width, work.height, { radius, offset: PHOTO_INK_OFFSET });
   }
-  const file = pgm(gray, work.width, work.height);
-  const run = queue.then(async () => {
-    const worker = await ocrEngine();
-    await worker.setParameters({
-      tessedit_pageseg_mode: options.pageSegMode ?? PSM.AUTO,
-      // Dark pages are already inverted here; tesseract's own retry of weak lines inverted
-      // costs a second recognition of those lines and changed no corpus page's text.
-      tessedit_do_invert: "0",
-      // tesseract prints notes ("Estimating resolution as …") to its debug file, stderr by default.
-      debug_file: "/dev/null",
-    });
-    return (await worker.recognize(file, {}, { text: false, blocks: true })).data;
-  });
+  const cuts = bandCuts(gray, work.width, work.height, options.bands ?? 1);
+  const run = queue.then(() =>
+    Promise.all(
+      cuts.slice(1).map((end, band) => {
+        const rows = gray.subarray(cuts[band] * work.width, end * work.width);
+        return readBand(band, pgm(rows, work.width, end - cuts[band]), options.pageSegMode);
+      }),
+    )
+  );
   queue = run.catch(() => undefined);
-  const data = await run;
-  const words = wordsOf(data).filter((w) => w.text.trim().length > 0).map((w) => ({
-    text: w.text.trim(),
-    confidence: w.confidence,
-    x0: w.bbox.x0 / scale,
-    y0: w.bbox.y0 / scale,
-    x1: w.bbox.x1 / scale,
-    y1: w.bbox.y1 / scale,
-  }));
+  // Each band's boxes are in its own rows: moved down to where the band starts on the page.
+  const words = (await run).flatMap((band, i) =>
+    band.filter((w) => w.text.trim().length > 0).map((w) => ({
+      text: w.text.trim(),
+      confidence: w.confidence,
+      x0: w.bbox.x0 / scale,
+      y0: (w.bbox.y0 + cuts[i]) / scale,
+      x1: w.bbox.x1 / scale,
+      y1: (w.bbox.y1 + cuts[i]) / scale,
+    }))
+  );
   const area = words.reduce((sum, w) => sum + (w.x1 - w.x0) * (w.y1 - w.y0), 0);
   const layout = analyzeLayout(words);
   return {
@@ -247,10 +274,11 @@ export async function recognize(
   };
 }
 
-/** Terminates the tesseract worker, if one was started; the next `recognize` starts another. */
+/** Terminates the tesseract workers that were started; the next `recognize` starts others. */
 export async function closeOcr(): Promise<void> {
   await queue;
-  const pending = engine;
-  engine = undefined;
-  if (pending) await (await pending).terminate();
+  const pending = engines.splice(0);
+  await Promise.all(
+    pending.map((engine) => engine?.then((worker) => worker.terminate(), () => {})),
+  );
 }

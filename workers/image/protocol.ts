@@ -70,6 +70,8 @@ export interface UnderstandTask {
   hash?: string;
   /** Text tokens beyond which the text cannot replace the image (the top is read first). */
   textBudget?: number;
+  /** At most how many bands a page is read in at once (`ocr_bands.ts`); default 1. */
+  ocrBands?: number;
 }
 
 /**

@@ -91,6 +91,8 @@ export async function understandImage(
     decode?: RenderOptions["decode"];
     /** Text tokens beyond which the text cannot replace the image: read the top first. */
     textBudget?: number;
+    /** At most how many bands a page is read in at once (`ocr_bands.ts`); default 1. */
+    bands?: number;
   },
 ): Promise<Understanding> {
   let image: Image;
@@ -121,9 +123,9 @@ export async function understandImage(
   const page = { rgba: pixels.data, width: canvas.width, height: canvas.height };
   const skipped = options.textBudget === undefined
     ? undefined
-    : await overBudget(page, sample, options.textBudget);
+    : await overBudget(page, sample, options.textBudget, options.bands);
   if (skipped) return { content: factsOf(cheap), textLines, ocrSkipped: skipped, perceptual };
-  const read = await recognize(page);
+  const read = await recognize(page, { bands: options.bands });
   const judged = classifyContent(signals, {
     words: read.words.length,
     meanConfidence: read.meanConfidence,
@@ -178,6 +180,7 @@ async function overBudget(
   page: { rgba: Uint8ClampedArray; width: number; height: number },
   sample: { data: Uint8ClampedArray; width: number; height: number },
   budget: number,
+  bands?: number,
 ): Promise<string | undefined> {
   if (page.height < page.width) return undefined;
   const share = inkShareAtTop(sample.data, sample.width, sample.height, STRIP_SHARE);
@@ -187,7 +190,7 @@ async function overBudget(
     rgba: page.rgba.subarray(0, rows * page.width * 4),
     width: page.width,
     height: rows,
-  });
+  }, { bands });
   const estimate = Math.round(estimateStringTokens(top.text) / share);
   if (estimate <= budget * OVER_BUDGET) return undefined;
   return `its text, estimated from the top ${

@@ -1,0 +1,67 @@
+/**
+ * Cutting a page into bands read at once: only across a gap between lines, only where each band
+ * is tall enough, and read together the bands give the page's own words and layout.
+ */
+import assert from "node:assert/strict";
+import { createCanvas, Image } from "@napi-rs/canvas";
+import { collapseSpace, levenshtein } from "../../bench/ocr_accuracy.ts";
+import { closeOcr, grayscale, recognize } from "../../workers/image/ocr.ts";
+import { bandCuts, MIN_BAND_ROWS } from "../../workers/image/ocr_bands.ts";
+import { corpusDir } from "../support/squint.ts";
+
+/** A corpus picture as OCR sees it: grayscale at `scale`. */
+async function grayPage(file: string, scale: number) {
+  const image = new Image();
+  image.src = await Deno.readFile(`${corpusDir()}/images/${file}`);
+  await image.decode();
+  const width = Math.round(image.naturalWidth * scale);
+  const height = Math.round(image.naturalHeight * scale);
+  const ctx = createCanvas(width, height).getContext("2d");
+  ctx.drawImage(image, 0, 0, width, height);
+  const gray = grayscale({ rgba: ctx.getImageData(0, 0, width, height).data, width, height });
+  return { gray, width, height };
+}
+
+const inkless = (gray: Uint8Array, width: number, y: number) =>
+  gray.subarray(y * width, (y + 1) * width).every((level) => level >= 160);
+
+Deno.test("a page is cut across a gap between lines, near the middle", async () => {
+  const { gray, width, height } = await grayPage("doc_r_intro_prose_p15_200dpi.png", 2);
+  const cuts = bandCuts(gray, width, height, 2);
+  assert.equal(cuts.length, 3);
+  assert.deepEqual([cuts[0], cuts[2]], [0, height]);
+  assert.ok(Math.abs(cuts[1] - height / 2) <= height / 8, `cut at ${cuts[1]} of ${height}`);
+  // The cut row and its neighbours hold no ink: no line is cut.
+  for (const y of [cuts[1] - 1, cuts[1], cuts[1] + 1]) assert.ok(inkless(gray, width, y));
+  // Asked for one band, or more than the page has room for, it gets what it can hold.
+  assert.deepEqual(bandCuts(gray, width, height, 1), [0, height]);
+  assert.equal(bandCuts(gray, width, height, 8).length - 1, Math.floor(height / MIN_BAND_ROWS));
+});
+
+Deno.test("a short screen stays whole, and a photo with no gap between lines stays whole", async () => {
+  // A dark terminal listing: 1304 rows at 2×, too few to share (its columns need the whole screen).
+  const screen = await grayPage("term_dpkg_listing_dark.png", 2);
+  assert.deepEqual(bandCuts(screen.gray, screen.width, screen.height, 2), [0, screen.height]);
+  const photo = await grayPage("receipt_photo_grindelwald_2448x3264.jpg", 0.5);
+  assert.deepEqual(bandCuts(photo.gray, photo.width, photo.height, 2), [0, photo.height]);
+});
+
+Deno.test("read in two bands, a page gives its words in page coordinates and its text as read whole", async () => {
+  const file = "doc_r_intro_prose_p15_200dpi.png";
+  const bytes = await Deno.readFile(`${corpusDir()}/images/${file}`);
+  const truth = collapseSpace(
+    await Deno.readTextFile(`${corpusDir()}/truth/${file.replace(".png", ".txt")}`),
+  );
+  try {
+    const banded = await recognize(bytes, { bands: 2 });
+    const cer = levenshtein(truth, collapseSpace(banded.text)) / truth.length;
+    assert.ok(cer <= 0.02, `CER ${(cer * 100).toFixed(2)}%`);
+    assert.equal(banded.columns, 1);
+    // Words of the lower band sit in the lower half of the page, in its own pixels.
+    const last = banded.words.at(-1)!;
+    assert.ok(last.y0 > 1100 && last.y1 <= 2200, `last word at ${last.y0}-${last.y1}`);
+    assert.ok(banded.words.every((w, i, all) => i === 0 || w.y0 >= all[i - 1].y0 - 40));
+  } finally {
+    await closeOcr();
+  }
+});
