@@ -19,7 +19,7 @@ import type { KeyValueStore } from "../storage/types.ts";
 import type { UnderstandResult } from "../../workers/image/protocol.ts";
 import type { Understanding } from "../../workers/image/understand.ts";
 import type { PromiseCache } from "./promise_cache.ts";
-import type { PictureSize, ReadingPace } from "./reading_pace.ts";
+import { type PictureSize, type ReadingPace, tallEnoughForBands } from "./reading_pace.ts";
 import type { ImageInfo } from "../../workers/image/types.ts";
 import { unreadForLayout } from "../../workers/image/text_amount.ts";
 import { timerMs } from "../timers.ts";
@@ -160,6 +160,11 @@ export async function readWithinBudget(
   const stored = await deps.kv.get(storedKey(key)).catch(() => undefined);
   if (stored) return JSON.parse(decoder.decode(stored)) as Understanding;
   let ours = false;
+  // A reading takes more than one core only while the picture lane is idle.
+  const bandsNow = () => deps.picturesIdle?.() === false ? 1 : deps.bands ?? 1;
+  // Whether this page may be read in bands (a camera photo, its lines seldom level, is read whole).
+  const mayBand = (seen?: Understanding) =>
+    bandsNow() > 1 && !seen?.cameraPhoto && tallEnoughForBands(size);
   const start = async (): Promise<Understanding> => {
     ours = true;
     // A copy goes to the worker: the request may go on (and render) without waiting for it.
@@ -173,13 +178,13 @@ export async function readWithinBudget(
         maxPixels: deps.maxPixels,
         hash: inspected.hash,
         textBudget,
-        ocrBands: deps.picturesIdle?.() === false ? 1 : deps.bands,
+        ocrBands: bandsNow(),
       },
       [bytes.buffer as ArrayBuffer],
       deps.timeoutMs,
     );
     const { bytes: _, ...found } = result;
-    if (found.ocr) deps.pace?.observe(found.textLines, size, found.ocr.ms);
+    if (found.ocr) deps.pace?.observe(found.textLines, size, found.ocr.ms, found.ocr.bands);
     const value = encoder.encode(JSON.stringify(found));
     deps.kv.set(storedKey(key), value, TEXT_TTL_MS).catch(() => {});
     return found;
@@ -194,14 +199,14 @@ export async function readWithinBudget(
   let surelyLate = false;
   let seen: Understanding | undefined;
   if (deps.pace && !deps.cache.has(key)) {
-    surelyLate = deps.pace.leastMs(undefined, size) > waitMs;
+    surelyLate = deps.pace.leastMs(undefined, size, mayBand()) > waitMs;
     seen = surelyLate || !deps.look ? undefined : await deps.look().catch(() => undefined);
     const unread = seen?.content?.label === "text"
       ? unreadForLayout(seen.textLines, size.width, textBudget)
       : undefined;
     if (unread) return { ...seen, ocrSkipped: unread };
     const left = waitMs - (performance.now() - clock);
-    if (seen) surelyLate = deps.pace.leastMs(seen.textLines, size) > left;
+    if (seen) surelyLate = deps.pace.leastMs(seen.textLines, size, mayBand(seen)) > left;
   }
   const reading = deps.cache.get(key, start);
   deps.reads.track(reading);

@@ -21,6 +21,7 @@
 import type { TextLines } from "../../workers/image/line_height.ts";
 import { defaultScale } from "../../workers/image/ocr_scale.ts";
 import { textCharsOfLines } from "../../workers/image/text_amount.ts";
+import { MIN_BAND_ROWS } from "../../workers/image/ocr_bands.ts";
 
 /** The pace assumed before any page was read here (ms per unit of work). */
 export const FIRST_MS_PER_UNIT = 0.9;
@@ -45,31 +46,49 @@ export function readingWork(lines: TextLines | undefined, size: PictureSize): nu
   return (textCharsOfLines(lines) ?? 0) + pixels;
 }
 
-/** The fastest reading pace seen on this instance. */
+/**
+ * Whether a picture of `size` is tall enough, at the scale OCR reads it, to be read in bands
+ * (`workers/image/ocr_bands.ts`).
+ */
+export function tallEnoughForBands(size: PictureSize): boolean {
+  return size.height * defaultScale(size) >= 2 * MIN_BAND_ROWS;
+}
+
+/**
+ * The fastest reading paces seen on this instance: of pictures read whole, and of pages read in
+ * bands (faster: their paces are apart, so a picture that will be read whole — a camera photo,
+ * a short screen, a reading while pictures are busy — is never judged by a banded page's pace).
+ */
 export class ReadingPace {
-  #msPerUnit: number;
+  #whole = FIRST_MS_PER_UNIT;
+  #banded: number;
 
   /**
    * `bands`: at most how many bands a page is read in at once; a page read in n bands takes no
    * less than 1/n of its time in one, so the first pace divided by n stays a lower bound.
    */
   constructor(bands = 1) {
-    this.#msPerUnit = FIRST_MS_PER_UNIT / bands;
+    this.#banded = FIRST_MS_PER_UNIT / bands;
   }
 
-  /** Learns from one picture read: its lines, size and the milliseconds recognition took. */
-  observe(lines: TextLines | undefined, size: PictureSize, ms: number): void {
+  /**
+   * Learns from one picture read: its lines, size, the milliseconds recognition took and the
+   * bands it was read in.
+   */
+  observe(lines: TextLines | undefined, size: PictureSize, ms: number, bands = 1): void {
     if (textCharsOfLines(lines) === undefined) return;
     const work = readingWork(lines, size);
     if (work < MIN_UNITS) return;
-    this.#msPerUnit = Math.min(this.#msPerUnit, ms / work);
+    if (bands > 1) this.#banded = Math.min(this.#banded, ms / work);
+    else this.#whole = Math.min(this.#whole, ms / work);
   }
 
   /**
    * The least time reading a picture takes here: from its lines when they are known, else from
-   * its pixels alone.
+   * its pixels alone; `banded` when it may be read in bands.
    */
-  leastMs(lines: TextLines | undefined, size: PictureSize): number {
-    return readingWork(lines, size) * this.#msPerUnit;
+  leastMs(lines: TextLines | undefined, size: PictureSize, banded = false): number {
+    const pace = banded ? Math.min(this.#whole, this.#banded) : this.#whole;
+    return readingWork(lines, size) * pace;
   }
 }

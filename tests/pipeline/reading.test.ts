@@ -218,12 +218,44 @@ Deno.test("a reading takes the bands it may only while the picture lane is idle"
   await d.reads.settled();
 });
 
-Deno.test("read in bands, the first pace is divided among them: still a lower bound", () => {
+Deno.test("pages read in bands have a pace of their own: the first divided among the bands, and never given to a picture read whole", () => {
   const size = { width: 800, height: 1000 };
-  assert.equal(
-    new ReadingPace(2).leastMs(DENSE, size),
-    new ReadingPace().leastMs(DENSE, size) / 2,
-  );
+  const pace = new ReadingPace(2);
+  const whole = new ReadingPace().leastMs(DENSE, size);
+  assert.equal(pace.leastMs(DENSE, size), whole);
+  assert.equal(pace.leastMs(DENSE, size, true), whole / 2);
+  // A banded reading at a fifth of the first pace speeds up banded pages only.
+  pace.observe(DENSE, size, whole / 5, 2);
+  assert.equal(pace.leastMs(DENSE, size), whole);
+  assert.equal(pace.leastMs(DENSE, size, true), whole / 5);
+  // A whole reading faster still is a bound for both.
+  pace.observe(DENSE, size, whole / 10);
+  assert.deepEqual([pace.leastMs(DENSE, size), pace.leastMs(DENSE, size, true)], [
+    whole / 10,
+    whole / 10,
+  ]);
+});
+
+Deno.test("a camera photo is judged by the pace of pictures read whole, a page by its bands' pace", async () => {
+  const reading = lane();
+  const d = { ...deps(reading.pool, 60_000), pace: new ReadingPace(2), bands: 2 };
+  // ~5,600 characters: over 5 s at the first pace, half that in two bands. A 4 s wait holds for
+  // the page, not for a photo of it (read whole: its lines are seldom level).
+  const photo = await readWithinBudget(page(), "photo|true|500", 500, {
+    ...d,
+    waitMs: 4000,
+    look: () => Promise.resolve({ textLines: DENSE, cameraPhoto: true }),
+  });
+  assert.deepEqual(photo, { textLines: DENSE, ocrSkipped: notReadWithin(60_000) });
+  const waiting = readWithinBudget(page(), "page|true|500", 500, {
+    ...d,
+    waitMs: 4000,
+    look: () => Promise.resolve({ textLines: DENSE }),
+  });
+  await reading.answer("the photo");
+  await reading.answer("the page");
+  assert.equal((await waiting).ocr?.text, "the page");
+  await d.reads.settled();
 });
 
 Deno.test("the pace is the fastest seen per unit of work (characters and megapixels read), never slower than the first", () => {

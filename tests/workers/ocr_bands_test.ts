@@ -1,12 +1,15 @@
 /**
  * Cutting a page into bands read at once: only across a gap between lines, only where each band
- * is tall enough, and read together the bands give the page's own words and layout.
+ * is tall enough, never a camera photo, and read together the bands give the page's own words
+ * and layout.
  */
 import assert from "node:assert/strict";
 import { createCanvas, Image } from "@napi-rs/canvas";
 import { collapseSpace, levenshtein } from "../../bench/ocr_accuracy.ts";
 import { closeOcr, grayscale, recognize } from "../../workers/image/ocr.ts";
 import { bandCuts, MIN_BAND_ROWS } from "../../workers/image/ocr_bands.ts";
+import { probeImage } from "../../workers/image/probe.ts";
+import { understandImage } from "../../workers/image/understand.ts";
 import { corpusDir } from "../support/squint.ts";
 
 /** A corpus picture as OCR sees it: grayscale at `scale`. */
@@ -54,6 +57,7 @@ Deno.test("read in two bands, a page gives its words in page coordinates and its
   );
   try {
     const banded = await recognize(bytes, { bands: 2 });
+    assert.equal(banded.bands, 2);
     const cer = levenshtein(truth, collapseSpace(banded.text)) / truth.length;
     assert.ok(cer <= 0.02, `CER ${(cer * 100).toFixed(2)}%`);
     assert.equal(banded.columns, 1);
@@ -64,4 +68,33 @@ Deno.test("read in two bands, a page gives its words in page coordinates and its
   } finally {
     await closeOcr();
   }
+});
+
+Deno.test("a camera photo of paper is read whole, whatever the bands allowed", async () => {
+  const bytes = await Deno.readFile(
+    `${corpusDir()}/images/receipt_photo_grindelwald_2448x3264.jpg`,
+  );
+  try {
+    assert.equal((await recognize(bytes, { bands: 2 })).bands, 1);
+  } finally {
+    await closeOcr();
+  }
+});
+
+Deno.test("the look tells a camera photo of paper (read whole) from rendered pages and screens", async () => {
+  const photos: string[] = [];
+  for (
+    const file of [
+      "receipt_photo_grindelwald_2448x3264.jpg",
+      "doc_acm_sigconf_title_twocol_p1_300dpi.png",
+      "doc_business_letter_topletter_p1_200dpi.jpg",
+      "term_dpkg_listing_dark.png",
+      "web_gnuplot_manual_1280x720.png",
+    ]
+  ) {
+    const bytes = await Deno.readFile(`${corpusDir()}/images/${file}`);
+    const look = await understandImage(bytes, probeImage(bytes)!, { ocr: false, maxPixels: 1e8 });
+    if (look.cameraPhoto) photos.push(file);
+  }
+  assert.deepEqual(photos, ["receipt_photo_grindelwald_2448x3264.jpg"]);
 });

@@ -82,6 +82,8 @@ export interface OcrResult {
   columns: number;
   /** Wall time of preprocessing and recognition, in milliseconds. */
   ms: number;
+  /** The bands it was read in at once (`ocr_bands.ts`). */
+  bands: number;
 }
 
 /** Raw pixels, as `ImageData` holds them. */
@@ -237,7 +239,8 @@ export async function recognize(
     const radius = Math.round(Math.max(work.width, work.height) * PHOTO_WINDOW_SHARE);
     gray = localThreshold(gray, work.width, work.height, { radius, offset: PHOTO_INK_OFFSET });
   }
-  const cuts = bandCuts(gray, work.width, work.height, options.bands ?? 1);
+  // A camera photo's lines are seldom level: no row between them is free of ink across the page.
+  const cuts = bandCuts(gray, work.width, work.height, photo ? 1 : options.bands ?? 1);
   const run = queue.then(() =>
     Promise.all(
       cuts.slice(1).map((end, band) => {
@@ -271,6 +274,7 @@ export async function recognize(
     text: layout.text,
     columns: layout.columns,
     ms: performance.now() - started,
+    bands: cuts.length - 1,
   };
 }
 

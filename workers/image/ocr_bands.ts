@@ -6,7 +6,8 @@
  * cut belongs, is read in fewer bands (one at least). A band holds at least `MIN_BAND_ROWS` rows
  * at the scale OCR reads: tesseract finds a band's columns and blocks from the band alone, and on
  * a short screen (a dark 80×40 terminal listing, 1304 rows at 2×) two halves lost the dates and
- * file names beside each line that the whole screen kept (CER 22.8% → 31.2%).
+ * file names beside each line that the whole screen kept (CER 22.8% → 31.2%). A camera photo of
+ * paper is read whole (ocr.ts): its lines are seldom level.
  *
  * Measured (2 vCPUs, tesseract.js 7, scale 2×, two bands against the whole page): r_intro 5.4 →
  * 2.7 s, a 1280×800 code screenshot 1.6 → 0.8 s, a 1920×1080 web page 2.4 → 1.5 s, the same
