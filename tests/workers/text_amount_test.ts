@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import { loadImage } from "@napi-rs/canvas";
 import { textLinesOf } from "../../workers/image/line_height.ts";
 import {
+  LEAST_RATIO,
+  surelyPaysByLayout,
   textCharsOfLines,
   textTokensOfLines,
   UNREAD_MARGIN,
@@ -43,7 +45,7 @@ Deno.test("the layout estimate of a page's text tokens is within 0.55-1.35× of 
     const { estimate, truth } = await estimateAndTruth(file);
     const ratio = estimate / truth;
     assert.ok(
-      ratio >= 0.55 && ratio <= UNREAD_MARGIN,
+      ratio >= LEAST_RATIO && ratio <= UNREAD_MARGIN,
       `${file}: ${estimate} for ${truth} (${ratio})`,
     );
   }
@@ -61,6 +63,15 @@ Deno.test("a page is left unread only when its estimate passes the budget by the
   assert.equal(unreadForLayout(prose.lines, prose.width, 765), undefined);
   assert.equal(unreadForLayout(undefined, 1000, 10), undefined);
   assert.equal(unreadForLayout(prose.lines, prose.width, undefined), undefined);
+});
+
+Deno.test("a page's text surely pays by its layout only when even the lowest estimate seen leaves it under the budget", async () => {
+  const prose = await estimateAndTruth("doc_r_intro_prose_p15_200dpi.png");
+  // ~800 tokens by its layout: surely under a claude page's ~1,600, not under gpt-4o's 765.
+  assert.equal(surelyPaysByLayout(prose.lines, prose.width, 1600), true);
+  assert.equal(surelyPaysByLayout(prose.lines, prose.width, 765), false);
+  assert.ok(prose.truth <= 1600);
+  assert.equal(surelyPaysByLayout(undefined, 1000, 1e6), false);
 });
 
 Deno.test("the characters estimated from the lines' inked length are within 0.8-1.5× of the true text's (whitespace collapsed)", async () => {

@@ -27,6 +27,8 @@ const CHARS_PER_TOKEN = 4;
  * overestimate on a corpus page (1.30×, a manual page of code).
  */
 export const UNREAD_MARGIN = 1.35;
+/** The estimate's lowest ratio to the true text on a corpus page (tables, forms). */
+export const LEAST_RATIO = 0.55;
 
 /** The estimated tokens of the text of a picture `width` pixels wide with `lines`. */
 export function textTokensOfLines(lines: TextLines, width: number): number {
@@ -45,6 +47,18 @@ export function textTokensOfLines(lines: TextLines, width: number): number {
 export function textCharsOfLines(lines: TextLines | undefined): number | undefined {
   if (!lines?.length) return undefined;
   return Math.round(lines.length / (CHAR_ADVANCE * lines.lineHeight));
+}
+
+/**
+ * Whether a picture's text surely costs less than `budget` tokens by its layout alone: even were
+ * its estimate as low as the lowest seen on a corpus page, the text would stay under the budget.
+ */
+export function surelyPaysByLayout(
+  lines: TextLines | undefined,
+  width: number,
+  budget: number,
+): boolean {
+  return lines !== undefined && textTokensOfLines(lines, width) <= budget * LEAST_RATIO;
 }
 
 /** Why a page is left unread when its estimated text clearly costs more than `budget` tokens. */

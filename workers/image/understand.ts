@@ -12,7 +12,7 @@ import { grayscale, lumaOnWhite, recognize } from "./ocr.ts";
 import { isCameraPhoto } from "./ocr_preprocess.ts";
 import { hashesOfImage, type PerceptualHashes } from "./perceptual.ts";
 import { MEASURE_SIDE, type TextLines, textLinesOf } from "./line_height.ts";
-import { unreadForLayout } from "./text_amount.ts";
+import { surelyPaysByLayout, unreadForLayout } from "./text_amount.ts";
 import { estimateStringTokens } from "../../src/accounting/text_tokens.ts";
 import { decodeImage, RenderError, type RenderOptions } from "./render.ts";
 import type { ContentFacts, ImageInfo } from "./types.ts";
@@ -131,7 +131,10 @@ export async function understandImage(
   const canvas = uprightForOcr(image, info);
   const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
   const page = { rgba: pixels.data, width: canvas.width, height: canvas.height };
-  const skipped = options.textBudget === undefined
+  // The top strip is read to tell only where the layout cannot: a page whose layout shows its
+  // text surely pays is read once, not its top twice.
+  const skipped = options.textBudget === undefined ||
+      surelyPaysByLayout(textLines, info.displayWidth, options.textBudget)
     ? undefined
     : await overBudget(page, sample, options.textBudget, options.bands);
   if (skipped) return { content: factsOf(cheap), textLines, ocrSkipped: skipped, perceptual };
