@@ -116,8 +116,13 @@ const schema = z.object({
   ocr_budget_ms: z.coerce.number().int().min(0).default(1000),
   /** Workers that read pages (OCR), apart from the picture workers. */
   reading_workers: z.coerce.number().int().min(1).default(1),
-  /** At most how many bands a reading worker reads a page in at once, while pictures are idle. */
-  ocr_bands: z.coerce.number().int().min(1).max(8).default(2),
+  /**
+   * At most how many bands a reading worker reads a page in at once, while pictures are idle:
+   * two where there are two cores to read them on.
+   */
+  ocr_bands: z.coerce.number().int().min(1).max(8).default(
+    Math.min(2, navigator.hardwareConcurrency),
+  ),
   rules_version: z.enum(["2026-11", "2026-06", "2025"]).default("2026-11"),
   cache: z.enum(["off", "read", "write", "on"]).default("off"),
   cache_ttl_s: z.coerce.number().int().positive().default(3600),
