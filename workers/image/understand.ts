@@ -118,10 +118,10 @@ export async function understandImage(
   const textLines = showsTextLines(cheap)
     ? textLinesOf(looked.source, looked.orientation, longSide)
     : undefined;
-  // Told from the sample's mid tones: text pages ≤ 0.14 on the corpus, the receipt photo 0.32.
-  const cameraPhoto = textLines !== undefined &&
-    isCameraPhoto(grayscale({ rgba: sample.data, width: sample.width, height: sample.height }));
   if (!options.ocr || !cheap.candidate) {
+    // Told from the sample's mid tones: text pages ≤ 0.14 on the corpus, the receipt photo 0.32.
+    const cameraPhoto = textLines !== undefined &&
+      isCameraPhoto(grayscale({ rgba: sample.data, width: sample.width, height: sample.height }));
     return { content: factsOf(cheap), textLines, ...(cameraPhoto && { cameraPhoto }), perceptual };
   }
   // Decided before recognising: a page whose text its layout shows to cost clearly more than
