@@ -17,6 +17,8 @@
  * @module
  */
 
+import { Image } from "@napi-rs/canvas";
+import { textLinesOf } from "../workers/image/line_height.ts";
 import { closeOcr, type OcrOptions, recognize } from "../workers/image/ocr.ts";
 
 /** Categories measured. */
@@ -115,10 +117,19 @@ export interface PageReading {
 /** Reads one page image (its path) into text. */
 export type PageReader = (path: string) => Promise<PageReading>;
 
-/** squint's own OCR (workers/image/ocr.ts), warmed first so that no page's time includes it. */
+/**
+ * squint's own OCR (workers/image/ocr.ts), warmed first so that no page's time includes it, at
+ * the scale the page's measured line height gives (as the look measures it, `line_height.ts`).
+ */
 export async function squintReader(options: OcrOptions = {}): Promise<PageReader> {
   await recognize({ rgba: new Uint8ClampedArray(4 * 32 * 32).fill(255), width: 32, height: 32 });
-  return async (path) => await recognize(await Deno.readFile(path), options);
+  return async (path) => {
+    const bytes = await Deno.readFile(path);
+    const image = new Image();
+    image.src = bytes;
+    await image.decode();
+    return await recognize(bytes, { lineHeight: textLinesOf(image, 1)?.lineHeight, ...options });
+  };
 }
 
 /**
@@ -227,12 +238,14 @@ if (import.meta.main) {
   const corpus = Deno.args[0] ?? new URL("../../shared/corpus", import.meta.url).pathname;
   const scale = Deno.env.get("OCR_SCALE");
   const psm = Deno.env.get("OCR_PSM");
+  const bands = Deno.env.get("OCR_BANDS");
   try {
     const accuracy = await measureOcr(
       corpus,
       await squintReader({
         scale: scale ? Number(scale) : undefined,
         pageSegMode: psm as OcrOptions["pageSegMode"],
+        bands: bands ? Number(bands) : undefined,
       }),
     );
     console.log(formatAccuracy(accuracy));

@@ -6,9 +6,10 @@
  * work is its estimated characters (`textCharsOfLines`) plus `UNITS_PER_MEGAPIXEL` per megapixel
  * read, and the pace is milliseconds per unit of work: the fewest seen on this instance, starting
  * from `FIRST_MS_PER_UNIT`. Kept the lowest seen, a prediction is a lower bound: a request stops
- * waiting only for a page that surely cannot be read in time. A page's pixels alone often tell
- * (a 200 dpi page is ~15 megapixels once upscaled: ~1.6 s); a smaller picture's lines are looked
- * at first.
+ * waiting only for a page that surely cannot be read in time. A page's pixels alone tell only
+ * at the least scale OCR may read them at (large text is upscaled less: a 200 dpi page may be
+ * read at 1.25×, not 2×), so a huge picture is judged at once and a page's lines (which give its
+ * scale) are looked at first.
  *
  * Fitted on tesseract.js 7, 2 vCPUs, one reading worker, on corpus pictures from a paragraph crop
  * to a 200 dpi invoice: recognition took 1.1-1.7× of 1 ms per unit at 120 units per megapixel
@@ -19,7 +20,7 @@
  * @module
  */
 import type { TextLines } from "../../workers/image/line_height.ts";
-import { defaultScale } from "../../workers/image/ocr_scale.ts";
+import { defaultScale, leastScale } from "../../workers/image/ocr_scale.ts";
 import { textCharsOfLines } from "../../workers/image/text_amount.ts";
 import { MIN_BAND_ROWS } from "../../workers/image/ocr_bands.ts";
 
@@ -38,20 +39,20 @@ export interface PictureSize {
 
 /**
  * The work of reading a picture of `size` with `lines`: without its lines, that of its pixels
- * alone (its text can only add to it).
+ * alone at the least scale OCR may read them at (its text and a larger scale can only add).
  */
 export function readingWork(lines: TextLines | undefined, size: PictureSize): number {
-  const scale = defaultScale(size);
+  const scale = lines ? defaultScale(size, false, lines.lineHeight) : leastScale(size);
   const pixels = (UNITS_PER_MEGAPIXEL * size.width * size.height * scale * scale) / 1e6;
   return (textCharsOfLines(lines) ?? 0) + pixels;
 }
 
 /**
- * Whether a picture of `size` is tall enough, at the scale OCR reads it, to be read in bands
- * (`workers/image/ocr_bands.ts`).
+ * Whether a picture of `size` is tall enough, at the scale OCR reads it (with `lines`), to be
+ * read in bands (`workers/image/ocr_bands.ts`); without its lines, whether it may be.
  */
-export function tallEnoughForBands(size: PictureSize): boolean {
-  return size.height * defaultScale(size) >= 2 * MIN_BAND_ROWS;
+export function tallEnoughForBands(size: PictureSize, lines?: TextLines): boolean {
+  return size.height * defaultScale(size, false, lines?.lineHeight) >= 2 * MIN_BAND_ROWS;
 }
 
 /**

@@ -15,6 +15,7 @@ import {
 import {
   FIRST_MS_PER_UNIT,
   ReadingPace,
+  tallEnoughForBands,
   UNITS_PER_MEGAPIXEL,
 } from "../../src/pipeline/reading_pace.ts";
 import { UnderstandCache } from "../../src/pipeline/understand.ts";
@@ -258,21 +259,27 @@ Deno.test("a camera photo is judged by the pace of pictures read whole, a page b
   await d.reads.settled();
 });
 
-Deno.test("the pace is the fastest seen per unit of work (characters and megapixels read), never slower than the first", () => {
+Deno.test("the pace is the fastest seen per unit of work (characters and megapixels read at OCR's scale), never slower than the first", () => {
   const pace = new ReadingPace();
-  // An 800×1000 page is read upscaled 2×: 3.2 megapixels.
+  // An 800×1000 page with lines of 20 px is read at 1.5× (its lines brought to 30 px): 1.8
+  // megapixels; with lines of 15 px, upscaled 2×: 3.2.
   const size = { width: 800, height: 1000 };
-  const pixelWork = 3.2 * UNITS_PER_MEGAPIXEL;
+  const pixelWork = 1.8 * UNITS_PER_MEGAPIXEL;
   const denseWork = 5600 + pixelWork;
   const noteWork = 180 + pixelWork;
   assert.equal(pace.leastMs(DENSE, size), denseWork * FIRST_MS_PER_UNIT);
+  assert.equal(
+    pace.leastMs({ lineHeight: 15, lines: 40 }, size),
+    3.2 * UNITS_PER_MEGAPIXEL * FIRST_MS_PER_UNIT,
+  );
   // A 3000×4000 scan is read as it is: 12 megapixels.
   assert.equal(
     pace.leastMs(DENSE, { width: 3000, height: 4000 }),
     (5600 + 12 * UNITS_PER_MEGAPIXEL) * FIRST_MS_PER_UNIT,
   );
-  // Without lines (or their length), the pixels alone: the text can only add to them.
-  assert.equal(pace.leastMs(undefined, size), pixelWork * FIRST_MS_PER_UNIT);
+  // Without lines, the pixels alone at the least scale OCR may read them at (as they are: 0.8
+  // megapixels); without the lines' length, the pixels at their scale: the text can only add.
+  assert.equal(pace.leastMs(undefined, size), 0.8 * UNITS_PER_MEGAPIXEL * FIRST_MS_PER_UNIT);
   assert.equal(pace.leastMs({ lineHeight: 20, lines: 40 }, size), pixelWork * FIRST_MS_PER_UNIT);
   pace.observe(DENSE, size, denseWork * 3);
   assert.equal(pace.leastMs(DENSE, size), denseWork * FIRST_MS_PER_UNIT);
@@ -282,6 +289,16 @@ Deno.test("the pace is the fastest seen per unit of work (characters and megapix
   pace.observe(NOTE, { width: 100, height: 50 }, 1);
   pace.observe(undefined, size, 1);
   assert.equal(pace.leastMs(NOTE, size), noteWork * 0.5);
+});
+
+Deno.test("a page may be read in bands when it is tall enough at the scale its lines give", () => {
+  // 1000 rows: 2000 upscaled 2× (lines of 15 px, or unknown: it may be), 1500 at 1.5× (20 px
+  // lines), 1000 as they are (lines of 30 px: too short for two bands of 700 rows).
+  const size = { width: 800, height: 1000 };
+  assert.equal(tallEnoughForBands(size), true);
+  assert.equal(tallEnoughForBands(size, { ...DENSE, lineHeight: 15 }), true);
+  assert.equal(tallEnoughForBands(size, DENSE), true);
+  assert.equal(tallEnoughForBands(size, { ...DENSE, lineHeight: 30 }), false);
 });
 
 Deno.test("a text page whose look shows its text cannot pay is not read at all: no reading starts", async () => {

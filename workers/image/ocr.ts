@@ -95,8 +95,10 @@ export interface RgbaImage {
 
 /** How to recognise one image. */
 export interface OcrOptions {
-  /** Upscale factor before recognition; default picks one from the estimated text size. */
+  /** Upscale factor before recognition; default `defaultScale`'s (`ocr_scale.ts`). */
   scale?: number;
+  /** The body text's measured line height (`line_height.ts`), when known: large text is upscaled less. */
+  lineHeight?: number;
   /** Tesseract page segmentation mode; default `PSM.AUTO`. */
   pageSegMode?: PSM;
   /**
@@ -235,7 +237,7 @@ export async function recognize(
   const image = input instanceof Uint8Array ? await decode(input) : input;
   const native = grayscale(image);
   const photo = isCameraPhoto(native);
-  const scale = options.scale ?? defaultScale(image, photo);
+  const scale = options.scale ?? defaultScale(image, photo, options.lineHeight);
   const work = scaled(image, scale);
   let gray = scale === 1 ? native : grayscale(work);
   if (photo) {

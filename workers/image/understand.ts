@@ -8,7 +8,7 @@
 import type { Image } from "@napi-rs/canvas";
 import { classifyContent, contentSample, contentSignals, type ContentVerdict } from "./content.ts";
 import { halvedUpright, resizeUpright } from "./downscale.ts";
-import { grayscale, lumaOnWhite, recognize } from "./ocr.ts";
+import { grayscale, lumaOnWhite, type OcrOptions, recognize } from "./ocr.ts";
 import { isCameraPhoto } from "./ocr_preprocess.ts";
 import { hashesOfImage, type PerceptualHashes } from "./perceptual.ts";
 import { MEASURE_SIDE, type TextLines, textLinesOf } from "./line_height.ts";
@@ -136,9 +136,12 @@ export async function understandImage(
   const skipped = options.textBudget === undefined ||
       surelyPaysByLayout(textLines, info.displayWidth, options.textBudget)
     ? undefined
-    : await overBudget(page, sample, options.textBudget, options.bands);
+    : await overBudget(page, sample, options.textBudget, {
+      bands: options.bands,
+      lineHeight: textLines?.lineHeight,
+    });
   if (skipped) return { content: factsOf(cheap), textLines, ocrSkipped: skipped, perceptual };
-  const read = await recognize(page, { bands: options.bands });
+  const read = await recognize(page, { bands: options.bands, lineHeight: textLines?.lineHeight });
   const judged = classifyContent(signals, {
     words: read.words.length,
     meanConfidence: read.meanConfidence,
@@ -194,7 +197,7 @@ async function overBudget(
   page: { rgba: Uint8ClampedArray; width: number; height: number },
   sample: { data: Uint8ClampedArray; width: number; height: number },
   budget: number,
-  bands?: number,
+  options: Pick<OcrOptions, "bands" | "lineHeight">,
 ): Promise<string | undefined> {
   if (page.height < page.width) return undefined;
   const share = inkShareAtTop(sample.data, sample.width, sample.height, STRIP_SHARE);
@@ -204,7 +207,7 @@ async function overBudget(
     rgba: page.rgba.subarray(0, rows * page.width * 4),
     width: page.width,
     height: rows,
-  }, { bands });
+  }, options);
   const estimate = Math.round(estimateStringTokens(top.text) / share);
   if (estimate <= budget * OVER_BUDGET) return undefined;
   return `its text, estimated from the top ${
