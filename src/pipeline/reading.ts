@@ -164,7 +164,7 @@ export async function readWithinBudget(
   const bandsNow = () => deps.picturesIdle?.() === false ? 1 : deps.bands ?? 1;
   // Whether this page may be read in bands (a camera photo, its lines seldom level, is read whole).
   const mayBand = (seen?: Understanding) =>
-    bandsNow() > 1 && !seen?.cameraPhoto && tallEnoughForBands(size, seen?.textLines);
+    bandsNow() > 1 && !seen?.cameraPhoto && tallEnoughForBands(size);
   const start = async (): Promise<Understanding> => {
     ours = true;
     // A copy goes to the worker: the request may go on (and render) without waiting for it.

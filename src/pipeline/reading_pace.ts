@@ -48,11 +48,11 @@ export function readingWork(lines: TextLines | undefined, size: PictureSize): nu
 }
 
 /**
- * Whether a picture of `size` is tall enough, at the scale OCR reads it (with `lines`), to be
- * read in bands (`workers/image/ocr_bands.ts`); without its lines, whether it may be.
+ * Whether a picture of `size` is tall enough to be read in bands (`workers/image/ocr_bands.ts`):
+ * a band's least rows are the picture's, whatever the scale OCR reads it at.
  */
-export function tallEnoughForBands(size: PictureSize, lines?: TextLines): boolean {
-  return size.height * defaultScale(size, false, lines?.lineHeight) >= 2 * MIN_BAND_ROWS;
+export function tallEnoughForBands(size: PictureSize): boolean {
+  return size.height >= 2 * MIN_BAND_ROWS;
 }
 
 /**

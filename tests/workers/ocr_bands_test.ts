@@ -30,23 +30,27 @@ const inkless = (gray: Uint8Array, width: number, y: number) =>
 
 Deno.test("a page is cut across a gap between lines, near the middle", async () => {
   const { gray, width, height } = await grayPage("doc_r_intro_prose_p15_200dpi.png", 2);
-  const cuts = bandCuts(gray, width, height, 2);
+  const cuts = bandCuts(gray, width, height, 2, 2);
   assert.equal(cuts.length, 3);
   assert.deepEqual([cuts[0], cuts[2]], [0, height]);
   assert.ok(Math.abs(cuts[1] - height / 2) <= height / 8, `cut at ${cuts[1]} of ${height}`);
   // The cut row and its neighbours hold no ink: no line is cut.
   for (const y of [cuts[1] - 1, cuts[1], cuts[1] + 1]) assert.ok(inkless(gray, width, y));
   // Asked for one band, or more than the page has room for, it gets what it can hold.
-  assert.deepEqual(bandCuts(gray, width, height, 1), [0, height]);
-  assert.equal(bandCuts(gray, width, height, 8).length - 1, Math.floor(height / MIN_BAND_ROWS));
+  assert.deepEqual(bandCuts(gray, width, height, 1, 2), [0, height]);
+  assert.equal(
+    bandCuts(gray, width, height, 8, 2).length - 1,
+    Math.floor(height / (2 * MIN_BAND_ROWS)),
+  );
 });
 
 Deno.test("a short screen stays whole, and a photo with no gap between lines stays whole", async () => {
-  // A dark terminal listing: 1304 rows at 2×, too few to share (its columns need the whole screen).
+  // A dark terminal listing: 652 rows (1304 at 2×), too few to share (its columns need the whole
+  // screen).
   const screen = await grayPage("term_dpkg_listing_dark.png", 2);
-  assert.deepEqual(bandCuts(screen.gray, screen.width, screen.height, 2), [0, screen.height]);
+  assert.deepEqual(bandCuts(screen.gray, screen.width, screen.height, 2, 2), [0, screen.height]);
   const photo = await grayPage("receipt_photo_grindelwald_2448x3264.jpg", 0.5);
-  assert.deepEqual(bandCuts(photo.gray, photo.width, photo.height, 2), [0, photo.height]);
+  assert.deepEqual(bandCuts(photo.gray, photo.width, photo.height, 2, 0.5), [0, photo.height]);
 });
 
 Deno.test("read in two bands, a page gives its words in page coordinates and its text as read whole", async () => {

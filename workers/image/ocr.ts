@@ -245,7 +245,7 @@ export async function recognize(
     gray = localThreshold(gray, work.width, work.height, { radius, offset: PHOTO_INK_OFFSET });
   }
   // A camera photo's lines are seldom level: no row between them is free of ink across the page.
-  const cuts = bandCuts(gray, work.width, work.height, photo ? 1 : options.bands ?? 1);
+  const cuts = bandCuts(gray, work.width, work.height, photo ? 1 : options.bands ?? 1, scale);
   const run = queue.then(() =>
     Promise.all(
       cuts.slice(1).map((end, band) => {

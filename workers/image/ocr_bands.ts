@@ -4,10 +4,13 @@
  * their boxes; the layout is then rebuilt from the words of all bands together (`ocr_layout.ts`),
  * so columns are found across the cuts. A page too short to share, or with no gap near where a
  * cut belongs, is read in fewer bands (one at least). A band holds at least `MIN_BAND_ROWS` rows
- * at the scale OCR reads: tesseract finds a band's columns and blocks from the band alone, and on
- * a short screen (a dark 80×40 terminal listing, 1304 rows at 2×) two halves lost the dates and
- * file names beside each line that the whole screen kept (CER 22.8% → 31.2%). A camera photo of
- * paper is read whole (ocr.ts): its lines are seldom level.
+ * of the picture (700 once upscaled 2×): tesseract finds a band's columns and blocks from the
+ * band alone, and on a short screen (a dark 80×40 terminal listing, 652 rows) two halves lost the
+ * dates and file names beside each line that the whole screen kept (CER 22.8% → 31.2%). The least
+ * is of the picture's rows, not of the rows OCR reads, since what a band needs is lines, whatever
+ * the scale: the sparse slide (1312 rows, large text read as it is) is read in two bands, 0.4 →
+ * 0.2 s, CER 3.3% → 2.5%. A camera photo of paper is read whole (ocr.ts): its lines are seldom
+ * level.
  *
  * Measured on the 28 corpus text pages (2 vCPUs, tesseract.js 7, OCR's own scale, two bands
  * against the whole page): 80.5 → 50.7 s in all; r_intro 5.2 → 2.2 s, a 1280×800 code screenshot
@@ -20,8 +23,11 @@
 
 /** A pixel darker than this is ink (the page is already grayscale, dark themes inverted). */
 const INK_BELOW = 160;
-/** A band holds at least this many rows: tesseract finds its columns and blocks from it alone. */
-export const MIN_BAND_ROWS = 700;
+/**
+ * A band holds at least this many rows of the picture (700 at 2×): tesseract finds its columns
+ * and blocks from it alone, so a band's least is of content, whatever the scale OCR reads at.
+ */
+export const MIN_BAND_ROWS = 350;
 /** A gap between lines is at least this many ink-free rows. */
 const MIN_GAP_ROWS = 2;
 /** A cut is looked for this share of a band's height either side of where it belongs. */
@@ -63,11 +69,18 @@ function gapNear(
 }
 
 /**
- * The rows a page of `width`×`height` grayscale pixels is cut at to be read in at most `bands`
- * bands: `[0, …cuts, height]`, increasing.
+ * The rows a page of `width`×`height` grayscale pixels, the picture read at `scale`, is cut at to
+ * be read in at most `bands` bands: `[0, …cuts, height]`, increasing.
  */
-export function bandCuts(gray: Uint8Array, width: number, height: number, bands: number): number[] {
-  const wanted = Math.max(1, Math.min(Math.floor(bands), Math.floor(height / MIN_BAND_ROWS)));
+export function bandCuts(
+  gray: Uint8Array,
+  width: number,
+  height: number,
+  bands: number,
+  scale: number,
+): number[] {
+  const least = MIN_BAND_ROWS * scale;
+  const wanted = Math.max(1, Math.min(Math.floor(bands), Math.floor(height / least)));
   const cuts = [0];
   const reach = Math.round((height / wanted) * SEARCH_SHARE);
   for (let k = 1; k < wanted; k++) {
