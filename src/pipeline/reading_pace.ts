@@ -8,7 +8,7 @@
  * from `FIRST_MS_PER_UNIT`. Kept the lowest seen, a prediction is a lower bound: a request stops
  * waiting only for a page that surely cannot be read in time. A page's pixels alone tell only
  * at the least scale OCR may read them at (large text is upscaled less: a 200 dpi page may be
- * read at 1.25×, not 2×), so a huge picture is judged at once and a page's lines (which give its
+ * read at 1.5× or as it is, not 2×), so a huge picture is judged at once and a page's lines (which give its
  * scale) are looked at first.
  *
  * Fitted on tesseract.js 7, 2 vCPUs, one reading worker, on corpus pictures from a paragraph crop

@@ -97,7 +97,10 @@ export interface RgbaImage {
 export interface OcrOptions {
   /** Upscale factor before recognition; default `defaultScale`'s (`ocr_scale.ts`). */
   scale?: number;
-  /** The body text's measured line height (`line_height.ts`), when known: large text is upscaled less. */
+  /**
+   * The body text's measured line height (`line_height.ts`), when known: large text is upscaled
+   * less.
+   */
   lineHeight?: number;
   /** Tesseract page segmentation mode; default `PSM.AUTO`. */
   pageSegMode?: PSM;
