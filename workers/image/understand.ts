@@ -133,15 +133,14 @@ export async function understandImage(
   const page = { rgba: pixels.data, width: canvas.width, height: canvas.height };
   // The top strip is read to tell only where the layout cannot: a page whose layout shows its
   // text surely pays is read once, not its top twice.
+  // The top strip and the page are read alike: in the bands allowed, at the lines' scale.
+  const reading = { bands: options.bands, lineHeight: textLines?.lineHeight };
   const skipped = options.textBudget === undefined ||
       surelyPaysByLayout(textLines, info.displayWidth, options.textBudget)
     ? undefined
-    : await overBudget(page, sample, options.textBudget, {
-      bands: options.bands,
-      lineHeight: textLines?.lineHeight,
-    });
+    : await overBudget(page, sample, options.textBudget, reading);
   if (skipped) return { content: factsOf(cheap), textLines, ocrSkipped: skipped, perceptual };
-  const read = await recognize(page, { bands: options.bands, lineHeight: textLines?.lineHeight });
+  const read = await recognize(page, reading);
   const judged = classifyContent(signals, {
     words: read.words.length,
     meanConfidence: read.meanConfidence,
