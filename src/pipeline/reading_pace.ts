@@ -11,11 +11,12 @@
  * read at 1.5× or as it is, not 2×), so a huge picture is judged at once and a page's lines (which give its
  * scale) are looked at first.
  *
- * Fitted on tesseract.js 7, 2 vCPUs, one reading worker, on corpus pictures from a paragraph crop
- * to a 200 dpi invoice: recognition took 1.1-1.7× of 1 ms per unit at 120 units per megapixel
- * (an API screenshot 1.1, a terminal 1.2, highlighted code 1.25, a book paragraph 1.3, a sparse
- * slide 1.4, a light terminal 1.45, a sparse invoice 1.6); the first pace, 0.9 ms, is under every
- * one of them.
+ * Fitted on tesseract.js 7 with the shipped model (tessdata_fast, `workers/image/ocr_model`), 2
+ * vCPUs, one reading worker, on the 28 corpus text pictures read whole: recognition took 0.55-1.07
+ * ms per unit at 120 units per megapixel, median 0.69 (a dark terminal 0.55, the book paragraph,
+ * a green terminal and the sparse slide 0.62-0.63, web pages 0.65-0.69, 200 dpi prose 0.77, the
+ * letter and the invoices 0.98-1.07; tessdata_best_int took 1.4× as long on the median); the first
+ * pace, 0.5 ms, is under every one of them, and a slower machine's paces are higher still.
  *
  * @module
  */
@@ -25,7 +26,7 @@ import { textCharsOfLines } from "../../workers/image/text_amount.ts";
 import { MIN_BAND_ROWS } from "../../workers/image/ocr_bands.ts";
 
 /** The pace assumed before any page was read here (ms per unit of work). */
-export const FIRST_MS_PER_UNIT = 0.9;
+export const FIRST_MS_PER_UNIT = 0.5;
 /** Units of work per megapixel OCR reads (after its upscale). */
 export const UNITS_PER_MEGAPIXEL = 120;
 /** Less work than this says little about the pace (start-up dominates its time). */

@@ -103,9 +103,8 @@ Deno.test("a page with the OCR data missing: a warning naming the folder and SQU
   );
   assert.equal(run.code, 0, run.stderr);
   const warning = "OCR data missing: no eng.traineddata.gz in /nonexistent/ocr; set " +
-    "SQUINT_OCR_DATA_DIR to a folder holding it (it ships in " +
-    "node_modules/@tesseract.js-data/eng/4.0.0_best_int); pages cannot be read, their pixels " +
-    "are sent";
+    "SQUINT_OCR_DATA_DIR to a folder holding it (it ships in squint's " +
+    "workers/image/ocr_model); pages cannot be read, their pixels are sent";
   assert.equal(run.stderr, `squint optimize: warning: ${warning}\n`);
   const report = JSON.parse(run.stdout);
   assert.deepEqual(report.warnings, [warning]);

@@ -29,7 +29,7 @@ Deno.test("squint serve answers /health, warns of missing OCR data and ffmpeg, a
   assert.equal(
     ocr,
     "OCR data missing: no eng.traineddata.gz in /nonexistent/ocr; set SQUINT_OCR_DATA_DIR to a " +
-      "folder holding it (it ships in node_modules/@tesseract.js-data/eng/4.0.0_best_int); " +
+      "folder holding it (it ships in squint's workers/image/ocr_model); " +
       "pages cannot be read, their pixels are sent",
   );
   assert.match(

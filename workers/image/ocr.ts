@@ -18,11 +18,13 @@
  * segmentation stays `PSM.AUTO`: its own block finding keeps words of separate columns apart,
  * and the layout is rebuilt from word boxes anyway.
  *
- * Speed: recognition is the LSTM run over every text line (`4.0.0_best_int` is the only English
- * LSTM model in node_modules; the `4.0.0` folder holds the same LSTM plus the legacy engine, and
- * gave the same text and time), ~0.1-0.2 s per full-width line on this 2-vCPU box, so a dense
- * page stays at several seconds. What was measured (r_intro, 1700x2200, 42 lines; totals over
- * the 17 bench pages; this box is shared, so times are ±20%):
+ * Speed: recognition is the LSTM run over every text line, ~0.1-0.2 s per full-width line on
+ * this 2-vCPU box, so a dense page stays at several seconds. The model is tessdata_fast's
+ * (`ocr_model/`), whose smaller network reads in about three quarters of the time of
+ * `@tesseract.js-data/eng`'s `4.0.0_best_int` at the same word recall (last row below; the
+ * package's `4.0.0` folder holds best_int's LSTM plus the legacy engine, and gave best_int's text
+ * and time). What was measured with best_int (r_intro, 1700x2200, 42 lines; totals over the 17
+ * bench pages; this box is shared, so times are ±20%):
  *
  * | tried                                    | time                  | accuracy                   |
  * | ---------------------------------------- | --------------------- | -------------------------- |
@@ -33,6 +35,7 @@
  * | PSM SINGLE_BLOCK                         | same (8.6-9.2 s)      | tables: duck 8.2%, deb 9.4%|
  * | dictionaries off (`load_*_dawg: 0`)      | same                  | -                          |
  * | `4.0.0` model instead of `best_int`      | same                  | same text                  |
+ * | tessdata_fast model (kept, 17 pages)     | 66.1 → 49.2 s         | CER 2.25 → 2.41%, recall = |
  * | 2 workers on top/bottom halves, 2×       | total 143 → 106 s     | CER total 2.81 → 3.32%     |
  * | 2 workers on halves, 1.5×                | r_intro 5.5 s         | CER total 2.79%            |
  * | only `blocks` output (already so)        | -                     | -                          |
