@@ -11,12 +11,17 @@
  * read at 1.5× or as it is, not 2×), so a huge picture is judged at once and a page's lines (which give its
  * scale) are looked at first.
  *
- * Fitted on tesseract.js 7 with the shipped model (tessdata_fast, `workers/image/ocr_model`), 2
- * vCPUs, one reading worker, on the 28 corpus text pictures read whole: recognition took 0.55-1.07
- * ms per unit at 120 units per megapixel, median 0.69 (a dark terminal 0.55, the book paragraph,
- * a green terminal and the sparse slide 0.62-0.63, web pages 0.65-0.69, 200 dpi prose 0.77, the
- * letter and the invoices 0.98-1.07; tessdata_best_int took 1.4× as long on the median); the first
- * pace, 0.5 ms, is under every one of them, and a slower machine's paces are higher still.
+ * The first pace is a prior, fitted on tesseract.js 7, 2 vCPUs, one reading worker, with
+ * tessdata_best_int on corpus pictures from a paragraph crop to a 200 dpi invoice: recognition took
+ * 1.1-1.7× of 1 ms per unit at 120 units per megapixel (an API screenshot 1.1, a terminal 1.2, a
+ * book paragraph 1.3, a sparse slide 1.4, a sparse invoice 1.6), and 0.9 ms was under every one.
+ * The shipped model (tessdata_fast) on a box twice as fast reads the 28 corpus text pictures at
+ * 0.55-1.07 ms per unit (median 0.69), so there the prior is above some pages' pace until the first
+ * reading is seen. It is kept: measured side by side on that box (`bench/reading_budget.ts`), a
+ * prior of 0.5 (under every page there; 0.25 for two bands) had requests wait out the budget for
+ * pages that then missed it (first-sight p50 ~200 → 974 ms; the receipt photo, whose text never
+ * pays, ~300 → 943 ms) and sent no more pages as text (claude 4 of 24, against 5 and 7 in two runs
+ * at 0.9: pages read in about a second go either way from run to run).
  *
  * @module
  */
@@ -26,7 +31,7 @@ import { textCharsOfLines } from "../../workers/image/text_amount.ts";
 import { MIN_BAND_ROWS } from "../../workers/image/ocr_bands.ts";
 
 /** The pace assumed before any page was read here (ms per unit of work). */
-export const FIRST_MS_PER_UNIT = 0.5;
+export const FIRST_MS_PER_UNIT = 0.9;
 /** Units of work per megapixel OCR reads (after its upscale). */
 export const UNITS_PER_MEGAPIXEL = 120;
 /** Less work than this says little about the pace (start-up dominates its time). */

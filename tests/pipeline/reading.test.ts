@@ -144,7 +144,7 @@ Deno.test("a look at the page that shows its reading cannot end within the wait 
   const reading = lane();
   const d = { ...deps(reading.pool, 60_000), pace: new ReadingPace() };
   let looked = 0;
-  // ~5,600 characters (~2.9 s at the first pace) cannot be read in a 1 s wait.
+  // ~5,600 characters at the first pace cannot be read in a 1 s wait.
   const found = await readWithinBudget(page(), "page-hash|true|500", 500, {
     ...d,
     waitMs: 1000,
@@ -192,11 +192,11 @@ Deno.test("a picture whose pixels alone take longer than the wait is not looked 
   const d = { ...deps(reading.pool, 60_000), pace: new ReadingPace() };
   let looked = 0;
   const scan = page();
-  // A 300 dpi A4 scan: 8.7 megapixels read as they are, ~520 ms of work at the first pace.
+  // A 300 dpi A4 scan: 8.7 megapixels read as they are, ~940 ms of work at the first pace.
   Object.assign(scan.inspected!.info!, { displayWidth: 2480, displayHeight: 3508 });
   const found = await readWithinBudget(scan, "scan|true|500", 500, {
     ...d,
-    waitMs: 500,
+    waitMs: 900,
     look: () => (looked++, Promise.resolve({ textLines: NOTE })),
   });
   assert.deepEqual(found, { ocrSkipped: notReadWithin(60_000) });
@@ -240,17 +240,17 @@ Deno.test("pages read in bands have a pace of their own: the first divided among
 Deno.test("a camera photo is judged by the pace of pictures read whole, a page by its bands' pace", async () => {
   const reading = lane();
   const d = { ...deps(reading.pool, 60_000), pace: new ReadingPace(2), bands: 2 };
-  // ~5,600 characters: ~2.9 s at the first pace, half that in two bands. A 2 s wait holds for
+  // ~5,600 characters: over 5 s at the first pace, half that in two bands. A 4 s wait holds for
   // the page, not for a photo of it (read whole: its lines are seldom level).
   const photo = await readWithinBudget(page(), "photo|true|500", 500, {
     ...d,
-    waitMs: 2000,
+    waitMs: 4000,
     look: () => Promise.resolve({ textLines: DENSE, cameraPhoto: true }),
   });
   assert.deepEqual(photo, { textLines: DENSE, ocrSkipped: notReadWithin(60_000) });
   const waiting = readWithinBudget(page(), "page|true|500", 500, {
     ...d,
-    waitMs: 2000,
+    waitMs: 4000,
     look: () => Promise.resolve({ textLines: DENSE }),
   });
   await reading.answer("the photo");
