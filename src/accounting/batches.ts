@@ -21,26 +21,31 @@ type Json = Record<string, unknown>;
  */
 export const BATCH_PRICE_FACTOR = 0.5;
 
-/** Per-million rates scaled to the batch price (a long-context tier's too). */
-function scaled<T extends Omit<LongContextRates, "aboveTokens">>(rates: T): T {
-  const times = (v: number | undefined) => v === undefined ? undefined : v * BATCH_PRICE_FACTOR;
+/** Per-million token rates scaled by `factor` (a long-context tier's too); fees per call stay. */
+function scaled<T extends Omit<LongContextRates, "aboveTokens">>(rates: T, factor: number): T {
+  const times = (v: number | undefined) => v === undefined ? undefined : v * factor;
   return {
     ...rates,
-    inputPerMTok: rates.inputPerMTok * BATCH_PRICE_FACTOR,
+    inputPerMTok: rates.inputPerMTok * factor,
     cachedInputPerMTok: times(rates.cachedInputPerMTok),
     cacheWritePerMTok: times(rates.cacheWritePerMTok),
     cacheWrite1hPerMTok: times(rates.cacheWrite1hPerMTok),
-    outputPerMTok: rates.outputPerMTok * BATCH_PRICE_FACTOR,
+    outputPerMTok: rates.outputPerMTok * factor,
+  };
+}
+
+/** `prices` with every token rate times `factor`, its source saying why (`what ×factor`). */
+export function scaledPrices(prices: Prices, factor: number, what: string): Prices {
+  return {
+    ...scaled(prices, factor),
+    ...(prices.longContext ? { longContext: scaled(prices.longContext, factor) } : {}),
+    source: `${prices.source}, ${what} ×${factor}`,
   };
 }
 
 /** `prices` for work done in a batch. */
 export function batchPrices(prices: Prices): Prices {
-  return {
-    ...scaled(prices),
-    ...(prices.longContext ? { longContext: scaled(prices.longContext) } : {}),
-    source: `${prices.source}, batch ×${BATCH_PRICE_FACTOR}`,
-  };
+  return scaledPrices(prices, BATCH_PRICE_FACTOR, "batch");
 }
 
 /** The usage of one model's share of a batch, in the provider's own terms. */

@@ -8,6 +8,7 @@ import { type OpenAIUsage, servedWithoutCall, type SquintStats } from "./stats.t
 import type { Prices } from "../models/types.ts";
 import { usd } from "../usd.ts";
 import { pricesAt } from "../models/prices.ts";
+import { pricesForTier } from "./service_tier.ts";
 
 /** How the call went. */
 export interface CallOutcome {
@@ -68,7 +69,8 @@ function spentUsd(
 ): number | null {
   if (stats.cost_after_usd === null) return null;
   if (!prices) return stats.cost_after_usd;
-  const output = (outputTokens ?? 0) * pricesAt(prices, stats.upstream_input_tokens).outputPerMTok;
+  const paid = pricesAt(pricesForTier(prices, usage?.service_tier), stats.upstream_input_tokens);
+  const output = (outputTokens ?? 0) * paid.outputPerMTok;
   const searched = (usage?.web_search_requests ?? 0) * (prices.webSearchPerK ?? 0) +
     (usage?.file_search_requests ?? 0) * (prices.fileSearchPerK ?? 0);
   return usd(stats.cost_after_usd + output / 1e6 + searched / 1000);

@@ -11,6 +11,7 @@ import type { PreparedChat } from "../pipeline/prepare_chat.ts";
 import { type OpenAIUsage, promptCacheSaving, type SquintStats } from "./stats.ts";
 import { usd } from "../usd.ts";
 import { pricesAt } from "../models/prices.ts";
+import { pricesForTier } from "./service_tier.ts";
 
 /** USD saved per channel (only channels that saved something). */
 export type ChannelSavings = Partial<Record<Channel, number>>;
@@ -30,8 +31,12 @@ export function savingsByChannel(
   if (stats.cache === "dedup") return { dedup: saved };
   const listed = prepared.resolved?.prices;
   if (listed === undefined) return {};
-  // At the rates the request paid (a long-context tier, when its input was above one).
-  const prices = pricesAt(listed, usage?.prompt_tokens ?? stats.tokens_after);
+  // At the rates the request paid (its processing tier; a long-context tier, when its input was
+  // above one).
+  const prices = pricesAt(
+    pricesForTier(listed, usage?.service_tier),
+    usage?.prompt_tokens ?? stats.tokens_after,
+  );
   const out: ChannelSavings = {};
   const add = (channel: Channel, amount: number) => {
     if (amount !== 0) out[channel] = usd((out[channel] ?? 0) + amount);

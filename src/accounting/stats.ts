@@ -8,6 +8,7 @@
 import type { Prices, ResolvedModel } from "../models/types.ts";
 import { pricesAt } from "../models/prices.ts";
 import { usd } from "../usd.ts";
+import { pricesForTier, unlistedTier } from "./service_tier.ts";
 
 /** The usage fields squint reads from an OpenAI-shaped answer. */
 export interface OpenAIUsage {
@@ -24,6 +25,11 @@ export interface OpenAIUsage {
   file_search_requests?: number;
   /** DeepSeek's name for cache reads (OpenAI-compatible endpoints), inside `prompt_tokens`. */
   prompt_cache_hit_tokens?: number;
+  /**
+   * The processing tier the provider says it served the call at (OpenAI's `service_tier` beside
+   * the usage, Anthropic's `usage.service_tier`): it moves the price (`service_tier.ts`).
+   */
+  service_tier?: string;
 }
 
 /** Input tokens read from the provider's prompt cache, whichever field carries them. */
@@ -71,6 +77,10 @@ export interface StatsInput {
 }
 
 const perToken = (perMTok: number) => perMTok / 1e6;
+
+/** A model's list prices at the tier `usage` says the call was served at. */
+const tiered = (model: { prices?: Prices } | undefined, usage: OpenAIUsage | undefined) =>
+  model?.prices && pricesForTier(model.prices, usage?.service_tier);
 
 /** Cache writes by rate: five-minute ones and one-hour ones (all five-minute unless told). */
 function cacheWrites(usage: OpenAIUsage): { minutes: number; hour: number } {
@@ -139,7 +149,7 @@ export function servedWithoutCall(cache: SquintStats["cache"]): boolean {
  * stored answer billed (from that answer's usage; from the input estimate when it has none).
  */
 function servedStats(input: StatsInput, called: SquintStats): SquintStats {
-  const listed = input.requested?.prices;
+  const listed = tiered(input.requested, input.usage);
   const prices = listed && pricesAt(listed, input.tokens.before);
   const output = input.usage?.completion_tokens ?? 0;
   const before = called.cost_before_usd === null || !prices
@@ -160,9 +170,10 @@ function servedStats(input: StatsInput, called: SquintStats): SquintStats {
 export function buildStats(input: StatsInput): SquintStats {
   const saved = input.tokens.before - input.tokens.after;
   const billed = typeof input.usage?.prompt_tokens === "number" ? input.usage.prompt_tokens : null;
-  // Each side at the rates its own size pays (a long-context tier above a threshold).
-  const requested = input.requested?.prices;
-  const called = input.called?.prices;
+  // Each side at the rates its own size pays (a long-context tier above a threshold), both at
+  // the processing tier the call was served at.
+  const requested = tiered(input.requested, input.usage);
+  const called = tiered(input.called, input.usage);
   const before = requested &&
     pricesAt(requested, billed !== null ? billed + saved : input.tokens.before);
   const after = called && pricesAt(called, billed ?? input.tokens.after);
@@ -180,7 +191,7 @@ export function buildStats(input: StatsInput): SquintStats {
     costBefore += promptCacheSaving(after, input.usage);
   }
   if (input.before) {
-    const listed = input.before.model?.prices;
+    const listed = tiered(input.before.model, input.usage);
     const price = listed && pricesAt(listed, input.before.tokens).inputPerMTok;
     costBefore = price === undefined ? null : input.before.tokens * perToken(price);
   }
@@ -194,7 +205,8 @@ export function buildStats(input: StatsInput): SquintStats {
     cost_after_usd: costAfter === null ? null : usd(costAfter),
     cost_saved_usd: costBefore === null || costAfter === null ? null : usd(costBefore - costAfter),
     optimizations: input.optimizations,
-    estimated: input.estimated || billed === null || input.before !== undefined,
+    estimated: input.estimated || billed === null || input.before !== undefined ||
+      unlistedTier(input.usage?.service_tier),
     cache: input.cache,
     model: input.calledName,
   };

@@ -153,7 +153,7 @@ async function readBackUsage(
   kv: KeyValueStore,
 ): Promise<OpenAIUsage | undefined> {
   const id = answer.object === "response" ? RESPONSES_DIALECT.readBackId?.(answer) : undefined;
-  const usage = answer.usage as Record<string, unknown> | null | undefined;
+  const usage = RESPONSES_DIALECT.answerUsage(answer);
   if (!id || !usage) return undefined;
   return await countOnce(kv, id) ? RESPONSES_DIALECT.openAIUsage(usage) : undefined;
 }

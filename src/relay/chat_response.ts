@@ -5,6 +5,7 @@
  * chat completion (or not a stream, when one was asked for) is a 502 `bad_upstream_response`.
  */
 import { chatLogRow, type RequestTiming } from "../accounting/request_log.ts";
+import { withServiceTier } from "../accounting/service_tier.ts";
 import {
   buildStats,
   type OpenAIUsage,
@@ -183,7 +184,7 @@ export async function relayChatResponse(
   if (prepared.stream) return refuse("a stream (text/event-stream)", text);
   const answer = jsonObject(text);
   if (!answer) return refuse("a chat completion (a JSON object)", text);
-  const usage = (answer as { usage?: OpenAIUsage }).usage;
+  const usage = withServiceTier(answer.usage as OpenAIUsage | undefined, answer.service_tier);
   const stats = statsFor(prepared, cache, usage);
   record(upstream.status, "complete", stats, usage);
   // The upstream's bytes stay as they were; the squint object is spliced in before the last brace.

@@ -6,6 +6,7 @@
  * without `data: [DONE]`, breaks off or goes silent ends with an OpenAI error event instead.
  */
 import type { OpenAIUsage, SquintStats } from "../accounting/stats.ts";
+import { withServiceTier } from "../accounting/service_tier.ts";
 import { eventData, splitEvents, SseBlocks, sseEvent } from "./sse.ts";
 import { IdleLimitedReader, incomplete, type StreamFault, streamFault } from "./upstream_faults.ts";
 
@@ -115,7 +116,7 @@ export function relayChatStream(
     }
     const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
     if (hasUsage && chunk.usage && typeof chunk.usage === "object") {
-      usage = chunk.usage as OpenAIUsage;
+      usage = withServiceTier(chunk.usage as OpenAIUsage, chunk.service_tier);
       if (choices.length === 0) {
         if (!options.clientWantsUsage) return release();
         chunk.squint = options.stats(usage);

@@ -14,6 +14,7 @@ import {
   type SquintStats,
   statsHeaders,
 } from "../accounting/stats.ts";
+import { serviceTier } from "../accounting/service_tier.ts";
 import {
   anthropicErrorResponse,
   GatewayError,
@@ -92,6 +93,7 @@ export const ANTHROPIC_DIALECT: Dialect = {
       (u.cache_creation as Json | undefined)?.ephemeral_1h_input_tokens,
     ),
     web_search_requests: n((u.server_tool_use as Json | undefined)?.web_search_requests),
+    ...serviceTier(u.service_tier),
   }),
   ends: { message_stop: "complete", error: "upstream_error" },
   errorEvent: (fault) =>
@@ -115,6 +117,7 @@ function responseUsage(response: Json | undefined): Json | undefined {
     ...usage,
     web_search_calls: calls("web_search_call"),
     file_search_calls: calls("file_search_call"),
+    ...serviceTier(response.service_tier),
   };
 }
 
@@ -135,6 +138,7 @@ export const RESPONSES_DIALECT: Dialect = {
     },
     web_search_requests: n(u.web_search_calls),
     file_search_requests: n(u.file_search_calls),
+    ...serviceTier(u.service_tier),
   }),
   readBackId(answer) {
     const response = (answer.type === undefined ? answer : answer.response) as Json | undefined;

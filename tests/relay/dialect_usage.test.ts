@@ -81,3 +81,26 @@ Deno.test("Anthropic and Responses: cache reads and writes inside the input, one
   const event = { type: "response.completed", response: answer };
   assert.deepEqual(RESPONSES_DIALECT.eventUsage(event), RESPONSES_DIALECT.answerUsage(answer));
 });
+
+Deno.test("Anthropic and Responses: the tier the answer says it was served at rides on the usage", () => {
+  const anthropic = ANTHROPIC_DIALECT.openAIUsage({
+    input_tokens: 10,
+    output_tokens: 2,
+    service_tier: "priority",
+  });
+  assert.equal(anthropic.service_tier, "priority");
+  const response = {
+    object: "response",
+    output: [],
+    usage: { input_tokens: 10, output_tokens: 2 },
+    service_tier: "flex",
+  };
+  const usage = RESPONSES_DIALECT.answerUsage(response)!;
+  assert.equal(RESPONSES_DIALECT.openAIUsage(usage).service_tier, "flex");
+  // No tier said, none read (not even an undefined field).
+  assert.equal("service_tier" in ANTHROPIC_DIALECT.openAIUsage({ input_tokens: 1 }), false);
+  assert.equal(
+    "service_tier" in RESPONSES_DIALECT.openAIUsage({ input_tokens: 1, service_tier: 3 }),
+    false,
+  );
+});

@@ -25,6 +25,7 @@ import {
   type CompletionHead,
   type FinishReason,
   type IdSource,
+  servedTier,
   SSE_DONE,
   sseEvent,
 } from "./openai_wire.ts";
@@ -79,7 +80,12 @@ export function planChat(request: ChatRequestBody, sources: ChatPlanSources): Ch
     ? { kind: "tool", ...call, ids: Array.from({ length: choices }, () => ids.toolCall()) }
     : { kind: "text", pieces: pieces ?? textPieces(answerText(request)) };
   return {
-    head: { id: ids.chatCompletion(), created, model: request.model },
+    head: {
+      id: ids.chatCompletion(),
+      created,
+      model: request.model,
+      serviceTier: servedTier(request.service_tier),
+    },
     choices,
     framing: {
       includeUsage: request.stream_options?.include_usage === true,

@@ -33,6 +33,7 @@ export interface ChatRequestBody {
   tool_choice?: string | { type: string; function?: { name: string } };
   max_tokens?: number | null;
   max_completion_tokens?: number | null;
+  service_tier?: unknown;
 }
 
 /** The part of JSON Schema the mock reads to invent tool-call arguments. */

@@ -8,6 +8,7 @@
  */
 
 import { answerText, inputTokens, textPieces } from "./mock_model.ts";
+import { servedTier } from "./openai_wire.ts";
 
 type Json = Record<string, unknown>;
 
@@ -73,6 +74,7 @@ export function answerResponses(
     model,
     output,
     usage: withUsage ? usage : null,
+    service_tier: servedTier(body.service_tier),
   });
   if (body.stream !== true) {
     return { kind: "json", body: response("completed", [message], true) };

@@ -149,6 +149,7 @@ Deno.test("two response.create on one socket are answered in order, each numbere
         model: "gpt-4o-mini",
         output: [],
         usage: null,
+        service_tier: "default",
       },
     },
     { ...one[0], type: "response.in_progress", sequence_number: 1 },
@@ -193,6 +194,7 @@ Deno.test("two response.create on one socket are answered in order, each numbere
           output_tokens_details: { reasoning_tokens: 0 },
           total_tokens: 12,
         },
+        service_tier: "default",
       },
     },
   ]);

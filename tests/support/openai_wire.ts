@@ -71,6 +71,18 @@ export interface CompletionHead {
   id: string;
   created: number;
   model: string;
+  /** The tier the answer says it was served at (`servedTier`); default `default`. */
+  serviceTier?: string;
+}
+
+/**
+ * The `service_tier` an answer reports for the one a request asked: the tier itself when the
+ * mock "has capacity" for it (`flex`, `priority`, `scale`), else `default` (as for `auto`).
+ */
+export function servedTier(requested: unknown): string {
+  return requested === "flex" || requested === "priority" || requested === "scale"
+    ? requested
+    : "default";
 }
 
 /** Builds a non-streamed `chat.completion` body. */
@@ -97,7 +109,7 @@ export function chatCompletion(
       finish_reason: choice.finishReason,
     })),
     usage,
-    service_tier: "default",
+    service_tier: head.serviceTier ?? "default",
     system_fingerprint: SYSTEM_FINGERPRINT,
   };
 }
@@ -152,7 +164,7 @@ export function chatChunk(
     object: "chat.completion.chunk",
     created: head.created,
     model: head.model,
-    service_tier: "default",
+    service_tier: head.serviceTier ?? "default",
     system_fingerprint: SYSTEM_FINGERPRINT,
     choices: args.choices,
   };
