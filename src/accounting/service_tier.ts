@@ -2,12 +2,14 @@
  * The processing tier a provider says it served a call at, and what that tier does to the list
  * price every figure of the call is counted at (stats, spend, savings by channel). OpenAI reports
  * it as the answer's `service_tier` (Chat Completions, each stream chunk, Responses), Anthropic
- * as `usage.service_tier`; the usage squint reads carries it (`OpenAIUsage.service_tier`).
- * - `flex` (OpenAI's flex processing): "Tokens are priced at Batch API rates" — half the list
- *   price on every token rate, cache reads included; per-call fees (web search) unchanged.
- * - `priority` (OpenAI, Anthropic): a price list of its own that the catalogue does not carry
- *   (OpenAI's runs 1.7-2× the list price, by model). The figures stay at the list price and are
- *   labelled estimated: never guessed higher.
+ * as `usage.service_tier`, Gemini in the `x-gemini-service-tier` response header; the usage squint
+ * reads carries it (`OpenAIUsage.service_tier`).
+ * - `flex` (OpenAI's flex processing, Gemini's Flex inference): "Tokens are priced at Batch API
+ *   rates" (OpenAI), "50% discount" (Gemini) — half the list price on every token rate, cache
+ *   reads included; per-call fees (web search) unchanged.
+ * - `priority` (OpenAI, Anthropic, Gemini): a price list of its own that the catalogue does not
+ *   carry (OpenAI's runs 1.7-2× the list price by model, Gemini's "75% to 100% more"). The
+ *   figures stay at the list price and are labelled estimated: never guessed higher.
  * - Anything else (`default`, `auto`, `scale`, `standard`, none) is the list price. Work done in a
  *   batch (`batch`) is priced where batches are counted (`batches.ts`), not again here.
  *

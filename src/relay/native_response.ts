@@ -14,7 +14,7 @@ import {
   type SquintStats,
   statsHeaders,
 } from "../accounting/stats.ts";
-import { serviceTier } from "../accounting/service_tier.ts";
+import { serviceTier, withServiceTier } from "../accounting/service_tier.ts";
 import {
   anthropicErrorResponse,
   GatewayError,
@@ -49,6 +49,11 @@ export interface Dialect {
   eventUsage(event: Json): Json | undefined;
   /** Raw usage in the OpenAI terms the stats are built from. */
   openAIUsage(usage: Json): OpenAIUsage;
+  /**
+   * The response header that says the tier the call was served at, where the API says it there
+   * rather than in its usage (Gemini's `x-gemini-service-tier`: `standard`, `flex`, `priority`).
+   */
+  tierHeader?: string;
   /** The event types that end a stream, each with the outcome it means. */
   ends: Readonly<Record<string, StreamOutcome>>;
   /** Events carry a `sequence_number` (an error event squint adds takes the next one). */
@@ -182,6 +187,7 @@ export const GEMINI_DIALECT: Dialect = {
   door: "gemini",
   answerUsage: (answer) => answer.usageMetadata as Json | undefined,
   eventUsage: (event) => event.usageMetadata as Json | undefined,
+  tierHeader: "x-gemini-service-tier",
   openAIUsage: (u) => ({
     prompt_tokens: n(u.promptTokenCount) + n(u.toolUsePromptTokenCount),
     completion_tokens: n(u.candidatesTokenCount) + n(u.thoughtsTokenCount),
@@ -243,8 +249,12 @@ export async function relayNativeResponse(
   const upstreamRequestId = upstream.headers.get("request-id") ??
     upstream.headers.get("x-request-id");
   const log = callLogger(ctx, prepared, upstreamRequestId, dialect.door);
+  const tier = dialect.tierHeader && upstream.headers.get(dialect.tierHeader)?.toLowerCase();
+  /** The raw usage in OpenAI's terms, with the tier a header says. */
+  const usageOf = (raw: Json | undefined) =>
+    raw && withServiceTier(dialect.openAIUsage(raw), tier ?? undefined);
   const record = (status: number, outcome: string, raw?: Json, error?: string) => {
-    const usage = raw && dialect.openAIUsage(raw);
+    const usage = usageOf(raw);
     const stats = statsFor(prepared, cache, usage);
     log(status, outcome, stats, usage, error);
     return stats;
@@ -257,7 +267,7 @@ export async function relayNativeResponse(
       statsLine: (raw) =>
         dialect.statsInStream === false
           ? ""
-          : statsLine(statsFor(prepared, cache, raw && dialect.openAIUsage(raw)), ctx),
+          : statsLine(statsFor(prepared, cache, usageOf(raw)), ctx),
       onEnd: (outcome, raw, readBackId) => {
         record(upstream.status, outcome, raw);
         if (raw && readBackId) ctx.counted?.(readBackId);
@@ -324,6 +334,12 @@ const EVENT_NAME = /^event:[ \t]*(.*)$/m;
 const DATA_TYPE = /^\s*\{\s*"type"\s*:\s*"([^"]*)"/;
 const SEQUENCE = /"sequence_number"\s*:\s*(\d+)/;
 
+/**
+ * What an event carrying usage holds: the start of its key, `"usage"` (Anthropic, Responses) or
+ * `"usageMetadata"` (Gemini). Events without it are not parsed for usage.
+ */
+const USAGE_KEY = '"usage';
+
 /** Options of `relayNativeStream`. */
 interface NativeStreamOptions {
   /** Longest wait for the upstream's next bytes (none: no limit). */
@@ -369,7 +385,7 @@ function relayNativeStream(
    */
   const endNames = Object.keys(dialect.ends);
   const notable = (block: string) =>
-    dialect.sequenced || dialect.endsWith !== undefined || block.includes('"usage"') ||
+    dialect.sequenced || dialect.endsWith !== undefined || block.includes(USAGE_KEY) ||
     endNames.some((name) => block.includes(name));
 
   const read = (event: string) => {
@@ -383,7 +399,7 @@ function relayNativeStream(
       const number = SEQUENCE.exec(data)?.[1];
       if (number !== undefined) sequence = Number(number) + 1;
     }
-    if (!data.includes('"usage"')) return;
+    if (!data.includes(USAGE_KEY)) return;
     try {
       const event = JSON.parse(data);
       const found = dialect.eventUsage(event);

@@ -82,6 +82,31 @@ Deno.test("@google/genai's stream (alt=sse) is relayed event by event, figures i
   assert.doesNotMatch(events, /squint/);
 });
 
+Deno.test("a streamed answer is counted from its billed usage (usageMetadata), as a whole one is", async () => {
+  await using it = startAll();
+  const ids: Record<string, string> = {};
+  for (const method of [":generateContent", ":streamGenerateContent?alt=sse"]) {
+    const response = await fetch(`${it.squint.origin}/v1beta/models/gemini-2.5-flash${method}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-goog-api-key": "goog-own" },
+      body: JSON.stringify({ contents: photoContents("What is in this photo?") }),
+    });
+    assert.equal(response.status, 200);
+    const text = await response.text();
+    const usages = [...text.matchAll(/"promptTokenCount": ?(\d+)/g)].map((m) => Number(m[1]));
+    assert.ok(usages.length > 0, method);
+    ids[method] = `${response.headers.get("x-request-id")} ${usages.at(-1)}`;
+  }
+  const storage = it.squint.app.parts.storage;
+  for (const [method, said] of Object.entries(ids)) {
+    const [id, billed] = said.split(" ");
+    let row;
+    while (!(row = await storage.request(id)));
+    assert.equal(row.upstreamInputTokens, Number(billed), method);
+    assert.ok(row.upstreamOutputTokens! > 0, method);
+  }
+});
+
 Deno.test("a stream without alt=sse (one JSON array) is relayed whole with figures in headers", async () => {
   await using it = startAll();
   const response = await fetch(

@@ -9,6 +9,8 @@ import assert from "node:assert/strict";
 import type { RequestLogRow } from "../../src/storage/types.ts";
 import { corpusDataUrl, imageMessage } from "./_images.ts";
 import { sseChunks, startStack } from "./_stack.ts";
+import { startMockGemini } from "../support/mock_gemini.ts";
+import { startSquint } from "../support/squint.ts";
 
 type Json = Record<string, unknown>;
 
@@ -101,4 +103,38 @@ Deno.test("responses: the tier of the response is the tier counted", async () =>
   }
   assert.ok(rows.default.spentUsd! > 0);
   assert.deepEqual(money(rows.flex), halved(money(rows.default)));
+});
+
+Deno.test("gemini: the tier Gemini's header says is the tier counted, plain and streamed", async () => {
+  const gemini = startMockGemini();
+  const squint = startSquint({ SQUINT_GEMINI_BASE_URL: gemini.origin });
+  const base64 = PHOTO.slice(PHOTO.indexOf(",") + 1);
+  for (const method of [":generateContent", ":streamGenerateContent?alt=sse"]) {
+    const rows: Record<string, RequestLogRow> = {};
+    for (const tier of ["standard", "flex", "priority"]) {
+      const response = await fetch(`${squint.origin}/v1beta/models/gemini-2.5-flash${method}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-goog-api-key": "goog-own" },
+        body: JSON.stringify({
+          contents: [{
+            role: "user",
+            parts: [
+              { text: "What fruit is this? One word." },
+              { inlineData: { mimeType: "image/jpeg", data: base64 } },
+            ],
+          }],
+          serviceTier: tier,
+        }),
+      });
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get("x-gemini-service-tier"), tier, "relayed as it came");
+      await response.text();
+      rows[tier] = await rowOf({ squint }, response);
+    }
+    assert.ok(rows.standard.spentUsd! > 0, method);
+    assert.deepEqual(money(rows.flex), halved(money(rows.standard)), method);
+    assert.deepEqual(money(rows.priority), money(rows.standard), method);
+  }
+  await squint.close();
+  await gemini.close();
 });

@@ -212,10 +212,12 @@ export function startMockGemini(options: MockGeminiOptions = {}): MockGemini {
     }
     if (options.delayMs) await pause(options.delayMs, [closing.signal]);
     if (options.gate) await options.gate;
+    // The tier a generation was served at, said in a header when the request named one.
+    const tier = servedTier(body);
     const json = (status: number, value: unknown) =>
       new Response(googleJson(value, true), {
         status,
-        headers: headers(started, "application/json; charset=UTF-8"),
+        headers: headers(started, "application/json; charset=UTF-8", tier),
       });
     const fail = ({ code, message, status, details }: Failure) =>
       json(code, { error: { code, message, status, ...(details ? { details } : {}) } });
@@ -246,7 +248,7 @@ export function startMockGemini(options: MockGeminiOptions = {}): MockGemini {
     if (script.kind === "error") return fail(scriptedError(script.status, model));
 
     const markAborted = abortMarker(closing.signal, aborted);
-    const exchange: Exchange = { request, info, started, markAborted };
+    const exchange: Exchange = { request, info, started, markAborted, tier };
     if (script.kind === "hang") {
       await waitForDisconnect(exchange, closing.signal);
       return fail(shuttingDown());
@@ -292,7 +294,10 @@ export function startMockGemini(options: MockGeminiOptions = {}): MockGemini {
     contentType = "text/event-stream",
   ) => {
     const body = pacedBody(exchange, events, pacing, closing.signal);
-    return new Response(body, { status: 200, headers: headers(exchange.started, contentType) });
+    return new Response(body, {
+      status: 200,
+      headers: headers(exchange.started, contentType, exchange.tier),
+    });
   };
 
   const { origin, close } = serveMock(
@@ -328,6 +333,8 @@ interface Exchange {
   info: Deno.ServeHandlerInfo;
   started: number;
   markAborted: () => void;
+  /** The tier the answer says it was served at (`x-gemini-service-tier`), if any. */
+  tier?: string;
 }
 
 /** What the mock answers one request with. */
@@ -643,8 +650,20 @@ function shuttingDown(): Failure {
   return { code: 503, status: "UNAVAILABLE", message: "The mock upstream is shutting down." };
 }
 
-function headers(started: number, contentType: string): Record<string, string> {
+/**
+ * The tier a request's `serviceTier` is served at: `flex` and `priority` as asked (the mock has
+ * the capacity), anything else `standard`; none when the request names none.
+ */
+function servedTier(body: unknown): string | undefined {
+  const asked = (body as Json | null)?.serviceTier;
+  if (typeof asked !== "string") return undefined;
+  const tier = asked.toLowerCase();
+  return tier === "flex" || tier === "priority" ? tier : "standard";
+}
+
+function headers(started: number, contentType: string, tier?: string): Record<string, string> {
   return {
+    ...(tier ? { "x-gemini-service-tier": tier } : {}),
     "content-type": contentType,
     vary: "Origin, X-Origin, Referer",
     server: "scaffolding on HTTPServer2",
