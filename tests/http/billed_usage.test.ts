@@ -1,0 +1,133 @@
+/**
+ * Every door counts a call from the usage its upstream billed, plain and streamed alike: the log
+ * row's input and output tokens are the answer's own figures, never squint's estimates. One
+ * request per door, provider and form, against the mock upstreams of all three providers.
+ */
+import assert from "node:assert/strict";
+import type { RequestLogRow } from "../../src/storage/types.ts";
+import { startMockAnthropic } from "../support/mock_anthropic.ts";
+import { startMockGemini } from "../support/mock_gemini.ts";
+import { startMockOpenAI } from "../support/mock_openai.ts";
+import { startSquint } from "../support/squint.ts";
+
+type Json = Record<string, unknown>;
+
+const QUESTION = "Say hello to the ledger in a few words.";
+
+/** A door's request, and where its answer says the billed input and output tokens. */
+interface Case {
+  name: string;
+  path: string;
+  headers: Record<string, string>;
+  body: Json;
+  /** The last input and output token counts the answer's text carries. */
+  billed: { input: RegExp; output: RegExp };
+}
+
+const OPENAI_HEADERS = { authorization: "Bearer sk-client" };
+const ANTHROPIC_HEADERS = { "x-api-key": "sk-ant-client", "anthropic-version": "2023-06-01" };
+const GEMINI_HEADERS = { "x-goog-api-key": "goog-client" };
+
+const CHAT_BILLED = { input: /"prompt_tokens": ?(\d+)/g, output: /"completion_tokens": ?(\d+)/g };
+const NATIVE_BILLED = { input: /"input_tokens": ?(\d+)/g, output: /"output_tokens": ?(\d+)/g };
+const GEMINI_BILLED = {
+  input: /"promptTokenCount": ?(\d+)/g,
+  output: /"candidatesTokenCount": ?(\d+)/g,
+};
+
+function cases(): Case[] {
+  const out: Case[] = [];
+  for (const stream of [false, true]) {
+    const form = stream ? "streamed" : "plain";
+    for (const model of ["gpt-4o-mini", "claude-haiku-4-5", "gemini-2.5-flash"]) {
+      out.push({
+        name: `chat ${model} ${form}`,
+        path: "/v1/chat/completions",
+        headers: OPENAI_HEADERS,
+        body: {
+          model,
+          messages: [{ role: "user", content: QUESTION }],
+          ...(stream ? { stream, stream_options: { include_usage: true } } : {}),
+        },
+        billed: CHAT_BILLED,
+      });
+    }
+    out.push({
+      name: `messages ${form}`,
+      path: "/v1/messages",
+      headers: ANTHROPIC_HEADERS,
+      body: {
+        model: "claude-haiku-4-5",
+        max_tokens: 64,
+        messages: [{ role: "user", content: QUESTION }],
+        stream,
+      },
+      billed: NATIVE_BILLED,
+    }, {
+      name: `responses ${form}`,
+      path: "/v1/responses",
+      headers: OPENAI_HEADERS,
+      body: { model: "gpt-4o-mini", input: QUESTION, stream },
+      billed: NATIVE_BILLED,
+    }, {
+      name: `gemini ${form}`,
+      path: `/v1beta/models/gemini-2.5-flash:${
+        stream ? "streamGenerateContent?alt=sse" : "generateContent"
+      }`,
+      headers: GEMINI_HEADERS,
+      body: { contents: [{ role: "user", parts: [{ text: QUESTION }] }] },
+      billed: GEMINI_BILLED,
+    });
+  }
+  out.push({
+    name: "gemini streamed as one JSON array",
+    path: "/v1beta/models/gemini-2.5-flash:streamGenerateContent",
+    headers: GEMINI_HEADERS,
+    body: { contents: [{ role: "user", parts: [{ text: QUESTION }] }] },
+    billed: GEMINI_BILLED,
+  });
+  return out;
+}
+
+/** The last count `pattern` finds in `text`; for Anthropic's stream, input and output summed apart. */
+function lastCount(text: string, pattern: RegExp): number | undefined {
+  const found = [...text.matchAll(pattern)].map((m) => Number(m[1]));
+  return found.length ? Math.max(...found) : undefined;
+}
+
+Deno.test("every door counts the usage its upstream billed, plain and streamed", async () => {
+  const openai = startMockOpenAI();
+  const anthropic = startMockAnthropic();
+  const gemini = startMockGemini();
+  const squint = startSquint({
+    SQUINT_OPENAI_BASE_URL: openai.baseUrl,
+    SQUINT_ANTHROPIC_BASE_URL: anthropic.baseUrl,
+    SQUINT_GEMINI_BASE_URL: gemini.origin,
+  });
+  try {
+    const storage = squint.app.parts.storage;
+    for (const c of cases()) {
+      const response = await fetch(`${squint.origin}${c.path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...c.headers },
+        body: JSON.stringify(c.body),
+      });
+      const text = await response.text();
+      assert.equal(response.status, 200, `${c.name}: ${text.slice(0, 200)}`);
+      const input = lastCount(text, c.billed.input);
+      const output = lastCount(text, c.billed.output);
+      assert.ok(input && output, `${c.name}: the answer says its usage`);
+      const id = response.headers.get("x-request-id")!;
+      let row: RequestLogRow | undefined;
+      while (!(row = await storage.request(id)));
+      assert.deepEqual(
+        { input: row.upstreamInputTokens, output: row.upstreamOutputTokens },
+        { input, output },
+        c.name,
+      );
+    }
+  } finally {
+    await squint.close();
+    await Promise.all([openai.close(), anthropic.close(), gemini.close()]);
+  }
+});
