@@ -20,7 +20,7 @@ interface Case {
   path: string;
   headers: Record<string, string>;
   body: Json;
-  /** The last input and output token counts the answer's text carries. */
+  /** Where the answer's text carries its billed input and output token counts. */
   billed: { input: RegExp; output: RegExp };
 }
 
@@ -89,8 +89,8 @@ function cases(): Case[] {
   return out;
 }
 
-/** The last count `pattern` finds in `text`; for Anthropic's stream, input and output summed apart. */
-function lastCount(text: string, pattern: RegExp): number | undefined {
+/** The largest count `pattern` finds in `text`: streams repeat running totals (Gemini, Anthropic). */
+function largestCount(text: string, pattern: RegExp): number | undefined {
   const found = [...text.matchAll(pattern)].map((m) => Number(m[1]));
   return found.length ? Math.max(...found) : undefined;
 }
@@ -114,8 +114,8 @@ Deno.test("every door counts the usage its upstream billed, plain and streamed",
       });
       const text = await response.text();
       assert.equal(response.status, 200, `${c.name}: ${text.slice(0, 200)}`);
-      const input = lastCount(text, c.billed.input);
-      const output = lastCount(text, c.billed.output);
+      const input = largestCount(text, c.billed.input);
+      const output = largestCount(text, c.billed.output);
       assert.ok(input && output, `${c.name}: the answer says its usage`);
       const id = response.headers.get("x-request-id")!;
       let row: RequestLogRow | undefined;
