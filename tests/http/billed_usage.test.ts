@@ -5,10 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { RequestLogRow } from "../../src/storage/types.ts";
-import { startMockAnthropic } from "../support/mock_anthropic.ts";
-import { startMockGemini } from "../support/mock_gemini.ts";
-import { startMockOpenAI } from "../support/mock_openai.ts";
-import { startSquint } from "../support/squint.ts";
+import { startDoors } from "./_doors.ts";
 
 type Json = Record<string, unknown>;
 
@@ -96,38 +93,27 @@ function largestCount(text: string, pattern: RegExp): number | undefined {
 }
 
 Deno.test("every door counts the usage its upstream billed, plain and streamed", async () => {
-  const openai = startMockOpenAI();
-  const anthropic = startMockAnthropic();
-  const gemini = startMockGemini();
-  const squint = startSquint({
-    SQUINT_OPENAI_BASE_URL: openai.baseUrl,
-    SQUINT_ANTHROPIC_BASE_URL: anthropic.baseUrl,
-    SQUINT_GEMINI_BASE_URL: gemini.origin,
-  });
-  try {
-    const storage = squint.app.parts.storage;
-    for (const c of cases()) {
-      const response = await fetch(`${squint.origin}${c.path}`, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...c.headers },
-        body: JSON.stringify(c.body),
-      });
-      const text = await response.text();
-      assert.equal(response.status, 200, `${c.name}: ${text.slice(0, 200)}`);
-      const input = largestCount(text, c.billed.input);
-      const output = largestCount(text, c.billed.output);
-      assert.ok(input && output, `${c.name}: the answer says its usage`);
-      const id = response.headers.get("x-request-id")!;
-      let row: RequestLogRow | undefined;
-      while (!(row = await storage.request(id)));
-      assert.deepEqual(
-        { input: row.upstreamInputTokens, output: row.upstreamOutputTokens },
-        { input, output },
-        c.name,
-      );
-    }
-  } finally {
-    await squint.close();
-    await Promise.all([openai.close(), anthropic.close(), gemini.close()]);
+  await using doors = startDoors();
+  const { squint } = doors;
+  const storage = squint.app.parts.storage;
+  for (const c of cases()) {
+    const response = await fetch(`${squint.origin}${c.path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...c.headers },
+      body: JSON.stringify(c.body),
+    });
+    const text = await response.text();
+    assert.equal(response.status, 200, `${c.name}: ${text.slice(0, 200)}`);
+    const input = largestCount(text, c.billed.input);
+    const output = largestCount(text, c.billed.output);
+    assert.ok(input && output, `${c.name}: the answer says its usage`);
+    const id = response.headers.get("x-request-id")!;
+    let row: RequestLogRow | undefined;
+    while (!(row = await storage.request(id)));
+    assert.deepEqual(
+      { input: row.upstreamInputTokens, output: row.upstreamOutputTokens },
+      { input, output },
+      c.name,
+    );
   }
 });
