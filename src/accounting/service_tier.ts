@@ -46,5 +46,5 @@ export function withServiceTier<U extends object>(
   usage: U | undefined,
   tier: unknown,
 ): (U & { service_tier?: string }) | undefined {
-  return usage && typeof tier === "string" ? { ...usage, ...serviceTier(tier) } : usage;
+  return usage && typeof tier === "string" ? { ...usage, service_tier: tier } : usage;
 }

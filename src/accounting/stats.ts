@@ -27,7 +27,8 @@ export interface OpenAIUsage {
   prompt_cache_hit_tokens?: number;
   /**
    * The processing tier the provider says it served the call at (OpenAI's `service_tier` beside
-   * the usage, Anthropic's `usage.service_tier`): it moves the price (`service_tier.ts`).
+   * the usage, Anthropic's `usage.service_tier`, Gemini's `x-gemini-service-tier` header): it
+   * moves the price (`service_tier.ts`).
    */
   service_tier?: string;
 }
