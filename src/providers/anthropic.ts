@@ -25,6 +25,7 @@ import {
   type ChatTranslator,
   type FinishReason,
   type Json,
+  openAITier,
   openAIUsage,
   type StreamEvent,
   type StreamTranslator,
@@ -367,6 +368,7 @@ function response(answer: Json, model: string): Json {
       finish_reason: finishReason(answer.stop_reason),
     }],
     usage: usage(readUsage(answer.usage, NO_USAGE)),
+    ...openAITier(isObject(answer.usage) ? answer.usage.service_tier : undefined),
   };
 }
 
@@ -376,6 +378,8 @@ class AnthropicStream implements StreamTranslator {
   #model: string;
   #created = nowSeconds();
   #usage = NO_USAGE;
+  /** The tier `message_start` said the call is served at, as each chunk carries it. */
+  #tier: Json = {};
   /** Anthropic content-block index → OpenAI tool-call index. */
   #toolIndex = new Map<number, number>();
   #finished = false;
@@ -408,6 +412,7 @@ class AnthropicStream implements StreamTranslator {
       if (typeof message.id === "string") this.#id = message.id;
       if (typeof message.model === "string") this.#model = message.model;
       this.#usage = readUsage(message.usage, this.#usage);
+      this.#tier = openAITier(isObject(message.usage) ? message.usage.service_tier : undefined);
       return [this.#chunk({ role: "assistant", content: "" })];
     },
     content_block_start: (data) => {
@@ -459,6 +464,7 @@ class AnthropicStream implements StreamTranslator {
       object: "chat.completion.chunk",
       created: this.#created,
       model: this.#model,
+      ...this.#tier,
     };
   }
 

@@ -87,6 +87,16 @@ const CONTENT_PARTS: Record<string, (part: Json, at: string, levels: boolean) =>
   },
 };
 
+/**
+ * Gemini's `serviceTier` for a chat request's `service_tier` (`auto`, or none: Gemini's own
+ * default). The tier served comes back in `x-gemini-service-tier` (translate.ts).
+ */
+const SERVICE_TIERS: Readonly<Record<string, string>> = {
+  default: "standard",
+  flex: "flex",
+  priority: "priority",
+};
+
 /** OpenAI sampling fields `generationConfig` takes as they are, by Gemini name. */
 const GENERATION_FIELDS: [openai: string, gemini: string][] = [
   ["temperature", "temperature"],
@@ -206,6 +216,10 @@ function geminiRequest(body: ChatBody, model: string, stream: boolean): Upstream
     generationConfig.thinkingConfig = thinkingConfig(body.reasoning_effort, model);
   }
   if (Object.keys(generationConfig).length > 0) request.generationConfig = generationConfig;
+  const tier = typeof body.service_tier === "string"
+    ? own(SERVICE_TIERS, body.service_tier)
+    : undefined;
+  if (tier) request.serviceTier = tier;
 
   const name = encodeURIComponent(model);
   const path = stream

@@ -21,7 +21,7 @@ import {
 } from "../relay/upstream_faults.ts";
 import { type HeaderPairs, upstreamHeaders } from "./openai.ts";
 import type { Route } from "./route.ts";
-import type { Json, StreamEvent, StreamTranslator } from "./types.ts";
+import { type Json, openAITier, type StreamEvent, type StreamTranslator } from "./types.ts";
 import { UPSTREAMS } from "./upstreams.ts";
 
 /**
@@ -223,18 +223,22 @@ function translatedStream(
   provider: ProviderId,
   framing: "sse" | "ndjson",
   translator: StreamTranslator,
+  tier: Json,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   const reader = body.getReader();
   const events = FRAMINGS[framing]();
   const last = STREAM_ENDS[provider];
   let ended = last === undefined;
+  /** Chunks with the tier the upstream said (an error chunk as it is). */
+  const tiered = (chunks: Json[]) =>
+    chunks.map((chunk) => isError(chunk) ? chunk : { ...chunk, ...tier });
   const translate = (batch: StreamEvent[]) =>
     batch.flatMap((event) => {
       if (last?.ends(event)) ended = true;
       const chunks = translator.push(event);
       if (chunks.some(isError)) ended = true;
-      return chunks;
+      return tiered(chunks);
     });
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -250,9 +254,8 @@ function translatedStream(
           );
           return;
         }
-        controller.enqueue(
-          encoder.encode(out + chunksAsSse(translator.end()) + sseEvent("[DONE]")),
-        );
+        const rest = chunksAsSse(tiered(translator.end()));
+        controller.enqueue(encoder.encode(out + rest + sseEvent("[DONE]")));
         controller.close();
         return;
       }
@@ -263,6 +266,9 @@ function translatedStream(
     cancel: (reason) => reader.cancel(reason),
   }, { highWaterMark: 0 });
 }
+
+/** The header Gemini says the tier it served a call at in (`standard`, `flex`, `priority`). */
+const TIER_HEADER = "x-gemini-service-tier";
 
 /** Upstream headers worth keeping on a translated answer: its id, `Retry-After`. */
 function keptHeaders(upstream: Headers, contentType: string): HeaderPairs {
@@ -306,9 +312,17 @@ export async function openAIAnswer(
     });
   }
   const contentType = upstream.headers.get("content-type");
+  // A tier the upstream says in a header (Gemini's) rides on the answer, as OpenAI's does.
+  const tier = openAITier(upstream.headers.get(TIER_HEADER));
   if (stream && upstream.body && (contentType ?? "").includes(FRAMING_TYPES[framing])) {
     return new Response(
-      translatedStream(upstream.body, route.provider, framing, translator.stream(route.model)),
+      translatedStream(
+        upstream.body,
+        route.provider,
+        framing,
+        translator.stream(route.model),
+        tier,
+      ),
       { status: 200, headers: keptHeaders(upstream.headers, "text/event-stream") },
     );
   }
@@ -318,7 +332,7 @@ export async function openAIAnswer(
     const what = stream ? `a stream (${FRAMING_TYPES[framing]})` : "its answer (a JSON object)";
     throw badUpstreamResponse(route.provider, upstream, what, text);
   }
-  return new Response(JSON.stringify(translator.response(answer, route.model)), {
+  return new Response(JSON.stringify({ ...translator.response(answer, route.model), ...tier }), {
     status: upstream.status,
     headers: keptHeaders(upstream.headers, json),
   });

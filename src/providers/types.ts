@@ -80,6 +80,17 @@ export class TranslationError extends Error {
 /** OpenAI's finish reasons. */
 export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter";
 
+/**
+ * The chat completion's `service_tier` for the tier a provider says it served a call at
+ * (Anthropic's `usage.service_tier`, Gemini's `x-gemini-service-tier`): `standard` is OpenAI's
+ * `default`, `flex` and `priority` the same words; nothing when it says none.
+ */
+export function openAITier(tier: unknown): { service_tier?: string } {
+  if (typeof tier !== "string" || tier === "") return {};
+  const word = tier.toLowerCase();
+  return { service_tier: word === "standard" ? "default" : word };
+}
+
 /** The OpenAI `usage` object squint produces from any provider's counts. */
 export function openAIUsage(counts: {
   /** All input tokens billed (uncached, cache reads and cache writes together). */

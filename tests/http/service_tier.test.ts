@@ -138,3 +138,29 @@ Deno.test("gemini: the tier Gemini's header says is the tier counted, plain and 
   await squint.close();
   await gemini.close();
 });
+
+Deno.test("chat to Gemini: the tier asked goes as Gemini's serviceTier, and the tier served is counted", async () => {
+  const gemini = startMockGemini();
+  await using stack = startStack({ env: { SQUINT_GEMINI_BASE_URL: gemini.origin } });
+  for (const stream of [false, true]) {
+    const rows: Record<string, RequestLogRow> = {};
+    for (const tier of ["default", "flex", "priority"]) {
+      const response = await stack.post("/chat/completions", {
+        model: "gemini-2.5-flash",
+        messages: [imageMessage("What fruit is this? One word.", [PHOTO])],
+        service_tier: tier,
+        ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+      });
+      assert.equal(response.status, 200);
+      const chunks = stream ? await sseChunks(response) : [await response.json()];
+      assert.equal(chunks.at(-1)!.service_tier, tier, "the tier served, in OpenAI's words");
+      rows[tier] = await rowOf(stack, response);
+    }
+    const asked = gemini.requests.slice(-3).map((r) => (r.body as Json).serviceTier);
+    assert.deepEqual(asked, ["standard", "flex", "priority"]);
+    assert.ok(rows.default.spentUsd! > 0);
+    assert.deepEqual(money(rows.flex), halved(money(rows.default)), `stream: ${stream}`);
+    assert.deepEqual(money(rows.priority), money(rows.default), `stream: ${stream}`);
+  }
+  await gemini.close();
+});

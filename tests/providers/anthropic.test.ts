@@ -427,6 +427,8 @@ Deno.test("a text answer becomes one chat.completion choice; thinking is dropped
       prompt_tokens_details: { cached_tokens: 4096 },
       cache_creation_input_tokens: 2048,
     },
+    // Anthropic's tier in OpenAI's word: squint counts the call at it (service_tier.ts).
+    service_tier: "default",
   });
 });
 
@@ -531,6 +533,7 @@ Deno.test("a text stream becomes a role chunk, content chunks, a finish chunk an
     object: "chat.completion.chunk",
     created,
     model: "claude-sonnet-4-5-20250929",
+    service_tier: "default",
   };
   const choice = (delta: Json, finish_reason: string | null = null) => ({
     ...head,
@@ -826,4 +829,30 @@ Deno.test("thinking goes to Anthropic as its OpenAI compatibility takes it, and 
   }, "claude-sonnet-4-6") as Json;
   const [choice] = completion.choices as Json[];
   assert.equal((choice.message as Json).content, "4");
+});
+
+Deno.test("the tier Anthropic says it served at rides on every translated chunk and answer, in OpenAI's words", () => {
+  const priority = translateStream(
+    TEXT_STREAM.replace('"service_tier":"standard"', '"service_tier":"priority"'),
+  );
+  assert.deepEqual(new Set(priority.map((chunk) => chunk.service_tier)), new Set(["priority"]));
+  const answer = (usage: Json) =>
+    anthropicChat.response({
+      id: "msg_1",
+      type: "message",
+      role: "assistant",
+      model: "claude-haiku-4-5",
+      content: [{ type: "text", text: "Hi." }],
+      stop_reason: "end_turn",
+      usage,
+    }, "claude-haiku-4-5");
+  assert.equal(
+    answer({ input_tokens: 5, output_tokens: 2, service_tier: "priority" }).service_tier,
+    "priority",
+  );
+  assert.equal(
+    "service_tier" in answer({ input_tokens: 5, output_tokens: 2 }),
+    false,
+    "none said, none written",
+  );
 });
