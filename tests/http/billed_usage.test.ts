@@ -1,7 +1,8 @@
 /**
  * Every door counts a call from the usage its upstream billed, plain and streamed alike: the log
- * row's input and output tokens are the answer's own figures, never squint's estimates. One
- * request per door, provider and form, against the mock upstreams of all three providers.
+ * row's input and output tokens, and the prompt cache's reads and writes, are the answer's own
+ * figures, never squint's estimates. One request per door, provider and form, against the mock
+ * upstreams of all three providers.
  */
 import assert from "node:assert/strict";
 import type { RequestLogRow } from "../../src/storage/types.ts";
@@ -115,5 +116,43 @@ Deno.test("every door counts the usage its upstream billed, plain and streamed",
       { input, output },
       c.name,
     );
+  }
+});
+
+Deno.test("the prompt cache's reads and writes the upstream billed are the row's, plain and streamed", async () => {
+  await using doors = startDoors();
+  const storage = doors.squint.app.parts.storage;
+  // A long instruction, cached: written the first time, read every time after.
+  const system = "You answer questions about the ledger, tersely and exactly. ".repeat(120);
+  for (const stream of [false, true]) {
+    for (const turn of ["writes", "reads"]) {
+      const response = await fetch(`${doors.squint.origin}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...ANTHROPIC_HEADERS },
+        body: JSON.stringify({
+          model: "claude-haiku-4-5",
+          max_tokens: 64,
+          system: [{
+            type: "text",
+            text: `${stream} ${system}`,
+            cache_control: { type: "ephemeral" },
+          }],
+          messages: [{ role: "user", content: `${turn}: ${QUESTION}` }],
+          stream,
+        }),
+      });
+      const text = await response.text();
+      assert.equal(response.status, 200, text.slice(0, 200));
+      const read = largestCount(text, /"cache_read_input_tokens": ?(\d+)/g) ?? 0;
+      const written = largestCount(text, /"cache_creation_input_tokens": ?(\d+)/g) ?? 0;
+      assert.ok(turn === "writes" ? written > 0 && read === 0 : read > 0 && written === 0, turn);
+      let row: RequestLogRow | undefined;
+      while (!(row = await storage.request(response.headers.get("x-request-id")!)));
+      assert.deepEqual(
+        { read: row.cachedInputTokens, written: row.cacheWriteTokens },
+        { read, written },
+        `stream ${stream}, ${turn}`,
+      );
+    }
   }
 });
