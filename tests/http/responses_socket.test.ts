@@ -376,3 +376,35 @@ Deno.test("a session with no response under way is never cut for being quiet", a
   await squint.close();
   await upstream.close();
 });
+
+Deno.test("a response served at the flex tier is counted at half the list price on the socket too", async () => {
+  const upstream = startMockResponsesWs();
+  const squint = startSquint({ SQUINT_OPENAI_BASE_URL: `${upstream.origin}/v1` });
+  const client = await connect(squint.origin);
+  for (const [n, tier] of [[1, "default"], [2, "flex"]] as const) {
+    client.send({
+      type: "response.create",
+      model: "gpt-4o",
+      store: false,
+      service_tier: tier,
+      input: [{
+        role: "user",
+        content: [
+          { type: "input_text", text: "What animal is this? One word." },
+          { type: "input_image", image_url: corpusDataUrl(PHOTO) },
+        ],
+      }],
+    });
+    const done = await client.until((m) => completedCount(n)(m, client.received));
+    assert.equal((done.response as Json).service_tier, tier);
+  }
+  await client.close();
+  await squint.app.parts.storage.flush();
+  const { rows } = await squint.app.parts.storage.requests({ door: "responses_websocket" });
+  const [flex, listed] = rows; // newest first
+  assert.ok(listed.spentUsd! > 0 && listed.costSavedUsd! > 0);
+  assert.equal(flex.spentUsd, listed.spentUsd! / 2);
+  assert.equal(flex.costSavedUsd, listed.costSavedUsd! / 2);
+  await squint.close();
+  await upstream.close();
+});
