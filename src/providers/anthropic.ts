@@ -338,6 +338,9 @@ function readUsage(value: unknown, into: UsageCounts): UsageCounts {
 }
 
 const NO_USAGE: UsageCounts = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, cacheWrite1h: 0 };
+
+/** The chat completion's `service_tier` for the tier an Anthropic `usage` says, if any. */
+const tierOf = (usage: unknown) => openAITier(isObject(usage) ? usage.service_tier : undefined);
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 const finishReason = (stopReason: unknown): FinishReason =>
   own(FINISH_REASONS, String(stopReason)) ?? "stop";
@@ -368,7 +371,7 @@ function response(answer: Json, model: string): Json {
       finish_reason: finishReason(answer.stop_reason),
     }],
     usage: usage(readUsage(answer.usage, NO_USAGE)),
-    ...openAITier(isObject(answer.usage) ? answer.usage.service_tier : undefined),
+    ...tierOf(answer.usage),
   };
 }
 
@@ -412,7 +415,7 @@ class AnthropicStream implements StreamTranslator {
       if (typeof message.id === "string") this.#id = message.id;
       if (typeof message.model === "string") this.#model = message.model;
       this.#usage = readUsage(message.usage, this.#usage);
-      this.#tier = openAITier(isObject(message.usage) ? message.usage.service_tier : undefined);
+      this.#tier = tierOf(message.usage);
       return [this.#chunk({ role: "assistant", content: "" })];
     },
     content_block_start: (data) => {

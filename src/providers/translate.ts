@@ -230,9 +230,10 @@ function translatedStream(
   const events = FRAMINGS[framing]();
   const last = STREAM_ENDS[provider];
   let ended = last === undefined;
-  /** Chunks with the tier the upstream said (an error chunk as it is). */
-  const tiered = (chunks: Json[]) =>
-    chunks.map((chunk) => isError(chunk) ? chunk : { ...chunk, ...tier });
+  /** Chunks with the tier the upstream said, if it said one (an error chunk as it is). */
+  const tiered = tier.service_tier === undefined
+    ? (chunks: Json[]) => chunks
+    : (chunks: Json[]) => chunks.map((chunk) => isError(chunk) ? chunk : { ...chunk, ...tier });
   const translate = (batch: StreamEvent[]) =>
     batch.flatMap((event) => {
       if (last?.ends(event)) ended = true;

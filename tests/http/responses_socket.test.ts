@@ -9,6 +9,14 @@ import { startMockResponsesWs } from "../support/mock_responses_ws.ts";
 import { corpusDataUrl, startSquint } from "../support/squint.ts";
 
 const PHOTO = "photo_boats_sunset_2560x1600.jpg";
+/** A Responses input asking about the photo. */
+const PHOTO_QUESTION = [{
+  role: "user",
+  content: [
+    { type: "input_text", text: "What animal is this? One word." },
+    { type: "input_image", image_url: corpusDataUrl(PHOTO) },
+  ],
+}];
 
 type Json = Record<string, unknown>;
 
@@ -64,13 +72,7 @@ Deno.test("a WebSocket session: two response.create, the picture optimized, each
     type: "response.create",
     model: "gpt-4o",
     store: false,
-    input: [{
-      role: "user",
-      content: [
-        { type: "input_text", text: "What animal is this? One word." },
-        { type: "input_image", image_url: corpusDataUrl(PHOTO) },
-      ],
-    }],
+    input: PHOTO_QUESTION,
   });
   await client.until((m) => completedCount(2)(m, client.received));
   const stats = await client.until((m) =>
@@ -387,13 +389,7 @@ Deno.test("a response served at the flex tier is counted at half the list price 
       model: "gpt-4o",
       store: false,
       service_tier: tier,
-      input: [{
-        role: "user",
-        content: [
-          { type: "input_text", text: "What animal is this? One word." },
-          { type: "input_image", image_url: corpusDataUrl(PHOTO) },
-        ],
-      }],
+      input: PHOTO_QUESTION,
     });
     const done = await client.until((m) => completedCount(n)(m, client.received));
     assert.equal((done.response as Json).service_tier, tier);
