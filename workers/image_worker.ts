@@ -143,6 +143,7 @@ async function handle(task: WorkerTask): Promise<{ result: unknown; transfer: Tr
           maxPixels: task.maxPixels,
           textBudget: task.textBudget,
           bands: task.ocrBands,
+          seen: task.seen,
           decode: keptDecoder(task.hash),
         });
       } catch (e) {

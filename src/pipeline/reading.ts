@@ -163,12 +163,16 @@ export async function readWithinBudget(
   // A reading takes more than one core only while the picture lane is idle.
   const bandsNow = () => deps.picturesIdle?.() === false ? 1 : deps.bands ?? 1;
   // Whether this page may be read in bands (a camera photo, its lines seldom level, is read whole).
-  const mayBand = (seen?: Understanding) =>
-    bandsNow() > 1 && !seen?.cameraPhoto && tallEnoughForBands(size);
+  const mayBand = (look?: Understanding) =>
+    bandsNow() > 1 && !look?.cameraPhoto && tallEnoughForBands(size);
+  // The look this request took, if it took one (see below).
+  let seen: Understanding | undefined;
   const start = async (): Promise<Understanding> => {
     ours = true;
     // A copy goes to the worker: the request may go on (and render) without waiting for it.
     const bytes = inspected.bytes!.slice();
+    // A look taken here, or by another request and done, is not taken again by the reading.
+    const look = seen ?? await takenLook(deps.cache, inspected.hash, false);
     const result = await deps.pool.run<UnderstandResult>(
       {
         kind: "understand",
@@ -179,6 +183,7 @@ export async function readWithinBudget(
         hash: inspected.hash,
         textBudget,
         ocrBands: bandsNow(),
+        ...(look?.measures && { seen: look }),
       },
       [bytes.buffer as ArrayBuffer],
       deps.timeoutMs,
@@ -197,7 +202,6 @@ export async function readWithinBudget(
   // surely cannot be read within the wait is read in the background and its pixels go now. A
   // reading another request started is awaited: it may be nearly done.
   let surelyLate = false;
-  let seen: Understanding | undefined;
   if (deps.pace && !deps.cache.has(key)) {
     surelyLate = deps.pace.leastMs(undefined, size, mayBand()) > waitMs;
     seen = surelyLate || !deps.look ? undefined : await deps.look().catch(() => undefined);

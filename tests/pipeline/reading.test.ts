@@ -21,17 +21,20 @@ import {
 import { UnderstandCache } from "../../src/pipeline/understand.ts";
 import { TaskError, type WorkerPool } from "../../src/pool/pool.ts";
 import { MemoryKeyValue } from "../../src/storage/memory_kv.ts";
+import type { Understanding } from "../../workers/image/understand.ts";
 
 /** A reading lane whose tasks wait until the test answers them. */
 function lane() {
   const waiting: { resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
   let started = 0;
   const bands: (number | undefined)[] = [];
+  const looks: (Understanding | undefined)[] = [];
   let wake: (() => void) | undefined;
   const pool = {
-    run(message: { ocrBands?: number }, transfer: Transferable[]) {
+    run(message: { ocrBands?: number; seen?: Understanding }, transfer: Transferable[]) {
       started++;
       bands.push(message.ocrBands);
+      looks.push(message.seen);
       // The lane gets a copy: the request keeps its own bytes.
       assert.equal(transfer.length, 1);
       const task = new Promise((resolve, reject) => waiting.push({ resolve, reject }));
@@ -49,6 +52,8 @@ function lane() {
     started: () => started,
     /** The bands each task was allowed, in order. */
     bands,
+    /** The look each task was handed (not to take it again), in order. */
+    looks,
     answer: async (text: string) =>
       (await next()).resolve({ bytes: new Uint8Array(0), ocr: { text }, content: undefined }),
     fail: async () => (await next()).reject(new TaskError("timeout", "task timed out")),
@@ -172,6 +177,29 @@ Deno.test("a page its look shows can be read in time, or with no lines to tell, 
   }
 });
 
+Deno.test("a reading is handed the look its request took at the page, to take none of its own", async () => {
+  const reading = lane();
+  const d = { ...deps(reading.pool, 60_000), pace: new ReadingPace() };
+  const signals = {
+    width: 543,
+    height: 768,
+    ink: 0.02,
+    colours90: 1,
+    lineRows: 0.95,
+    lines: 12.5,
+    shortStrokes: 0.97,
+  };
+  const look = { textLines: NOTE, measures: { signals, topInk: 0.4 } };
+  const waiting = readWithinBudget(page(), "page-hash|true|500", 500, {
+    ...d,
+    waitMs: 1000,
+    look: () => Promise.resolve(look),
+  });
+  await reading.answer("a short note");
+  assert.equal((await waiting).ocr?.text, "a short note");
+  assert.deepEqual(reading.looks, [look]);
+});
+
 Deno.test("a reading another request started is waited for, whatever its look says: it may be nearly done", async () => {
   const reading = lane();
   const d = { ...deps(reading.pool, 60_000), pace: new ReadingPace() };
@@ -202,6 +230,8 @@ Deno.test("a picture whose pixels alone take longer than the wait is not looked 
   assert.deepEqual(found, { ocrSkipped: notReadWithin(60_000) });
   assert.equal(looked, 0);
   assert.equal(d.reads.size, 1);
+  // No look was taken: the reading takes its own.
+  assert.deepEqual(reading.looks, [undefined]);
   await reading.answer("the scan");
   await d.reads.settled();
 });

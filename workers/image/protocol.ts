@@ -72,6 +72,8 @@ export interface UnderstandTask {
   textBudget?: number;
   /** At most how many bands a page is read in at once (`ocr_bands.ts`); default 1. */
   ocrBands?: number;
+  /** A look already taken at these bytes (its `measures` are not taken again). */
+  seen?: Understanding;
 }
 
 /**

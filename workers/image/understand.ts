@@ -6,7 +6,13 @@
  * planner's legibility floor needs.
  */
 import type { Image } from "@napi-rs/canvas";
-import { classifyContent, contentSample, contentSignals, type ContentVerdict } from "./content.ts";
+import {
+  classifyContent,
+  contentSample,
+  type ContentSignals,
+  contentSignals,
+  type ContentVerdict,
+} from "./content.ts";
 import { halvedUpright, resizeUpright } from "./downscale.ts";
 import { grayscale, lumaOnWhite, type OcrOptions, recognize } from "./ocr.ts";
 import { isCameraPhoto } from "./ocr_preprocess.ts";
@@ -45,8 +51,30 @@ export interface Understanding {
   };
   /** pHash and dHash of the upright picture, for near-duplicate cache matches. */
   perceptual?: PerceptualHashes;
+  /**
+   * What a look (no reading) measured of the pixels: a reading of the same picture given this
+   * look (`understandImage`'s `seen`) takes it from here rather than measuring it again.
+   */
+  measures?: LookMeasures;
   /** Why the image could not be examined. */
   error?: string;
+}
+
+/** A look's measures of a picture that its reading needs too. */
+export interface LookMeasures {
+  /** The content sample's pixel signals (`content.ts`). */
+  signals: ContentSignals;
+  /** Share of a light page's ink in its top strip (`inkShareAtTop`); absent when dark. */
+  topInk?: number;
+}
+
+/** What a look at a picture found: everything understanding needs short of reading it. */
+interface Look {
+  signals: ContentSignals;
+  topInk?: number;
+  textLines?: TextLines;
+  cameraPhoto?: boolean;
+  perceptual?: PerceptualHashes;
 }
 
 /** Orientation still to apply after decoding (Skia applies JPEG's itself). */
@@ -98,6 +126,8 @@ export async function understandImage(
     textBudget?: number;
     /** At most how many bands a page is read in at once (`ocr_bands.ts`); default 1. */
     bands?: number;
+    /** A look already taken at these bytes: its measures are not taken again. */
+    seen?: Understanding;
   },
 ): Promise<Understanding> {
   let image: Image;
@@ -107,22 +137,17 @@ export async function understandImage(
     if (e instanceof RenderError) return { error: e.message };
     throw e;
   }
-  // A large picture is halved (exactly, while it stays MEASURE_SIDE long) once for both the
-  // sample and the line measure, which shrink it further.
-  const looked = halvedUpright(image, pendingOrientation(info), MEASURE_SIDE, info.mayHaveAlpha);
-  const sample = contentSample(looked.source, looked.orientation);
-  const signals = contentSignals(sample.data, sample.width, sample.height);
+  const look = lookOf(image, info, options.seen);
+  const { signals, textLines, perceptual } = look;
   const cheap = classifyContent(signals);
-  const perceptual = hashesOfImage(image, pendingOrientation(info));
-  const longSide = Math.max(info.displayWidth, info.displayHeight);
-  const textLines = showsTextLines(cheap)
-    ? textLinesOf(looked.source, looked.orientation, longSide)
-    : undefined;
   if (!options.ocr || !cheap.candidate) {
-    // Told from the sample's mid tones: text pages ≤ 0.14 on the corpus, the receipt photo 0.32.
-    const cameraPhoto = textLines !== undefined &&
-      isCameraPhoto(grayscale({ rgba: sample.data, width: sample.width, height: sample.height }));
-    return { content: factsOf(cheap), textLines, ...(cameraPhoto && { cameraPhoto }), perceptual };
+    return {
+      content: factsOf(cheap),
+      textLines,
+      ...(look.cameraPhoto && { cameraPhoto: true }),
+      perceptual,
+      measures: { signals, ...(look.topInk !== undefined && { topInk: look.topInk }) },
+    };
   }
   // Decided before recognising: a page whose text its layout shows to cost clearly more than
   // its pixels is never read.
@@ -138,7 +163,7 @@ export async function understandImage(
   const skipped = options.textBudget === undefined ||
       surelyPaysByLayout(textLines, info.displayWidth, options.textBudget)
     ? undefined
-    : await overBudget(page, sample, options.textBudget, reading);
+    : await overBudget(page, look.topInk, options.textBudget, reading);
   if (skipped) return { content: factsOf(cheap), textLines, ocrSkipped: skipped, perceptual };
   const read = await recognize(page, reading);
   const judged = classifyContent(signals, {
@@ -159,6 +184,35 @@ export async function understandImage(
       ms: Math.round(read.ms),
       bands: read.bands,
     },
+  };
+}
+
+/**
+ * The look at a decoded picture: `seen`'s, when it holds a look's measures, else taken now (a
+ * large picture is halved, exactly, while it stays MEASURE_SIDE long, once for both the sample
+ * and the line measure, which shrink it further).
+ */
+function lookOf(image: Image, info: ImageInfo, seen?: Understanding): Look {
+  if (seen?.measures) {
+    const { textLines, cameraPhoto, perceptual, measures } = seen;
+    return { ...measures, textLines, cameraPhoto, perceptual };
+  }
+  const looked = halvedUpright(image, pendingOrientation(info), MEASURE_SIDE, info.mayHaveAlpha);
+  const sample = contentSample(looked.source, looked.orientation);
+  const signals = contentSignals(sample.data, sample.width, sample.height);
+  const longSide = Math.max(info.displayWidth, info.displayHeight);
+  const textLines = showsTextLines(classifyContent(signals))
+    ? textLinesOf(looked.source, looked.orientation, longSide)
+    : undefined;
+  // Told from the sample's mid tones: text pages ≤ 0.14 on the corpus, the receipt photo 0.32.
+  const cameraPhoto = textLines !== undefined &&
+    isCameraPhoto(grayscale({ rgba: sample.data, width: sample.width, height: sample.height }));
+  return {
+    signals,
+    topInk: inkShareAtTop(sample.data, sample.width, sample.height, STRIP_SHARE),
+    textLines,
+    cameraPhoto,
+    perceptual: hashesOfImage(image, pendingOrientation(info)),
   };
 }
 
@@ -189,17 +243,16 @@ export function inkShareAtTop(
 }
 
 /**
- * Reads the top of a tall, light page and estimates the whole page's text tokens from its share
- * of the ink; says why the rest is not worth reading when the estimate is well over `budget`.
+ * Reads the top of a tall, light page and estimates the whole page's text tokens from its top
+ * strip's `share` of the ink (`inkShareAtTop` of the content sample); says why the rest is not worth reading when the estimate is well over `budget`.
  */
 async function overBudget(
   page: { rgba: Uint8ClampedArray; width: number; height: number },
-  sample: { data: Uint8ClampedArray; width: number; height: number },
+  share: number | undefined,
   budget: number,
   options: Pick<OcrOptions, "bands" | "lineHeight">,
 ): Promise<string | undefined> {
   if (page.height < page.width) return undefined;
-  const share = inkShareAtTop(sample.data, sample.width, sample.height, STRIP_SHARE);
   if (share === undefined || share < MIN_STRIP_INK) return undefined;
   const rows = Math.round(page.height * STRIP_SHARE);
   const top = await recognize({
