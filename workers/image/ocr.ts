@@ -6,7 +6,7 @@
  *
  * Preprocessing, measured with `bench/ocr_accuracy.ts` on the corpus pages (CER on collapsed
  * whitespace, per page, scale 1× → 2×): images up to 2400 px on the long side (150-200 dpi pages,
- * screenshots) are upscaled 2× with Skia's bicubic filter (body lines of 20 px and more only
+ * screenshots) are upscaled 2× with Skia's bicubic filter, as grayscale (`gray_upscale.ts`; body lines of 20 px and more only
  * 1.5×, of 30 px and more not at all: `ocr_scale.ts`), larger ones (300 dpi pages) are left as
  * they are. At 150-200 dpi body text is ~9-13 px x-height, below what the LSTM model reads
  * best: 2× cuts CER on debian_reference 2.89% → 1.66%, duck invoice 1.76% → 1.30%,
@@ -59,6 +59,7 @@ import { isCameraPhoto, localThreshold } from "./ocr_preprocess.ts";
 import { missingOcrData, ocrDataDir } from "./ocr_data.ts";
 import { bandCuts } from "./ocr_bands.ts";
 import { defaultScale } from "./ocr_scale.ts";
+import { type GrayImage, upscaleGray } from "./gray_upscale.ts";
 
 /** One recognised word; box in input-image pixels, confidence 0-100. */
 export interface OcrWord {
@@ -164,9 +165,8 @@ async function decode(bytes: Uint8Array): Promise<RgbaImage> {
   return { rgba: ctx.getImageData(0, 0, width, height).data, width, height };
 }
 
-/** Resizes RGBA pixels with Skia's high-quality (bicubic) filter. */
-function scaled(image: RgbaImage, scale: number): RgbaImage {
-  if (scale === 1) return image;
+/** RGBA pixels shrunk with Skia's high-quality filter, as grayscale. */
+function shrunkGray(image: RgbaImage, scale: number): GrayImage {
   const width = Math.round(image.width * scale), height = Math.round(image.height * scale);
   const source = createCanvas(image.width, image.height);
   source.getContext("2d").putImageData(
@@ -178,7 +178,8 @@ function scaled(image: RgbaImage, scale: number): RgbaImage {
   ctx.imageSmoothingEnabled = true;
   ctx.imageSmoothingQuality = "high";
   ctx.drawImage(source, 0, 0, width, height);
-  return { rgba: ctx.getImageData(0, 0, width, height).data, width, height };
+  const rgba = ctx.getImageData(0, 0, width, height).data;
+  return { gray: grayscale({ rgba, width, height }), width, height };
 }
 
 /** Luma (BT.601) of the RGBA pixel at byte offset `i`, composited on white. */
@@ -245,8 +246,14 @@ export async function recognize(
   const native = grayscale(image);
   const photo = isCameraPhoto(native);
   const scale = options.scale ?? defaultScale(image, photo, options.lineHeight);
-  const work = scaled(image, scale);
-  let gray = scale === 1 ? native : grayscale(work);
+  // Upscaled as a grayscale picture (`gray_upscale.ts`, Skia's filter at a quarter of the
+  // bytes); shrunk (a camera photo) by Skia.
+  const work = scale > 1
+    ? upscaleGray({ gray: native, width: image.width, height: image.height }, scale)
+    : scale < 1
+    ? shrunkGray(image, scale)
+    : { gray: native, width: image.width, height: image.height };
+  let gray = work.gray;
   if (photo) {
     const radius = Math.round(Math.max(work.width, work.height) * PHOTO_WINDOW_SHARE);
     gray = localThreshold(gray, work.width, work.height, { radius, offset: PHOTO_INK_OFFSET });
