@@ -11,8 +11,14 @@
  * they are. At 150-200 dpi body text is ~9-13 px x-height, below what the LSTM model reads
  * best: 2× cuts CER on debian_reference 2.89% → 1.66%, duck invoice 1.76% → 1.30%,
  * simpleinvoice 0.69% → 0.35%, r_intro 0.70% → 0.60%, code shot 3.79% → 1.50%; at 300 dpi it
- * hurts (debian_policy 0.27% → 0.49%). Pixels go to tesseract as 8-bit grayscale PGM (no encode
- * step; Leptonica binarizes itself), inverted when the mean luma is dark (terminal themes).
+ * hurts (debian_policy 0.27% → 0.49%). Pixels go to tesseract as an 8-bit grayscale PNG
+ * (Leptonica binarizes itself), inverted when the mean luma is dark (terminal themes). Not as a
+ * PGM, though it needs no encoding: tesseract.js takes time in proportion to the file it is
+ * handed, and a page upscaled 2× is 3-15 MB as PGM (or a PNG stored uncompressed) but 0.2-1.3 MB
+ * as a PNG unfiltered at zlib level 1, which encodes in 5-66 ms. Measured one band, 2 vCPUs, same
+ * words and boxes either way: a blank 3400×4400 page 5.2 s → 0.5 s; gnuplot's web page
+ * 2.6 → 1.2-1.8 s, the cat terminal 1.9 → 0.9 s, the Norwegian invoice 2.3 → 0.7-1.0 s, r_intro
+ * 8.0 → 3.9-4.2 s. Level 6 or the adaptive filters made the file ~20% smaller and read no faster.
  * Camera photos (see `ocr_preprocess.ts`) are instead read at a long side of at most 1600 px and
  * binarized against their local mean: receipt photo CER 24.5% → 8.3%, recall 50% → 82%. Page
  * segmentation stays `PSM.AUTO`: its own block finding keeps words of separate columns apart,
@@ -60,6 +66,7 @@ import { missingOcrData, ocrDataDir } from "./ocr_data.ts";
 import { bandCuts } from "./ocr_bands.ts";
 import { defaultScale } from "./ocr_scale.ts";
 import { type GrayImage, upscaleGray } from "./gray_upscale.ts";
+import { encodePng, PNG_COLOR_TYPE } from "./png_encode.ts";
 
 /** One recognised word; box in input-image pixels, confidence 0-100. */
 export interface OcrWord {
@@ -203,7 +210,18 @@ export function grayscale(image: RgbaImage): Uint8Array {
   return gray;
 }
 
-/** A binary PGM (P5) file: the cheapest format Leptonica reads, with no compression step. */
+/** How tesseract.js is handed a band: unfiltered at zlib level 1 (see the module comment). */
+const OCR_PNG = { filter: "none", level: 1 } as const;
+
+/** A band of grayscale rows as the file tesseract.js reads fastest: a grayscale PNG. */
+function ocrFile(gray: Uint8Array, width: number, height: number): Uint8Array {
+  return encodePng({ width, height, colorType: PNG_COLOR_TYPE.gray, samples: gray }, OCR_PNG);
+}
+
+/**
+ * A binary PGM (P5) file, for the native `tesseract` command (bench): no compression step.
+ * tesseract.js reads it far slower than a PNG (`ocrFile`).
+ */
 export function pgm(gray: Uint8Array, width: number, height: number): Uint8Array {
   const header = new TextEncoder().encode(`P5\n${width} ${height}\n255\n`);
   const file = new Uint8Array(header.length + gray.length);
@@ -264,7 +282,7 @@ export async function recognize(
     Promise.all(
       cuts.slice(1).map((end, band) => {
         const rows = gray.subarray(cuts[band] * work.width, end * work.width);
-        return readBand(band, pgm(rows, work.width, end - cuts[band]), options.pageSegMode);
+        return readBand(band, ocrFile(rows, work.width, end - cuts[band]), options.pageSegMode);
       }),
     )
   );
