@@ -21,7 +21,13 @@
  * prior of 0.5 (under every page there; 0.25 for two bands) had requests wait out the budget for
  * pages that then missed it (first-sight p50 ~200 → 974 ms; the receipt photo, whose text never
  * pays, ~300 → 943 ms) and sent no more pages as text (claude 4 of 24, against 5 and 7 in two runs
- * at 0.9: pages read in about a second go either way from run to run).
+ * at 0.9: pages read in about a second go either way from run to run). Since tesseract.js is
+ * handed a PNG rather than a PGM (`ocr.ts`), reading takes 0.35-0.95 ms per unit whole and
+ * 0.23-0.87 in two bands on a 2-vCPU AMD EPYC box, so 0.9 is above every page's pace there too;
+ * tried again at 0.4 (two runs of the 28 pages on claude-sonnet-4-6, one request at a time), the
+ * same 15 pages in all went as text on first sight as at 0.9, and first-sight p50 rose ~250 →
+ * 936 ms. The megapixels' weight, refitted then by least squares (ms over estimated characters
+ * and megapixels), is 115 units per megapixel in two bands: 120 stays.
  *
  * @module
  */
