@@ -21,7 +21,7 @@ import type { Understanding } from "../../workers/image/understand.ts";
 import type { PromiseCache } from "./promise_cache.ts";
 import { type PictureSize, type ReadingPace, tallEnoughForBands } from "./reading_pace.ts";
 import type { ImageInfo } from "../../workers/image/types.ts";
-import { unreadForLayout } from "../../workers/image/text_amount.ts";
+import { textTokensOfLines, unreadForLayout } from "../../workers/image/text_amount.ts";
 import { timerMs } from "../timers.ts";
 
 /** How long a page's text is remembered in the storage interface. */
@@ -145,6 +145,28 @@ export function lateReading(seen: Understanding | undefined, ms: number): Unders
 }
 
 /**
+ * How much longer than the fastest a page's reading may take: the slowest corpus page's pace
+ * over the fastest's (0.35-0.95 ms per unit read whole, 0.23-0.87 in bands: 2.7×, 3.8×), rounded.
+ */
+const PACE_SPREAD = 3;
+
+/**
+ * Whether a page's text probably pays, by its look: not a camera photo of paper (read whole,
+ * slowly, and its text seldom reaches the confidence text needs: the corpus receipt's never
+ * does), nor a page whose layout estimates its text above the budget (once read, 3 of the 4 such
+ * corpus cases went as pixels). A request waits for such a page's reading only when it surely
+ * ends within the wait (its least time × PACE_SPREAD), else its pixels go at once and it is read
+ * in the background for the next request that sends it. Measured on the corpus pages whose text
+ * cannot pay ("Describe this image in detail." on gpt-4o, one at a time, 2 vCPUs): once reading
+ * had become faster, the instance's pace let requests wait for these and miss (first sight p95
+ * 375 → 1000 ms); with this rule, 522 ms.
+ */
+function probablyPays(seen: Understanding, width: number, textBudget: number): boolean {
+  if (seen.cameraPhoto) return false;
+  return !seen.textLines || textTokensOfLines(seen.textLines, width) <= textBudget;
+}
+
+/**
  * The page's reading (`key`: its content hash and text budget): remembered, or read within the
  * budget, or — past it — a reason, with the reading left to finish in the background.
  */
@@ -162,9 +184,8 @@ export async function readWithinBudget(
   let ours = false;
   // A reading takes more than one core only while the picture lane is idle.
   const bandsNow = () => deps.picturesIdle?.() === false ? 1 : deps.bands ?? 1;
-  // Whether this page may be read in bands (a camera photo, its lines seldom level, is read whole).
-  const mayBand = (look?: Understanding) =>
-    bandsNow() > 1 && !look?.cameraPhoto && tallEnoughForBands(size);
+  // Whether this page may be read in bands (a camera photo, read whole, is not waited for).
+  const mayBand = () => bandsNow() > 1 && tallEnoughForBands(size);
   // The look this request took, if it took one (see below).
   let seen: Understanding | undefined;
   const start = async (): Promise<Understanding> => {
@@ -210,7 +231,10 @@ export async function readWithinBudget(
       : undefined;
     if (unread) return { ...seen, ocrSkipped: unread };
     const left = waitMs - (performance.now() - clock);
-    if (seen) surelyLate = deps.pace.leastMs(seen.textLines, size, mayBand(seen)) > left;
+    if (seen) {
+      const least = deps.pace.leastMs(seen.textLines, size, mayBand());
+      surelyLate = least * (probablyPays(seen, size.width, textBudget) ? 1 : PACE_SPREAD) > left;
+    }
   }
   const reading = deps.cache.get(key, start);
   deps.reads.track(reading);
