@@ -6,9 +6,9 @@
  *
  * Preprocessing, measured with `bench/ocr_accuracy.ts` on the corpus pages (CER on collapsed
  * whitespace, per page, scale 1× → 2×): images up to 2400 px on the long side (150-200 dpi pages,
- * screenshots) are upscaled 2× with Skia's bicubic filter, as grayscale (`gray_upscale.ts`; body lines of 20 px and more only
- * 1.5×, of 30 px and more not at all: `ocr_scale.ts`), larger ones (300 dpi pages) are left as
- * they are. At 150-200 dpi body text is ~9-13 px x-height, below what the LSTM model reads
+ * screenshots) are upscaled 2× with Skia's bicubic filter, as grayscale (`gray_upscale.ts`; body
+ * lines of 20 px and more only 1.5×, of 30 px and more not at all: `ocr_scale.ts`), larger ones
+ * (300 dpi pages) are left as they are. At 150-200 dpi body text is ~9-13 px x-height, below what the LSTM model reads
  * best: 2× cuts CER on debian_reference 2.89% → 1.66%, duck invoice 1.76% → 1.30%,
  * simpleinvoice 0.69% → 0.35%, r_intro 0.70% → 0.60%, code shot 3.79% → 1.50%; at 300 dpi it
  * hurts (debian_policy 0.27% → 0.49%). Pixels go to tesseract as an 8-bit grayscale PNG

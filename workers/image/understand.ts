@@ -69,9 +69,7 @@ export interface LookMeasures {
 }
 
 /** What a look at a picture found: everything understanding needs short of reading it. */
-interface Look {
-  signals: ContentSignals;
-  topInk?: number;
+interface Look extends LookMeasures {
   textLines?: TextLines;
   cameraPhoto?: boolean;
   perceptual?: PerceptualHashes;
