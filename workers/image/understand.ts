@@ -242,7 +242,8 @@ export function inkShareAtTop(
 
 /**
  * Reads the top of a tall, light page and estimates the whole page's text tokens from its top
- * strip's `share` of the ink (`inkShareAtTop` of the content sample); says why the rest is not worth reading when the estimate is well over `budget`.
+ * strip's `share` of the ink (`inkShareAtTop` of the content sample); says why the rest is not
+ * worth reading when the estimate is well over `budget`.
  */
 async function overBudget(
   page: { rgba: Uint8ClampedArray; width: number; height: number },
