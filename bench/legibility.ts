@@ -129,6 +129,7 @@ export function factsFor(
     intent: classifyIntent({ text: question }),
     content: found.content,
     textLines: found.textLines,
+    cameraPhoto: found.cameraPhoto,
   };
 }
 

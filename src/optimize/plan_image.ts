@@ -57,6 +57,8 @@ export interface ImageFacts {
   content?: ContentFacts;
   /** Its body-text lines, when the worker found text lines (for the legibility floor). */
   textLines?: TextLines;
+  /** A camera photo of paper, by the worker's look (its lines seldom level, its paper shaded). */
+  cameraPhoto?: boolean;
   /** Its text, when the worker read it. */
   ocr?: OcrFacts;
   /** Why the worker stopped reading it (its text would cost more than its pixels). */
@@ -280,8 +282,20 @@ export function planImage(
     detail === clientDetail;
   const needsRender = resized || mustConvert || upright || reencode;
   // Text from a lossy source goes lossless: re-encoding resized strokes costs the model
-  // characters (PNG sources keep their own lossless economy).
-  const textAsPng = text !== undefined && LOSSY_FORMATS.has(info.format);
+  // characters (PNG sources keep their own lossless economy). Not a camera photo of paper: its
+  // strokes are already blurred by the lens and the JPEG it came as, and its grain makes a PNG
+  // of it ~13× the JPEG (the corpus receipt at 768×1024: 1.27 MB against 94 KB, which then
+  // grew past the original and went unresized), while its text reads no worse re-encoded
+  // (bench/legibility.ts: CER 0.18 against the original's 0.19 on gpt-4o, 0.20 against 0.24
+  // on claude-sonnet-4-6, 0.23 against 0.27 on gemini-2.5-flash).
+  const lossyText = text !== undefined && LOSSY_FORMATS.has(info.format);
+  const textAsPng = lossyText && !facts.cameraPhoto;
+  if (lossyText && facts.cameraPhoto && needsRender) {
+    reasons.push(
+      `a camera photo of paper stays a ${info.format}: its strokes are already the camera's ` +
+        "and its compression's, and lossless would cost many times its bytes",
+    );
+  }
   const format: RenderSpec["format"] = textAsPng
     ? "png"
     : controls.fidelity === "lossless"

@@ -624,6 +624,7 @@ function factsOf(image: IntakeImage, number: number, found?: Understanding): Ima
     number,
     content: found?.content,
     textLines: found?.textLines,
+    cameraPhoto: found?.cameraPhoto,
     ocr: found?.ocr,
     ocrSkipped: found?.ocrSkipped,
   };

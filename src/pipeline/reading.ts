@@ -135,10 +135,11 @@ export async function takenLook(
  * now and the one rendered ahead of the budget's end are planned on this same fact.
  */
 export function lateReading(seen: Understanding | undefined, ms: number): Understanding {
-  const { content, textLines, perceptual } = seen ?? {};
+  const { content, textLines, cameraPhoto, perceptual } = seen ?? {};
   return {
     ...(content && { content }),
     ...(textLines && { textLines }),
+    ...(cameraPhoto && { cameraPhoto }),
     ...(perceptual && { perceptual }),
     ocrSkipped: notReadWithin(ms),
   };

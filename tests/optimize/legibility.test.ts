@@ -203,6 +203,19 @@ Deno.test("a text page that came as a JPEG is rendered as a lossless PNG", () =>
   assert.equal(photo.render?.format, "auto");
 });
 
+Deno.test("a camera photo of paper keeps its JPEG: lossless would be ~13× its bytes and read no better", () => {
+  const receipt = { ...page(2448, 3264, 61.2, "jpeg"), cameraPhoto: true };
+  const d = planImage(receipt, family("gpt-4o"), balanced);
+  assert.deepEqual([d.action, d.render?.format], ["resize", "auto"]);
+  assert.ok(
+    d.reasons.includes(
+      "a camera photo of paper stays a jpeg: its strokes are already the camera's and its " +
+        "compression's, and lossless would cost many times its bytes",
+    ),
+    d.reasons.join(" | "),
+  );
+});
+
 Deno.test("squint.fidelity lossless still turns the glance off on a slide", () => {
   const d = planImage(slide(), family("claude-sonnet-4-6"), { ...balanced, fidelity: "lossless" });
   assert.equal(d.after.tokens, 1564);

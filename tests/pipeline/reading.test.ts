@@ -182,7 +182,7 @@ Deno.test("a camera photo of paper, or a page whose layout puts its text above t
       waitMs: 1000,
       look: () => Promise.resolve(look),
     });
-    assert.deepEqual(found, { textLines: NOTE, ocrSkipped: notReadWithin(60_000) });
+    assert.deepEqual(found, { ...look, ocrSkipped: notReadWithin(60_000) });
     assert.equal(d.reads.size, 1);
     await reading.answer("a short note");
     await d.reads.settled();

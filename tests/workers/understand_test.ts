@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { closeOcr } from "../../workers/image/ocr.ts";
 import { probeImage } from "../../workers/image/probe.ts";
 import { understandImage, type Understanding } from "../../workers/image/understand.ts";
+import { lateReading } from "../../src/pipeline/reading.ts";
 import { corpusDir } from "../support/squint.ts";
 
 async function corpusPage(file: string) {
@@ -60,4 +61,32 @@ Deno.test("a look given is taken as it is, not measured again", async () => {
     seen: { ...look, textLines: lines },
   });
   assert.deepEqual(again, { ...look, textLines: lines });
+});
+
+Deno.test("a camera photo of paper stays one in every finding: looked at, read, left unread, or late", async () => {
+  const { bytes, info } = await corpusPage("receipt_photo_grindelwald_2448x3264.jpg");
+  const look = await understandImage(bytes, info, { ocr: false, maxPixels: 1e8 });
+  assert.equal(look.cameraPhoto, true);
+  try {
+    const read = await understandImage(bytes, info, {
+      ocr: true,
+      maxPixels: 1e8,
+      textBudget: 100_000,
+      seen: look,
+    });
+    assert.ok(read.ocr, "read");
+    assert.equal(read.cameraPhoto, true, "read");
+    // Its layout shows more text than 10 tokens: never recognised.
+    const unread = await understandImage(bytes, info, {
+      ocr: true,
+      maxPixels: 1e8,
+      textBudget: 10,
+      seen: look,
+    });
+    assert.match(unread.ocrSkipped ?? "", /estimated from its layout/);
+    assert.equal(unread.cameraPhoto, true, "unread");
+  } finally {
+    await closeOcr();
+  }
+  assert.equal(lateReading(look, 1000).cameraPhoto, true, "late");
 });

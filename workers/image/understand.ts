@@ -138,19 +138,19 @@ export async function understandImage(
   const look = lookOf(image, info, options.seen);
   const { signals, textLines, perceptual } = look;
   const cheap = classifyContent(signals);
+  // What every finding holds of the look (a reading's content verdict is its own).
+  const seen = { textLines, ...(look.cameraPhoto && { cameraPhoto: true }), perceptual };
   if (!options.ocr || !cheap.candidate) {
     return {
       content: factsOf(cheap),
-      textLines,
-      ...(look.cameraPhoto && { cameraPhoto: true }),
-      perceptual,
+      ...seen,
       measures: { signals, ...(look.topInk !== undefined && { topInk: look.topInk }) },
     };
   }
   // Decided before recognising: a page whose text its layout shows to cost clearly more than
   // its pixels is never read.
   const unread = unreadForLayout(textLines, info.displayWidth, options.textBudget);
-  if (unread) return { content: factsOf(cheap), textLines, ocrSkipped: unread, perceptual };
+  if (unread) return { content: factsOf(cheap), ...seen, ocrSkipped: unread };
   const canvas = uprightForOcr(image, info);
   const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
   const page = { rgba: pixels.data, width: canvas.width, height: canvas.height };
@@ -162,7 +162,7 @@ export async function understandImage(
       surelyPaysByLayout(textLines, info.displayWidth, options.textBudget)
     ? undefined
     : await overBudget(page, look.topInk, options.textBudget, reading);
-  if (skipped) return { content: factsOf(cheap), textLines, ocrSkipped: skipped, perceptual };
+  if (skipped) return { content: factsOf(cheap), ...seen, ocrSkipped: skipped };
   const read = await recognize(page, reading);
   const judged = classifyContent(signals, {
     words: read.words.length,
@@ -171,8 +171,7 @@ export async function understandImage(
   });
   return {
     content: factsOf(judged),
-    textLines,
-    perceptual,
+    ...seen,
     ocr: {
       text: read.text,
       words: read.words.length,
