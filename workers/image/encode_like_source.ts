@@ -176,12 +176,6 @@ function png(
   };
 }
 
-/** The source was stored lossy (JPEG, lossy WebP): its pixels carry its compression noise. */
-function lossySource(input: EncodeInput): boolean {
-  return input.info.format === "jpeg" ||
-    (input.info.format === "webp" && webpLossless(input.source) === false);
-}
-
 /**
  * Encodes `input.canvas` (the render) as its source is encoded; see the module comment.
  * `spec.format` `jpeg`, `png` or `webp` asks for that format (a transparent render asked for
@@ -203,11 +197,7 @@ export function encodeLikeSource(input: EncodeInput): Rendered {
   const source = new SourceColors(image);
   const quantize = spec.format === "auto" ? source : undefined;
   const photoLike = isPhotoLike(source.stats);
-  const texture: keyof typeof PNG_COMPRESSION = photoLike
-    ? "photo"
-    : lossySource(input)
-    ? "noisy"
-    : "flat";
+  const texture: keyof typeof PNG_COMPRESSION = photoLike ? "photo" : "flat";
   // Only a header that allows alpha can carry real transparency.
   if (info.mayHaveAlpha && hasTransparency(rgba)) {
     const asked = spec.format === "jpeg" ? " (jpeg was asked; it would lose the alpha)" : "";

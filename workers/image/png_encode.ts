@@ -20,26 +20,26 @@ export interface PngCompression {
 }
 
 /**
- * How each texture of picture is compressed, measured on the corpus at 768 px wide (flat: its
- * PNG screenshots, pages, charts and terminals; noisy: its JPEG text pages):
- * - flat pictures repeat exact runs and rows, which filters only blur: unfiltered at level 9 is
- *   no larger than the adaptive filters on 28 of the corpus's 32 flat PNGs (all 32: 2.86 MB
- *   instead of 3.02) in 55% of the time (1.8 s instead of 3.3; a 200-dpi page 122 ms instead of
- *   206). Level 6 then takes a fifth of 9's time for 16% more bytes (the corpus's 35 PNGs at
- *   1568 px: 0.62 s and 10.13 MB instead of 3.3 s and 8.70 MB; a dense 300-dpi page at 768 px
- *   52 ms instead of 217, 1.0 MB instead of 0.86): 9 saves 1.4 MB for 2.7 s, which pays only
- *   on an upload slower than ~4 Mbit/s, so a request would wait longer for 9's search than for
- *   the bytes it saves (and the search holds a worker under load);
+ * How each texture of picture is compressed, measured on the corpus at 768 px wide:
+ * - flat pictures (its PNG screenshots, pages, charts and terminals, and its JPEG text pages)
+ *   repeat exact runs and rows, which filters only blur: unfiltered at level 9 is no larger than
+ *   the adaptive filters on 28 of the corpus's 32 flat PNGs (all 32: 2.86 MB instead of 3.02)
+ *   in 55% of the time (1.8 s instead of 3.3; a 200-dpi page 122 ms instead of 206). Level 6
+ *   then takes a fifth of 9's time for 16% more bytes (the corpus's 35 PNGs at 1568 px: 0.62 s
+ *   and 10.13 MB instead of 3.3 s and 8.70 MB; a dense 300-dpi page at 768 px 52 ms instead of
+ *   217, 1.0 MB instead of 0.86): 9 saves 1.4 MB for 2.7 s, which pays only on an upload slower
+ *   than ~4 Mbit/s, so a request would wait longer for 9's search than for the bytes it saves
+ *   (and the search holds a worker under load). A JPEG text page's pixels carry its compression
+ *   noise, yet its paper and ink are still runs: unfiltered, the corpus's 7 JPEG pages and 2
+ *   JPEG screenshots took 27% less time in all than with the adaptive filters at 768 px (356 ms
+ *   against 490; the 300-dpi page 124 against 143) and 50% less at 1568 px (562 against 1125),
+ *   every page 3-8% smaller; only the desktop shot grew (166 → 201 KB at 768 px);
  * - photo-like pictures need the filters, and 9 is pathological on them (6.3 s instead of 0.3 s
- *   for 1568×882, for 7% fewer bytes);
- * - pixels decoded from a lossy source carry its compression noise, which 9 searches in vain: on
- *   the 9 corpus JPEG text pages, 6 took 2-4× less time (the 300-dpi page 64 ms instead of 220)
- *   for 0-30% more bytes, still a fraction of the source's.
+ *   for 1568×882, for 7% fewer bytes).
  */
 export const PNG_COMPRESSION = {
   flat: { filter: "none", level: 6 },
   photo: { filter: "adaptive", level: 6 },
-  noisy: { filter: "adaptive", level: 6 },
 } as const satisfies Record<string, PngCompression>;
 
 /** PNG colour types (PNG 1.2 §4.1.1, IHDR). */
