@@ -14,7 +14,7 @@
 
 import type { Canvas, Image } from "@napi-rs/canvas";
 import { resizeUpright, uprightFit } from "./downscale.ts";
-import { forEachBand, inkMap } from "./ink.ts";
+import { forEachBand, inkMap, withoutRulings } from "./ink.ts";
 
 /** Long side of the copy the signals are measured on: 300 dpi text lines stay ~8 px tall. */
 export const CONTENT_SIDE = 768;
@@ -54,30 +54,6 @@ function luminanceAndColours(rgba: Uint8ClampedArray | Uint8Array, n: number) {
     colours[((r >> 4) << 8) | ((g >> 4) << 4) | (b >> 4)]++;
   }
   return { lum, colours };
-}
-
-/**
- * Visits every run of ink along rows (`stride` 1) or columns (`stride` = width): `visit` gets
- * the run's first index and length.
- */
-function forEachRun(
-  ink: Uint8Array,
-  lines: number,
-  length: number,
-  lineStep: number,
-  stride: number,
-  visit: (start: number, run: number) => void,
-): void {
-  for (let line = 0; line < lines; line++) {
-    let run = 0;
-    for (let k = 0; k <= length; k++) {
-      if (k < length && ink[line * lineStep + k * stride]) run++;
-      else if (run) {
-        visit(line * lineStep + (k - run) * stride, run);
-        run = 0;
-      }
-    }
-  }
 }
 
 /**
@@ -122,14 +98,9 @@ export function contentSignals(
   const ink = inkMap(lum, width, height);
   let inkCount = 0, shortInk = 0;
   // Glyphs are the ink left after taking out rulings (table rules, frames, axes, page edges).
-  const glyphs = ink.slice();
-  forEachRun(ink, height, width, width, 1, (start, run) => {
+  const glyphs = withoutRulings(ink, width, height, RULE, (run) => {
     inkCount += run;
     if (run <= SHORT_RUN) shortInk += run;
-    if (run >= RULE) glyphs.fill(0, start, start + run);
-  });
-  forEachRun(ink, width, height, 1, width, (start, run) => {
-    if (run >= RULE) { for (let k = 0; k < run; k++) glyphs[start + k * width] = 0; }
   });
 
   let inkedRows = 0, lineRows = 0, lines = 0;

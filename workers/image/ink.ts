@@ -46,6 +46,48 @@ export function inkMap(lum: Uint8Array, width: number, height: number): Uint8Arr
   return ink;
 }
 
+/**
+ * The ink map with its rulings taken out: horizontal and vertical runs of ink at least `rule`
+ * long (table rules, frames, axes, page edges), found in `ink` itself. `onRow` is handed each
+ * horizontal run's length. Both directions are walked row by row (the vertical runs as one
+ * counter a column), so the map is read in memory order.
+ */
+export function withoutRulings(
+  ink: Uint8Array,
+  width: number,
+  height: number,
+  rule: number,
+  onRow?: (run: number) => void,
+): Uint8Array {
+  const glyphs = ink.slice();
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    let run = 0;
+    for (let x = 0; x <= width; x++) {
+      if (x < width && ink[row + x]) run++;
+      else if (run) {
+        onRow?.(run);
+        if (run >= rule) glyphs.fill(0, row + x - run, row + x);
+        run = 0;
+      }
+    }
+  }
+  const down = new Uint32Array(width);
+  for (let y = 0; y <= height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      if (y < height && ink[row + x]) down[x]++;
+      else if (down[x]) {
+        if (down[x] >= rule) {
+          for (let k = y - down[x]; k < y; k++) glyphs[k * width + x] = 0;
+        }
+        down[x] = 0;
+      }
+    }
+  }
+  return glyphs;
+}
+
 /** A band of inked rows in one vertical strip: its height, ink, stroke starts and extent. */
 export interface InkBand {
   rows: number;

@@ -20,7 +20,7 @@
  */
 import type { Canvas, Image } from "@napi-rs/canvas";
 import { resizeUpright, uprightFit } from "./downscale.ts";
-import { forEachBand, inkMap } from "./ink.ts";
+import { forEachBand, inkMap, withoutRulings } from "./ink.ts";
 
 /**
  * Long side the lines are measured at. At 1600 px a 300-dpi page's 10-pt lines are ~15 px
@@ -61,29 +61,6 @@ function inkOf(rgba: Uint8ClampedArray | Uint8Array, width: number, height: numb
     lum[p] = (0.299 * rgba[i] + 0.587 * rgba[i + 1] + 0.114 * rgba[i + 2]) * a + white;
   }
   return inkMap(lum, width, height);
-}
-
-/** Takes out horizontal and vertical runs of ink at least `RULE` long (rulings, frames). */
-function withoutRules(ink: Uint8Array, width: number, height: number): Uint8Array {
-  const glyphs = ink.slice();
-  const clear = (start: number, run: number, stride: number) => {
-    if (run >= RULE) { for (let k = 0; k < run; k++) glyphs[start + k * stride] = 0; }
-  };
-  for (let y = 0; y < height; y++) {
-    let run = 0;
-    for (let x = 0; x <= width; x++) {
-      if (x < width && ink[y * width + x]) run++;
-      else if (run) [clear(y * width + x - run, run, 1), run = 0];
-    }
-  }
-  for (let x = 0; x < width; x++) {
-    let run = 0;
-    for (let y = 0; y <= height; y++) {
-      if (y < height && ink[y * width + x]) run++;
-      else if (run) [clear((y - run) * width + x, run, width), run = 0];
-    }
-  }
-  return glyphs;
 }
 
 /** A text line's band in one strip: its height and how much of the strip it covers. */
@@ -134,7 +111,7 @@ export function measureLines(
   width: number,
   height: number,
 ): TextLines | undefined {
-  const glyphs = withoutRules(inkOf(rgba, width, height), width, height);
+  const glyphs = withoutRulings(inkOf(rgba, width, height), width, height, RULE);
   const strips = Math.max(1, Math.round(width / STRIP));
   const bands: Band[] = [];
   for (let s = 0; s < strips; s++) {
