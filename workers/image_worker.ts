@@ -12,6 +12,7 @@ import { translateBody } from "../src/providers/translate_body.ts";
 import type {
   FramesResult,
   Inspected,
+  LinesResult,
   RenderResult,
   UnderstandResult,
   WorkerTask,
@@ -20,7 +21,7 @@ import { probeImage } from "./image/probe.ts";
 import { renderImage } from "./image/render.ts";
 import { parseDataUrl } from "./image/data_url.ts";
 import { keptDecoder } from "./image/decoded.ts";
-import { understandImage, type Understanding } from "./image/understand.ts";
+import { linesOf, understandImage, type Understanding } from "./image/understand.ts";
 import { extractFrames } from "./video/extract.ts";
 import { ffmpegPath, VideoError } from "./video/ffmpeg.ts";
 import { clipScorer } from "./video/relevance.ts";
@@ -144,6 +145,7 @@ async function handle(task: WorkerTask): Promise<{ result: unknown; transfer: Tr
           textBudget: task.textBudget,
           bands: task.ocrBands,
           seen: task.seen,
+          lines: task.lines,
           decode: keptDecoder(task.hash),
         });
       } catch (e) {
@@ -151,6 +153,18 @@ async function handle(task: WorkerTask): Promise<{ result: unknown; transfer: Tr
       }
       const result: UnderstandResult = { ...found, bytes: task.bytes };
       return { result, transfer: [task.bytes.buffer as ArrayBuffer] };
+    }
+    case "lines": {
+      let found: LinesResult;
+      try {
+        found = await linesOf(task.bytes, task.info, {
+          maxPixels: task.maxPixels,
+          decode: keptDecoder(task.hash),
+        });
+      } catch (e) {
+        found = { error: `could not measure the lines: ${(e as Error).message}` };
+      }
+      return { result: found, transfer: [] };
     }
     case "frames": {
       try {

@@ -126,6 +126,11 @@ export class WorkerPool extends EventTarget {
     };
   }
 
+  /** Whether every worker has loaded and none has a task or one waiting: a task starts now. */
+  idle(): boolean {
+    return this.#queue.length === 0 && this.#slots.every((s) => s.ready && !s.task);
+  }
+
   /** Resolves once every worker has loaded (tests and the bench start measuring after it). */
   async whenReady(): Promise<void> {
     while (!this.#closed && !this.#slots.every((s) => s.ready)) {

@@ -212,7 +212,9 @@ Deno.test("a photo's picture work runs while a page is being read: the reading l
   const note = (lane: string) => (event: Event) =>
     order.push(`${lane} ${event.type} ${(event as CustomEvent).detail}`);
   const readingStarted = new Promise<void>((resolve) =>
-    reading.pool.addEventListener("task-start", () => resolve(), { once: true })
+    reading.pool.addEventListener("task-start", (event) => {
+      if ((event as CustomEvent).detail === "understand") resolve();
+    })
   );
   reading.pool.addEventListener("task-start", note("reading"));
   reading.pool.addEventListener("task-end", note("reading"));
@@ -237,6 +239,26 @@ Deno.test("a photo's picture work runs while a page is being read: the reading l
   const readingEnd = order.indexOf("reading task-end understand");
   const firstPicture = order.findIndex((e) => e.startsWith("pictures task-start"));
   assert.ok(firstPicture >= 0 && readingEnd > firstPicture, order.join(", "));
+});
+
+Deno.test("with the reading lane idle, a page's look takes its line measure there meanwhile, and its reading follows there", async () => {
+  await using stack = startStack();
+  const { pool, reading } = stack.squint.app.parts;
+  await reading.pool.whenReady();
+  const lanes: Record<string, string[]> = { pictures: [], reading: [] };
+  const note = (lane: string) => (event: Event) => lanes[lane].push((event as CustomEvent).detail);
+  pool.addEventListener("task-start", note("pictures"));
+  reading.pool.addEventListener("task-start", note("reading"));
+  const read = await chat(stack.squint, {
+    model: "gpt-4o",
+    messages: [imageMessage("Summarize this.", [corpusDataUrl(PAGE)])],
+    squint: { ocr_budget_ms: 600_000 },
+  });
+  assert.ok(read.squint.optimizations.includes("ocr"), read.squint.optimizations.join());
+  assert.deepEqual(lanes, {
+    pictures: ["inspect", "understand"],
+    reading: ["lines", "understand"],
+  });
 });
 
 Deno.test("a page not read within the budget goes with its look's lines: claude's balanced size is held at the legibility floor, rendered once", async () => {

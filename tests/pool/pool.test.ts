@@ -135,3 +135,23 @@ Deno.test("a task whose message cannot be sent to an idle worker fails at once, 
     p.close();
   }
 });
+
+Deno.test("a pool is idle only once every worker has loaded and none has a task or one waiting", async () => {
+  const p = new WorkerPool({ workerUrl, size: 1, queueLimit: 1, taskTimeoutMs: 2000 });
+  try {
+    assert.equal(p.idle(), false, "loading");
+    await p.whenReady();
+    assert.equal(p.idle(), true);
+    const echoed = p.run({ kind: "echo", bytes: new Uint8Array(1) });
+    assert.equal(p.idle(), false, "a task");
+    await echoed;
+    assert.equal(p.idle(), true);
+    const hung = p.run({ kind: "hang" }).catch((e) => e);
+    const waiting = p.run({ kind: "echo", bytes: new Uint8Array(1) }).catch((e) => e);
+    assert.equal(p.idle(), false, "a task and one waiting");
+    p.close();
+    await Promise.all([hung, waiting]);
+  } finally {
+    p.close();
+  }
+});

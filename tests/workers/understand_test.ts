@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { closeOcr } from "../../workers/image/ocr.ts";
 import { probeImage } from "../../workers/image/probe.ts";
-import { understandImage, type Understanding } from "../../workers/image/understand.ts";
+import { linesOf, understandImage, type Understanding } from "../../workers/image/understand.ts";
+import { joinLook } from "../../src/pipeline/understand.ts";
 import { lateReading } from "../../src/pipeline/reading.ts";
 import { corpusDir } from "../support/squint.ts";
 
@@ -89,4 +90,23 @@ Deno.test("a camera photo of paper stays one in every finding: looked at, read, 
     await closeOcr();
   }
   assert.equal(lateReading(look, 1000).cameraPhoto, true, "late");
+});
+
+Deno.test("a look taken in two halves at once (lines in one worker, the rest in another) is the look one worker takes", async () => {
+  for (
+    const file of [
+      "doc_debian_policy_prose_p20_300dpi.jpg", // halved first, text
+      "receipt_photo_grindelwald_2448x3264.jpg", // a camera photo of paper
+      "web_gnuplot_manual_1280x720.png", // a screen
+      "photo_boats_sunset_2560x1600.jpg", // no text lines shown
+      "chart_gnuplot_finance_lines.png",
+    ]
+  ) {
+    const { bytes, info } = await corpusPage(file);
+    const options = { ocr: false, maxPixels: 1e8 };
+    const whole = await understandImage(bytes, info, options);
+    const rest = await understandImage(bytes, info, { ...options, lines: false });
+    const { textLines } = await linesOf(bytes, info, options);
+    assert.deepEqual(joinLook(rest, textLines), whole, file);
+  }
 });

@@ -1,6 +1,7 @@
 /** The messages the main thread sends to the image workers, and what comes back. */
 import type { ImageInfo, RenderSpec } from "./types.ts";
 import type { Understanding } from "./understand.ts";
+import type { TextLines } from "./line_height.ts";
 import type { ExtractedVideo } from "../video/extract.ts";
 import type { TranslateInput } from "../../src/providers/translate_body.ts";
 
@@ -74,6 +75,21 @@ export interface UnderstandTask {
   ocrBands?: number;
   /** A look already taken at these bytes (its `measures` are not taken again). */
   seen?: Understanding;
+  /** false: no line measure (a `lines` task takes it in another worker meanwhile). */
+  lines?: boolean;
+}
+
+/**
+ * The text lines of a picture, the half of a look another worker takes meanwhile
+ * (`understand.ts`'s `linesOf`, `joinLook`); the decode is kept for a reading that follows.
+ */
+export interface LinesTask {
+  kind: "lines";
+  bytes: Uint8Array;
+  info: ImageInfo;
+  maxPixels: number;
+  /** SHA-256 of the bytes (see `RenderTask.hash`). */
+  hash?: string;
 }
 
 /**
@@ -115,6 +131,7 @@ export type WorkerTask =
   | InspectTask
   | RenderTask
   | UnderstandTask
+  | LinesTask
   | FramesTask;
 
 /** One image as the worker found it. */
@@ -153,4 +170,10 @@ export interface RenderResult {
 /** Result of `understand`: the findings, and the bytes handed back. */
 export interface UnderstandResult extends Understanding {
   bytes: Uint8Array;
+}
+
+/** Result of `lines`. */
+export interface LinesResult {
+  textLines?: TextLines;
+  error?: string;
 }

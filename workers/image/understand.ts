@@ -39,6 +39,11 @@ export interface Understanding {
   textLines?: TextLines;
   /** A camera photo of paper (its lines seldom level): OCR reads it whole (`ocr_preprocess.ts`). */
   cameraPhoto?: boolean;
+  /**
+   * A look taken without its line measure (`lines: false`): whether what it shows has text
+   * lines to measure. Its `cameraPhoto` then says whether it is one, should it have them.
+   */
+  linesShown?: boolean;
   ocr?: {
     text: string;
     words: number;
@@ -72,6 +77,7 @@ export interface LookMeasures {
 interface Look extends LookMeasures {
   textLines?: TextLines;
   cameraPhoto?: boolean;
+  linesShown?: boolean;
   perceptual?: PerceptualHashes;
 }
 
@@ -126,6 +132,11 @@ export async function understandImage(
     bands?: number;
     /** A look already taken at these bytes: its measures are not taken again. */
     seen?: Understanding;
+    /**
+     * false: a look without the line measure, taken in another worker meanwhile (`linesOf`);
+     * `joinLook` makes the two one look. Only without `ocr`.
+     */
+    lines?: boolean;
   },
 ): Promise<Understanding> {
   let image: Image;
@@ -135,7 +146,7 @@ export async function understandImage(
     if (e instanceof RenderError) return { error: e.message };
     throw e;
   }
-  const look = lookOf(image, info, options.seen);
+  const look = lookOf(image, info, options.seen, options.lines ?? true);
   const { signals, textLines, perceptual } = look;
   const cheap = classifyContent(signals);
   // What every finding holds of the look (a reading's content verdict is its own).
@@ -144,6 +155,7 @@ export async function understandImage(
     return {
       content: factsOf(cheap),
       ...seen,
+      ...(look.linesShown !== undefined && { linesShown: look.linesShown }),
       measures: { signals, ...(look.topInk !== undefined && { topInk: look.topInk }) },
     };
   }
@@ -189,7 +201,7 @@ export async function understandImage(
  * large picture is halved, exactly, while it stays MEASURE_SIDE long, once for both the sample
  * and the line measure, which shrink it further).
  */
-function lookOf(image: Image, info: ImageInfo, seen?: Understanding): Look {
+function lookOf(image: Image, info: ImageInfo, seen?: Understanding, lines = true): Look {
   if (seen?.measures) {
     const { textLines, cameraPhoto, perceptual, measures } = seen;
     return { ...measures, textLines, cameraPhoto, perceptual };
@@ -197,20 +209,45 @@ function lookOf(image: Image, info: ImageInfo, seen?: Understanding): Look {
   const looked = halvedUpright(image, pendingOrientation(info), MEASURE_SIDE, info.mayHaveAlpha);
   const sample = contentSample(looked.source, looked.orientation);
   const signals = contentSignals(sample.data, sample.width, sample.height);
-  const longSide = Math.max(info.displayWidth, info.displayHeight);
-  const textLines = showsTextLines(classifyContent(signals))
-    ? textLinesOf(looked.source, looked.orientation, longSide)
-    : undefined;
+  const shown = showsTextLines(classifyContent(signals));
+  const textLines = lines && shown ? measuredLines(looked, info) : undefined;
   // Told from the sample's mid tones: text pages ≤ 0.14 on the corpus, the receipt photo 0.32.
-  const cameraPhoto = textLines !== undefined &&
+  // Without the line measure: whether it is one, should it have text lines.
+  const cameraPhoto = (lines ? textLines !== undefined : shown) &&
     isCameraPhoto(grayscale({ rgba: sample.data, width: sample.width, height: sample.height }));
   return {
     signals,
     topInk: inkShareAtTop(sample.data, sample.width, sample.height, STRIP_SHARE),
     textLines,
     cameraPhoto,
+    ...(!lines && { linesShown: shown }),
     perceptual: hashesOfImage(image, pendingOrientation(info)),
   };
+}
+
+/** The text lines of a picture drawn to look at (`halvedUpright`). */
+const measuredLines = (looked: ReturnType<typeof halvedUpright>, info: ImageInfo) =>
+  textLinesOf(looked.source, looked.orientation, Math.max(info.displayWidth, info.displayHeight));
+
+/**
+ * The text lines of a picture, measured as a look measures them, whether or not it shows any:
+ * the half of a look that another worker takes meanwhile (`joinLook`). Decodes with `decode`.
+ */
+export async function linesOf(
+  bytes: Uint8Array,
+  info: ImageInfo,
+  options: { maxPixels: number; decode?: RenderOptions["decode"] },
+): Promise<{ textLines?: TextLines; error?: string }> {
+  try {
+    const image = await (options.decode ?? decodeImage)(bytes, info, {
+      maxPixels: options.maxPixels,
+    });
+    const looked = halvedUpright(image, pendingOrientation(info), MEASURE_SIDE, info.mayHaveAlpha);
+    return { textLines: measuredLines(looked, info) };
+  } catch (e) {
+    if (e instanceof RenderError) return { error: e.message };
+    throw e;
+  }
 }
 
 /**
