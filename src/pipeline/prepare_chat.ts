@@ -295,6 +295,11 @@ export interface AdmittedChat {
   pristine: boolean;
   /** `performance.now()` when it was admitted: a reading's budget counts from here. */
   admittedAt: number;
+  /**
+   * Settled once its pictures are rendered: a reading it leaves to the background starts then,
+   * not on the cores its pictures need.
+   */
+  rendered?: PromiseWithResolvers<void>;
 }
 
 /**
@@ -352,6 +357,7 @@ async function admit(
     body: decoded.body,
     pristine,
     admittedAt: started,
+    ...(intake.images.length > 0 && { rendered: Promise.withResolvers<void>() }),
   };
 }
 
@@ -400,7 +406,8 @@ async function understand(
       cache: deps.understandCache,
       maxPixels: config.max_image_pixels,
       timeoutMs: OCR_TIMEOUT_FACTOR * config.task_timeout_s * 1000,
-      reading: deps.reading && { ...deps.reading, budgetMs, waitMs },
+      reading: deps.reading &&
+        { ...deps.reading, budgetMs, waitMs, startAfter: admitted.rendered?.promise },
     }, look || asked.map((a) => legibilityAtStake(a.intent.label, facts.controls)));
   } finally {
     ahead?.cancel();
@@ -569,11 +576,15 @@ async function optimize(
   );
   if (forms && deps.reading) rememberForms(deps.reading.kv, forms.keys, images);
   const frames = videos.plans.flatMap((v) => v.frames);
-  await renderPlan([...images, ...frames], [...intake.images, ...videos.frames], {
-    pool,
-    cache: deps.renderCache,
-    maxPixels: config.max_image_pixels,
-  }, intake.literals);
+  try {
+    await renderPlan([...images, ...frames], [...intake.images, ...videos.frames], {
+      pool,
+      cache: deps.renderCache,
+      maxPixels: config.max_image_pixels,
+    }, intake.literals);
+  } finally {
+    admitted.rendered?.resolve();
+  }
   return prepared(
     json,
     facts,

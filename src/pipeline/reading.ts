@@ -83,6 +83,11 @@ export interface ReadingDeps {
    * request starts a reading of it.
    */
   look?: () => Promise<Understanding>;
+  /**
+   * Settles once this request's pictures are rendered: a reading it does not wait for starts
+   * then (or past the budget at the latest), not on the cores those pictures need.
+   */
+  startAfter?: Promise<unknown>;
 }
 
 const encoder = new TextEncoder();
@@ -167,6 +172,17 @@ function probablyPays(seen: Understanding, width: number, textBudget: number): b
   return !seen.textLines || textTokensOfLines(seen.textLines, width) <= textBudget;
 }
 
+/** Resolves once `promise` settles, or after `ms`, whichever comes first. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<void>((resolve) => timer = setTimeout(resolve, timerMs(ms)));
+  try {
+    await Promise.race([promise.catch(() => {}), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * The page's reading (`key`: its content hash and text budget): remembered, or read within the
  * budget, or — past it — a reason, with the reading left to finish in the background.
@@ -193,6 +209,7 @@ export async function readWithinBudget(
     ours = true;
     // A copy goes to the worker: the request may go on (and render) without waiting for it.
     const bytes = inspected.bytes!.slice();
+    if (surelyLate && deps.startAfter) await settledWithin(deps.startAfter, deps.budgetMs);
     // A look taken here, or by another request and done, is not taken again by the reading.
     const look = seen ?? await takenLook(deps.cache, inspected.hash, false);
     const result = await deps.pool.run<UnderstandResult>(

@@ -198,6 +198,30 @@ Deno.test("a camera photo of paper, or a page whose layout puts its text above t
   }
 });
 
+Deno.test("a reading no request waits for starts once its request's pictures are rendered, or past the budget at the latest", async () => {
+  // A camera photo of paper, ~400 units of work against a 1 s wait: read in the background.
+  const look = { textLines: NOTE, cameraPhoto: true };
+  for (const budgetMs of [60_000, 1]) {
+    const reading = lane();
+    const rendered = Promise.withResolvers<void>();
+    const d = { ...deps(reading.pool, budgetMs), pace: new ReadingPace() };
+    const found = await readWithinBudget(page(), "page-hash|true|500", 500, {
+      ...d,
+      waitMs: 1000,
+      look: () => Promise.resolve(look),
+      startAfter: rendered.promise,
+    });
+    assert.deepEqual(found, { ...look, ocrSkipped: notReadWithin(budgetMs) });
+    assert.equal(reading.started(), 0, "not before the pictures");
+    assert.equal(d.reads.size, 1);
+    // Rendered; or, with a budget of 1 ms, never said: the reading starts all the same.
+    if (budgetMs > 1) rendered.resolve();
+    await reading.answer("a short note");
+    await d.reads.settled();
+    assert.equal(reading.started(), 1);
+  }
+});
+
 Deno.test("a page its look shows can be read in time, or with no lines to tell, is waited for", async () => {
   for (const textLines of [NOTE, undefined]) {
     const reading = lane();
