@@ -198,8 +198,10 @@ export async function understandImage(
 
 /**
  * The look at a decoded picture: `seen`'s, when it holds a look's measures, else taken now (a
- * large picture is halved, exactly, while it stays MEASURE_SIDE long, once for both the sample
- * and the line measure, which shrink it further).
+ * large picture is halved, exactly, while it stays MEASURE_SIDE long, once for the sample, the
+ * line measure and the perceptual hashes, which shrink it further; hashed from the halved copy,
+ * 10 of the corpus's 11 halved pictures hash to the same bits as from their full size and one
+ * photo to 2 bits of 64 apart, far inside a near match's 14, in ~40% less time).
  */
 function lookOf(image: Image, info: ImageInfo, seen?: Understanding, lines = true): Look {
   if (seen?.measures) {
@@ -221,7 +223,7 @@ function lookOf(image: Image, info: ImageInfo, seen?: Understanding, lines = tru
     textLines,
     cameraPhoto,
     ...(!lines && { linesShown: shown }),
-    perceptual: hashesOfImage(image, pendingOrientation(info)),
+    perceptual: hashesOfImage(looked.source, looked.orientation),
   };
 }
 
