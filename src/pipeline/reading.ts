@@ -172,12 +172,12 @@ function probablyPays(seen: Understanding, width: number, textBudget: number): b
   return !seen.textLines || textTokensOfLines(seen.textLines, width) <= textBudget;
 }
 
-/** Resolves once `promise` settles, or after `ms`, whichever comes first. */
-async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+/** `promise`'s value, or "late" once `ms` have passed first (the timer is cleared either way). */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | "late"> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<void>((resolve) => timer = setTimeout(resolve, timerMs(ms)));
+  const late = new Promise<"late">((resolve) => timer = setTimeout(resolve, timerMs(ms), "late"));
   try {
-    await Promise.race([promise.catch(() => {}), late]);
+    return await Promise.race([promise, late]);
   } finally {
     clearTimeout(timer);
   }
@@ -209,7 +209,9 @@ export async function readWithinBudget(
     ours = true;
     // A copy goes to the worker: the request may go on (and render) without waiting for it.
     const bytes = inspected.bytes!.slice();
-    if (surelyLate && deps.startAfter) await settledWithin(deps.startAfter, deps.budgetMs);
+    if (surelyLate && deps.startAfter) {
+      await within(deps.startAfter.catch(() => {}), deps.budgetMs);
+    }
     // A look taken here, or by another request and done, is not taken again by the reading.
     const look = seen ?? await takenLook(deps.cache, inspected.hash, false);
     const result = await deps.pool.run<UnderstandResult>(
@@ -260,17 +262,11 @@ export async function readWithinBudget(
   const late = async () =>
     lateReading(seen ?? await takenLook(deps.cache, inspected.hash, false), deps.budgetMs);
   if (ours && surelyLate) return await late();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const ended = new Promise<"late">((resolve) => {
-    timer = setTimeout(() => resolve("late"), timerMs(waitMs - (performance.now() - clock)));
-  });
   try {
-    const first = await Promise.race([reading, ended]);
+    const first = await within(reading, waitMs - (performance.now() - clock));
     return first === "late" ? await late() : first;
   } catch (e) {
     if (!(e instanceof TaskError)) throw e;
     return { ocrSkipped: `could not be read (${e.code}): its pixels go` };
-  } finally {
-    clearTimeout(timer);
   }
 }
