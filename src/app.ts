@@ -59,7 +59,7 @@ const RENDER_CACHE_BYTES = 256 * 2 ** 20;
 async function answer(request: Request, ctx: RequestContext): Promise<Response> {
   try {
     if (ctx.app.sockets.draining) throw shuttingDown();
-    const url = new URL(request.url);
+    const { url } = ctx;
     if (isPreflight(request)) {
       return answerPreflight(request, url.pathname, ctx.app.config.cors_origins);
     }
@@ -67,8 +67,7 @@ async function answer(request: Request, ctx: RequestContext): Promise<Response> 
     return await route(request.method, url.pathname)(request, ctx);
   } catch (e) {
     const error = asGatewayError(e);
-    const url = new URL(request.url);
-    const { door, shape } = errorPlace(url, request.headers);
+    const { door, shape } = errorPlace(ctx.url, request.headers);
     ctx.app.record(
       errorLogRow(
         ctx.id,
@@ -179,6 +178,7 @@ export function createApp(
       const ctx: RequestContext = {
         id: requestId(),
         started: performance.now(),
+        url: new URL(request.url),
         app: partsFor(upstream),
         known: { keyId: null, model: null },
       };
@@ -186,7 +186,7 @@ export function createApp(
       let response = await answer(request, ctx);
       const origins = ctx.app.config.cors_origins;
       if (origins.length > 0) {
-        response = withCors(response, request, new URL(request.url).pathname, origins);
+        response = withCors(response, request, ctx.url.pathname, origins);
       }
       observer.answered(ctx.id, response);
       return response;

@@ -81,7 +81,13 @@ function geminiDoor(path: string) {
 
 const serveGemini = (door: typeof GEMINI): Handler => (request, ctx) => {
   requireJson(request);
-  return serveDoor(door, keyOutOfUrl(request), ctx);
+  const keyless = keyOutOfUrl(request);
+  // The door reads the URL without the key (its query string goes upstream and into the scope).
+  return serveDoor(
+    door,
+    keyless,
+    keyless === request ? ctx : { ...ctx, url: new URL(keyless.url) },
+  );
 };
 
 /** The handler for a request, or a GatewayError (404/405). */

@@ -54,6 +54,8 @@ export interface RequestContext {
   id: string;
   /** performance.now() when the request arrived. */
   started: number;
+  /** The request's URL, parsed once. */
+  url: URL;
   app: AppParts;
   /**
    * What the request is known to be so far — the squint key (or client key's id) it came with,

@@ -30,7 +30,7 @@ export async function serveDoor<R extends DoorRequest>(
 ): Promise<Response> {
   const { app } = ctx;
   const { config, storage, flights, nearIndex } = app;
-  const url = new URL(request.url);
+  const { url } = ctx;
   const identity = await identify(request.headers, config, storage.keys);
   const tenant = ctx.known.keyId = await tenantOf(identity);
   const bytes = await readBody(request, config.max_body_mb * 2 ** 20);
