@@ -56,6 +56,7 @@ import { runDashboardOverview } from "./dashboard_overview.ts";
 import { runLibrary } from "./library.ts";
 import { formatAccuracy, measureOcr, nativeTesseractReader, squintReader } from "./ocr_accuracy.ts";
 import { formatTextOverhead, runTextOverhead, verdictLine } from "./text_overhead.ts";
+import { runObservingCost } from "./observing_cost.ts";
 import { hasWrk, WRK_INSTALL } from "./wrk.ts";
 import type { Fidelity } from "../src/optimize/fidelity.ts";
 
@@ -258,6 +259,23 @@ try {
                 : ""),
           );
         }
+        // The same cost read in-process, one part at a time: the difference of two servers
+        // under load is within their spread.
+        const observing = await runObservingCost();
+        results.observingCost = observing;
+        const squintUs = (request: string) =>
+          text.comparisons.find((c) => c.mode === request)?.squint.cpuUsPerRequest;
+        const parts = observing.map((c) => {
+          const of = squintUs(c.request);
+          const share = of
+            ? ` (${(100 * (c.logLineUs + c.metricsUs) / of).toFixed(1)}% of ` +
+              `squint's ${of.toFixed(0)} µs)`
+            : "";
+          return `${c.request}: log line ${c.logLineUs.toFixed(1)} µs + metrics ` +
+            `${c.metricsUs.toFixed(1)} µs${share}`;
+        });
+        console.log(`\nThe log line and metrics per request, in-process: ${parts.join("; ")}`);
+        summary.push(`(c) log line and metrics per request, in-process: ${parts.join("; ")}`);
       }
     }
 
