@@ -13,6 +13,8 @@ import { createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
 import { LogLines } from "../src/observe/log_line.ts";
 import { RequestMetrics } from "../src/observe/request_metrics.ts";
+import type { PoolStats } from "../src/pool/pool.ts";
+import { Circuits } from "../src/providers/attempts.ts";
 import type { RequestLogRow } from "../src/storage/types.ts";
 import { startMockOpenAI } from "../tests/support/mock_openai.ts";
 import { serveApp } from "../tests/support/squint.ts";
@@ -69,13 +71,13 @@ function timePerRow(row: RequestLogRow, observe: (row: RequestLogRow) => void): 
 export async function runObservingCost(): Promise<ObservingCost[]> {
   const config = loadConfig({ SQUINT_LOG_LEVEL: "info", SQUINT_LOG_FORMAT: "text" });
   const sink = { write: (bytes: Uint8Array) => Promise.resolve(bytes.length) };
-  const idle = { stats: () => ({ size: 1, busy: 0, queued: 0 }) };
+  const idle: PoolStats = { size: 1, busy: 0, queued: 0, completed: 0, failed: 0, replaced: 0 };
   const [json, stream] = await loggedRows();
   return [["chat json", json], ["chat stream", stream]].map(([request, row]) => {
     const lines = new LogLines(config, sink);
     const metrics = new RequestMetrics(config, {
-      pool: idle as never,
-      circuits: { snapshot: () => [] } as never,
+      pool: { stats: () => idle },
+      circuits: new Circuits(config.circuit_failures, config.circuit_cooldown_s * 1000),
       inFlight: () => 0,
     });
     return {
