@@ -70,11 +70,11 @@ export function understandImages(
           maxPixels: deps.maxPixels,
           timeoutMs: deps.timeoutMs,
           // A copy of the bytes: the page's reading and render may be using them meanwhile.
-          look: () => examine(image, false, undefined, deps, true, linesLane(deps.reading!.pool)),
+          look: () => examine(image, deps, { copy: true, lines: linesLane(deps.reading!.pool) }),
         },
       );
     }
-    return await examine(image, reads, textBudget, deps);
+    return await examine(image, deps, { reads, textBudget });
   });
 }
 
@@ -118,11 +118,13 @@ async function linesIn(lane: WorkerPool, image: IntakeImage, deps: UnderstandDep
  */
 async function examine(
   image: IntakeImage,
-  reads: boolean,
-  textBudget: number | undefined,
   deps: UnderstandDeps,
-  copy = false,
-  lines?: WorkerPool,
+  { reads = false, textBudget, copy = false, lines }: {
+    reads?: boolean;
+    textBudget?: number;
+    copy?: boolean;
+    lines?: WorkerPool;
+  },
 ): Promise<Understanding> {
   const inspected = image.inspected!;
   try {

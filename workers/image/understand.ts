@@ -139,13 +139,8 @@ export async function understandImage(
     lines?: boolean;
   },
 ): Promise<Understanding> {
-  let image: Image;
-  try {
-    image = await (options.decode ?? decodeImage)(bytes, info, { maxPixels: options.maxPixels });
-  } catch (e) {
-    if (e instanceof RenderError) return { error: e.message };
-    throw e;
-  }
+  const image = await decodedOrError(bytes, info, options);
+  if ("error" in image) return image;
   const look = lookOf(image, info, options.seen, options.lines ?? true);
   const { signals, textLines, perceptual } = look;
   const cheap = classifyContent(signals);
@@ -240,12 +235,20 @@ export async function linesOf(
   info: ImageInfo,
   options: { maxPixels: number; decode?: RenderOptions["decode"] },
 ): Promise<{ textLines?: TextLines; error?: string }> {
+  const image = await decodedOrError(bytes, info, options);
+  if ("error" in image) return image;
+  const looked = halvedUpright(image, pendingOrientation(info), MEASURE_SIDE, info.mayHaveAlpha);
+  return { textLines: measuredLines(looked, info) };
+}
+
+/** The picture decoded with `options.decode`, or what made it undecodable (a RenderError's). */
+async function decodedOrError(
+  bytes: Uint8Array,
+  info: ImageInfo,
+  options: { maxPixels: number; decode?: RenderOptions["decode"] },
+): Promise<Image | { error: string }> {
   try {
-    const image = await (options.decode ?? decodeImage)(bytes, info, {
-      maxPixels: options.maxPixels,
-    });
-    const looked = halvedUpright(image, pendingOrientation(info), MEASURE_SIDE, info.mayHaveAlpha);
-    return { textLines: measuredLines(looked, info) };
+    return await (options.decode ?? decodeImage)(bytes, info, { maxPixels: options.maxPixels });
   } catch (e) {
     if (e instanceof RenderError) return { error: e.message };
     throw e;
