@@ -58,6 +58,7 @@
  * @module
  */
 
+import { fileURLToPath } from "node:url";
 import { createCanvas, Image, ImageData } from "@napi-rs/canvas";
 import { createWorker, OEM, PSM, type Worker } from "tesseract.js";
 import { analyzeLayout } from "./ocr_layout.ts";
@@ -123,6 +124,12 @@ export interface OcrOptions {
   bands?: number;
 }
 
+/**
+ * The script each tesseract worker runs: tesseract.js's own, taking jobs without Deno's walk of
+ * every byte of their pictures (`tesseract_worker.cjs`).
+ */
+const TESSERACT_WORKER = fileURLToPath(new URL("./tesseract_worker.cjs", import.meta.url));
+
 /** Tesseract workers, started on first use: the first reads whole pictures, the rest bands. */
 const engines: (Promise<Worker> | undefined)[] = [];
 /** The last queued recognition: parameters and recognition of one call must not interleave. */
@@ -134,7 +141,12 @@ function ocrEngine(index: number): Promise<Worker> {
   const langPath = ocrDataDir();
   const missing = missingOcrData(langPath);
   if (missing) return Promise.reject(new Error(missing));
-  const started = createWorker("eng", OEM.LSTM_ONLY, { langPath, gzip: true, cacheMethod: "none" })
+  const started = createWorker("eng", OEM.LSTM_ONLY, {
+    langPath,
+    gzip: true,
+    cacheMethod: "none",
+    workerPath: TESSERACT_WORKER,
+  })
     .catch((error) => {
       engines[index] = undefined;
       throw error;
