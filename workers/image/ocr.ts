@@ -126,9 +126,20 @@ export interface OcrOptions {
 
 /**
  * The script each tesseract worker runs: tesseract.js's own, taking jobs without Deno's walk of
- * every byte of their pictures (`tesseract_worker.cjs`).
+ * every byte of their pictures (`tesseract_worker.cjs`); tesseract.js's where squint's code is
+ * not on disk beside it (imported from a URL, or compiled without it).
  */
-const TESSERACT_WORKER = fileURLToPath(new URL("./tesseract_worker.cjs", import.meta.url));
+const TESSERACT_WORKER = new URL("./tesseract_worker.cjs", import.meta.url);
+
+function tesseractWorker(): { workerPath?: string } {
+  if (TESSERACT_WORKER.protocol !== "file:") return {};
+  const workerPath = fileURLToPath(TESSERACT_WORKER);
+  try {
+    return Deno.statSync(workerPath).isFile ? { workerPath } : {};
+  } catch {
+    return {};
+  }
+}
 
 /** Tesseract workers, started on first use: the first reads whole pictures, the rest bands. */
 const engines: (Promise<Worker> | undefined)[] = [];
@@ -145,7 +156,7 @@ function ocrEngine(index: number): Promise<Worker> {
     langPath,
     gzip: true,
     cacheMethod: "none",
-    workerPath: TESSERACT_WORKER,
+    ...tesseractWorker(),
   })
     .catch((error) => {
       engines[index] = undefined;
