@@ -3,14 +3,14 @@
  * lines (rows with no ink across the whole width), so no line is cut and each band's words keep
  * their boxes; the layout is then rebuilt from the words of all bands together (`ocr_layout.ts`),
  * so columns are found across the cuts. A page too short to share, or with no gap near where a
- * cut belongs (below), is read in fewer bands (one at least). A band holds at least `MIN_BAND_ROWS` rows
- * of the picture (700 once upscaled 2×): tesseract finds a band's columns and blocks from the
- * band alone, and on a short screen (a dark 80×40 terminal listing, 652 rows) two halves lost the
- * dates and file names beside each line that the whole screen kept (CER 22.8% → 31.2%). The least
- * is of the picture's rows, not of the rows OCR reads, since what a band needs is lines, whatever
- * the scale: the sparse slide (1312 rows, large text read as it is) is read in two bands, 0.4 →
- * 0.2 s, CER 3.3% → 2.5%. A camera photo of paper is read whole (ocr.ts): its lines are seldom
- * level.
+ * cut belongs (below), is read in fewer bands (one at least). A band holds at least
+ * `MIN_BAND_ROWS` rows of the picture (700 once upscaled 2×): tesseract finds a band's columns
+ * and blocks from the band alone, and on a short screen (a dark 80×40 terminal listing, 652
+ * rows) two halves lost the dates and file names beside each line that the whole screen kept
+ * (CER 22.8% → 31.2%). The least is of the picture's rows, not of the rows OCR reads, since what
+ * a band needs is lines, whatever the scale: the sparse slide (1312 rows, large text read as it
+ * is) is read in two bands, 0.4 → 0.2 s, CER 3.3% → 2.5%. A camera photo of paper is read whole
+ * (ocr.ts): its lines are seldom level.
  *
  * Measured on the 28 corpus text pages (2 vCPUs, tesseract.js 7, OCR's own scale, two bands
  * against the whole page): 80.5 → 50.7 s in all; r_intro 5.2 → 2.2 s, a 1280×800 code screenshot

@@ -2,9 +2,9 @@
  * tesseract.js's own Node worker script (`src/worker-script/node/index.js`), taking each job
  * from the message event itself. Deno's `worker_threads` hands a message to a
  * `parentPort.on("message")` listener only after walking every property of it for MessagePorts,
- * and a Uint8Array's every element is a property: the page picture of a job (0.2-1.3 MB of PNG)
- * and the language model at start (4 MB) were walked at ~150 ns a byte, 0.1-0.8 s each on
- * 2 vCPUs, before tesseract saw them. No job carries a MessagePort.
+ * and a Uint8Array's every element is a property: the page picture of each job (a band's PNG,
+ * 0.2-1.3 MB) was walked at ~150 ns a byte, 40-140 ms on 2 vCPUs, before tesseract saw it. No job
+ * carries a MessagePort.
  */
 "use strict";
 
