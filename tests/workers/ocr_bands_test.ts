@@ -71,7 +71,7 @@ Deno.test("a page whose gap between lines lies a third of the way down is cut th
   for (const y of [cuts[1] - 1, cuts[1], cuts[1] + 1]) assert.ok(inkless(page.gray, page.width, y));
 });
 
-Deno.test("a page in a frame is cut between lines across the frame's rules, a ruled table is not", async () => {
+Deno.test("a page in a frame is cut between lines across the frame's rules, a dark panel or a ruled table is not", async () => {
   // A web page whose content column is framed by two 1 px rules down the whole screen.
   const framed = await grayPage("web_opencv_thresholding_1440x900.png", 2);
   const cuts = bandCuts(framed.gray, framed.width, framed.height, 2, 2);
@@ -81,6 +81,13 @@ Deno.test("a page in a frame is cut between lines across the frame's rules, a ru
     assert.ok(!inkless(framed.gray, framed.width, y), "the rules run through the cut");
     assert.equal(inkBesideRules(framed.gray, framed.width, y), 0, `row ${y}`);
   }
+  // Beside a dark panel (its left 600 columns dark, the left rule among them, as a navigation
+  // sidebar is) the page is not cut: the panel's light text, not ink, could lie on any row.
+  const paneled = framed.gray.slice();
+  for (let y = 0; y < framed.height; y++) {
+    paneled.fill(40, y * framed.width, y * framed.width + 600);
+  }
+  assert.deepEqual(bandCuts(paneled, framed.width, framed.height, 2, 2), [0, framed.height]);
   // The duck invoice's item table alone (rows 800-1800 of the page): its rows sit between the
   // vertical rules of its columns, and cut there it lost its Quantity column (CER 0.19% → 3.81%).
   const page = await grayPage("invoice_commercial_duck_table_p1_200dpi.png", 1.5);

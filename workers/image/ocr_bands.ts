@@ -19,9 +19,10 @@
  * A cut is looked for within 40% of a band's height of where it belongs (30-70% down a page in
  * two bands; 37.5-62.5% before): the duck invoice's one gap near the middle is at 35%, above its
  * item table, and the longtable page's at 67%, below its tables. Where no row is free of ink
- * there, a page in a frame (at most two vertical rules running through the whole search, as a
- * web page's content column has) is cut between lines across its rules; a ruled table's grid
- * (more rules) never is: cut between its rows, the duck invoice lost its Quantity column (CER
+ * there, a page in a frame (at most two thin vertical rules running through the whole search, as
+ * a web page's content column has) is cut between lines across its rules; a dark panel (a wide
+ * "rule", whose light text a cut could run through) and a ruled table's grid (more rules) never
+ * are: cut between its rows, the duck invoice lost its Quantity column (CER
  * 0.19% → 3.81%). Measured on the 28 pages (two bands allowed, warm workers, best of two; no
  * other page's cut or text changed): the duck invoice 1.21 → 0.89 s (CER 0.19% → 0.37%: one
  * boxed "1" lost at the cut), longtable 1.37 → 0.81 s (CER 19.2% → 19.9%, recall 93.3% →
@@ -50,6 +51,11 @@ const SEARCH_SHARE = 0.4;
 const RULE_SHARE = 0.95;
 /** At most this many vertical rules (runs of rule columns) are a frame; more are a table's. */
 const FRAME_RULES = 2;
+/**
+ * A frame's rule is at most this many pixels wide (of the picture, before OCR's scale): wider,
+ * it is a dark panel, whose light text a cut beside its rules could run through.
+ */
+const RULE_WIDTH = 4;
 
 /** Whether row `y` holds no ink but in the columns `rules` marks (when given). */
 function blankRow(gray: Uint8Array, width: number, y: number, rules?: Uint8Array): boolean {
@@ -61,13 +67,15 @@ function blankRow(gray: Uint8Array, width: number, y: number, rules?: Uint8Array
 
 /**
  * The columns inked on nearly every row from `from` to `to` (vertical rules), when they are a
- * frame's (at most `FRAME_RULES` runs of columns); undefined for none, or for a table's grid.
+ * frame's: at most `FRAME_RULES` runs of columns, none wider than `widest`; undefined for none,
+ * for a table's grid or for a dark panel.
  */
 function frameRules(
   gray: Uint8Array,
   width: number,
   from: number,
   to: number,
+  widest: number,
 ): Uint8Array | undefined {
   const inked = new Uint32Array(width);
   for (let y = from; y < to; y++) {
@@ -75,9 +83,14 @@ function frameRules(
   }
   const rules = new Uint8Array(width);
   let runs = 0;
-  for (let x = 0; x < width; x++) {
+  for (let x = 0, start = 0; x < width; x++) {
     rules[x] = inked[x] >= RULE_SHARE * (to - from) ? 1 : 0;
-    if (rules[x] && !rules[x - 1]) runs++;
+    if (!rules[x]) continue;
+    if (x === 0 || !rules[x - 1]) {
+      runs++;
+      start = x;
+    }
+    if (x + 1 - start > widest) return undefined;
   }
   return runs > 0 && runs <= FRAME_RULES ? rules : undefined;
 }
@@ -93,11 +106,12 @@ function gapNear(
   height: number,
   target: number,
   reach: number,
+  scale: number,
 ): number | undefined {
   const from = Math.max(1, target - reach), to = Math.min(height - 1, target + reach);
   const between = gapWithin(gray, width, from, to, target);
   if (between !== undefined) return between;
-  const rules = frameRules(gray, width, from, to);
+  const rules = frameRules(gray, width, from, to, Math.ceil(RULE_WIDTH * scale));
   return rules && gapWithin(gray, width, from, to, target, rules);
 }
 
@@ -146,7 +160,7 @@ export function bandCuts(
   const cuts = [0];
   const reach = Math.round((height / wanted) * SEARCH_SHARE);
   for (let k = 1; k < wanted; k++) {
-    const cut = gapNear(gray, width, height, Math.round((height * k) / wanted), reach);
+    const cut = gapNear(gray, width, height, Math.round((height * k) / wanted), reach, scale);
     if (cut !== undefined && cut > cuts[cuts.length - 1]) cuts.push(cut);
   }
   cuts.push(height);
