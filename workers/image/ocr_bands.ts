@@ -96,19 +96,18 @@ function frameRules(
 }
 
 /**
- * The middle of the gap nearest to row `target`, within `reach` rows of it: between lines (no ink
+ * The middle of the gap nearest to row `target` in rows `from` to `to`: between lines (no ink
  * across the row) or else between lines in a frame (ink only in its vertical rules); undefined
  * when there is neither.
  */
 function gapNear(
   gray: Uint8Array,
   width: number,
-  height: number,
+  from: number,
+  to: number,
   target: number,
-  reach: number,
   scale: number,
 ): number | undefined {
-  const from = Math.max(1, target - reach), to = Math.min(height - 1, target + reach);
   const between = gapWithin(gray, width, from, to, target);
   if (between !== undefined) return between;
   const rules = frameRules(gray, width, from, to, Math.ceil(RULE_WIDTH * scale));
@@ -160,8 +159,12 @@ export function bandCuts(
   const cuts = [0];
   const reach = Math.round((height / wanted) * SEARCH_SHARE);
   for (let k = 1; k < wanted; k++) {
-    const cut = gapNear(gray, width, height, Math.round((height * k) / wanted), reach, scale);
-    if (cut !== undefined && cut > cuts[cuts.length - 1]) cuts.push(cut);
+    const target = Math.round((height * k) / wanted);
+    // Every band keeps its least rows: this one above the cut, the ones still to come below it.
+    const from = Math.max(1, target - reach, Math.ceil(cuts[cuts.length - 1] + least));
+    const to = Math.min(height - 1, target + reach, Math.floor(height - least * (wanted - k)));
+    const cut = gapNear(gray, width, from, to, target, scale);
+    if (cut !== undefined) cuts.push(cut);
   }
   cuts.push(height);
   return cuts;
