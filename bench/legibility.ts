@@ -185,7 +185,15 @@ async function measurePlan(
   if (crop) {
     // A region: its own text, read from the original at full size, is the truth.
     reference = await read.read(cropSeen(fullView(original), crop, crop));
-    theirs = cropSeen(whole, crop, decision.render!);
+    // The provider's view of the original holds the box at the view's own scale, which squint's
+    // crop need not share (it is drawn at squint's fitted size): the same box, in the view's
+    // pixels. Cut at squint's scale instead, the view lost a strip of the box at its right and
+    // bottom when squint's scale was the lower (the receipt's corner on claude-sonnet-4-6: 97%).
+    const scale = whole.width / original.info.displayWidth;
+    theirs = cropSeen(whole, crop, {
+      width: Math.round(crop.width * scale),
+      height: Math.round(crop.height * scale),
+    });
   }
   return {
     decision,
