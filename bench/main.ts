@@ -44,7 +44,7 @@ import {
   SHARP_RATIO_TARGET,
 } from "./image_pipeline.ts";
 import { formatImageTokens, LEVELS, runImageTokens } from "./image_tokens.ts";
-import { Processes } from "./processes.ts";
+import { Processes, SERVE_V8_FLAGS } from "./processes.ts";
 import { ratioLine } from "./table.ts";
 import { runUnderstanding } from "./understanding.ts";
 import { runPerceptual } from "./perceptual.ts";
@@ -172,11 +172,14 @@ try {
     };
     const squint = await processes.startServer({
       name: "squint",
-      args: ["run", "-A", "src/main.ts"],
+      args: ["run", "-A", ...SERVE_V8_FLAGS, "src/main.ts"],
       env: squintEnv,
       listening: /^squint listening on (http:\/\/[^ ]+)/,
     });
-    const squintProcess = `squint (deno run -A src/main.ts, SQUINT_WORKERS=1, SQUINT_PORT=0 read ` +
+    const squintProcess =
+      `squint (deno run -A ${
+        SERVE_V8_FLAGS.join(" ")
+      } src/main.ts, SQUINT_WORKERS=1, SQUINT_PORT=0 read ` +
       `from its listening line, SQLite request log in the temp folder ${dataDir}, pid ${squint.pid})`;
 
     if (sections.has("c")) {
@@ -192,12 +195,26 @@ try {
         const startRelays = async (name: string, flags: string[] = []) => ({
           openai: await processes.startServer({
             name,
-            args: ["run", "-A", "bench/serve_relay.ts", `${mock.origin}/v1`, ...flags],
+            args: [
+              "run",
+              "-A",
+              ...SERVE_V8_FLAGS,
+              "bench/serve_relay.ts",
+              `${mock.origin}/v1`,
+              ...flags,
+            ],
             listening,
           }),
           anthropic: await processes.startServer({
             name: `${name} anthropic`,
-            args: ["run", "-A", "bench/serve_relay.ts", anthropicMock.origin, ...flags],
+            args: [
+              "run",
+              "-A",
+              ...SERVE_V8_FLAGS,
+              "bench/serve_relay.ts",
+              anthropicMock.origin,
+              ...flags,
+            ],
             listening,
           }),
         });
@@ -215,7 +232,7 @@ try {
         console.log(method);
         const quiet = await processes.startServer({
           name: "squint quiet",
-          args: ["run", "-A", "src/main.ts"],
+          args: ["run", "-A", ...SERVE_V8_FLAGS, "src/main.ts"],
           env: {
             ...squintEnv,
             SQUINT_DATA_DIR: await Deno.makeTempDir({ prefix: "squint-bench-quiet-" }),

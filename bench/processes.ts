@@ -8,6 +8,18 @@ import type { LoadResult, LoadSpec } from "./load_client.ts";
 /** The repository root (children run from it, so deno.json's imports apply). */
 export const REPO_ROOT = new URL("../", import.meta.url).pathname;
 
+/**
+ * The V8 flags squint ships with, read from deno.json's `serve` task (its `cli` and `compile`
+ * tasks carry the same): the bench runs squint as a user runs it, and the servers it is compared
+ * with under the same flags.
+ */
+export const SERVE_V8_FLAGS: readonly string[] = serveV8Flags();
+
+function serveV8Flags(): string[] {
+  const config = JSON.parse(Deno.readTextFileSync(`${REPO_ROOT}deno.json`));
+  return (config.tasks.serve as string).split(" ").filter((arg) => arg.startsWith("--v8-flags="));
+}
+
 /** How long a child may take to say it is listening. */
 const START_TIMEOUT_MS = 30_000;
 /** How long a child may take to exit after SIGTERM before it is killed. */

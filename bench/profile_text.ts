@@ -14,7 +14,7 @@
  */
 import { formatSummary, summarizeProfile } from "./_profile_summary.ts";
 import { CLOCK_TICKS, cpuTicks } from "./process_cpu.ts";
-import { Processes, type ServerChild } from "./processes.ts";
+import { Processes, SERVE_V8_FLAGS, type ServerChild } from "./processes.ts";
 import { MODES } from "./text_overhead.ts";
 import { hasWrk, runWrk, WRK_INSTALL } from "./wrk.ts";
 
@@ -32,7 +32,13 @@ const top = Number(option("top") ?? 40);
 const dir = option("dir") ?? await Deno.makeTempDir({ prefix: "squint-profile-" });
 const dataDir = await Deno.makeTempDir({ prefix: "squint-profile-data-" });
 const listening = /^listening (http:\/\/127\.0\.0\.1:\d+)/;
-const profiled = (name: string) => ["run", "--cpu-prof", `--cpu-prof-dir=${dir}/${name}`, "-A"];
+const profiled = (name: string) => [
+  "run",
+  "--cpu-prof",
+  `--cpu-prof-dir=${dir}/${name}`,
+  "-A",
+  ...SERVE_V8_FLAGS,
+];
 
 const processes = new Processes();
 const requests: Record<string, number> = {};

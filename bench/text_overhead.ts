@@ -15,6 +15,11 @@
  * - Order: in one run, interleaved relay, squint, squint, relay (5 s windows) per mode, modes in
  *   turn within a round, 3 rounds. Other work on the machine then falls on both servers alike,
  *   which keeps the ratios usable when the absolute figures are not.
+ * - V8 flags: every server (relay, pump, reader, squint) runs with those deno.json's `serve` task
+ *   gives squint (README, Memory after a burst). With V8's defaults, its memory reducer shrank each
+ *   server's heap while the server waited for its next window, and the window after paid V8's
+ *   warm-up again: squint, with far more code and heap than the relay, the most (in one run of this
+ *   section, quiet's first window of a round cost 1.1-1.5× its second, right after it).
  * - Warm-up: 15 s unmeasured per server and mode first (`--c-warmup=S`). A gateway serves for
  *   hours, so its figure is the one after V8 has compiled its hot code, and the servers differ in
  *   how long that takes. Measured from a fresh start (chat json, 2-s windows), the relay settles
@@ -51,7 +56,7 @@
  *
  * @module
  */
-import { CLOCK_TICKS, cpuTicks } from "./process_cpu.ts";
+import { CLOCK_TICKS, cpuTicks, threadTicks } from "./process_cpu.ts";
 import type { ServerChild } from "./processes.ts";
 import { type Cell, fixed, ratioLine, table, type Target } from "./table.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";
@@ -169,6 +174,9 @@ export interface TextWindow {
   /** CPU seconds of the server and of the mock during the window. */
   cpuS: number;
   mockCpuS: number;
+  /** Of `cpuS`: the server's main thread and V8's helper threads (the rest is its other threads). */
+  mainCpuS: number;
+  v8CpuS: number;
 }
 
 /** One server's pooled figures in one mode. */
@@ -176,6 +184,8 @@ export interface ServerFigures {
   requests: number;
   requestsPerSecond: number;
   cpuUsPerRequest: number;
+  /** Of `cpuUsPerRequest`, by thread: main, V8's helpers (GC, compiles), the others (workers). */
+  threadsUsPerRequest: { main: number; v8: number; other: number };
   mockCpuUsPerRequest: number;
   p50Ms: number;
   p99Ms: number;
@@ -232,11 +242,18 @@ function pool(windows: readonly TextWindow[]): ServerFigures {
   const sum = (f: (w: TextWindow) => number) => windows.reduce((s, w) => s + f(w), 0);
   const requests = sum((w) => w.wrk.requests);
   const median = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1];
+  const perRequest = (f: (w: TextWindow) => number) => (1e6 * sum(f)) / requests;
   return {
     requests,
     requestsPerSecond: requests / sum((w) => w.wrk.seconds),
-    cpuUsPerRequest: (1e6 * sum((w) => w.cpuS)) / requests,
-    mockCpuUsPerRequest: (1e6 * sum((w) => w.mockCpuS)) / requests,
+    cpuUsPerRequest: perRequest((w) => w.cpuS),
+    threadsUsPerRequest: {
+      main: perRequest((w) => w.mainCpuS),
+      v8: perRequest((w) => w.v8CpuS),
+      // The process's and its threads' counters are read a moment apart: a tick either way.
+      other: Math.max(0, perRequest((w) => w.cpuS - w.mainCpuS - w.v8CpuS)),
+    },
+    mockCpuUsPerRequest: perRequest((w) => w.mockCpuS),
     p50Ms: median(windows.map((w) => w.wrk.p50Ms)),
     p99Ms: median(windows.map((w) => w.wrk.p99Ms)),
     errors: sum((w) => errorCount(w.wrk)),
@@ -330,9 +347,11 @@ export async function runTextOverhead(
         const pid = serverOf(server, mode).pid;
         const mockPid = servers.mock[mode.upstream].pid;
         const before = cpuTicks(pid);
+        const threadsBefore = threadTicks(pid);
         const mockBefore = cpuTicks(mockPid);
         const wrk = await load(server, mode, options.windowS);
         await sleep(options.settleMs);
+        const threads = threadTicks(pid);
         const window: TextWindow = {
           mode: mode.name,
           round,
@@ -340,6 +359,8 @@ export async function runTextOverhead(
           wrk,
           cpuS: (cpuTicks(pid) - before) / CLOCK_TICKS,
           mockCpuS: (cpuTicks(mockPid) - mockBefore) / CLOCK_TICKS,
+          mainCpuS: (threads.main - threadsBefore.main) / CLOCK_TICKS,
+          v8CpuS: (threads.v8 - threadsBefore.v8) / CLOCK_TICKS,
         };
         windows.push(window);
         log(
@@ -373,6 +394,9 @@ export function formatTextOverhead(result: TextResult): string {
         f.requests,
         fixed(f.requestsPerSecond, 0),
         fixed(f.cpuUsPerRequest, 1),
+        fixed(f.threadsUsPerRequest.main, 1),
+        fixed(f.threadsUsPerRequest.v8, 1),
+        fixed(f.threadsUsPerRequest.other, 1),
         fixed(f.mockCpuUsPerRequest, 1),
         fixed(f.p50Ms, 2),
         fixed(f.p99Ms, 2),
@@ -387,8 +411,10 @@ export function formatTextOverhead(result: TextResult): string {
     `enqueueing it, nothing else; reader: a gateway that parses, reads and logs what it relays, ` +
     `nothing else; quiet: squint with its log line and /metrics off); ` +
     `CPU = /proc utime+stime of the server process ` +
-    `(CLK_TCK ${result.clockTicks}) over the window ÷ wrk's requests. p50/p99: median over the ` +
-    `windows of wrk's latency percentiles.`,
+    `(CLK_TCK ${result.clockTicks}) over the window ÷ wrk's requests, then by thread ` +
+    `(/proc/<pid>/task): main (the isolate and the I/O its event loop drives), V8 (V8's helper ` +
+    `threads: concurrent GC, background compiles), other (Web Workers: squint's log worker, the ` +
+    `reader's). p50/p99: median over the windows of wrk's latency percentiles.`,
     "",
     table([
       "mode",
@@ -396,6 +422,9 @@ export function formatTextOverhead(result: TextResult): string {
       "requests",
       "req/s",
       "CPU µs/req",
+      "main",
+      "V8",
+      "other",
       "mock µs/req",
       "p50 ms",
       "p99 ms",
@@ -424,6 +453,12 @@ export function formatTextOverhead(result: TextResult): string {
       }× the relay's CPU/request; squint/reader ${
         fixed(c.reader.squintOver, 2)
       } (squint's own work beyond them)`,
+    );
+    const beyond = (thread: keyof ServerFigures["threadsUsPerRequest"]) =>
+      fixed(c.squint.threadsUsPerRequest[thread] - c.relay.threadsUsPerRequest[thread], 1);
+    lines.push(
+      `${c.mode}: squint's CPU/request beyond the relay's, by thread: main ${beyond("main")} µs, ` +
+        `V8 helpers ${beyond("v8")} µs, other threads ${beyond("other")} µs`,
     );
     lines.push(
       `${c.mode}: log line + metrics cost ${
